@@ -1,0 +1,1 @@
+#include "kirchhoff/core/config.hpp"

@@ -1,0 +1,1 @@
+#include "kirchhoff/core/text.hpp"

@@ -1,0 +1,3 @@
+#include "kirchhoff/core/config.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "kirchhoff/core/hdf5.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "kirchhoff/core/progress.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "kirchhoff/core/random.hpp"
+
+#include <gtest/gtest.h>

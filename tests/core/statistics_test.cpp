@@ -1,0 +1,3 @@
+#include "kirchhoff/core/statistics.hpp"
+
+#include <gtest/gtest.h>

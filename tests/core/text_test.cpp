@@ -1,0 +1,3 @@
+#include "kirchhoff/core/text.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "kirchhoff/core/units.hpp"
+
+#include <gtest/gtest.h>
