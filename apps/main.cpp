@@ -1,2 +1,3 @@
-#include <cstdio>
-int main() { return 0; }
+#include "kirchhoff/apps/cli.hpp"
+
+int main(int argc, char** argv) { return kirchhoff::cli::run(argc, argv); }

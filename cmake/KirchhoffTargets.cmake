@@ -3,11 +3,15 @@
 add_library(kirchhoff_warnings INTERFACE)
 target_compile_options(kirchhoff_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow
                        -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
-                       -Wconversion -Wsign-conversion -Wnull-dereference -Wdouble-promotion
+                       -Wconversion -Wsign-conversion -Wdouble-promotion
                        -Wformat=2 -Wimplicit-fallthrough)
 if(KIRCHHOFF_WERROR)
   target_compile_options(kirchhoff_warnings INTERFACE -Werror)
 endif()
+
+# Results must not depend on whether the compiler fuses a*b+c into one rounding (FMA), which
+# varies with -march and optimisation level.
+add_compile_options(-ffp-contract=off)
 
 if(KIRCHHOFF_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
@@ -15,20 +19,41 @@ if(KIRCHHOFF_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
-# kirchhoff_add_module(<name> SOURCES ... DEPENDS ...)
-# Defines the library kirchhoff_<name> with the alias kirchhoff::<name>.
+# kirchhoff_add_module(<name> [NO_INSTALL] [SOURCES ...] [PUBLIC_DEPENDS ...] [PRIVATE_DEPENDS ...])
+# Defines the library kirchhoff_<name> with the alias kirchhoff::<name>; public headers live in
+# <module>/include/kirchhoff/<name>/. Without sources the target is an INTERFACE library.
+# Installed modules join the export set used by find_package(kirchhoff).
+include(GNUInstallDirs)
 function(kirchhoff_add_module name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPENDS;PRIVATE_DEPENDS" ${ARGN})
-  add_library(kirchhoff_${name} ${ARG_SOURCES})
-  add_library(kirchhoff::${name} ALIAS kirchhoff_${name})
-  target_include_directories(kirchhoff_${name} PUBLIC
-    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
-    $<INSTALL_INTERFACE:include>)
-  target_compile_features(kirchhoff_${name} PUBLIC cxx_std_20)
-  target_link_libraries(kirchhoff_${name} PUBLIC ${ARG_PUBLIC_DEPENDS}
-                        PRIVATE ${ARG_PRIVATE_DEPENDS} $<BUILD_INTERFACE:kirchhoff_warnings>)
-  set_target_properties(kirchhoff_${name} PROPERTIES EXPORT_NAME ${name}
-                        POSITION_INDEPENDENT_CODE ON)
+  cmake_parse_arguments(ARG "NO_INSTALL" "" "SOURCES;PUBLIC_DEPENDS;PRIVATE_DEPENDS" ${ARGN})
+  set(target kirchhoff_${name})
+  if(ARG_SOURCES)
+    add_library(${target} ${ARG_SOURCES})
+    target_compile_features(${target} PUBLIC cxx_std_20)
+    target_link_libraries(${target} PUBLIC ${ARG_PUBLIC_DEPENDS}
+                          PRIVATE ${ARG_PRIVATE_DEPENDS} $<BUILD_INTERFACE:kirchhoff_warnings>)
+    set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+    set(scope PUBLIC)
+  else()
+    add_library(${target} INTERFACE)
+    target_link_libraries(${target} INTERFACE ${ARG_PUBLIC_DEPENDS})
+    set(scope INTERFACE)
+  endif()
+  add_library(kirchhoff::${name} ALIAS ${target})
+  set_target_properties(${target} PROPERTIES EXPORT_NAME ${name})
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/include)
+    target_include_directories(${target} ${scope}
+      $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+      $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+    if(NOT ARG_NO_INSTALL)
+      install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+    endif()
+  endif()
+  if(NOT ARG_NO_INSTALL)
+    install(TARGETS ${target} EXPORT kirchhoffTargets
+            ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+            LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  endif()
 endfunction()
 
 # kirchhoff_add_test(<name> SOURCES ... LIBS ... [LABELS ...])

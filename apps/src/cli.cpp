@@ -1,0 +1,72 @@
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <sstream>
+
+#include "kirchhoff/apps/cli.hpp"
+#include "kirchhoff/core/build_info.hpp"
+#include "kirchhoff/core/error.hpp"
+
+namespace kirchhoff::cli {
+
+namespace {
+
+std::string version_text() {
+  return fmt::format("kirchhoff {} (commit {}{}, {} build)", build_info::version(),
+                     build_info::git_commit(), build_info::git_dirty() ? ", modified" : "",
+                     build_info::build_type());
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{"Kirchhoff: device-physics-driven Monte Carlo characterization of analog "
+               "in-memory computing",
+               "kirchhoff"};
+  app.require_subcommand(0, 1);
+  bool show_version = false;
+  app.add_flag("--version", show_version, "Print the version and the git commit, then exit");
+
+  auto* selfcheck = app.add_subcommand(
+      "selfcheck", "Check that this build works here: random streams, statistics, HDF5, TOML");
+
+  try {
+    // CLI11 parses argv without the program name, last argument first.
+    std::vector<std::string> reversed(args.rbegin(), args.rend() - (args.empty() ? 0 : 1));
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp&) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    err << "kirchhoff: error: " << e.what() << "\n"
+        << "Run 'kirchhoff --help' for the commands and options.\n";
+    return kExitUsage;
+  }
+
+  try {
+    if (show_version) {
+      out << version_text() << "\n";
+      return kExitOk;
+    }
+    if (*selfcheck) return self_check(out) ? kExitOk : kExitFailure;
+    out << app.help();
+    return kExitOk;
+  } catch (const Error& e) {
+    err << "kirchhoff: error: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    err << "kirchhoff: internal error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+int run(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  return run(args, std::cout, std::cerr);
+}
+
+}  // namespace kirchhoff::cli

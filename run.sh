@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Kirchhoff on a fresh Debian 12 machine. Every command installs the Debian packages it needs
+# (apt-get, as root or through sudo), configures and builds with CMake, then:
+#   ./run.sh demo         the main job on the built-in default
+#   ./run.sh test         the whole test suite (ctest), Release build
+#   ./run.sh sanitize     the whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   ./run.sh statistical  only the statistical validation tests (ctest label "statistical")
+#   ./run.sh bench        the micro-benchmarks in bench/
+#   ./run.sh deps         only install the packages
+# Build trees live in build/<configuration>; set JOBS to limit parallel compilation.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+PACKAGES=(
+  cmake make g++ pkg-config git
+  libhdf5-dev hdf5-tools libtbb-dev libboost-math-dev libgtest-dev libgmock-dev
+  librandom123-dev libeigen3-dev libtomlplusplus-dev libcli11-dev libfmt-dev libbenchmark-dev
+)
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+install_packages() {
+  local missing=() p
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "Installing Debian packages: ${missing[*]}"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then
+      sudo=(sudo)
+    else
+      echo "error: missing packages (${missing[*]}) and not root; install them or run as root" >&2
+      exit 1
+    fi
+  fi
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}"
+}
+
+# build <name> <cmake options...>
+build() {
+  local dir="build/$1"
+  shift
+  cmake -S . -B "$dir" "$@" >/dev/null
+  cmake --build "$dir" -j "$JOBS"
+}
+
+ctest_in() {
+  local dir=$1
+  shift
+  ctest --test-dir "$dir" --output-on-failure -j "$JOBS" "$@"
+}
+
+case "${1:-}" in
+  deps) install_packages ;;
+  demo)
+    install_packages
+    build release -DCMAKE_BUILD_TYPE=Release
+    build/release/apps/kirchhoff --version
+    build/release/apps/kirchhoff selfcheck
+    ;;
+  test)
+    install_packages
+    build release -DCMAKE_BUILD_TYPE=Release
+    ctest_in build/release
+    ;;
+  statistical)
+    install_packages
+    build release -DCMAKE_BUILD_TYPE=Release
+    ctest_in build/release -L statistical
+    ;;
+  sanitize)
+    install_packages
+    build sanitize -DCMAKE_BUILD_TYPE=Debug -DKIRCHHOFF_SANITIZE=ON -DKIRCHHOFF_BUILD_BENCHMARKS=OFF
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      ctest_in build/sanitize
+    ;;
+  bench)
+    install_packages
+    build release -DCMAKE_BUILD_TYPE=Release
+    for b in build/release/bench/*_bench; do "$b"; done
+    ;;
+  *)
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac
