@@ -23,7 +23,8 @@
 // next block) continues the same left-to-right fold and therefore gives the same bits.
 //
 // What is NOT promised: a single Welford pass over the whole sample, or a merge of blocks split at
-// other places, agrees with the canonical result only to within a few ulps. And the bits are those
+// other places, agrees with the canonical result only to within rounding error (tens of ulps in
+// the mean, hundreds in M2, for samples of thousands). And the bits are those
 // of one build: another compiler, other floating-point flags (e.g. -ffast-math, FMA contraction)
 // or another architecture may round differently.
 #pragma once
