@@ -1,0 +1,38 @@
+#include "kirchhoff/devices/device_config.hpp"
+
+#include <fmt/format.h>
+
+#include "kirchhoff/core/error.hpp"
+
+namespace kirchhoff::devices {
+
+CommonParameters read_common_parameters(const ConfigTable& parameters,
+                                        const CommonParameters& defaults) {
+  CommonParameters common = defaults;
+  common.g_min_s = parameters.get_quantity_or("g_min", Dimension::conductance, defaults.g_min_s);
+  common.g_max_s = parameters.get_quantity_or("g_max", Dimension::conductance, defaults.g_max_s);
+  common.levels = parameters.get_or<std::uint32_t>("levels", defaults.levels);
+  common.clip = parameters.get_or("clip", defaults.clip);
+  common.stuck_off_rate = parameters.get_or("stuck_off_rate", defaults.stuck_off_rate);
+  common.stuck_on_rate = parameters.get_or("stuck_on_rate", defaults.stuck_on_rate);
+
+  if (!(common.g_max_s > common.g_min_s)) {
+    parameters.fail("g_max", fmt::format("must be greater than g_min ({}), got {}",
+                                         format_quantity(common.g_min_s, Dimension::conductance),
+                                         format_quantity(common.g_max_s, Dimension::conductance)));
+  }
+  if (common.levels == 1) parameters.fail("levels", "must be 0 (continuous) or at least 2, got 1");
+  for (auto [key, rate] : {std::pair{"stuck_off_rate", common.stuck_off_rate},
+                           std::pair{"stuck_on_rate", common.stuck_on_rate}}) {
+    if (!(rate >= 0.0 && rate <= 1.0)) {
+      parameters.fail(key, fmt::format("must be a probability in [0, 1], got {}", rate));
+    }
+  }
+  if (common.stuck_off_rate + common.stuck_on_rate > 1.0) {
+    parameters.fail("stuck_on_rate", "stuck_off_rate + stuck_on_rate must be at most 1");
+  }
+  common.validate();  // anything left is a programming error of the caller's defaults
+  return common;
+}
+
+}  // namespace kirchhoff::devices

@@ -1,0 +1,129 @@
+#include "kirchhoff/devices/device_model.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "kirchhoff/core/error.hpp"
+
+namespace kirchhoff::devices {
+
+void CommonParameters::validate() const {
+  if (!(std::isfinite(g_min_s) && g_min_s >= 0.0)) {
+    throw InvalidArgument(fmt::format("g_min must be finite and >= 0 S, got {} S", g_min_s));
+  }
+  if (!(std::isfinite(g_max_s) && g_max_s > g_min_s)) {
+    throw InvalidArgument(
+        fmt::format("g_max must be finite and greater than g_min ({} S), got {} S", g_min_s,
+                    g_max_s));
+  }
+  if (levels == 1) {
+    throw InvalidArgument("levels must be 0 (continuous) or at least 2, got 1");
+  }
+  for (auto [name, rate] : {std::pair{"stuck_off_rate", stuck_off_rate}, {"stuck_on_rate", stuck_on_rate}}) {
+    if (!(rate >= 0.0 && rate <= 1.0)) {
+      throw InvalidArgument(fmt::format("{} must be a probability in [0, 1], got {}", name, rate));
+    }
+  }
+  if (stuck_off_rate + stuck_on_rate > 1.0) {
+    throw InvalidArgument(fmt::format("stuck_off_rate + stuck_on_rate must be <= 1, got {} + {}",
+                                      stuck_off_rate, stuck_on_rate));
+  }
+}
+
+DeviceModel::DeviceModel(CommonParameters common) : common_(common) { common_.validate(); }
+
+void DeviceModel::require_size(const ProgrammedCells& cells, std::size_t size, const char* what) {
+  if (size != cells.size()) {
+    throw InvalidArgument(
+        fmt::format("{} has {} entries for an array of {} cells", what, size, cells.size()));
+  }
+}
+
+ProgrammedCells DeviceModel::program(std::span<const double> targets_s, const CellAddress& address,
+                                     std::uint32_t attempt) const {
+  const double g_min = common_.g_min_s, g_max = common_.g_max_s;
+  for (std::size_t i = 0; i < targets_s.size(); ++i) {
+    if (!(std::isfinite(targets_s[i]) && targets_s[i] >= 0.0 && targets_s[i] <= g_max)) {
+      throw InvalidArgument(fmt::format(
+          "target conductance of cell {} is {} S; allowed: 0 to g_max = {} S", i, targets_s[i],
+          g_max));
+    }
+  }
+  ProgrammedCells cells;
+  cells.address = address;
+  cells.target_s.assign(targets_s.begin(), targets_s.end());
+  if (common_.levels >= 2) {
+    // Nearest of `levels` evenly spaced levels on [g_min, g_max]; targets below g_min round up.
+    const double step = (g_max - g_min) / (common_.levels - 1);
+    for (double& g : cells.target_s) {
+      g = g_min + step * std::clamp(std::round((g - g_min) / step), 0.0, double(common_.levels - 1));
+    }
+  }
+  cells.programmed_s.resize(cells.size());
+  program_cells(cells, attempt);
+
+  if (common_.clip) {
+    for (double& g : cells.programmed_s) g = std::clamp(g, g_min, g_max);
+  }
+  if (common_.stuck_off_rate > 0.0 || common_.stuck_on_rate > 0.0) {
+    // One uniform per cell: u < p_off → SA0, p_off ≤ u < p_off + p_on → SA1. Drawn from the
+    // first attempt's stream only: a fault is a property of the cell, not of an attempt.
+    std::vector<double> u(cells.size());
+    address.stream(StreamId::stuck_at_fault).uniform(u, address.first_cell);
+    cells.faults.assign(cells.size(), CellFault::none);
+    const double p_off = common_.stuck_off_rate, p_on = common_.stuck_on_rate;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      if (u[i] < p_off) {
+        cells.faults[i] = CellFault::stuck_off;
+        cells.programmed_s[i] = g_min;
+      } else if (u[i] < p_off + p_on) {
+        cells.faults[i] = CellFault::stuck_on;
+        cells.programmed_s[i] = g_max;
+      }
+    }
+  }
+  return cells;
+}
+
+void DeviceModel::conductance_at(const ProgrammedCells& cells, const ReadTime& time,
+                                 std::span<double> g_s) const {
+  require_size(cells, g_s.size(), "conductance output");
+  if (!(std::isfinite(time.t_s) && time.t_s >= 0.0)) {
+    throw InvalidArgument(fmt::format("read time must be finite and >= 0 s, got {} s", time.t_s));
+  }
+  evolve(cells, time, g_s);
+  for (std::size_t i = 0; i < cells.faults.size(); ++i) {
+    if (cells.faults[i] == CellFault::stuck_off) g_s[i] = common_.g_min_s;
+    if (cells.faults[i] == CellFault::stuck_on) g_s[i] = common_.g_max_s;
+  }
+}
+
+void DeviceModel::read_noise_std(const ProgrammedCells& cells, const ReadTime&,
+                                 std::span<const double> g_at_t_s, std::span<double> sigma_s) const {
+  require_size(cells, g_at_t_s.size(), "conductance input");
+  require_size(cells, sigma_s.size(), "read-noise output");
+  std::fill(sigma_s.begin(), sigma_s.end(), 0.0);
+}
+
+void DeviceModel::read(const ProgrammedCells& cells, const ReadTime& time, std::uint32_t read_id,
+                       std::span<double> g_s) const {
+  conductance_at(cells, time, g_s);
+  std::vector<double> sigma(cells.size()), z(cells.size());
+  read_noise_std(cells, time, g_s, sigma);
+  cells.address.stream(StreamId::read_noise, read_id).normal(z, cells.address.first_cell);
+  for (std::size_t i = 0; i < cells.size(); ++i) g_s[i] += sigma[i] * z[i];
+}
+
+void DeviceModel::current(std::span<const double> g_s, std::span<const double> v_v,
+                          std::span<double> i_a) const {
+  if (v_v.size() != g_s.size() || i_a.size() != g_s.size()) {
+    throw InvalidArgument(fmt::format(
+        "current: {} conductances, {} voltages and {} outputs must have the same size", g_s.size(),
+        v_v.size(), i_a.size()));
+  }
+  for (std::size_t i = 0; i < g_s.size(); ++i) i_a[i] = g_s[i] * v_v[i];
+}
+
+}  // namespace kirchhoff::devices

@@ -1,0 +1,1 @@
+#include "kirchhoff/devices/rram.hpp"
