@@ -408,18 +408,18 @@ double parse_quantity(std::string_view text, Dimension expected) {
   return value;
 }
 
-std::string format_quantity(double si_value, Dimension dimension) {
+std::string format_quantity(double value_si, Dimension dimension) {
   const std::string_view unit = dimension_si_unit(dimension);
-  if (!std::isfinite(si_value)) return fmt::format("{} {}", si_value, unit);
-  if (dimension != Dimension::time) return format_engineering(si_value, unit, 12);
+  if (!std::isfinite(value_si)) return fmt::format("{} {}", value_si, unit);
+  if (dimension != Dimension::time) return format_engineering(value_si, unit, 12);
 
-  const double magnitude = std::abs(si_value);
+  const double magnitude = std::abs(value_si);
   if (magnitude == 0.0) return "0 s";
   // Choose the unit after rounding, so that 3599.99 s is "1 h", not "60 min".
   const std::string sci = fmt::format("{:.3e}", magnitude);
   double rounded = magnitude;
   std::from_chars(sci.data(), sci.data() + sci.size(), rounded);
-  if (rounded < seconds_per_minute) return format_engineering(si_value, "s", 0);
+  if (rounded < seconds_per_minute) return format_engineering(value_si, "s", 0);
   struct Named {
     double seconds;
     std::string_view symbol;
@@ -432,7 +432,7 @@ std::string format_quantity(double si_value, Dimension dimension) {
   for (const Named& candidate : named) {
     if (rounded >= candidate.seconds) chosen = &candidate;
   }
-  return fmt::format("{} {}", significant4(si_value / chosen->seconds), chosen->symbol);
+  return fmt::format("{} {}", significant4(value_si / chosen->seconds), chosen->symbol);
 }
 
 }  // namespace kirchhoff

@@ -17,9 +17,13 @@ CommonParameters read_common_parameters(const ConfigTable& parameters,
   common.stuck_on_rate = parameters.get_or("stuck_on_rate", defaults.stuck_on_rate);
 
   if (!(common.g_max_s > common.g_min_s)) {
-    parameters.fail("g_max", fmt::format("must be greater than g_min ({}), got {}",
-                                         format_quantity(common.g_min_s, Dimension::conductance),
-                                         format_quantity(common.g_max_s, Dimension::conductance)));
+    // Blame the key the user wrote: g_max if given, else g_min against the default g_max.
+    const auto g_min = format_quantity(common.g_min_s, Dimension::conductance);
+    const auto g_max = format_quantity(common.g_max_s, Dimension::conductance);
+    if (parameters.contains("g_max")) {
+      parameters.fail("g_max", fmt::format("must be greater than g_min ({}), got {}", g_min, g_max));
+    }
+    parameters.fail("g_min", fmt::format("must be less than g_max ({}), got {}", g_max, g_min));
   }
   if (common.levels == 1) parameters.fail("levels", "must be 0 (continuous) or at least 2, got 1");
   for (auto [key, rate] : {std::pair{"stuck_off_rate", common.stuck_off_rate},

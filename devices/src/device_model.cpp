@@ -108,11 +108,11 @@ void DeviceModel::read_noise_std(const ProgrammedCells& cells, const ReadTime&,
 }
 
 void DeviceModel::read(const ProgrammedCells& cells, const ReadTime& time, std::uint32_t read_id,
-                       std::span<double> g_s) const {
+                       std::span<double> g_s, StreamId noise_stream) const {
   conductance_at(cells, time, g_s);
   std::vector<double> sigma(cells.size()), z(cells.size());
   read_noise_std(cells, time, g_s, sigma);
-  cells.address.stream(StreamId::read_noise, read_id).normal(z, cells.address.first_cell);
+  cells.address.stream(noise_stream, read_id).normal(z, cells.address.first_cell);
   for (std::size_t i = 0; i < cells.size(); ++i) g_s[i] += sigma[i] * z[i];
 }
 

@@ -50,6 +50,6 @@ inline constexpr double seconds_per_year = 365.25 * seconds_per_day;
 // times of a minute or more are given in min, h, d or y (3600 s -> "1 h", 5400 s -> "1.5 h",
 // 3.15576e8 s -> "10 y"). The result is accepted by parse_quantity. Non-finite values give
 // e.g. "inf S".
-[[nodiscard]] std::string format_quantity(double si_value, Dimension dimension);
+[[nodiscard]] std::string format_quantity(double value_si, Dimension dimension);
 
 }  // namespace kirchhoff

@@ -69,9 +69,11 @@ class DeviceModel {
   virtual void read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
                               std::span<const double> g_at_t_s, std::span<double> sigma_s) const;
 
-  // One read at time t: conductance_at plus Gaussian read noise drawn fresh for `read_id`.
+  // One read at time t: conductance_at plus Gaussian read noise drawn fresh for `read_id`
+  // (the substream of `noise_stream`; write-verify reads use StreamId::write_verify so that
+  // they never share draws with a campaign's reads).
   void read(const ProgrammedCells& cells, const ReadTime& time, std::uint32_t read_id,
-            std::span<double> g_s) const;
+            std::span<double> g_s, StreamId noise_stream = StreamId::read_noise) const;
 
   // Cells with a nonlinear I–V (e.g. RRAM with a cubic term) override these two. `g_s` is the
   // cell's conductance (its small-signal value at 0 V); the default is Ohm's law.
