@@ -26,8 +26,9 @@ struct ConfigDocument {
   std::map<std::string, std::vector<std::string>> known_children;
   // Tables whose whole content is accepted (ConfigTable::accept_any_keys).
   std::set<std::string> open_tables;
-  // Values (and the tables created for them) set by set_override: path -> "--set a.b=value".
-  std::map<std::string, std::string> overrides;
+  // Values (and the tables created for them) that come from elsewhere than the parsed file:
+  // set_override (path -> "--set a.b=value") and overlay (path -> where in the other file).
+  std::map<std::string, TextLocation> overrides;
 };
 
 }  // namespace detail
@@ -162,8 +163,8 @@ ConfigType config_type(const toml::node* node) {
 // Locations
 
 // The override that set `display` or one of the tables containing it, if any.
-const std::string* override_of(const ConfigDocument& doc, std::string_view display) {
-  const std::string* found = nullptr;
+const TextLocation* override_of(const ConfigDocument& doc, std::string_view display) {
+  const TextLocation* found = nullptr;
   std::size_t found_length = 0;
   for (const auto& [path, where] : doc.overrides) {
     const bool covers =
@@ -179,7 +180,7 @@ const std::string* override_of(const ConfigDocument& doc, std::string_view displ
 
 TextLocation location_of(const ConfigDocument& doc, std::string_view display,
                          const toml::source_region* source) {
-  if (const std::string* where = override_of(doc, display)) return TextLocation{*where, 0, 0};
+  if (const TextLocation* where = override_of(doc, display)) return *where;
   if (display.empty() || source == nullptr || source->begin.line == 0) {
     return TextLocation{doc.source_name, 0, 0};
   }
@@ -720,6 +721,20 @@ ConfigTable Config::table(std::string_view dotted_key) const {
   return root().table(dotted_key);
 }
 
+namespace {
+
+// Drops the recorded origins of values below `display` (they are being replaced).
+void forget_overrides_below(ConfigDocument& doc, const std::string& display) {
+  for (auto it = doc.overrides.begin(); it != doc.overrides.end();) {
+    const std::string& path = it->first;
+    const bool below = path.size() > display.size() && path.starts_with(display) &&
+                       (path[display.size()] == '.' || path[display.size()] == '[');
+    it = below ? doc.overrides.erase(it) : std::next(it);
+  }
+}
+
+}  // namespace
+
 void Config::set_override(std::string_view assignment) {
   ConfigDocument& doc = *document_;
   const std::string where = fmt::format("--set {}", assignment);
@@ -816,14 +831,75 @@ void Config::set_override(std::string_view assignment) {
   table->insert_or_assign(last, std::move(value));
 
   // Record where the new values come from; an earlier override below this key is replaced.
-  for (auto it = doc.overrides.begin(); it != doc.overrides.end();) {
-    const std::string& path = it->first;
-    const bool below = path.size() > display.size() && path.starts_with(display) &&
-                       (path[display.size()] == '.' || path[display.size()] == '[');
-    it = below ? doc.overrides.erase(it) : std::next(it);
+  forget_overrides_below(doc, display);
+  for (const std::string& path : created) doc.overrides[path] = location;
+  doc.overrides[display] = location;
+}
+
+namespace {
+
+// Copies every value of `from` into `target`, recursively merging tables, and records where
+// each copied value was written in its own document.
+void overlay_table(ConfigDocument& doc, toml::table& target, const std::string& target_display,
+                   const ConfigDocument& from_doc, const toml::table& from,
+                   const std::string& from_display) {
+  for (auto&& [key, node] : from) {
+    const std::string display = join_key(target_display, key.str());
+    const std::string source_display = join_key(from_display, key.str());
+    const TextLocation where = location_of(from_doc, source_display, &node.source());
+    toml::node* existing = target.get(key.str());
+    if (const toml::table* sub = node.as_table()) {
+      if (existing == nullptr) {
+        existing = target.insert(key, toml::table{}).first->second.as_table();
+        doc.overrides[display] = where;
+      } else if (!existing->is_table()) {
+        throw ConfigError(where, display,
+                          fmt::format("cannot merge a table into '{}', which is {} ({})", display,
+                                      describe(*existing),
+                                      location_of(doc, display, &existing->source()).str()));
+      }
+      overlay_table(doc, *existing->as_table(), display, from_doc, *sub, source_display);
+      continue;
+    }
+    if (existing != nullptr && existing->is_table()) {
+      throw ConfigError(where, display,
+                        fmt::format("cannot replace the table '{}' ({}) by {}", display,
+                                    location_of(doc, display, &existing->source()).str(),
+                                    describe(node)));
+    }
+    node.visit([&](const auto& value) { target.insert_or_assign(key, value); });
+    forget_overrides_below(doc, display);
+    doc.overrides[display] = where;
   }
-  for (const std::string& path : created) doc.overrides[path] = where;
-  doc.overrides[display] = where;
+}
+
+}  // namespace
+
+void Config::overlay(std::string_view table_key, const ConfigTable& source) {
+  ConfigDocument& doc = *document_;
+  const Lookup from = resolve(*source.document_, source.path_, source.display_);
+  if (from.node == nullptr) return;  // an absent table overlays nothing
+  const toml::table* from_table = from.node->as_table();
+  if (from_table == nullptr) source.fail_table("expected a table");
+
+  // The target table, created (empty) where it does not exist yet.
+  toml::table* target = &doc.root;
+  std::string display;
+  for (const std::string& segment : split_key(table_key)) {
+    display = join_key(display, segment);
+    toml::node* node = target->get(segment);
+    if (node == nullptr) {
+      node = &target->insert(segment, toml::table{}).first->second;
+      doc.overrides[display] = source.location();
+    }
+    target = node->as_table();
+    if (target == nullptr) {
+      throw ConfigError(location_of(doc, display, &node->source()), display,
+                        fmt::format("cannot merge '{}' into it: it is {}, not a table",
+                                    source.location().str(), describe(*node)));
+    }
+  }
+  overlay_table(doc, *target, display, *source.document_, *from_table, source.display_);
 }
 
 std::vector<std::string> Config::unknown_keys() const {

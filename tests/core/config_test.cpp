@@ -665,3 +665,57 @@ TEST(ConfigToToml, RoundTripsTheResolvedDocument) {
 
 }  // namespace
 }  // namespace kirchhoff
+
+namespace kirchhoff {
+namespace {
+
+TEST(ConfigOverlay, MergesAnotherFilesTableAndKeepsItsLocations) {
+  Config preset = Config::parse(
+      "model = \"pcm\"\n[parameters]\ng_max = \"25uS\"\nt0 = \"20s\"\n[parameters.drift]\nmu = 0.05\n",
+      "preset.toml");
+  const Config user = Config::parse(
+      "preset = \"x\"\n[parameters]\ng_max = \"20uS\"\nlevels = 8\n[parameters.drift]\nsigma = 0.01\n",
+      "user.toml");
+  preset.overlay("parameters", user.table("parameters"));
+  const auto parameters = preset.table("parameters");
+  EXPECT_DOUBLE_EQ(parameters.get_quantity("g_max", Dimension::conductance), 20e-6);
+  EXPECT_DOUBLE_EQ(parameters.get_quantity("t0", Dimension::time), 20.0);
+  EXPECT_EQ(parameters.get<int>("levels"), 8);
+  EXPECT_DOUBLE_EQ(parameters.get<double>("drift.mu"), 0.05);
+  EXPECT_DOUBLE_EQ(parameters.get<double>("drift.sigma"), 0.01);
+  EXPECT_EQ(parameters.location("g_max").str(), "user.toml:3:9");
+  EXPECT_EQ(parameters.location("t0").str(), "preset.toml:4:6");
+  EXPECT_EQ(parameters.location("drift.sigma").str(), "user.toml:6:9");
+  // Errors about merged values point at the user's file.
+  EXPECT_EQ(config_error([&] { (void)parameters.get<bool>("levels"); }),
+            "user.toml:4:10: key 'parameters.levels': expected a boolean, got the integer 8");
+}
+
+TEST(ConfigOverlay, ReportsUnknownMergedKeysInTheOtherFile) {
+  Config preset = Config::parse("[parameters]\ng_max = \"25uS\"\n", "preset.toml");
+  const Config user = Config::parse("[parameters]\ng_mx = \"20uS\"\n", "user.toml");
+  preset.overlay("parameters", user.table("parameters"));
+  (void)preset.table("parameters").get_quantity("g_max", Dimension::conductance);
+  EXPECT_EQ(config_error([&] { preset.check_unknown_keys(); }),
+            "user.toml:2:8: key 'parameters.g_mx': unknown key; did you mean 'parameters.g_max'?");
+}
+
+TEST(ConfigOverlay, CreatesTheTargetTableAndRefusesTypeClashes) {
+  Config base = Config::parse("name = \"a\"\n[t]\nx = 1\n", "base.toml");
+  const Config other = Config::parse("[p]\ny = 2\n[q]\nx = 3\nname = 4\n[r.x]\nz = 1\n", "other.toml");
+  base.overlay("new.sub", other.table("p"));
+  EXPECT_EQ(base.table("new.sub").get<int>("y"), 2);
+  EXPECT_EQ(config_error([&] { base.overlay("name", other.table("q")); }),
+            "base.toml:1:8: key 'name': cannot merge 'other.toml:3:1' into it: it is the string "
+            "\"a\", not a table");
+  EXPECT_EQ(config_error([&] { base.overlay("t", other.table("r")); }),
+            "other.toml:6:1: key 't.x': cannot merge a table into 't.x', which is the integer 1 "
+            "(base.toml:3:5)");
+  Config holder = Config::parse("[t.x]\nz = 1\n", "holder.toml");
+  EXPECT_EQ(config_error([&] { holder.overlay("t", other.table("q")); }),
+            "other.toml:4:5: key 't.x': cannot replace the table 't.x' (holder.toml:1:1) by the "
+            "integer 3");
+}
+
+}  // namespace
+}  // namespace kirchhoff

@@ -235,6 +235,14 @@ class Config {
   // value would replace a whole table by a non-table.
   void set_override(std::string_view assignment);
 
+  // Merges the table `source` (usually from another file) into the table at `table_key` of
+  // this document ("" for the root; created if absent): values of `source` replace values of
+  // the same key, sub-tables are merged recursively. Merged values keep the location where
+  // they were written in their own file, so errors about them point there. Used for device
+  // files that override a preset. Throws ConfigError when a table would replace a value or a
+  // value a table.
+  void overlay(std::string_view table_key, const ConfigTable& source);
+
   // Keys in the document the program never asked about, as full dotted paths in file order
   // (overridden keys last). Inside an unknown table only the table itself is listed.
   [[nodiscard]] std::vector<std::string> unknown_keys() const;
