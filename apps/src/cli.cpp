@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "commands.hpp"
 #include "kirchhoff/apps/cli.hpp"
 #include "kirchhoff/core/build_info.hpp"
 #include "kirchhoff/core/error.hpp"
@@ -31,6 +32,28 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   auto* selfcheck = app.add_subcommand(
       "selfcheck", "Check that this build works here: random streams, statistics, HDF5, TOML");
 
+  auto* device = app.add_subcommand("device", "Device models and presets");
+  device->require_subcommand(1);
+  auto* device_list_cmd = device->add_subcommand("list", "List the device presets with their sources");
+  DeviceSampleOptions sample;
+  auto* device_sample_cmd = device->add_subcommand(
+      "sample", "Program cells to a target, evolve them to each read time, report conductances");
+  device_sample_cmd->add_option("--preset", sample.preset, "Preset name or device file (TOML)")
+      ->required();
+  device_sample_cmd->add_option("--target", sample.target, "Target conductance, e.g. 10uS")
+      ->required();
+  device_sample_cmd
+      ->add_option("--time", sample.times, "Read times after programming, e.g. 1s,1h,1d,1y")
+      ->required()
+      ->delimiter(',');
+  device_sample_cmd->add_option("--count", sample.count, "Number of cells")->capture_default_str();
+  device_sample_cmd->add_option("--seed", sample.seed, "Random seed")->capture_default_str();
+  device_sample_cmd->add_option("--out", sample.out,
+                                "Write the conductances (S, one column per time) to a .csv or .h5");
+  device_sample_cmd->add_flag("--force", sample.force, "Replace an existing output file");
+  device_sample_cmd->add_flag("--no-read-noise", sample.no_read_noise,
+                              "Report the conductance without read noise");
+
   try {
     // CLI11 parses argv without the program name, last argument first.
     std::vector<std::string> reversed(args.rbegin(), args.rend() - (args.empty() ? 0 : 1));
@@ -53,6 +76,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       return kExitOk;
     }
     if (*selfcheck) return self_check(out) ? kExitOk : kExitFailure;
+    if (*device_list_cmd) return device_list(out);
+    if (*device_sample_cmd) return device_sample(sample, out);
     out << app.help();
     return kExitOk;
   } catch (const Error& e) {

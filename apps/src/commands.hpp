@@ -1,0 +1,31 @@
+// The subcommands of the kirchhoff program, one function each, called by cli.cpp after parsing.
+// Each returns the exit status and throws kirchhoff::Error for bad input.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "kirchhoff/core/units.hpp"
+
+namespace kirchhoff::cli {
+
+struct DeviceSampleOptions {
+  std::string preset;             // name or path
+  std::string target;             // quantity, e.g. "10uS"
+  std::vector<std::string> times; // quantities, e.g. {"1s", "1h"}
+  std::uint64_t count = 1000;
+  std::uint64_t seed = 1;
+  std::string out;                // .csv or .h5; empty: summary only
+  bool force = false;             // replace an existing output file
+  bool no_read_noise = false;     // conductance without read noise
+};
+
+int device_list(std::ostream& out);
+int device_sample(const DeviceSampleOptions& options, std::ostream& out);
+
+// Parses an option's value as a quantity; errors name the option.
+double option_quantity(const std::string& option, const std::string& text, Dimension dimension);
+
+}  // namespace kirchhoff::cli

@@ -1,0 +1,159 @@
+// `kirchhoff device list | sample`.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <ostream>
+
+#include "commands.hpp"
+#include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/hdf5.hpp"
+#include "kirchhoff/core/statistics.hpp"
+#include "kirchhoff/core/units.hpp"
+#include "kirchhoff/devices/presets.hpp"
+#include "output_file.hpp"
+
+namespace kirchhoff::cli {
+
+double option_quantity(const std::string& option, const std::string& text, Dimension dimension) {
+  try {
+    return parse_quantity(text, dimension);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(fmt::format("option {}: {}", option, e.what()));
+  }
+}
+
+int device_list(std::ostream& out) {
+  const auto presets = devices::list_presets();
+  if (presets.empty()) {
+    out << "no device presets found (looked in $KIRCHHOFF_DATA_DIR/devices and the install's "
+           "share/kirchhoff/devices)\n";
+    return 0;
+  }
+  std::size_t name_width = 4, model_width = 5;
+  for (const auto& p : presets) {
+    name_width = std::max(name_width, p.name.size());
+    model_width = std::max(model_width, p.model.size());
+  }
+  out << fmt::format("{:<{}}  {:<{}}  {}\n", "NAME", name_width, "MODEL", model_width,
+                     "DESCRIPTION (SOURCE)");
+  for (const auto& p : presets) {
+    out << fmt::format("{:<{}}  {:<{}}  {}\n", p.name, name_width, p.model, model_width,
+                       p.description);
+    if (!p.source.empty()) {
+      out << fmt::format("{:<{}}  {:<{}}  source: {}\n", "", name_width, "", model_width, p.source);
+    }
+  }
+  return 0;
+}
+
+namespace {
+
+std::vector<std::vector<double>> sample_columns(const devices::Device& device, double target_s,
+                                                const std::vector<double>& times_s,
+                                                std::uint64_t count, std::uint64_t seed,
+                                                bool read_noise) {
+  const std::vector<double> targets(count, target_s);
+  const devices::CellAddress address{seed, 0, 0, 0};
+  const auto cells = device.model->program(targets, address);
+  std::vector<std::vector<double>> columns;
+  for (std::size_t k = 0; k < times_s.size(); ++k) {
+    std::vector<double> g(count);
+    const devices::ReadTime time{times_s[k], static_cast<std::uint32_t>(k)};
+    if (read_noise) {
+      device.model->read(cells, time, static_cast<std::uint32_t>(k), g);
+    } else {
+      device.model->conductance_at(cells, time, g);
+    }
+    columns.push_back(std::move(g));
+  }
+  return columns;
+}
+
+void write_csv(const std::filesystem::path& path, const std::vector<std::string>& headers,
+               const std::vector<std::vector<double>>& columns) {
+  std::ofstream csv(path);
+  if (!csv) throw IoError(fmt::format("cannot create '{}'", path.string()));
+  csv << fmt::format("{}\n", fmt::join(headers, ","));
+  const std::size_t rows = columns.empty() ? 0 : columns.front().size();
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      csv << (c ? "," : "") << fmt::format("{:.17g}", columns[c][r]);
+    }
+    csv << '\n';
+  }
+  csv.flush();
+  if (!csv) throw IoError(fmt::format("cannot write '{}'", path.string()));
+}
+
+}  // namespace
+
+int device_sample(const DeviceSampleOptions& options, std::ostream& out) {
+  const double target_s =
+      option_quantity("--target", options.target, Dimension::conductance);
+  std::vector<double> times_s;
+  for (const auto& text : options.times) {
+    times_s.push_back(option_quantity("--time", text, Dimension::time));
+  }
+  if (times_s.empty()) throw InvalidArgument("option --time: give at least one read time");
+  if (options.count == 0) throw InvalidArgument("option --count: must be at least 1");
+  const std::filesystem::path out_path(options.out);
+  const bool hdf5 = out_path.extension() == ".h5";
+  if (!options.out.empty() && !hdf5 && out_path.extension() != ".csv") {
+    throw InvalidArgument(
+        fmt::format("option --out: '{}' must end in .csv or .h5", options.out));
+  }
+  const auto device = devices::load_device(options.preset);
+  const auto columns =
+      sample_columns(device, target_s, times_s, options.count, options.seed, !options.no_read_noise);
+
+  out << fmt::format("{} ({}), target {}, {} cells, seed {}{}\n", device.description.name,
+                     device.model->kind(), format_quantity(target_s, Dimension::conductance),
+                     options.count, options.seed, options.no_read_noise ? ", no read noise" : "");
+  out << fmt::format("{:>10}  {:>12}  {:>12}  {:>12}  {:>12}\n", "time", "mean", "std", "min",
+                     "max");
+  for (std::size_t k = 0; k < columns.size(); ++k) {
+    RunningStats stats;
+    stats.add(columns[k]);
+    auto g = [](double s) { return format_quantity(s, Dimension::conductance); };
+    out << fmt::format("{:>10}  {:>12}  {:>12}  {:>12}  {:>12}\n",
+                       format_quantity(times_s[k], Dimension::time), g(stats.mean()),
+                       std::isnan(stats.stddev()) ? std::string("-") : g(stats.stddev()),
+                       g(stats.min()), g(stats.max()));
+  }
+  if (options.out.empty()) return 0;
+
+  write_output_file(out_path, options.force, [&](const std::filesystem::path& path) {
+    if (!hdf5) {
+      std::vector<std::string> headers;
+      for (double t : times_s) headers.push_back(fmt::format("G_S(t={})", format_quantity(t, Dimension::time)));
+      write_csv(path, headers, columns);
+      return;
+    }
+    auto file = h5::File::create(path, {"kirchhoff-device-samples", 1, 0}, h5::CreateMode::truncate);
+    file.write_attribute("device", device.description.name);
+    file.write_attribute("model", device.model->kind());
+    file.write_attribute("device_file", device.description.file.string());
+    file.write_attribute("target_S", target_s);
+    file.write_attribute("seed", options.seed);
+    file.write_attribute("read_noise", static_cast<std::uint8_t>(!options.no_read_noise));
+    std::vector<double> flat;  // cells × times, row-major
+    flat.reserve(options.count * times_s.size());
+    for (std::uint64_t i = 0; i < options.count; ++i) {
+      for (const auto& column : columns) flat.push_back(column[i]);
+    }
+    auto g = file.write_dataset("conductance", {options.count, times_s.size()}, flat,
+                                {.chunk = {}, .deflate_level = 4, .shuffle = true});
+    g.write_attribute("units", "S");
+    g.write_attribute("description", "conductance of each cell (row) at each read time (column)");
+    auto t = file.write_dataset("read_time", times_s);
+    t.write_attribute("units", "s");
+    t.write_attribute("description", "time after programming of each column of 'conductance'");
+    file.close();
+  });
+  out << fmt::format("wrote {}\n", out_path.string());
+  return 0;
+}
+
+}  // namespace kirchhoff::cli
