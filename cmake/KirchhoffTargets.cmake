@@ -10,8 +10,10 @@ if(KIRCHHOFF_WERROR)
 endif()
 
 # Results must not depend on whether the compiler fuses a*b+c into one rounding (FMA), which
-# varies with -march and optimisation level.
-add_compile_options(-ffp-contract=off)
+# varies with -march and optimisation level: no contraction. The two other flags change no
+# value: math functions need not set errno, and floating-point exception flags are never read;
+# both let the compiler vectorise loops with sqrt and comparisons (the random transforms).
+add_compile_options(-ffp-contract=off -fno-math-errno -fno-trapping-math)
 
 if(KIRCHHOFF_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "kirchhoff/core/elementary.hpp"
 #include "kirchhoff/core/error.hpp"
 
 namespace kirchhoff {
@@ -58,15 +59,24 @@ RandomStream::Block RandomStream::block(std::uint32_t index) const noexcept {
   return {out[0], out[1], out[2], out[3]};
 }
 
+namespace {
+
+// Box–Muller on one pair of words, with the project's own elementary functions
+// (elementary.hpp): the same bits in scalar and vectorised code, on every machine.
+inline void box_muller_pair(std::uint32_t w1, std::uint32_t w2, double& z_cos,
+                            double& z_sin) noexcept {
+  const double r = std::sqrt(-2.0 * elementary::log_unit_interval(uniform_from_word(w1)));
+  const auto sc = elementary::sincos_turns(uniform_from_word(w2));
+  z_cos = r * sc.cos;
+  z_sin = r * sc.sin;
+}
+
+}  // namespace
+
 std::array<double, 4> box_muller(const RandomStream::Block& words) noexcept {
-  constexpr double two_pi = 2.0 * std::numbers::pi;
   std::array<double, 4> z{};
-  for (std::size_t pair = 0; pair < 2; ++pair) {
-    const double r = std::sqrt(-2.0 * std::log(uniform_from_word(words[2 * pair])));
-    const double theta = two_pi * uniform_from_word(words[2 * pair + 1]);
-    z[2 * pair] = r * std::cos(theta);
-    z[2 * pair + 1] = r * std::sin(theta);
-  }
+  box_muller_pair(words[0], words[1], z[0], z[1]);
+  box_muller_pair(words[2], words[3], z[2], z[3]);
   return z;
 }
 
@@ -80,29 +90,87 @@ void check_range(const RandomStream& stream, std::uint64_t first, std::size_t co
   }
 }
 
-// Calls make_values(block) -> std::array<T, 4> for every block that covers elements
-// [first, first + out.size()) and copies the wanted elements. Every element is computed the
-// same way wherever the range starts or ends, which is what makes draws independent of the split.
-template <class T, class MakeValues>
-void fill_blocks(const RandomStream& stream, std::span<T> out, std::uint64_t first,
-                 MakeValues make_values) {
-  check_range(stream, first, out.size());
-  std::size_t pos = 0;
-  std::uint64_t element = first;
-  while (pos < out.size()) {
-    const auto values = make_values(stream.block(static_cast<std::uint32_t>(element / 4)));
-    const auto offset = static_cast<std::size_t>(element % 4);
-    const std::size_t take = std::min<std::size_t>(4 - offset, out.size() - pos);
-    std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(offset), take,
-                out.begin() + static_cast<std::ptrdiff_t>(pos));
-    pos += take;
-    element += take;
+// Blocks are generated and transformed in chunks, word-major (word j of block b at
+// words[j][b]), so that the compiler vectorises Philox across counters and the transforms across
+// blocks. The kernels are compiled for AVX2 and for the baseline and picked at run time; both
+// give the same bits (integer operations and correctly rounded IEEE operations only; no FMA).
+constexpr std::size_t kChunkBlocks = 64;
+using WordChunk = std::array<std::array<std::uint32_t, kChunkBlocks>, 4>;
+template <class T>
+using ValueChunk = std::array<std::array<T, kChunkBlocks>, 4>;
+
+[[gnu::target_clones("avx2", "default")]] void philox_chunk(
+    const r123::Philox4x32::ctr_type& prefix, const r123::Philox4x32::key_type& key,
+    std::uint32_t first_block, std::size_t count, WordChunk& words) {
+  for (std::size_t b = 0; b < count; ++b) {
+    r123::Philox4x32::ctr_type counter = prefix;
+    counter[3] = first_block + static_cast<std::uint32_t>(b);
+    const auto out = r123::Philox4x32()(counter, key);
+    words[0][b] = out[0];
+    words[1][b] = out[1];
+    words[2][b] = out[2];
+    words[3][b] = out[3];
   }
 }
 
-std::array<double, 4> uniforms(const RandomStream::Block& words) noexcept {
-  return {uniform_from_word(words[0]), uniform_from_word(words[1]), uniform_from_word(words[2]),
-          uniform_from_word(words[3])};
+[[gnu::target_clones("avx2", "default")]] void uniform_chunk(const WordChunk& words,
+                                                             std::size_t count,
+                                                             ValueChunk<double>& values) {
+  for (std::size_t j = 0; j < 4; ++j) {
+    for (std::size_t b = 0; b < count; ++b) values[j][b] = uniform_from_word(words[j][b]);
+  }
+}
+
+[[gnu::target_clones("avx2", "default")]] void normal_chunk(const WordChunk& words,
+                                                            std::size_t count,
+                                                            ValueChunk<double>& values) {
+  for (std::size_t b = 0; b < count; ++b) {
+    box_muller_pair(words[0][b], words[1][b], values[0][b], values[1][b]);
+    box_muller_pair(words[2][b], words[3][b], values[2][b], values[3][b]);
+  }
+}
+
+// Fills out[i] with element first + i, computing whole chunks of blocks with `transform`
+// (WordChunk, count, ValueChunk<T>&) and copying the wanted elements. Every element is computed
+// by the same code wherever the range starts or ends, so draws do not depend on the split.
+template <class T, class Transform>
+void fill_chunks(const RandomStream& stream, std::span<T> out, std::uint64_t first,
+                 Transform transform) {
+  check_range(stream, first, out.size());
+  if (out.empty()) return;
+  const StreamAddress& a = stream.address();
+  const r123::Philox4x32::ctr_type prefix = {
+      {a.point, a.trial, (static_cast<std::uint32_t>(a.stream) << kSubstreamBits) | a.substream, 0}};
+  const r123::Philox4x32::key_type key = {
+      {static_cast<std::uint32_t>(stream.seed()), static_cast<std::uint32_t>(stream.seed() >> 32)}};
+  WordChunk words;
+  ValueChunk<T> values;
+  const std::uint64_t last = first + out.size();  // one past the last element
+  std::uint64_t block = first / 4;
+  const std::uint64_t end_block = (last + 3) / 4;
+  std::size_t pos = 0;
+  while (block < end_block) {
+    const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBlocks, end_block - block));
+    philox_chunk(prefix, key, static_cast<std::uint32_t>(block), count, words);
+    transform(words, count, values);
+    const std::uint64_t chunk_first = 4 * block;
+    const std::uint64_t from = std::max(first, chunk_first);
+    const std::uint64_t to = std::min(last, chunk_first + 4 * count);
+    // Element k of the chunk is values[k % 4][k / 4]: copy whole blocks where the range covers
+    // them, single elements at its ends.
+    std::uint64_t k = from - chunk_first;
+    const std::uint64_t k_end = to - chunk_first;
+    for (; k < k_end && k % 4 != 0; ++k) out[pos++] = values[k % 4][k / 4];
+    for (; k + 4 <= k_end; k += 4, pos += 4) {
+      const std::size_t b = static_cast<std::size_t>(k / 4);
+      out[pos] = values[0][b];
+      out[pos + 1] = values[1][b];
+      out[pos + 2] = values[2][b];
+      out[pos + 3] = values[3][b];
+    }
+    for (; k < k_end; ++k) out[pos++] = values[k % 4][k / 4];
+    block += count;
+  }
 }
 
 void require_finite(double value, const char* name, const RandomStream& stream) {
@@ -126,11 +194,11 @@ double upper_tail(double x) { return 0.5 * std::erfc(x / std::numbers::sqrt2); }
 }  // namespace
 
 void RandomStream::uniform(std::span<double> out, std::uint64_t first) const {
-  fill_blocks(*this, out, first, uniforms);
+  fill_chunks(*this, out, first, uniform_chunk);
 }
 
 void RandomStream::normal(std::span<double> out, std::uint64_t first) const {
-  fill_blocks(*this, out, first, box_muller);
+  fill_chunks(*this, out, first, normal_chunk);
 }
 
 void RandomStream::normal(std::span<double> out, double mean, double stddev,
@@ -203,11 +271,14 @@ void RandomStream::bernoulli(std::span<std::uint8_t> out, double probability,
     throw InvalidArgument(fmt::format("random stream '{}': probability must be in [0, 1], got {}",
                                       stream_name(address_.stream), probability));
   }
-  fill_blocks(*this, out, first, [probability](const Block& words) {
-    std::array<std::uint8_t, 4> hit{};
-    for (std::size_t i = 0; i < 4; ++i) hit[i] = uniform_from_word(words[i]) < probability;
-    return hit;
-  });
+  fill_chunks(*this, out, first,
+              [probability](const WordChunk& words, std::size_t count, ValueChunk<std::uint8_t>& hit) {
+                for (std::size_t j = 0; j < 4; ++j) {
+                  for (std::size_t b = 0; b < count; ++b) {
+                    hit[j][b] = uniform_from_word(words[j][b]) < probability;
+                  }
+                }
+              });
 }
 
 double RandomStream::uniform_at(std::uint64_t element) const {

@@ -73,9 +73,11 @@ class RandomStream {
 // The four standard normals of one Philox block (Box–Muller on word pairs (0,1) and (2,3)).
 std::array<double, 4> box_muller(const RandomStream::Block& words) noexcept;
 
-// The uniform in (0, 1) of one 32-bit word.
+// The uniform in (0, 1) of one 32-bit word: (word + 1/2)·2^-32, exactly. Converted through a
+// signed integer (word − 2^31), for which SIMD conversions exist, then shifted back by 2^31.
 inline double uniform_from_word(std::uint32_t word) noexcept {
-  return (static_cast<double>(word) + 0.5) * 0x1p-32;
+  const auto centred = static_cast<std::int32_t>(word ^ 0x80000000u);
+  return (static_cast<double>(centred) + 2147483648.5) * 0x1p-32;
 }
 
 }  // namespace kirchhoff
