@@ -8,6 +8,7 @@
 
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/text.hpp"
+#include "kirchhoff/devices/rram.hpp"
 
 namespace kirchhoff::devices {
 
@@ -16,6 +17,9 @@ namespace {
 // Every model kind and its factory. A new model adds one line here.
 const std::map<std::string, ModelFactory, std::less<>>& registry() {
   static const std::map<std::string, ModelFactory, std::less<>> factories = {
+      {"rram-hfox-cmo", make_rram_hfox_cmo_model},
+      {"rram-milo2021", make_rram_milo2021_model},
+      {"rram-wan2022", make_rram_wan2022_model},
   };
   return factories;
 }
@@ -62,7 +66,8 @@ Config resolve_preset_chain(const ConfigTable& table, std::vector<std::filesyste
   }
   Config deeper = resolve_preset_chain(root, chain, descriptions);
   deeper.overlay("parameters", root.table("parameters"));
-  base.check_unknown_keys();  // this file's own keys; its parameters are checked when merged
+  root.table("parameters").accept_any_keys();  // checked in the merged document instead
+  base.check_unknown_keys();                   // this file's other keys
   return deeper;
 }
 
