@@ -4,12 +4,6 @@
 // z · σ / sqrt(n) and (n − 1) s² / σ² inside the central chi-square interval, each with
 // two-sided false-alarm probability 1e-4 (Boost.Math quantiles). Fixed seeds make every run
 // deterministic; a wrong spread or shift by a few per cent fails.
-// clang-format off
-// First: on this branch units.hpp names a parameter si_value, which <signal.h> (pulled in by
-// Boost.Math) defines as a macro; main has renamed it.
-#include "kirchhoff/devices/rram.hpp"
-// clang-format on
-
 #include <gtest/gtest.h>
 
 #include <boost/math/distributions/binomial.hpp>
@@ -19,6 +13,8 @@
 #include <numbers>
 #include <string>
 #include <vector>
+
+#include "kirchhoff/devices/rram.hpp"
 
 namespace kirchhoff::devices {
 namespace {
