@@ -1,1 +1,250 @@
 #include "kirchhoff/devices/generic.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/units.hpp"
+
+namespace kirchhoff::devices {
+
+double interpolate_clamped(std::span<const double> xs, std::span<const double> ys, double x) {
+  if (x <= xs.front()) return ys.front();
+  if (x >= xs.back()) return ys.back();
+  // First point strictly above x; it exists and is not the first one.
+  const auto upper = std::upper_bound(xs.begin(), xs.end(), x);
+  const auto k = static_cast<std::size_t>(upper - xs.begin());
+  const double w = (x - xs[k - 1]) / (xs[k] - xs[k - 1]);
+  return ys[k - 1] + w * (ys[k] - ys[k - 1]);
+}
+
+void GenericParameters::validate() const {
+  common.validate();
+  auto non_negative = [](const char* name, double value) {
+    if (!(std::isfinite(value) && value >= 0.0)) {
+      throw InvalidArgument(
+          fmt::format("generic device: {} must be finite and >= 0, got {}", name, value));
+    }
+  };
+  non_negative("programming_sigma", programming_sigma_s);
+  non_negative("programming_sigma_relative", programming_sigma_relative);
+  non_negative("device_to_device_sigma", device_to_device_sigma);
+  non_negative("read_sigma", read_sigma_s);
+  non_negative("read_sigma_relative", read_sigma_relative);
+  if (!(std::isfinite(t0_s) && t0_s > 0.0)) {
+    throw InvalidArgument(
+        fmt::format("generic device: t0 must be finite and > 0 s, got {} s", t0_s));
+  }
+  if (drift_nu_mean.size() != drift_g_s.size() || drift_nu_std.size() != drift_g_s.size()) {
+    throw InvalidArgument(fmt::format(
+        "generic device: the drift tables need one value per conductance point: {} points, {} "
+        "means, {} standard deviations",
+        drift_g_s.size(), drift_nu_mean.size(), drift_nu_std.size()));
+  }
+  for (std::size_t i = 0; i < drift_g_s.size(); ++i) {
+    if (!(std::isfinite(drift_g_s[i]) && drift_g_s[i] >= 0.0)) {
+      throw InvalidArgument(fmt::format(
+          "generic device: drift_g[{}] must be finite and >= 0 S, got {} S", i, drift_g_s[i]));
+    }
+    if (i > 0 && !(drift_g_s[i] > drift_g_s[i - 1])) {
+      throw InvalidArgument(
+          fmt::format("generic device: drift_g must be strictly increasing, but drift_g[{}] = {} S "
+                      "follows {} S",
+                      i, drift_g_s[i], drift_g_s[i - 1]));
+    }
+    if (!std::isfinite(drift_nu_mean[i])) {
+      throw InvalidArgument(fmt::format("generic device: drift_nu_mean[{}] must be finite, got {}",
+                                        i, drift_nu_mean[i]));
+    }
+    if (!(std::isfinite(drift_nu_std[i]) && drift_nu_std[i] >= 0.0)) {
+      throw InvalidArgument(fmt::format(
+          "generic device: drift_nu_std[{}] must be finite and >= 0, got {}", i, drift_nu_std[i]));
+    }
+  }
+}
+
+namespace {
+const GenericParameters& validated(const GenericParameters& p) {
+  p.validate();
+  return p;
+}
+}  // namespace
+
+GenericModel::GenericModel(const GenericParameters& parameters)
+    : DeviceModel(validated(parameters).common), parameters_(parameters) {
+  const auto nonzero = [](double v) { return v != 0.0; };
+  drift_ =
+      std::any_of(parameters_.drift_nu_mean.begin(), parameters_.drift_nu_mean.end(), nonzero) ||
+      std::any_of(parameters_.drift_nu_std.begin(), parameters_.drift_nu_std.end(), nonzero);
+}
+
+std::string GenericModel::kind() const {
+  return "generic";
+}
+
+double GenericModel::drift_exponent_mean(double g_s) const {
+  if (!drift_) return 0.0;
+  return interpolate_clamped(parameters_.drift_g_s, parameters_.drift_nu_mean, g_s);
+}
+
+double GenericModel::drift_exponent_std(double g_s) const {
+  if (!drift_) return 0.0;
+  return interpolate_clamped(parameters_.drift_g_s, parameters_.drift_nu_std, g_s);
+}
+
+double GenericModel::programming_sigma_s(double target_s) const {
+  return std::hypot(parameters_.programming_sigma_s,
+                    parameters_.programming_sigma_relative * target_s);
+}
+
+void GenericModel::program_cells(ProgrammedCells& cells, std::uint32_t attempt) const {
+  const std::size_t n = cells.size();
+  const std::uint64_t first = cells.address.first_cell;
+  const GenericParameters& p = parameters_;
+  std::copy(cells.target_s.begin(), cells.target_s.end(), cells.programmed_s.begin());
+
+  std::vector<double> z;
+  if (p.programming_sigma_s > 0.0 || p.programming_sigma_relative > 0.0) {
+    z.resize(n);
+    cells.address.stream(StreamId::programming_error, attempt).normal(z, first);
+    for (std::size_t i = 0; i < n; ++i) {
+      cells.programmed_s[i] += programming_sigma_s(cells.target_s[i]) * z[i];
+    }
+  }
+  if (p.device_to_device_sigma > 0.0) {
+    z.resize(n);
+    cells.address.stream(StreamId::device_to_device, attempt).normal(z, first);
+    for (std::size_t i = 0; i < n; ++i) {
+      cells.programmed_s[i] *= std::exp(p.device_to_device_sigma * z[i]);
+    }
+  }
+  if (drift_) {
+    z.resize(n);
+    cells.address.stream(StreamId::drift_exponent, attempt).normal(z, first);
+    cells.drift_exponent.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double g = cells.target_s[i];
+      const double nu = drift_exponent_mean(g) + drift_exponent_std(g) * z[i];
+      cells.drift_exponent[i] = p.drift_nu_absolute ? std::abs(nu) : nu;
+    }
+  }
+}
+
+void GenericModel::evolve(const ProgrammedCells& cells, const ReadTime& time,
+                          std::span<double> g_s) const {
+  if (!drift_ || time.t_s <= parameters_.t0_s) {
+    std::copy(cells.programmed_s.begin(), cells.programmed_s.end(), g_s.begin());
+    return;
+  }
+  const double ratio = time.t_s / parameters_.t0_s;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    g_s[i] = cells.programmed_s[i] * std::pow(ratio, -cells.drift_exponent[i]);
+  }
+}
+
+void GenericModel::read_noise_std(const ProgrammedCells& cells, const ReadTime&,
+                                  std::span<const double> g_at_t_s,
+                                  std::span<double> sigma_s) const {
+  require_size(cells, g_at_t_s.size(), "conductance input");
+  require_size(cells, sigma_s.size(), "read-noise output");
+  const double additive = parameters_.read_sigma_s, relative = parameters_.read_sigma_relative;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    sigma_s[i] = std::hypot(additive, relative * std::abs(g_at_t_s[i]));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Factory
+
+namespace {
+
+double read_non_negative(const ConfigTable& parameters, const char* key) {
+  const double value = parameters.get_or<double>(key, 0.0);
+  if (!(std::isfinite(value) && value >= 0.0)) {
+    parameters.fail(key, fmt::format("must be a finite number >= 0, got {}", value));
+  }
+  return value;
+}
+
+void read_drift(const ConfigTable& parameters, GenericParameters& p) {
+  p.t0_s = parameters.get_quantity_or("t0", Dimension::time, p.t0_s);
+  if (!(p.t0_s > 0.0)) parameters.fail("t0", "must be > 0 s (the drift reference time)");
+  p.drift_nu_absolute = parameters.get_or("drift_nu_absolute", p.drift_nu_absolute);
+
+  const bool has_mean = parameters.contains("drift_nu_mean");
+  const bool has_std = parameters.contains("drift_nu_std");
+  if (parameters.contains("drift_g")) {
+    p.drift_g_s = parameters.get_quantity_array("drift_g", Dimension::conductance);
+    if (p.drift_g_s.empty()) parameters.fail("drift_g", "needs at least one conductance");
+    for (std::size_t i = 1; i < p.drift_g_s.size(); ++i) {
+      if (!(p.drift_g_s[i] > p.drift_g_s[i - 1])) {
+        parameters.fail_element(
+            "drift_g", i,
+            fmt::format("conductances must be strictly increasing, got {} "
+                        "after {}",
+                        format_quantity(p.drift_g_s[i], Dimension::conductance),
+                        format_quantity(p.drift_g_s[i - 1], Dimension::conductance)));
+      }
+    }
+    const std::size_t n = p.drift_g_s.size();
+    for (auto [key, table] : {std::pair{"drift_nu_mean", &p.drift_nu_mean},
+                              std::pair{"drift_nu_std", &p.drift_nu_std}}) {
+      *table = parameters.contains(key) ? parameters.get_array<double>(key)
+                                        : std::vector<double>(n, 0.0);
+      if (table->size() != n) {
+        parameters.fail(key, fmt::format("needs one value per point of drift_g ({}), got {}", n,
+                                         table->size()));
+      }
+    }
+  } else if (has_mean || has_std) {
+    // No conductance points: one constant distribution.
+    for (const char* key : {"drift_nu_mean", "drift_nu_std"}) {
+      if (parameters.type(key) == ConfigType::array) {
+        parameters.fail(key, "is a table over conductance: give the points in drift_g too");
+      }
+    }
+    p.drift_g_s = {0.0};
+    p.drift_nu_mean = {parameters.get_or<double>("drift_nu_mean", 0.0)};
+    p.drift_nu_std = {parameters.get_or<double>("drift_nu_std", 0.0)};
+  }
+  for (std::size_t i = 0; i < p.drift_nu_mean.size(); ++i) {
+    if (!std::isfinite(p.drift_nu_mean[i])) {
+      parameters.fail("drift_nu_mean", "must be finite");
+    }
+    if (!(std::isfinite(p.drift_nu_std[i]) && p.drift_nu_std[i] >= 0.0)) {
+      const std::string message =
+          fmt::format("must be a finite number >= 0, got {}", p.drift_nu_std[i]);
+      if (parameters.type("drift_nu_std") == ConfigType::array) {
+        parameters.fail_element("drift_nu_std", i, message);
+      }
+      parameters.fail("drift_nu_std", message);
+    }
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<DeviceModel> make_generic_model(const ConfigTable& parameters) {
+  GenericParameters p;
+  // g_max has no published default for a generic device: it is required.
+  CommonParameters defaults;
+  defaults.g_min_s = 0.0;
+  defaults.g_max_s = parameters.get_quantity("g_max", Dimension::conductance);
+  defaults.clip = true;
+  if (!(defaults.g_max_s > 0.0)) parameters.fail("g_max", "must be > 0 S");
+  p.common = read_common_parameters(parameters, defaults);
+
+  p.programming_sigma_s =
+      parameters.get_quantity_or("programming_sigma", Dimension::conductance, 0.0);
+  p.programming_sigma_relative = read_non_negative(parameters, "programming_sigma_relative");
+  p.device_to_device_sigma = read_non_negative(parameters, "device_to_device_sigma");
+  read_drift(parameters, p);
+  p.read_sigma_s = parameters.get_quantity_or("read_sigma", Dimension::conductance, 0.0);
+  p.read_sigma_relative = read_non_negative(parameters, "read_sigma_relative");
+  return std::make_unique<GenericModel>(p);
+}
+
+}  // namespace kirchhoff::devices

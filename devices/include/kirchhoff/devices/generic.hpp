@@ -1,2 +1,94 @@
-// Placeholder: being written.
+// Generic device model ("generic"): the usual ingredients of device-variability studies, each
+// optional, with every part set to zero giving an ideal device (programmed exactly to its target,
+// no drift, no read noise). With g_T the target conductance (docs/devices-pcm.md, "Generic"):
+//
+//   programming  g_P = (g_T + sqrt(σ_a² + (σ_r g_T)²) z₁) · exp(s z₂)
+//                z₁ from StreamId::programming_error, z₂ from StreamId::device_to_device
+//                (substream = programming attempt); σ_a in S, σ_r a fraction of g_T, s the
+//                standard deviation of the log of the lognormal device-to-device factor (whose
+//                median is 1 and mean exp(s²/2)).
+//   drift        g(t) = g_P (t/t_0)^(−ν) for t > t_0, g(t) = g_P for t <= t_0,
+//                ν = μ_ν(g_T) + σ_ν(g_T) z₃ (or its absolute value), z₃ from
+//                StreamId::drift_exponent, drawn once per cell; μ_ν and σ_ν are tables over
+//                conductance, interpolated linearly between their points and constant beyond the
+//                first and last.
+//   read noise   σ_R = sqrt(σ_Ra² + (σ_Rr |g(t)|)²), fresh at every read (DeviceModel::read).
+//
+// Afterwards DeviceModel::program clips to [g_min, g_max] (clip = true by default here).
 #pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kirchhoff/devices/device_config.hpp"
+#include "kirchhoff/devices/device_model.hpp"
+
+namespace kirchhoff::devices {
+
+struct GenericParameters {
+  CommonParameters common;  // g_max must be set (> g_min); clip = true by default
+
+  double programming_sigma_s = 0.0;         // σ_a, additive (S)
+  double programming_sigma_relative = 0.0;  // σ_r, fraction of the target
+  double device_to_device_sigma = 0.0;      // s, of the lognormal factor exp(N(0, s²))
+
+  double t0_s = 1.0;  // drift reference time
+  // Drift-exponent tables: drift_g_s strictly increasing conductances (S), with μ_ν and σ_ν at
+  // each. Empty = no drift; a single point = a constant ν distribution.
+  std::vector<double> drift_g_s;
+  std::vector<double> drift_nu_mean;
+  std::vector<double> drift_nu_std;
+  // ν = |N(μ_ν, σ_ν²)| instead of N(μ_ν, σ_ν²) (as aihwkit's custom-drift PCM model does).
+  bool drift_nu_absolute = false;
+
+  double read_sigma_s = 0.0;         // σ_Ra, additive (S)
+  double read_sigma_relative = 0.0;  // σ_Rr, fraction of g(t)
+
+  // Throws InvalidArgument naming the parameter for a value outside what is allowed.
+  void validate() const;
+};
+
+class GenericModel final : public DeviceModel {
+ public:
+  explicit GenericModel(const GenericParameters& parameters);
+
+  // "generic".
+  [[nodiscard]] std::string kind() const override;
+  [[nodiscard]] const GenericParameters& parameters() const noexcept { return parameters_; }
+
+  [[nodiscard]] bool has_drift() const noexcept { return drift_; }
+  // μ_ν and σ_ν at a conductance (S), interpolated in the tables; 0 without drift.
+  [[nodiscard]] double drift_exponent_mean(double g_s) const;
+  [[nodiscard]] double drift_exponent_std(double g_s) const;
+  // sqrt(σ_a² + (σ_r g_T)²).
+  [[nodiscard]] double programming_sigma_s(double target_s) const;
+
+  void read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
+                      std::span<const double> g_at_t_s, std::span<double> sigma_s) const override;
+
+ protected:
+  void program_cells(ProgrammedCells& cells, std::uint32_t attempt) const override;
+  void evolve(const ProgrammedCells& cells, const ReadTime& time,
+              std::span<double> g_s) const override;
+
+ private:
+  GenericParameters parameters_;
+  bool drift_ = false;
+};
+
+// Piecewise-linear interpolation of (xs, ys) at x, constant beyond the first and last point.
+// xs strictly increasing and of the size of ys (>= 1 point); not checked here.
+[[nodiscard]] double interpolate_clamped(std::span<const double> xs, std::span<const double> ys,
+                                         double x);
+
+// Factory (ModelFactory). Keys besides the common ones (g_max is required):
+//   programming_sigma (conductance), programming_sigma_relative (number),
+//   device_to_device_sigma (number), t0 (time, default 1 s),
+//   drift_g (conductances) with drift_nu_mean, drift_nu_std (numbers, one per point), or without
+//   drift_g, drift_nu_mean and drift_nu_std as single numbers; drift_nu_absolute (bool),
+//   read_sigma (conductance), read_sigma_relative (number).
+std::unique_ptr<DeviceModel> make_generic_model(const ConfigTable& parameters);
+
+}  // namespace kirchhoff::devices
