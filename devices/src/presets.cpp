@@ -8,6 +8,8 @@
 
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/text.hpp"
+#include "kirchhoff/devices/generic.hpp"
+#include "kirchhoff/devices/pcm.hpp"
 #include "kirchhoff/devices/rram.hpp"
 
 namespace kirchhoff::devices {
@@ -17,6 +19,9 @@ namespace {
 // Every model kind and its factory. A new model adds one line here.
 const std::map<std::string, ModelFactory, std::less<>>& registry() {
   static const std::map<std::string, ModelFactory, std::less<>> factories = {
+      {"generic", make_generic_model},
+      {"pcm-hermes2023", make_pcm_hermes2023_model},
+      {"pcm-joshi2020", make_pcm_joshi2020_model},
       {"rram-hfox-cmo", make_rram_hfox_cmo_model},
       {"rram-milo2021", make_rram_milo2021_model},
       {"rram-wan2022", make_rram_wan2022_model},

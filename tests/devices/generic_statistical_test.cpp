@@ -9,12 +9,6 @@
 //
 // Acceptance: means within 5 standard errors, variances within 5 standard errors of the variance
 // estimator (exact fourth central moment) or inside the chi-square interval at 1 − 10⁻⁶.
-// clang-format off
-// First: core/units.hpp (through generic.hpp) names a parameter `si_value`, which <signal.h>
-// (pulled in by GoogleTest) defines as a macro; declaring it before the macro exists avoids it.
-#include "kirchhoff/devices/generic.hpp"
-// clang-format on
-
 #include <gtest/gtest.h>
 
 #include <array>
@@ -28,6 +22,8 @@
 #include <vector>
 
 #include "kirchhoff/core/statistics.hpp"
+
+#include "kirchhoff/devices/generic.hpp"
 
 namespace kirchhoff::devices {
 namespace {

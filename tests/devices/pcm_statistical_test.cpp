@@ -15,13 +15,6 @@
 // it is normal, the chi-square interval at 1 − 10⁻⁶ as well); Kolmogorov–Smirnov at α = 10⁻⁴.
 // A correct model passes each check with probability > 1 − 10⁻⁴; fixed seeds make it
 // deterministic.
-// clang-format off
-// First: core/units.hpp names a parameter `si_value`, which <signal.h> (pulled in by GoogleTest)
-// defines as a macro; declaring it before that macro exists avoids the clash.
-#include "kirchhoff/core/units.hpp"
-#include "kirchhoff/devices/pcm.hpp"
-// clang-format on
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -37,6 +30,9 @@
 #include <vector>
 
 #include "kirchhoff/core/statistics.hpp"
+
+#include "kirchhoff/core/units.hpp"
+#include "kirchhoff/devices/pcm.hpp"
 
 namespace kirchhoff::devices {
 namespace {

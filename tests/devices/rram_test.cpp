@@ -373,7 +373,7 @@ TEST(RramCmo, FactoryReadsPresetsAndRejectsBadValues) {
       [] { (void)from_text("programming_sigma_slope = -0.01\n", make_rram_hfox_cmo_model); },
       {"key 'parameters.programming_sigma_slope'", "programming spread must be >= 0"});
   expect_error<ConfigError>([] { (void)from_text("g_min = \"90uS\"\n", make_rram_hfox_cmo_model); },
-                            {"key 'parameters.g_max'", "must be greater than g_min"});
+                            {"key 'parameters.g_min'", "must be less than g_max (88.2 uS)"});
 }
 
 // ---- Milo 2021 --------------------------------------------------------------------------------
@@ -491,7 +491,7 @@ TEST(RramMilo2021, FactoryReadsPresetAndRejectsBadValues) {
        "g = 225 uS"});
   expect_error<ConfigError>(
       [] { (void)from_text("g_min = \"300uS\"\n", make_rram_milo2021_model); },
-      {"key 'parameters.g_max'", "must be greater than g_min"});
+      {"key 'parameters.g_min'", "must be less than g_max (225 uS)"});
   expect_error<ConfigError>(
       [] { (void)from_text("nl2_coefficients_a_per_v2 = [\"1uS\"]\n", make_rram_milo2021_model); },
       {"parameters.nl2_coefficients_a_per_v2"});
