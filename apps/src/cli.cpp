@@ -53,6 +53,15 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   device_sample_cmd->add_flag("--force", sample.force, "Replace an existing output file");
   device_sample_cmd->add_flag("--no-read-noise", sample.no_read_noise,
                               "Report the conductance without read noise");
+  DeviceCurveOptions curve;
+  auto* device_curve_cmd = device->add_subcommand(
+      "curve", "Pulse-response curve of a pulse-programmed device: LTP pulses, then LTD");
+  device_curve_cmd->add_option("--preset", curve.preset, "Preset name or device file")->required();
+  device_curve_cmd->add_option("--pulses", curve.pulses, "Number of LTP (and then LTD) pulses")
+      ->required();
+  device_curve_cmd->add_option("--seed", curve.seed, "Random seed")->capture_default_str();
+  device_curve_cmd->add_option("--out", curve.out, "Write the curve to a .csv file");
+  device_curve_cmd->add_flag("--force", curve.force, "Replace an existing output file");
 
   try {
     // CLI11 parses argv without the program name, last argument first.
@@ -78,6 +87,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (*selfcheck) return self_check(out) ? kExitOk : kExitFailure;
     if (*device_list_cmd) return device_list(out);
     if (*device_sample_cmd) return device_sample(sample, out);
+    if (*device_curve_cmd) return device_curve(curve, out);
     out << app.help();
     return kExitOk;
   } catch (const Error& e) {

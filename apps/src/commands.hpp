@@ -22,7 +22,16 @@ struct DeviceSampleOptions {
   bool no_read_noise = false;     // conductance without read noise
 };
 
+struct DeviceCurveOptions {
+  std::string preset;         // name or path of a pulse-programmed device
+  std::uint32_t pulses = 0;   // LTP pulses, then as many LTD pulses
+  std::uint64_t seed = 1;
+  std::string out;            // .csv; empty: print the rows
+  bool force = false;
+};
+
 int device_list(std::ostream& out);
+int device_curve(const DeviceCurveOptions& options, std::ostream& out);
 int device_sample(const DeviceSampleOptions& options, std::ostream& out);
 
 // Parses an option's value as a quantity; errors name the option.

@@ -12,6 +12,7 @@
 #include "kirchhoff/core/statistics.hpp"
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/devices/presets.hpp"
+#include "kirchhoff/devices/pulse.hpp"
 #include "output_file.hpp"
 
 namespace kirchhoff::cli {
@@ -153,6 +154,39 @@ int device_sample(const DeviceSampleOptions& options, std::ostream& out) {
     file.close();
   });
   out << fmt::format("wrote {}\n", out_path.string());
+  return 0;
+}
+
+int device_curve(const DeviceCurveOptions& options, std::ostream& out) {
+  if (options.pulses == 0) throw InvalidArgument("option --pulses: must be at least 1");
+  const auto device = devices::load_device(options.preset);
+  const auto* pulse_model = dynamic_cast<const devices::PulseNonlinearModel*>(device.model.get());
+  if (pulse_model == nullptr) {
+    throw InvalidArgument(fmt::format(
+        "option --preset: '{}' is a {} model; the pulse-response curve needs a pulse-programmed "
+        "device (model pulse-nonlinear, e.g. agasi-neurosim)",
+        options.preset, device.model->kind()));
+  }
+  const auto rows =
+      devices::pulse_response(*pulse_model, options.pulses, options.pulses, {options.seed, 0, 0, 0});
+  auto write_rows = [&](std::ostream& csv) {
+    csv << "pulse,polarity,G_noiseless_S,G_S\n";
+    for (const auto& r : rows) {
+      csv << fmt::format("{},{},{:.17g},{:.17g}\n", r.pulse, r.polarity, r.g_noiseless_s, r.g_s);
+    }
+  };
+  if (options.out.empty()) {
+    write_rows(out);
+    return 0;
+  }
+  write_output_file(options.out, options.force, [&](const std::filesystem::path& path) {
+    std::ofstream csv(path);
+    write_rows(csv);
+    csv.flush();
+    if (!csv) throw IoError(fmt::format("cannot write '{}'", path.string()));
+  });
+  out << fmt::format("wrote {} ({} pulses LTP, then {} LTD)\n", options.out, options.pulses,
+                     options.pulses);
   return 0;
 }
 

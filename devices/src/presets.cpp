@@ -10,6 +10,7 @@
 #include "kirchhoff/core/text.hpp"
 #include "kirchhoff/devices/generic.hpp"
 #include "kirchhoff/devices/pcm.hpp"
+#include "kirchhoff/devices/pulse.hpp"
 #include "kirchhoff/devices/rram.hpp"
 
 namespace kirchhoff::devices {
@@ -22,6 +23,7 @@ const std::map<std::string, ModelFactory, std::less<>>& registry() {
       {"generic", make_generic_model},
       {"pcm-hermes2023", make_pcm_hermes2023_model},
       {"pcm-joshi2020", make_pcm_joshi2020_model},
+      {"pulse-nonlinear", make_pulse_nonlinear_model},
       {"rram-hfox-cmo", make_rram_hfox_cmo_model},
       {"rram-milo2021", make_rram_milo2021_model},
       {"rram-wan2022", make_rram_wan2022_model},

@@ -304,7 +304,7 @@ TEST(CompactFactory, BuildsModelsAndRejectsBadParameters) {
                ConfigError);  // k_on must be < 0
 
   const auto dir = std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "data" / "devices";
-  Config preset = Config::load_file(dir / "yakopcic-oblea.toml");
+  Config preset = Config::load_file(dir / "compact" / "yakopcic-oblea.toml");
   const auto y =
       kd::make_compact_model(preset.root().get<std::string>("model"), preset.table("parameters"));
   (void)preset.root().get<std::string>("name");
