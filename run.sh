@@ -15,6 +15,7 @@ PACKAGES=(
   cmake make g++ pkg-config git
   libhdf5-dev hdf5-tools libtbb-dev libboost-math-dev libgtest-dev libgmock-dev
   librandom123-dev libeigen3-dev libtomlplusplus-dev libcli11-dev libfmt-dev libbenchmark-dev
+  libsuitesparse-dev ngspice libopenmpi-dev openmpi-bin python3-h5py python3-numpy
 )
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 

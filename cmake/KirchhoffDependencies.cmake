@@ -43,6 +43,21 @@ if(Boost_FOUND)
   endif()
 endif()
 
+# SuiteSparse's CHOLMOD (sparse Cholesky for the exact IR-drop solver). Debian ships no CMake
+# config for SuiteSparse 5, so look for the header and the library directly.
+find_path(CHOLMOD_INCLUDE_DIR NAMES cholmod.h PATH_SUFFIXES suitesparse)
+find_library(CHOLMOD_LIBRARY NAMES cholmod)
+if(CHOLMOD_INCLUDE_DIR AND CHOLMOD_LIBRARY)
+  add_library(SuiteSparse::CHOLMOD UNKNOWN IMPORTED)
+  set_target_properties(SuiteSparse::CHOLMOD PROPERTIES IMPORTED_LOCATION "${CHOLMOD_LIBRARY}"
+                        INTERFACE_INCLUDE_DIRECTORIES "${CHOLMOD_INCLUDE_DIR}")
+  set(KIRCHHOFF_SUITESPARSE_TARGETS SuiteSparse::CHOLMOD)
+else()
+  list(APPEND KIRCHHOFF_MISSING_PACKAGES libsuitesparse-dev)
+  message(SEND_ERROR "Kirchhoff needs CHOLMOD (cholmod.h): install the Debian package "
+                     "'libsuitesparse-dev' (apt-get install libsuitesparse-dev)")
+endif()
+
 if(KIRCHHOFF_BUILD_TESTS)
   kirchhoff_require(libgtest-dev GTest CONFIG)
 endif()

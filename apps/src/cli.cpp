@@ -32,36 +32,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   auto* selfcheck = app.add_subcommand(
       "selfcheck", "Check that this build works here: random streams, statistics, HDF5, TOML");
 
-  auto* device = app.add_subcommand("device", "Device models and presets");
-  device->require_subcommand(1);
-  auto* device_list_cmd = device->add_subcommand("list", "List the device presets with their sources");
-  DeviceSampleOptions sample;
-  auto* device_sample_cmd = device->add_subcommand(
-      "sample", "Program cells to a target, evolve them to each read time, report conductances");
-  device_sample_cmd->add_option("--preset", sample.preset, "Preset name or device file (TOML)")
-      ->required();
-  device_sample_cmd->add_option("--target", sample.target, "Target conductance, e.g. 10uS")
-      ->required();
-  device_sample_cmd
-      ->add_option("--time", sample.times, "Read times after programming, e.g. 1s,1h,1d,1y")
-      ->required()
-      ->delimiter(',');
-  device_sample_cmd->add_option("--count", sample.count, "Number of cells")->capture_default_str();
-  device_sample_cmd->add_option("--seed", sample.seed, "Random seed")->capture_default_str();
-  device_sample_cmd->add_option("--out", sample.out,
-                                "Write the conductances (S, one column per time) to a .csv or .h5");
-  device_sample_cmd->add_flag("--force", sample.force, "Replace an existing output file");
-  device_sample_cmd->add_flag("--no-read-noise", sample.no_read_noise,
-                              "Report the conductance without read noise");
-  DeviceCurveOptions curve;
-  auto* device_curve_cmd = device->add_subcommand(
-      "curve", "Pulse-response curve of a pulse-programmed device: LTP pulses, then LTD");
-  device_curve_cmd->add_option("--preset", curve.preset, "Preset name or device file")->required();
-  device_curve_cmd->add_option("--pulses", curve.pulses, "Number of LTP (and then LTD) pulses")
-      ->required();
-  device_curve_cmd->add_option("--seed", curve.seed, "Random seed")->capture_default_str();
-  device_curve_cmd->add_option("--out", curve.out, "Write the curve to a .csv file");
-  device_curve_cmd->add_flag("--force", curve.force, "Replace an existing output file");
+  Action action;
+  selfcheck->callback([&] { action = [&] { return self_check(out) ? kExitOk : kExitFailure; }; });
+  add_device_commands(app, out, action);
 
   try {
     // CLI11 parses argv without the program name, last argument first.
@@ -84,10 +57,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       out << version_text() << "\n";
       return kExitOk;
     }
-    if (*selfcheck) return self_check(out) ? kExitOk : kExitFailure;
-    if (*device_list_cmd) return device_list(out);
-    if (*device_sample_cmd) return device_sample(sample, out);
-    if (*device_curve_cmd) return device_curve(curve, out);
+    if (action) return action();
     out << app.help();
     return kExitOk;
   } catch (const Error& e) {

@@ -1,7 +1,10 @@
-// The subcommands of the kirchhoff program, one function each, called by cli.cpp after parsing.
-// Each returns the exit status and throws kirchhoff::Error for bad input.
+// The subcommands of the kirchhoff program. Each command group lives in its own file and adds
+// its subcommands to the CLI11 app with add_<group>_commands; when one of them is parsed, its
+// callback stores the work to do in `action`, which cli.cpp runs after parsing. Commands
+// return the exit status and throw kirchhoff::Error for bad input.
 #pragma once
 
+#include <functional>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -9,7 +12,16 @@
 
 #include "kirchhoff/core/units.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace kirchhoff::cli {
+
+using Action = std::function<int()>;
+
+// `kirchhoff device list | sample | curve`
+void add_device_commands(CLI::App& app, std::ostream& out, Action& action);
 
 struct DeviceSampleOptions {
   std::string preset;             // name or path

@@ -1,4 +1,5 @@
 // `kirchhoff device list | sample`.
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -188,6 +189,43 @@ int device_curve(const DeviceCurveOptions& options, std::ostream& out) {
   out << fmt::format("wrote {} ({} pulses LTP, then {} LTD)\n", options.out, options.pulses,
                      options.pulses);
   return 0;
+}
+
+void add_device_commands(CLI::App& app, std::ostream& out, Action& action) {
+  auto* device = app.add_subcommand("device", "Device models and presets");
+  device->require_subcommand(1);
+
+  device->add_subcommand("list", "List the device presets with their sources")->callback([&] {
+    action = [&] { return device_list(out); };
+  });
+
+  auto sample = std::make_shared<DeviceSampleOptions>();
+  auto* sample_cmd = device->add_subcommand(
+      "sample", "Program cells to a target, evolve them to each read time, report conductances");
+  sample_cmd->add_option("--preset", sample->preset, "Preset name or device file (TOML)")
+      ->required();
+  sample_cmd->add_option("--target", sample->target, "Target conductance, e.g. 10uS")->required();
+  sample_cmd->add_option("--time", sample->times, "Read times after programming, e.g. 1s,1h,1d,1y")
+      ->required()
+      ->delimiter(',');
+  sample_cmd->add_option("--count", sample->count, "Number of cells")->capture_default_str();
+  sample_cmd->add_option("--seed", sample->seed, "Random seed")->capture_default_str();
+  sample_cmd->add_option("--out", sample->out,
+                         "Write the conductances (S, one column per time) to a .csv or .h5");
+  sample_cmd->add_flag("--force", sample->force, "Replace an existing output file");
+  sample_cmd->add_flag("--no-read-noise", sample->no_read_noise,
+                       "Report the conductance without read noise");
+  sample_cmd->callback([&, sample] { action = [&, sample] { return device_sample(*sample, out); }; });
+
+  auto curve = std::make_shared<DeviceCurveOptions>();
+  auto* curve_cmd = device->add_subcommand(
+      "curve", "Pulse-response curve of a pulse-programmed device: LTP pulses, then LTD");
+  curve_cmd->add_option("--preset", curve->preset, "Preset name or device file")->required();
+  curve_cmd->add_option("--pulses", curve->pulses, "Number of LTP (and then LTD) pulses")->required();
+  curve_cmd->add_option("--seed", curve->seed, "Random seed")->capture_default_str();
+  curve_cmd->add_option("--out", curve->out, "Write the curve to a .csv file");
+  curve_cmd->add_flag("--force", curve->force, "Replace an existing output file");
+  curve_cmd->callback([&, curve] { action = [&, curve] { return device_curve(*curve, out); }; });
 }
 
 }  // namespace kirchhoff::cli
