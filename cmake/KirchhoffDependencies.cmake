@@ -22,16 +22,14 @@ kirchhoff_require(libtomlplusplus-dev tomlplusplus CONFIG)
 kirchhoff_require(libcli11-dev CLI11 CONFIG)
 kirchhoff_require(libfmt-dev fmt CONFIG)
 
-# Random123 is header-only and ships no CMake or pkg-config file.
-find_path(RANDOM123_INCLUDE_DIR NAMES Random123/philox.h)
-if(RANDOM123_INCLUDE_DIR)
-  add_library(Random123::Random123 INTERFACE IMPORTED)
-  target_include_directories(Random123::Random123 SYSTEM INTERFACE "${RANDOM123_INCLUDE_DIR}")
-else()
-  list(APPEND KIRCHHOFF_MISSING_PACKAGES librandom123-dev)
-  message(SEND_ERROR "Kirchhoff needs Random123 (Random123/philox.h): install the Debian package "
-                     "'librandom123-dev' (apt-get install librandom123-dev), or run ./run.sh deps")
-endif()
+# Random123 and CHOLMOD come without CMake files: imported targets made by hand.
+include(KirchhoffFindHeaderOnly)
+foreach(package ${KIRCHHOFF_NOT_FOUND})
+  list(APPEND KIRCHHOFF_MISSING_PACKAGES ${package})
+  message(SEND_ERROR "Kirchhoff needs the Debian package '${package}' (apt-get install ${package}), "
+                     "or run ./run.sh deps")
+endforeach()
+set(KIRCHHOFF_SUITESPARSE_TARGETS SuiteSparse::CHOLMOD)
 
 # Boost.Math is header-only; make sure the part we use is there, not just Boost's config.
 if(Boost_FOUND)
@@ -41,21 +39,6 @@ if(Boost_FOUND)
     list(APPEND KIRCHHOFF_MISSING_PACKAGES libboost-math-dev)
     message(SEND_ERROR "Kirchhoff needs Boost.Math: install the Debian package 'libboost-math-dev'")
   endif()
-endif()
-
-# SuiteSparse's CHOLMOD (sparse Cholesky for the exact IR-drop solver). Debian ships no CMake
-# config for SuiteSparse 5, so look for the header and the library directly.
-find_path(CHOLMOD_INCLUDE_DIR NAMES cholmod.h PATH_SUFFIXES suitesparse)
-find_library(CHOLMOD_LIBRARY NAMES cholmod)
-if(CHOLMOD_INCLUDE_DIR AND CHOLMOD_LIBRARY)
-  add_library(SuiteSparse::CHOLMOD UNKNOWN IMPORTED)
-  set_target_properties(SuiteSparse::CHOLMOD PROPERTIES IMPORTED_LOCATION "${CHOLMOD_LIBRARY}"
-                        INTERFACE_INCLUDE_DIRECTORIES "${CHOLMOD_INCLUDE_DIR}")
-  set(KIRCHHOFF_SUITESPARSE_TARGETS SuiteSparse::CHOLMOD)
-else()
-  list(APPEND KIRCHHOFF_MISSING_PACKAGES libsuitesparse-dev)
-  message(SEND_ERROR "Kirchhoff needs CHOLMOD (cholmod.h): install the Debian package "
-                     "'libsuitesparse-dev' (apt-get install libsuitesparse-dev)")
 endif()
 
 if(KIRCHHOFF_BUILD_TESTS)
