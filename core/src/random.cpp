@@ -65,7 +65,7 @@ namespace {
 // (elementary.hpp): the same bits in scalar and vectorised code, on every machine.
 inline void box_muller_pair(std::uint32_t w1, std::uint32_t w2, double& z_cos,
                             double& z_sin) noexcept {
-  const double r = std::sqrt(-2.0 * elementary::log_unit_interval(uniform_from_word(w1)));
+  const double r = std::sqrt(-2.0 * elementary::log_positive(uniform_from_word(w1)));
   const auto sc = elementary::sincos_turns(uniform_from_word(w2));
   z_cos = r * sc.cos;
   z_sin = r * sc.sin;

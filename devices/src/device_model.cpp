@@ -110,10 +110,19 @@ void DeviceModel::read_noise_std(const ProgrammedCells& cells, const ReadTime&,
 void DeviceModel::read(const ProgrammedCells& cells, const ReadTime& time, std::uint32_t read_id,
                        std::span<double> g_s, StreamId noise_stream) const {
   conductance_at(cells, time, g_s);
-  std::vector<double> sigma(cells.size()), z(cells.size());
+  // Scratch reused across calls of this thread: reads are called once per array and time in
+  // every trial, and a fresh allocation each time costs page faults on large arrays.
+  thread_local std::vector<double> sigma, z;
+  const std::size_t n = cells.size();
+  sigma.resize(n);
   read_noise_std(cells, time, g_s, sigma);
-  cells.address.stream(noise_stream, read_id).normal(z, cells.address.first_cell);
-  for (std::size_t i = 0; i < cells.size(); ++i) g_s[i] += sigma[i] * z[i];
+  if (std::all_of(sigma.begin(), sigma.begin() + static_cast<std::ptrdiff_t>(n),
+                  [](double s) { return s == 0.0; })) {
+    return;  // no read noise: the same values as adding 0 · z, without drawing z
+  }
+  z.resize(n);
+  cells.address.stream(noise_stream, read_id).normal(std::span(z).first(n), cells.address.first_cell);
+  for (std::size_t i = 0; i < n; ++i) g_s[i] += sigma[i] * z[i];
 }
 
 void DeviceModel::current(std::span<const double> g_s, std::span<const double> v_v,

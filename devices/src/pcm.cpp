@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kirchhoff/core/elementary.hpp"
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/units.hpp"
 
@@ -17,76 +18,115 @@ namespace {
 constexpr double kMicro = 1e-6;
 
 // clamp(a ln x + b, lo, hi), with its limit for x → 0 (a < 0 in every fit: the upper bound).
-double clipped_log(double x, double a, double b, double lo, double hi) {
-  if (!(x > 0.0)) return a < 0.0 ? hi : lo;
-  return std::clamp(a * std::log(x) + b, lo, hi);
+// Branch-free with the project's own log (elementary.hpp) so that loops over cells vectorise
+// and give the same bits in scalar and vector code.
+inline double clipped_log(double x, double a, double b, double lo, double hi) {
+  const bool positive = x > 0.0;
+  const double value = std::clamp(a * elementary::log_positive(positive ? x : 1.0) + b, lo, hi);
+  return positive ? value : (a < 0.0 ? hi : lo);
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // The published curves. Sources: Joshi 2020 (Methods) / Nandakumar 2019 and aihwkit's
 // PCMLikeNoiseModel for joshi2020; Le Gallo 2023 as implemented in aihwkit's HermesNoiseModel
 // (num_devices = 1, 2) for the 64-core chip. See docs/devices-pcm.md.
 
-namespace pcm_fit {
-
-double programming_sigma_us(PcmFit fit, double x) {
+// The curves as inline templates on the fit, so that loops over cells are compiled once per fit
+// (the switch hoisted out of the loop), inlined and vectorised; pcm_fit:: wraps them for scalars.
+template <PcmFit F>
+inline double programming_sigma_us_of(double x) {
   double sigma = 0.0;
-  switch (fit) {
-    case PcmFit::joshi2020:
-      sigma = 0.26348 + 1.9650 * x - 1.1731 * x * x;
-      break;
-    case PcmFit::hermes2023_single:
-      sigma = 0.15781817 + 2.32443916 * x - 2.16310839 * x * x + 0.68841818 * x * x * x;
-      break;
-    case PcmFit::hermes2023_pair:
-      sigma = 0.16603 + 4.71806 * x - 8.48101 * x * x + 4.68961 * x * x * x;
-      break;
+  if constexpr (F == PcmFit::joshi2020) {
+    sigma = 0.26348 + 1.9650 * x - 1.1731 * x * x;
+  } else if constexpr (F == PcmFit::hermes2023_single) {
+    sigma = 0.15781817 + 2.32443916 * x - 2.16310839 * x * x + 0.68841818 * x * x * x;
+  } else {
+    sigma = 0.16603 + 4.71806 * x - 8.48101 * x * x + 4.68961 * x * x * x;
   }
   return std::max(sigma, 0.0);
 }
 
-double drift_exponent_mean(PcmFit fit, double x) {
+template <PcmFit F>
+inline double drift_exponent_mean_of(double x) {
+  if constexpr (F == PcmFit::joshi2020) {
+    return clipped_log(x, -0.0155, 0.0244, 0.049, 0.1);
+  } else {
+    return x < 0.0945 ? clipped_log(x, -0.0387, -0.0182, 0.072, 0.13)
+                      : -0.0436 * x * x - 0.0126 * x + 0.0736;
+  }
+}
+
+template <PcmFit F>
+inline double drift_exponent_std_of(double x) {
+  if constexpr (F == PcmFit::joshi2020) {
+    return clipped_log(x, -0.0125, -0.0059, 0.008, 0.045);
+  } else if constexpr (F == PcmFit::hermes2023_single) {
+    return x < 0.3039 ? clipped_log(x, -0.0120, -0.0023, 0.0124, 0.04)
+                      : -0.0165 * x * x + 0.0116 * x + 0.0104;
+  } else {
+    return x < 0.3055 ? clipped_log(x, -0.0117, -0.0057, 0.0091, 0.04)
+                      : -0.0118 * x * x + 0.0093 * x + 0.0073;
+  }
+}
+
+template <PcmFit F>
+inline double read_noise_q_of(double x) {
+  if constexpr (F == PcmFit::joshi2020) {
+    // min(0.0088 / x^0.65, 0.2); the bound is reached below x ≈ 0.0083, so x → 0 gives 0.2.
+    const bool positive = x > 0.0;
+    const double q = std::min(0.0088 / elementary::pow_positive(positive ? x : 1.0, 0.65), 0.2);
+    return positive ? q : 0.2;
+  } else if constexpr (F == PcmFit::hermes2023_single) {
+    return x < 0.1591 ? clipped_log(x, -0.0078, 0.0038, 0.0179, 0.04)
+                      : 0.0664 * x * x * x - 0.1352 * x * x + 0.0768 * x + 0.0088;
+  } else {
+    return x < 0.16 ? clipped_log(x, -0.0117, -0.0069, 0.015, 0.04)
+                    : 0.0069 * x * x * x - 0.0280 * x * x + 0.0211 * x + 0.0123;
+  }
+}
+
+// Calls body(std::integral_constant<PcmFit, fit>{}): one instantiation of the body per fit.
+template <class Body>
+void with_fit(PcmFit fit, Body&& body) {
   switch (fit) {
     case PcmFit::joshi2020:
-      return clipped_log(x, -0.0155, 0.0244, 0.049, 0.1);
+      body(std::integral_constant<PcmFit, PcmFit::joshi2020>{});
+      return;
     case PcmFit::hermes2023_single:
+      body(std::integral_constant<PcmFit, PcmFit::hermes2023_single>{});
+      return;
     case PcmFit::hermes2023_pair:
-      if (x < 0.0945) return clipped_log(x, -0.0387, -0.0182, 0.072, 0.13);
-      return -0.0436 * x * x - 0.0126 * x + 0.0736;
+      body(std::integral_constant<PcmFit, PcmFit::hermes2023_pair>{});
+      return;
   }
-  return 0.0;
+}
+
+}  // namespace
+
+namespace pcm_fit {
+
+double programming_sigma_us(PcmFit fit, double x) {
+  double value = 0.0;
+  with_fit(fit, [&](auto f) { value = programming_sigma_us_of<decltype(f)::value>(x); });
+  return value;
+}
+
+double drift_exponent_mean(PcmFit fit, double x) {
+  double value = 0.0;
+  with_fit(fit, [&](auto f) { value = drift_exponent_mean_of<decltype(f)::value>(x); });
+  return value;
 }
 
 double drift_exponent_std(PcmFit fit, double x) {
-  switch (fit) {
-    case PcmFit::joshi2020:
-      return clipped_log(x, -0.0125, -0.0059, 0.008, 0.045);
-    case PcmFit::hermes2023_single:
-      if (x < 0.3039) return clipped_log(x, -0.0120, -0.0023, 0.0124, 0.04);
-      return -0.0165 * x * x + 0.0116 * x + 0.0104;
-    case PcmFit::hermes2023_pair:
-      if (x < 0.3055) return clipped_log(x, -0.0117, -0.0057, 0.0091, 0.04);
-      return -0.0118 * x * x + 0.0093 * x + 0.0073;
-  }
-  return 0.0;
+  double value = 0.0;
+  with_fit(fit, [&](auto f) { value = drift_exponent_std_of<decltype(f)::value>(x); });
+  return value;
 }
 
 double read_noise_q(PcmFit fit, double x) {
-  switch (fit) {
-    case PcmFit::joshi2020:
-      // min(0.0088 / x^0.65, 0.2); the bound is reached below x ≈ 0.0083, so x → 0 gives 0.2.
-      if (!(x > 0.0)) return 0.2;
-      return std::min(0.0088 / std::pow(x, 0.65), 0.2);
-    case PcmFit::hermes2023_single:
-      if (x < 0.1591) return clipped_log(x, -0.0078, 0.0038, 0.0179, 0.04);
-      return 0.0664 * x * x * x - 0.1352 * x * x + 0.0768 * x + 0.0088;
-    case PcmFit::hermes2023_pair:
-      if (x < 0.16) return clipped_log(x, -0.0117, -0.0069, 0.015, 0.04);
-      return 0.0069 * x * x * x - 0.0280 * x * x + 0.0211 * x + 0.0123;
-  }
-  return 0.0;
+  double value = 0.0;
+  with_fit(fit, [&](auto f) { value = read_noise_q_of<decltype(f)::value>(x); });
+  return value;
 }
 
 double reference_g_max_s(PcmFit fit) {
@@ -196,23 +236,33 @@ double PcmModel::read_noise_time_factor(double t_s) const {
 void PcmModel::program_cells(ProgrammedCells& cells, std::uint32_t attempt) const {
   const std::size_t n = cells.size();
   const std::uint64_t first = cells.address.first_cell;
-  std::vector<double> z(n);
-
-  cells.address.stream(StreamId::programming_error, attempt).normal(z, first);
-  for (std::size_t i = 0; i < n; ++i) {
-    const double target = cells.target_s[i];
-    cells.programmed_s[i] = std::max(target + programming_sigma_s(target) * z[i], 0.0);
-  }
-
-  cells.address.stream(StreamId::drift_exponent, attempt).normal(z, first);
+  thread_local std::vector<double> scratch;  // reused: no allocation or zeroing per array
+  scratch.resize(std::max(scratch.size(), n));
+  const std::span<double> z(scratch.data(), n);
   cells.drift_exponent.resize(n);
-  const double scale = parameters_.drift_scale;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double x = normalised(cells.target_s[i]);
-    const double mu = pcm_fit::drift_exponent_mean(parameters_.fit, x);
-    const double sigma = pcm_fit::drift_exponent_std(parameters_.fit, x);
-    cells.drift_exponent[i] = scale * std::abs(mu + sigma * z[i]);
-  }
+  const double* target = cells.target_s.data();
+  double* programmed = cells.programmed_s.data();
+  double* nu = cells.drift_exponent.data();
+  const double inv_g_max = 1.0 / g_max_s();
+  const double sigma_scale = parameters_.programming_noise_scale;
+  // The polynomial gives µS at the fit's g_max; another g_max scales the whole device.
+  const double g_max_ratio = g_max_s() / pcm_fit::reference_g_max_s(parameters_.fit);
+  const double drift_scale = parameters_.drift_scale;
+
+  with_fit(parameters_.fit, [&](auto fit) {
+    constexpr PcmFit F = decltype(fit)::value;
+    cells.address.stream(StreamId::programming_error, attempt).normal(z, first);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double sigma_s =
+          sigma_scale * programming_sigma_us_of<F>(target[i] * inv_g_max) * kMicro * g_max_ratio;
+      programmed[i] = std::max(target[i] + sigma_s * z[i], 0.0);
+    }
+    cells.address.stream(StreamId::drift_exponent, attempt).normal(z, first);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double x = target[i] * inv_g_max;
+      nu[i] = drift_scale * std::abs(drift_exponent_mean_of<F>(x) + drift_exponent_std_of<F>(x) * z[i]);
+    }
+  });
 }
 
 void PcmModel::evolve(const ProgrammedCells& cells, const ReadTime& time,
@@ -223,9 +273,12 @@ void PcmModel::evolve(const ProgrammedCells& cells, const ReadTime& time,
     std::copy(cells.programmed_s.begin(), cells.programmed_s.end(), g_s.begin());
     return;
   }
-  const double ratio = time.t_s / parameters_.t0_s;
+  // (t/t_0)^(−ν) = exp(−ν ln(t/t_0)), with the project's own exp so that the loop vectorises.
+  const double log_ratio = std::log(time.t_s / parameters_.t0_s);
+  const double* g_p = cells.programmed_s.data();
+  const double* nu = cells.drift_exponent.data();
   for (std::size_t i = 0; i < n; ++i) {
-    g_s[i] = cells.programmed_s[i] * std::pow(ratio, -cells.drift_exponent[i]);
+    g_s[i] = g_p[i] * elementary::exp_clamped(-nu[i] * log_ratio);
   }
 }
 
@@ -234,13 +287,26 @@ void PcmModel::read_noise_std(const ProgrammedCells& cells, const ReadTime& time
   require_size(cells, g_at_t_s.size(), "conductance input");
   require_size(cells, sigma_s.size(), "read-noise output");
   const double factor = read_noise_time_factor(time.t_s);
-  const bool faults = !cells.faults.empty();
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    // A stuck cell is noisy as a device at its stuck conductance, not at its target.
-    const double g_ref =
-        faults && cells.faults[i] != CellFault::none ? g_at_t_s[i] : cells.target_s[i];
-    sigma_s[i] = std::abs(g_at_t_s[i]) * read_noise_q(g_ref) * factor;
-  }
+  const double scale = parameters_.read_noise_scale;
+  const double inv_g_max = 1.0 / g_max_s();
+  const std::size_t n = cells.size();
+  const double* target = cells.target_s.data();
+  const double* g = g_at_t_s.data();
+  double* sigma = sigma_s.data();
+  with_fit(parameters_.fit, [&](auto fit) {
+    constexpr PcmFit F = decltype(fit)::value;
+    if (cells.faults.empty()) {
+      for (std::size_t i = 0; i < n; ++i) {
+        sigma[i] = std::abs(g[i]) * (scale * read_noise_q_of<F>(target[i] * inv_g_max)) * factor;
+      }
+      return;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      // A stuck cell is noisy as a device at its stuck conductance, not at its target.
+      const double g_ref = cells.faults[i] != CellFault::none ? g[i] : target[i];
+      sigma[i] = std::abs(g[i]) * (scale * read_noise_q_of<F>(g_ref * inv_g_max)) * factor;
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

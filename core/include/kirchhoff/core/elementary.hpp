@@ -9,11 +9,11 @@
 
 namespace kirchhoff::elementary {
 
-// Natural logarithm of u for u in (0, 1) (normal, positive doubles below 1).
+// Natural logarithm of a positive normal double u (the random transforms use u in (0, 1)).
 // u = m·2^e with m in [√½, √2); ln m = 2 atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.1716, by its
 // Taylor series to s²¹ (truncation error < 2·10⁻¹⁸ relative); ln 2 split into a part exact in
 // double times e plus a small correction (Cody & Waite).
-inline double log_unit_interval(double u) noexcept {
+inline double log_positive(double u) noexcept {
   const std::uint64_t bits = std::bit_cast<std::uint64_t>(u);
   // The biased exponent field as a double, exactly, without an integer-to-float conversion
   // (there is none for 64-bit lanes before AVX-512): 2^52 + field, minus 2^52.
@@ -40,6 +40,45 @@ inline double log_unit_interval(double u) noexcept {
   constexpr double ln2_hi = 6.93147180369123816490e-01;  // 0x3fe62e42fee00000: exact e·ln2_hi
   constexpr double ln2_lo = 1.90821492927058770002e-10;
   return e * ln2_hi + (e * ln2_lo + log_m);
+}
+
+// e^x for x in [−708, 709] (x is clamped to that range, so the result stays a normal double).
+// x = k·ln2 + r with k = round(x/ln2) and |r| ≤ ln2/2 (Cody & Waite split of ln 2, exact for
+// |k| < 2^11); e^r by its Taylor series to r¹⁴ (truncation error < 4·10⁻¹⁸); 2^k built in the
+// exponent field. The integer k is made with the 1.5·2^52 rounding trick and read from the
+// mantissa bits, because SIMD units before AVX-512 have no double-to-int64 conversion.
+inline double exp_clamped(double x) noexcept {
+  x = x < -708.0 ? -708.0 : x;
+  x = x > 709.0 ? 709.0 : x;
+  constexpr double shifter = 6755399441055744.0;  // 1.5·2^52: adding it rounds to an integer
+  const double shifted = x * 1.4426950408889634 + shifter;
+  const double k = shifted - shifter;
+  constexpr double ln2_hi = 6.93147180369123816490e-01;
+  constexpr double ln2_lo = 1.90821492927058770002e-10;
+  const double r = (x - k * ln2_hi) - k * ln2_lo;
+  double p = 1.0 / 87178291200.0;  // 1/14!
+  p = p * r + 1.0 / 6227020800.0;  // 1/13!
+  p = p * r + 1.0 / 479001600.0;   // 1/12!
+  p = p * r + 1.0 / 39916800.0;    // 1/11!
+  p = p * r + 1.0 / 3628800.0;     // 1/10!
+  p = p * r + 1.0 / 362880.0;      // 1/9!
+  p = p * r + 1.0 / 40320.0;       // 1/8!
+  p = p * r + 1.0 / 5040.0;        // 1/7!
+  p = p * r + 1.0 / 720.0;         // 1/6!
+  p = p * r + 1.0 / 120.0;         // 1/5!
+  p = p * r + 1.0 / 24.0;          // 1/4!
+  p = p * r + 1.0 / 6.0;           // 1/3!
+  p = p * r + 0.5;                 // 1/2!
+  const double e_r = 1.0 + r + r * r * p;
+  // 2^k: k + 1023 lies in [2, 2046]; as the low mantissa bits of (k + 1023 + 2^52) it is an
+  // integer that shifts straight into the exponent field.
+  const std::uint64_t biased = std::bit_cast<std::uint64_t>(k + (1023.0 + 4503599627370496.0));
+  return e_r * std::bit_cast<double>(biased << 52);
+}
+
+// x^y for x > 0 (normal), as exp(y·ln x): a few ulp, same bits in scalar and vector code.
+inline double pow_positive(double x, double y) noexcept {
+  return exp_clamped(y * log_positive(x));
 }
 
 // sin(2πu) and cos(2πu) for u in [0, 1]. The reduction is exact: t = 4u, q = nearest integer,
