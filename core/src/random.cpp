@@ -10,6 +10,7 @@
 
 #include "kirchhoff/core/elementary.hpp"
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/simd.hpp"
 
 namespace kirchhoff {
 
@@ -99,7 +100,7 @@ using WordChunk = std::array<std::array<std::uint32_t, kChunkBlocks>, 4>;
 template <class T>
 using ValueChunk = std::array<std::array<T, kChunkBlocks>, 4>;
 
-[[gnu::target_clones("avx2", "default")]] void philox_chunk(
+KIRCHHOFF_SIMD_CLONES void philox_chunk(
     const r123::Philox4x32::ctr_type& prefix, const r123::Philox4x32::key_type& key,
     std::uint32_t first_block, std::size_t count, WordChunk& words) {
   for (std::size_t b = 0; b < count; ++b) {
@@ -113,7 +114,7 @@ using ValueChunk = std::array<std::array<T, kChunkBlocks>, 4>;
   }
 }
 
-[[gnu::target_clones("avx2", "default")]] void uniform_chunk(const WordChunk& words,
+KIRCHHOFF_SIMD_CLONES void uniform_chunk(const WordChunk& words,
                                                              std::size_t count,
                                                              ValueChunk<double>& values) {
   for (std::size_t j = 0; j < 4; ++j) {
@@ -121,7 +122,7 @@ using ValueChunk = std::array<std::array<T, kChunkBlocks>, 4>;
   }
 }
 
-[[gnu::target_clones("avx2", "default")]] void normal_chunk(const WordChunk& words,
+KIRCHHOFF_SIMD_CLONES void normal_chunk(const WordChunk& words,
                                                             std::size_t count,
                                                             ValueChunk<double>& values) {
   for (std::size_t b = 0; b < count; ++b) {
@@ -214,7 +215,8 @@ void RandomStream::lognormal(std::span<double> out, double mu, double sigma,
   require_finite(mu, "mu", *this);
   require_non_negative(sigma, "sigma", *this);
   normal(out, first);
-  for (double& x : out) x = std::exp(mu + sigma * x);
+  // The project's own exp (elementary.hpp): vectorised, and the same bits with any C library.
+  for (double& x : out) x = elementary::exp_clamped(mu + sigma * x);
 }
 
 void RandomStream::truncated_normal(std::span<double> out, double mean, double stddev,

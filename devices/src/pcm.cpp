@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kirchhoff/core/elementary.hpp"
+#include "kirchhoff/core/simd.hpp"
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/units.hpp"
 
@@ -17,13 +18,15 @@ namespace {
 
 constexpr double kMicro = 1e-6;
 
+// ln x for the curves below, computed once per cell and shared; any value for x <= 0 (the
+// curves take their x → 0 limit there). The project's own log (elementary.hpp): branch-free,
+// so loops over cells vectorise, with the same bits in scalar and vector code.
+inline double log_of_x(double x) { return elementary::log_positive(x > 0.0 ? x : 1.0); }
+
 // clamp(a ln x + b, lo, hi), with its limit for x → 0 (a < 0 in every fit: the upper bound).
-// Branch-free with the project's own log (elementary.hpp) so that loops over cells vectorise
-// and give the same bits in scalar and vector code.
-inline double clipped_log(double x, double a, double b, double lo, double hi) {
-  const bool positive = x > 0.0;
-  const double value = std::clamp(a * elementary::log_positive(positive ? x : 1.0) + b, lo, hi);
-  return positive ? value : (a < 0.0 ? hi : lo);
+inline double clipped_log(double x, double ln_x, double a, double b, double lo, double hi) {
+  const double value = std::clamp(a * ln_x + b, lo, hi);
+  return x > 0.0 ? value : (a < 0.0 ? hi : lo);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -47,40 +50,40 @@ inline double programming_sigma_us_of(double x) {
 }
 
 template <PcmFit F>
-inline double drift_exponent_mean_of(double x) {
+inline double drift_exponent_mean_of(double x, double ln_x) {
   if constexpr (F == PcmFit::joshi2020) {
-    return clipped_log(x, -0.0155, 0.0244, 0.049, 0.1);
+    return clipped_log(x, ln_x, -0.0155, 0.0244, 0.049, 0.1);
   } else {
-    return x < 0.0945 ? clipped_log(x, -0.0387, -0.0182, 0.072, 0.13)
+    return x < 0.0945 ? clipped_log(x, ln_x, -0.0387, -0.0182, 0.072, 0.13)
                       : -0.0436 * x * x - 0.0126 * x + 0.0736;
   }
 }
 
 template <PcmFit F>
-inline double drift_exponent_std_of(double x) {
+inline double drift_exponent_std_of(double x, double ln_x) {
   if constexpr (F == PcmFit::joshi2020) {
-    return clipped_log(x, -0.0125, -0.0059, 0.008, 0.045);
+    return clipped_log(x, ln_x, -0.0125, -0.0059, 0.008, 0.045);
   } else if constexpr (F == PcmFit::hermes2023_single) {
-    return x < 0.3039 ? clipped_log(x, -0.0120, -0.0023, 0.0124, 0.04)
+    return x < 0.3039 ? clipped_log(x, ln_x, -0.0120, -0.0023, 0.0124, 0.04)
                       : -0.0165 * x * x + 0.0116 * x + 0.0104;
   } else {
-    return x < 0.3055 ? clipped_log(x, -0.0117, -0.0057, 0.0091, 0.04)
+    return x < 0.3055 ? clipped_log(x, ln_x, -0.0117, -0.0057, 0.0091, 0.04)
                       : -0.0118 * x * x + 0.0093 * x + 0.0073;
   }
 }
 
 template <PcmFit F>
-inline double read_noise_q_of(double x) {
+inline double read_noise_q_of(double x, double ln_x) {
   if constexpr (F == PcmFit::joshi2020) {
-    // min(0.0088 / x^0.65, 0.2); the bound is reached below x ≈ 0.0083, so x → 0 gives 0.2.
-    const bool positive = x > 0.0;
-    const double q = std::min(0.0088 / elementary::pow_positive(positive ? x : 1.0, 0.65), 0.2);
-    return positive ? q : 0.2;
+    // min(0.0088 / x^0.65, 0.2) = min(0.0088 e^(−0.65 ln x), 0.2); the bound is reached below
+    // x ≈ 0.0083, so x → 0 gives 0.2.
+    const double q = std::min(0.0088 * elementary::exp_clamped(-0.65 * ln_x), 0.2);
+    return x > 0.0 ? q : 0.2;
   } else if constexpr (F == PcmFit::hermes2023_single) {
-    return x < 0.1591 ? clipped_log(x, -0.0078, 0.0038, 0.0179, 0.04)
+    return x < 0.1591 ? clipped_log(x, ln_x, -0.0078, 0.0038, 0.0179, 0.04)
                       : 0.0664 * x * x * x - 0.1352 * x * x + 0.0768 * x + 0.0088;
   } else {
-    return x < 0.16 ? clipped_log(x, -0.0117, -0.0069, 0.015, 0.04)
+    return x < 0.16 ? clipped_log(x, ln_x, -0.0117, -0.0069, 0.015, 0.04)
                     : 0.0069 * x * x * x - 0.0280 * x * x + 0.0211 * x + 0.0123;
   }
 }
@@ -101,6 +104,50 @@ void with_fit(PcmFit fit, Body&& body) {
   }
 }
 
+// The per-cell loops, compiled for AVX2 and for the baseline and chosen at run time (same bits:
+// only correctly rounded operations, no FMA contraction).
+template <PcmFit F>
+KIRCHHOFF_SIMD_CLONES void program_kernel(
+    const double* __restrict target, const double* __restrict z, double* __restrict programmed,
+    std::size_t n, double inv_g_max, double sigma_scale, double g_max_ratio) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double sigma_s =
+        sigma_scale * programming_sigma_us_of<F>(target[i] * inv_g_max) * kMicro * g_max_ratio;
+    programmed[i] = std::max(target[i] + sigma_s * z[i], 0.0);
+  }
+}
+
+template <PcmFit F>
+KIRCHHOFF_SIMD_CLONES void drift_exponent_kernel(
+    const double* __restrict target, const double* __restrict z, double* __restrict nu,
+    std::size_t n, double inv_g_max, double drift_scale) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = target[i] * inv_g_max;
+    const double ln_x = log_of_x(x);
+    nu[i] = drift_scale *
+            std::abs(drift_exponent_mean_of<F>(x, ln_x) + drift_exponent_std_of<F>(x, ln_x) * z[i]);
+  }
+}
+
+// sigma[i] = |g[i]| · scale · Q_s(g_ref[i] / g_max) · time_factor
+template <PcmFit F>
+KIRCHHOFF_SIMD_CLONES void read_noise_kernel(
+    const double* __restrict g_ref, const double* __restrict g, double* __restrict sigma,
+    std::size_t n, double inv_g_max, double scale, double time_factor) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = g_ref[i] * inv_g_max;
+    sigma[i] = std::abs(g[i]) * (scale * read_noise_q_of<F>(x, log_of_x(x))) * time_factor;
+  }
+}
+
+// g[i] = g_P[i] (t/t_0)^(−ν[i]) = g_P[i] exp(−ν[i] ln(t/t_0))
+KIRCHHOFF_SIMD_CLONES void drift_kernel(const double* __restrict g_p,
+                                                            const double* __restrict nu,
+                                                            double* __restrict g, std::size_t n,
+                                                            double log_ratio) {
+  for (std::size_t i = 0; i < n; ++i) g[i] = g_p[i] * elementary::exp_clamped(-nu[i] * log_ratio);
+}
+
 }  // namespace
 
 namespace pcm_fit {
@@ -113,19 +160,19 @@ double programming_sigma_us(PcmFit fit, double x) {
 
 double drift_exponent_mean(PcmFit fit, double x) {
   double value = 0.0;
-  with_fit(fit, [&](auto f) { value = drift_exponent_mean_of<decltype(f)::value>(x); });
+  with_fit(fit, [&](auto f) { value = drift_exponent_mean_of<decltype(f)::value>(x, log_of_x(x)); });
   return value;
 }
 
 double drift_exponent_std(PcmFit fit, double x) {
   double value = 0.0;
-  with_fit(fit, [&](auto f) { value = drift_exponent_std_of<decltype(f)::value>(x); });
+  with_fit(fit, [&](auto f) { value = drift_exponent_std_of<decltype(f)::value>(x, log_of_x(x)); });
   return value;
 }
 
 double read_noise_q(PcmFit fit, double x) {
   double value = 0.0;
-  with_fit(fit, [&](auto f) { value = read_noise_q_of<decltype(f)::value>(x); });
+  with_fit(fit, [&](auto f) { value = read_noise_q_of<decltype(f)::value>(x, log_of_x(x)); });
   return value;
 }
 
@@ -252,16 +299,9 @@ void PcmModel::program_cells(ProgrammedCells& cells, std::uint32_t attempt) cons
   with_fit(parameters_.fit, [&](auto fit) {
     constexpr PcmFit F = decltype(fit)::value;
     cells.address.stream(StreamId::programming_error, attempt).normal(z, first);
-    for (std::size_t i = 0; i < n; ++i) {
-      const double sigma_s =
-          sigma_scale * programming_sigma_us_of<F>(target[i] * inv_g_max) * kMicro * g_max_ratio;
-      programmed[i] = std::max(target[i] + sigma_s * z[i], 0.0);
-    }
+    program_kernel<F>(target, z.data(), programmed, n, inv_g_max, sigma_scale, g_max_ratio);
     cells.address.stream(StreamId::drift_exponent, attempt).normal(z, first);
-    for (std::size_t i = 0; i < n; ++i) {
-      const double x = target[i] * inv_g_max;
-      nu[i] = drift_scale * std::abs(drift_exponent_mean_of<F>(x) + drift_exponent_std_of<F>(x) * z[i]);
-    }
+    drift_exponent_kernel<F>(target, z.data(), nu, n, inv_g_max, drift_scale);
   });
 }
 
@@ -275,11 +315,7 @@ void PcmModel::evolve(const ProgrammedCells& cells, const ReadTime& time,
   }
   // (t/t_0)^(−ν) = exp(−ν ln(t/t_0)), with the project's own exp so that the loop vectorises.
   const double log_ratio = std::log(time.t_s / parameters_.t0_s);
-  const double* g_p = cells.programmed_s.data();
-  const double* nu = cells.drift_exponent.data();
-  for (std::size_t i = 0; i < n; ++i) {
-    g_s[i] = g_p[i] * elementary::exp_clamped(-nu[i] * log_ratio);
-  }
+  drift_kernel(cells.programmed_s.data(), cells.drift_exponent.data(), g_s.data(), n, log_ratio);
 }
 
 void PcmModel::read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
@@ -293,19 +329,19 @@ void PcmModel::read_noise_std(const ProgrammedCells& cells, const ReadTime& time
   const double* target = cells.target_s.data();
   const double* g = g_at_t_s.data();
   double* sigma = sigma_s.data();
-  with_fit(parameters_.fit, [&](auto fit) {
-    constexpr PcmFit F = decltype(fit)::value;
-    if (cells.faults.empty()) {
-      for (std::size_t i = 0; i < n; ++i) {
-        sigma[i] = std::abs(g[i]) * (scale * read_noise_q_of<F>(target[i] * inv_g_max)) * factor;
-      }
-      return;
-    }
+  // Q_s is a function of the target; a stuck cell is noisy as a device at its stuck
+  // conductance, so its reference is its conductance at t.
+  const double* g_ref = target;
+  thread_local std::vector<double> stuck_ref;
+  if (!cells.faults.empty()) {
+    stuck_ref.assign(target, target + n);
     for (std::size_t i = 0; i < n; ++i) {
-      // A stuck cell is noisy as a device at its stuck conductance, not at its target.
-      const double g_ref = cells.faults[i] != CellFault::none ? g[i] : target[i];
-      sigma[i] = std::abs(g[i]) * (scale * read_noise_q_of<F>(g_ref * inv_g_max)) * factor;
+      if (cells.faults[i] != CellFault::none) stuck_ref[i] = g[i];
     }
+    g_ref = stuck_ref.data();
+  }
+  with_fit(parameters_.fit, [&](auto fit) {
+    read_noise_kernel<decltype(fit)::value>(g_ref, g, sigma, n, inv_g_max, scale, factor);
   });
 }
 

@@ -10,7 +10,7 @@
 //   uniform:   u = (w + 1/2) · 2^-32, in the open interval (0, 1), never 0 or 1
 //   normal:    Box–Muller (1958) on the word pairs (0, 1) and (2, 3) of a block; even k takes
 //              r·cos θ, odd k takes r·sin θ, r = sqrt(−2 ln u₁), θ = 2π u₂ (|z| ≤ 6.66)
-//   lognormal: exp(μ + σ z) with z the normal of element k
+//   lognormal: exp(μ + σ z) with z the normal of element k (exp clamped to [e^-708, e^709])
 //   truncated normal on [a, b]: inverse CDF of the uniform of element k, computed in the tail
 //              that keeps precision (Boost.Math erfc_inv)
 //   Bernoulli: u < p
