@@ -9,6 +9,7 @@
 
 #include "gaussian_test_model.hpp"
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/devices/presets.hpp"
 
 namespace kirchhoff::devices {
 namespace {
@@ -148,6 +149,45 @@ TEST(WriteVerify, RejectsBadOptions) {
   expect({.tolerance_s = -1.0},
          "write-verify tolerances must be finite and >= 0, got tolerance -1 S, relative 0");
   expect({.tolerance_s = 1e-7, .max_iterations = 0}, "write-verify max_iterations must be >= 1, got 0");
+}
+
+}  // namespace
+}  // namespace kirchhoff::devices
+
+namespace kirchhoff::devices {
+namespace {
+
+// Write-verify needs nothing of a model but program() and read(): it runs on every preset, and
+// whatever it reports is true of the cells it returns.
+TEST(WriteVerify, WorksWithEveryPresetAndReportsTruthfully) {
+  for (const auto& preset : list_presets()) {
+    SCOPED_TRACE(preset.name);
+    const Device device = load_device(preset.name);
+    const DeviceModel& model = *device.model;
+    std::vector<double> t(400);
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      t[i] = model.g_min_s() + (0.2 + 0.6 * double(i) / double(t.size())) * (model.g_max_s() - model.g_min_s());
+    }
+    WriteVerifyOptions options;
+    options.relative_tolerance = 0.05;
+    options.max_iterations = 20;
+    options.verify_time_s = 1e-6;
+    const auto result = write_verify(model, t, {5, 0, 1, 0}, options);
+    ASSERT_EQ(result.cells.size(), t.size());
+    std::size_t unconverged = 0;
+    std::vector<double> reading(t.size());
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      EXPECT_GE(result.iterations[i], 1u);
+      EXPECT_LE(result.iterations[i], 20u);
+      if (!result.converged[i]) ++unconverged;
+      // The reported error is the last verify read; converged cells were inside the band then.
+      if (result.converged[i]) {
+        EXPECT_LE(std::abs(result.verify_error_s[i]), 0.05 * result.cells.target_s[i] * (1 + 1e-12));
+      }
+    }
+    EXPECT_EQ(unconverged, result.unconverged_cells);
+    EXPECT_EQ(result.all_converged(), unconverged == 0);
+  }
 }
 
 }  // namespace
