@@ -75,3 +75,19 @@ function(kirchhoff_add_test name)
                        PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
                        WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 endfunction()
+
+# kirchhoff_add_test_folder(<prefix> LIBS ...)
+# One test executable per *_test.cpp of the calling folder, named <prefix>_<file>; files named
+# *_statistical_test.cpp get the label "statistical", the others "unit".
+function(kirchhoff_add_test_folder prefix)
+  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
+  foreach(source ${sources})
+    get_filename_component(name ${source} NAME_WE)
+    set(labels unit)
+    if(name MATCHES "_statistical_test$")
+      set(labels statistical)
+    endif()
+    kirchhoff_add_test(${prefix}_${name} SOURCES ${source} LIBS ${ARG_LIBS} LABELS ${labels})
+  endforeach()
+endfunction()
