@@ -203,6 +203,8 @@ void AnalogMatrix::set_read_time(const devices::ReadTime& time, const ArrayRespo
       }
     }
     group.noisy = options_.read_noise && (group.var.array() > 0.0).any();
+    group.var_scale = group.noisy ? group.var.maxCoeff() : 1.0;
+    group.var_f = (group.var / group.var_scale).cast<float>();
   }
   read_time_set_ = true;
 }
@@ -316,6 +318,7 @@ MvmResult AnalogMatrix::multiply(const Eigen::MatrixXd& x, std::uint32_t read_id
 
   tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, tasks, 1), [&](const auto& range) {
     Eigen::MatrixXd v, i, var, z(0, 0), y;
+    Eigen::MatrixXf var_f;
     Eigen::RowVectorXd v_sum;
     for (std::uint64_t task = range.begin(); task != range.end(); ++task) {
       const auto c = static_cast<Index>(task % to_u64(grid_.tile_cols()));
@@ -340,7 +343,8 @@ MvmResult AnalogMatrix::multiply(const Eigen::MatrixXd& x, std::uint32_t read_id
             const std::uint64_t adc0 = group_index(r, c, k) * to_u64(options_.tile.cols + 1);
             currents(group, v, i);
             if (group.noisy) {
-              var.noalias() = group.var * v.cwiseAbs2();
+              var_f.noalias() = group.var_f * v.cwiseAbs2().cast<float>();
+              var = var_f.cast<double>() * group.var_scale;
               z.resize(outs, nb);
               for (Index b = 0; b < nb; ++b) {
                 const std::uint64_t e = ((vec0 + to_u64(b)) * slices_in + p) * n_adc + adc0;
@@ -360,20 +364,30 @@ MvmResult AnalogMatrix::multiply(const Eigen::MatrixXd& x, std::uint32_t read_id
               }
             }
             const double coefficient = mapping.slice_coefficient(k) * a_p / unit;
+            const double* gain = adc_gain_.data() + adc0;
+            const double* offset = adc_offset_.data() + adc0;
+            const bool output_noise = adc.output_noise_std > 0.0;
+            const double noise_a = adc.output_noise_std * range_a;
+            const double step = quantizer.step();
+            const auto lo = static_cast<double>(quantizer.min_code());
+            const auto hi = static_cast<double>(quantizer.max_code());
             for (Index b = 0; b < nb; ++b) {
-              const bool live = b >= live_begin && b < live_end;
+              const double* in = i.col(b).data();
+              const double* zb = output_noise ? z.col(b).data() : nullptr;
+              double* out = y.col(b).data();
+              const double offset_v = digital_offset ? g_mid * v_sum(b) : 0.0;
+              std::uint64_t clipped_b = 0;
               for (Index j = 0; j < used_cols; ++j) {
-                const auto ja = static_cast<Index>(adc0) + j;
-                double current = adc_gain_(ja) * i(j, b) + adc_offset_(ja) * range_a;
-                if (adc.output_noise_std > 0.0) current += adc.output_noise_std * range_a * z(j, b);
+                double current = gain[j] * in[j] + offset[j] * range_a;
+                if (output_noise) current += noise_a * zb[j];
                 if (!quantizer.ideal()) {
                   const double normalised = current / range_a;
-                  if (live && quantizer.clips(normalised)) ++task_clipped;
-                  current = quantizer.quantize(normalised) * range_a;
+                  clipped_b += quantizer.clips(normalised) ? 1u : 0u;
+                  current = std::clamp(std::round(normalised / step), lo, hi) * step * range_a;
                 }
-                if (digital_offset) current -= g_mid * v_sum(b);
-                y(j, b) += coefficient * current;
+                out[j] += coefficient * (current - offset_v);
               }
+              if (b >= live_begin && b < live_end) task_clipped += clipped_b;
             }
             task_conversions += to_u64(used_cols) * to_u64(live_end - live_begin);
           }

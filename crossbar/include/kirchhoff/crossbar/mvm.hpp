@@ -23,6 +23,8 @@
 // independent across columns, so one extra dense product (S∘S)ᵀ(V∘V) and one normal draw per
 // output replace rows × cols draws per vector. With a non-ideal T the variance is computed with
 // the applied voltages (the cell voltages differ by the IR drop: a first-order approximation).
+// The variance product runs in single precision (normalised by the largest s², so nothing
+// underflows): a relative error of about 1e-7 in the noise std, far below its statistical error.
 //
 // Reproducibility: the batch is processed in blocks of batch_block vectors aligned to global
 // vector indices (partial blocks are padded with zero inputs), so every vector goes through
@@ -122,6 +124,8 @@ class AnalogMatrix {
     std::uint32_t slice = 0;
     Eigen::MatrixXd t_eff;  // outputs (+ reference) × used rows: T⁺ − T⁻ or T
     Eigen::MatrixXd var;    // same shape: s⁺² + s⁻² (transposed)
+    Eigen::MatrixXf var_f;  // var / var_scale in single precision, for the variance product
+    double var_scale = 1.0;
     bool noisy = false;
     double range_a = 0.0;
   };
