@@ -12,14 +12,16 @@ void WireResistances::validate() const {
   for (auto [name, r] : {std::pair{"r_row", r_row_ohm}, std::pair{"r_col", r_col_ohm},
                          std::pair{"r_driver", r_driver_ohm}, std::pair{"r_sense", r_sense_ohm}}) {
     if (!(std::isfinite(r) && r >= 0.0)) {
-      throw InvalidArgument(fmt::format("{} must be a finite resistance >= 0 ohm, got {}", name, r));
+      throw InvalidArgument(
+          fmt::format("{} must be a finite resistance >= 0 ohm, got {}", name, r));
     }
   }
 }
 
 void validate_conductances(const ConductanceMatrix& g_s) {
   if (g_s.rows() == 0 || g_s.cols() == 0) {
-    throw InvalidArgument(fmt::format("conductance matrix is empty ({} x {})", g_s.rows(), g_s.cols()));
+    throw InvalidArgument(
+        fmt::format("conductance matrix is empty ({} x {})", g_s.rows(), g_s.cols()));
   }
   for (Eigen::Index i = 0; i < g_s.rows(); ++i) {
     for (Eigen::Index j = 0; j < g_s.cols(); ++j) {

@@ -1,0 +1,104 @@
+// Batched MVM (crossbar issue): 1000 input vectors through one programmed 256 × 256 tile
+// (differential pairs, 8-bit DAC and ADC, read noise by the variance shortcut, ADC mismatch)
+// against the plain products of the same shapes (Eigen, float and double) measured in the same
+// run. Counters "ratio_to_float" and "ratio_to_double": engine time over those baselines'.
+// Baselines and the engine run on one thread (tbb::global_control), the engine again on all.
+#include <benchmark/benchmark.h>
+#include <tbb/global_control.h>
+
+#include <Eigen/Core>
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+#include "kirchhoff/crossbar/mvm.hpp"
+#include "kirchhoff/devices/generic.hpp"
+
+namespace {
+
+using namespace kirchhoff;
+using namespace kirchhoff::crossbar;
+
+constexpr Eigen::Index kRows = 256, kCols = 256, kBatch = 1000;
+double g_float_s = 0.0, g_double_s = 0.0;
+
+Eigen::MatrixXd matrix(Eigen::Index rows, Eigen::Index cols, double phase) {
+  Eigen::MatrixXd m(rows, cols);
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    for (Eigen::Index j = 0; j < cols; ++j) {
+      m(i, j) = std::sin(0.37 * static_cast<double>(i * cols + j) + phase);
+    }
+  }
+  return m;
+}
+
+template <class Scalar>
+double plain_product(benchmark::State& state) {
+  using M = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  const M w = matrix(kRows, kCols, 0.1).cast<Scalar>();
+  const M x = matrix(kRows, kBatch, 0.7).cast<Scalar>();
+  M y(kCols, kBatch);
+  for (auto _ : state) {
+    y.noalias() = w.transpose() * x;
+    benchmark::DoNotOptimize(y.data());
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (int r = 0; r < 20; ++r) {
+    y.noalias() = w.transpose() * x;
+    benchmark::DoNotOptimize(y.data());
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 20.0;
+}
+
+void BM_PlainProductFloat(benchmark::State& state) {
+  g_float_s = plain_product<float>(state);
+}
+void BM_PlainProductDouble(benchmark::State& state) {
+  g_double_s = plain_product<double>(state);
+}
+
+void BM_AnalogMvm(benchmark::State& state) {
+  const bool one_thread = state.range(0) == 1;
+  std::unique_ptr<tbb::global_control> limit;
+  if (one_thread) {
+    limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, 1);
+  }
+  devices::GenericParameters p;
+  p.common.g_max_s = 25e-6;
+  p.programming_sigma_s = 0.5e-6;
+  p.read_sigma_s = 0.2e-6;
+  p.read_sigma_relative = 0.03;
+  const devices::GenericModel model(p);
+  MvmOptions o;
+  o.tile = {kRows, kCols};
+  o.periphery.dac.bits = 8;
+  o.periphery.adc.bits = 8;
+  o.periphery.adc.range_factor = 0.25;
+  o.periphery.adc.gain_std = 0.01;
+  o.periphery.adc.offset_std = 0.002;
+  AnalogMatrix m(matrix(kRows, kCols, 0.1), o, model, devices::CellAddress{1, 0, 0, 0});
+  m.set_read_time({3600.0, 0});
+  const Eigen::MatrixXd x = matrix(kRows, kBatch, 0.7);
+  std::uint32_t read = 0;
+  double clipped = 0.0;
+  for (auto _ : state) {
+    const MvmResult r = m.multiply(x, read++);
+    clipped = r.clipped_fraction();
+    benchmark::DoNotOptimize(r.y.data());
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (int r = 0; r < 10; ++r) benchmark::DoNotOptimize(m.multiply(x, read++).y.data());
+  const double t =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 10.0;
+  state.counters["ratio_to_float"] = t / g_float_s;
+  state.counters["ratio_to_double"] = t / g_double_s;
+  state.counters["clipped"] = clipped;
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
+}  // namespace
+
+BENCHMARK(BM_PlainProductFloat)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PlainProductDouble)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AnalogMvm)->Arg(1)->Arg(0)->ArgName("one_thread")->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();

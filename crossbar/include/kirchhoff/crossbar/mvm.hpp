@@ -1,0 +1,149 @@
+// The batched MVM engine (docs/crossbar-mapping.md, "The MVM engine").
+//
+// An AnalogMatrix is one programmed instance of a weight matrix W (inputs × outputs, mapping.hpp)
+// on tiles (tiling.hpp) of a device model: every physical array — (tile row r, tile column c,
+// weight slice k, polarity p) — is programmed once at its own CellAddress range, so no two
+// arrays of a trial share random draws. At a read time the engine takes each array's
+// conductances (DeviceModel::conductance_at) and its effective response T (cols × rows,
+// I = T V; the ideal array gives T = Gᵀ, an IR-drop solver gives T(G)), and multiplies whole
+// batches: DAC → T → (read noise) → ADC, partial results summed digitally per output.
+//
+// Layout of the random numbers (all with the trial's seed, point, trial):
+//   group    g = (k · tile_rows + r) · tile_cols + c;  physical array a = g · polarities + p
+//   cells    array a uses cells [a · R · C', (a + 1) · R · C'), cell (i, j) → i·C' + j, where
+//            R × C' is the physical tile (C' = cols + 1 with a reference column)
+//   ADC      index = g · (cols + 1) + j (j = cols: the reference column of offset_reference)
+//   read noise (StreamId::read_noise) and output noise (StreamId::output_noise), substream =
+//            read id, element = (vector · input_slices + input slice) · adc_count + ADC index,
+//            vector = the global index of the input vector (first_vector + column of x)
+//   ADC gain / offset (StreamId::adc_mismatch, substream 0 / 1), element = ADC index
+//
+// Read noise shortcut: per-cell, per-read Gaussian noise with std s_ij makes each column
+// current Gaussian with variance Σ_i s_ij² V_i² (both devices of a pair contribute),
+// independent across columns, so one extra dense product (S∘S)ᵀ(V∘V) and one normal draw per
+// output replace rows × cols draws per vector. With a non-ideal T the variance is computed with
+// the applied voltages (the cell voltages differ by the IR drop: a first-order approximation).
+// The variance product runs in single precision (normalised by the largest s², so nothing
+// underflows): a relative error of about 1e-7 in the noise std, far below its statistical error.
+//
+// Reproducibility: the batch is processed in blocks of batch_block vectors aligned to global
+// vector indices (partial blocks are padded with zero inputs), so every vector goes through
+// products of the same shapes at the same position whatever the thread count and however a
+// batch is split into calls: results are bitwise identical for a given batch_block.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "kirchhoff/crossbar/array.hpp"
+#include "kirchhoff/crossbar/mapping.hpp"
+#include "kirchhoff/crossbar/periphery.hpp"
+#include "kirchhoff/crossbar/tiling.hpp"
+#include "kirchhoff/devices/device_model.hpp"
+
+namespace kirchhoff::crossbar {
+
+// The effective response of one physical array: given its conductances (rows × cols, S) at the
+// read time, the transfer matrix T (cols × rows) with column currents I = T V. Called once per
+// array per read time, one array after another (it need not be thread-safe).
+using ArrayResponse = std::function<Eigen::MatrixXd(const ConductanceMatrix& g_s)>;
+
+// T = Gᵀ.
+[[nodiscard]] ArrayResponse ideal_response();
+
+struct MvmOptions {
+  // The mapping's g_min = g_max = 0 (the default) means the device model's range.
+  MappingOptions mapping;
+  TileShape tile;
+  PeripheryOptions periphery;
+  bool read_noise = true;         // draw read noise at each multiply (the model's read_noise_std)
+  Eigen::Index batch_block = 64;  // vectors per product (fixes the bits of the results)
+
+  void validate() const;
+};
+
+struct MvmResult {
+  Eigen::MatrixXd y;              // outputs × batch
+  std::uint64_t conversions = 0;  // ADC conversions (outputs × vectors × slices × tiles)
+  std::uint64_t clipped = 0;      // of which outside the ADC range
+  [[nodiscard]] double clipped_fraction() const noexcept {
+    return conversions == 0 ? 0.0 : static_cast<double>(clipped) / static_cast<double>(conversions);
+  }
+};
+
+class AnalogMatrix {
+ public:
+  // Maps W (inputs × outputs) and programs every physical array with `model` at `address`
+  // (arrays at address.offset(a · cells per array)). Draws the ADC mismatch. The model must
+  // outlive this object. Throws InvalidArgument for invalid options, an empty or non-finite W,
+  // or a mapping range outside [0, model g_max].
+  AnalogMatrix(const Eigen::MatrixXd& w, const MvmOptions& options,
+               const devices::DeviceModel& model, const devices::CellAddress& address);
+
+  // Looks at the instance at `time`: conductances (without read noise), read-noise std, and
+  // the effective response of every array. Must be called before multiply.
+  void set_read_time(const devices::ReadTime& time,
+                     const ArrayResponse& response = ideal_response());
+
+  // Sets the ADC ranges (range_mode = calibrated) to the percentile of |I| (noise-free column
+  // currents before the ADC) over the inputs x (inputs × n), per tile and weight slice.
+  void calibrate_adc(const Eigen::MatrixXd& x);
+
+  // y ≈ Wᵀ x for a batch x (inputs × n); read_id keys the read noise and output noise;
+  // first_vector is the global index of x's first column (for splitting one read into calls).
+  [[nodiscard]] MvmResult multiply(const Eigen::MatrixXd& x, std::uint32_t read_id,
+                                   std::uint64_t first_vector = 0) const;
+
+  // The weights the conductances at the read time stand for (noise-free; mapping's inverse).
+  [[nodiscard]] Eigen::MatrixXd read_back_weights() const;
+
+  [[nodiscard]] const MvmOptions& options() const noexcept { return options_; }
+  [[nodiscard]] const TileGrid& grid() const noexcept { return grid_; }
+  [[nodiscard]] const Eigen::VectorXd& scales() const noexcept { return scale_; }
+  [[nodiscard]] std::size_t groups() const noexcept { return groups_.size(); }
+  [[nodiscard]] std::uint64_t adc_count() const noexcept;
+  [[nodiscard]] std::uint64_t cells_per_array() const noexcept;
+  // Cells used by the instance: the first_cell offset at which another array of the trial may
+  // start without sharing draws.
+  [[nodiscard]] std::uint64_t cell_count() const noexcept;
+  [[nodiscard]] const devices::ProgrammedCells& cells(std::size_t array) const;
+  // Conductances at the read time of physical array a (R × C').
+  [[nodiscard]] const ConductanceMatrix& conductances(std::size_t array) const;
+  [[nodiscard]] const Eigen::VectorXd& adc_gain() const noexcept { return adc_gain_; }
+  [[nodiscard]] const Eigen::VectorXd& adc_offset() const noexcept { return adc_offset_; }
+  // ADC full scale (A) of group g (NaN before calibration in calibrated mode).
+  [[nodiscard]] double adc_range(std::size_t group) const;
+  [[nodiscard]] std::size_t group_index(Eigen::Index tile_row, Eigen::Index tile_col,
+                                        std::uint32_t slice) const noexcept;
+
+ private:
+  struct Group {
+    Eigen::Index tile_row = 0, tile_col = 0;
+    std::uint32_t slice = 0;
+    Eigen::MatrixXd t_eff;  // outputs (+ reference) × used rows: T⁺ − T⁻ or T
+    Eigen::MatrixXd var;    // same shape: s⁺² + s⁻² (transposed)
+    Eigen::MatrixXf var_f;  // var / var_scale in single precision, for the variance product
+    double var_scale = 1.0;
+    bool noisy = false;
+    double range_a = 0.0;
+  };
+  // Analog column currents of group g for voltages v (used rows × nb), noise-free.
+  void currents(const Group& group, const Eigen::MatrixXd& v, Eigen::MatrixXd& i) const;
+
+  MvmOptions options_;
+  const devices::DeviceModel* model_;
+  devices::CellAddress address_;
+  TileGrid grid_;
+  Eigen::VectorXd scale_;
+  Eigen::Index physical_cols_;
+  std::vector<devices::ProgrammedCells> cells_;
+  std::vector<ConductanceMatrix> g_at_t_;
+  std::vector<Group> groups_;
+  Eigen::VectorXd adc_gain_, adc_offset_;
+  bool read_time_set_ = false;
+  bool calibrated_ = false;
+};
+
+}  // namespace kirchhoff::crossbar

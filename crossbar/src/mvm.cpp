@@ -1,0 +1,433 @@
+#include "kirchhoff/crossbar/mvm.hpp"
+
+#include <fmt/format.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <span>
+
+#include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/random.hpp"
+#include "kirchhoff/core/statistics.hpp"
+
+namespace kirchhoff::crossbar {
+
+using Eigen::Index;
+
+namespace {
+
+std::uint64_t to_u64(Index i) {
+  return static_cast<std::uint64_t>(i);
+}
+std::size_t to_size(Index i) {
+  return static_cast<std::size_t>(i);
+}
+
+}  // namespace
+
+ArrayResponse ideal_response() {
+  return [](const ConductanceMatrix& g_s) -> Eigen::MatrixXd { return g_s.transpose(); };
+}
+
+void MvmOptions::validate() const {
+  tile.validate();
+  periphery.validate();
+  if (batch_block < 1 || batch_block > 65536) {
+    throw InvalidArgument(
+        fmt::format("MVM batch_block is {}; allowed: 1 ... 65536 vectors", batch_block));
+  }
+}
+
+AnalogMatrix::AnalogMatrix(const Eigen::MatrixXd& w, const MvmOptions& options,
+                           const devices::DeviceModel& model, const devices::CellAddress& address)
+    : options_(options),
+      model_(&model),
+      address_(address),
+      grid_(w.rows(), w.cols(), options.tile) {
+  options_.validate();
+  MappingOptions& mapping = options_.mapping;
+  if (mapping.g_min_s == 0.0 && mapping.g_max_s == 0.0) {
+    mapping.g_min_s = model.g_min_s();
+    mapping.g_max_s = model.g_max_s();
+  }
+  mapping.validate();
+  if (mapping.g_max_s > model.g_max_s()) {
+    throw InvalidArgument(
+        fmt::format("mapping range [{}, {}] S lies outside the device range [0, {}] S",
+                    mapping.g_min_s, mapping.g_max_s, model.g_max_s()));
+  }
+  const MappedWeights mapped = map_weights(w, mapping);
+  scale_ = mapped.scale;
+
+  const bool reference = mapping.scheme == MappingScheme::offset_reference;
+  const Index rows = options_.tile.rows;
+  physical_cols_ = options_.tile.cols + (reference ? 1 : 0);
+  const std::uint32_t pol = mapping.polarities();
+  const std::size_t group_count =
+      std::size_t{mapping.slices} * to_size(grid_.tile_rows()) * to_size(grid_.tile_cols());
+  groups_.resize(group_count);
+  cells_.resize(group_count * pol);
+  g_at_t_.resize(group_count * pol);
+
+  ConductanceMatrix targets(rows, physical_cols_);
+  for (std::uint32_t k = 0; k < mapping.slices; ++k) {
+    for (Index r = 0; r < grid_.tile_rows(); ++r) {
+      for (Index c = 0; c < grid_.tile_cols(); ++c) {
+        const std::size_t g = group_index(r, c, k);
+        groups_[g].tile_row = r;
+        groups_[g].tile_col = c;
+        groups_[g].slice = k;
+        for (std::uint32_t p = 0; p < pol; ++p) {
+          targets.setConstant(mapping.g_min_s);
+          targets.block(0, 0, grid_.row_count(r), grid_.col_count(c)) = mapped.at(k, p).block(
+              grid_.row_begin(r), grid_.col_begin(c), grid_.row_count(r), grid_.col_count(c));
+          if (reference) targets.col(physical_cols_ - 1).setConstant(mapping.g_mid_s());
+          const std::size_t a = g * pol + p;
+          cells_[a] =
+              model.program(std::span<const double>(targets.data(), to_size(targets.size())),
+                            address.offset(a * cells_per_array()));
+        }
+      }
+    }
+  }
+
+  const AdcOptions& adc = options_.periphery.adc;
+  const auto n_adc = static_cast<Index>(adc_count());
+  adc_gain_ = Eigen::VectorXd::Ones(n_adc);
+  adc_offset_ = Eigen::VectorXd::Zero(n_adc);
+  if (adc.gain_std > 0.0) {
+    address.stream(StreamId::adc_mismatch, 0)
+        .normal({adc_gain_.data(), to_size(n_adc)}, 1.0, adc.gain_std);
+  }
+  if (adc.offset_std > 0.0) {
+    address.stream(StreamId::adc_mismatch, 1)
+        .normal({adc_offset_.data(), to_size(n_adc)}, 0.0, adc.offset_std);
+  }
+  if (adc.range_mode != AdcRangeMode::calibrated) {
+    const double v_read = options_.periphery.dac.v_read_v;
+    const double per_row =
+        mapping.scheme == MappingScheme::offset_digital ? mapping.g_max_s : mapping.delta_g_s();
+    const double range = adc.range_mode == AdcRangeMode::fixed
+                             ? adc.range_a
+                             : static_cast<double>(rows) * v_read * per_row;
+    for (Group& group : groups_) group.range_a = range * adc.range_factor;
+  } else {
+    for (Group& group : groups_) group.range_a = std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+std::size_t AnalogMatrix::group_index(Index tile_row, Index tile_col,
+                                      std::uint32_t slice) const noexcept {
+  return (std::size_t{slice} * to_size(grid_.tile_rows()) + to_size(tile_row)) *
+             to_size(grid_.tile_cols()) +
+         to_size(tile_col);
+}
+
+std::uint64_t AnalogMatrix::adc_count() const noexcept {
+  return groups_.size() * to_u64(options_.tile.cols + 1);
+}
+
+std::uint64_t AnalogMatrix::cells_per_array() const noexcept {
+  return to_u64(options_.tile.rows) * to_u64(physical_cols_);
+}
+
+std::uint64_t AnalogMatrix::cell_count() const noexcept {
+  return cells_.size() * cells_per_array();
+}
+
+const devices::ProgrammedCells& AnalogMatrix::cells(std::size_t array) const {
+  if (array >= cells_.size()) {
+    throw InvalidArgument(
+        fmt::format("array {} of an instance with {} arrays", array, cells_.size()));
+  }
+  return cells_[array];
+}
+
+const ConductanceMatrix& AnalogMatrix::conductances(std::size_t array) const {
+  if (!read_time_set_) throw InvalidArgument("no read time set: call set_read_time first");
+  if (array >= g_at_t_.size()) {
+    throw InvalidArgument(
+        fmt::format("array {} of an instance with {} arrays", array, cells_.size()));
+  }
+  return g_at_t_[array];
+}
+
+double AnalogMatrix::adc_range(std::size_t group) const {
+  if (group >= groups_.size()) {
+    throw InvalidArgument(
+        fmt::format("group {} of an instance with {} groups", group, groups_.size()));
+  }
+  return groups_[group].range_a;
+}
+
+void AnalogMatrix::set_read_time(const devices::ReadTime& time, const ArrayResponse& response) {
+  if (!response) throw InvalidArgument("set_read_time: empty array response");
+  const std::uint32_t pol = options_.mapping.polarities();
+  const Index rows = options_.tile.rows;
+  const bool reference = options_.mapping.scheme == MappingScheme::offset_reference;
+  ConductanceMatrix sigma(rows, physical_cols_);
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    Group& group = groups_[g];
+    const Index used_rows = grid_.row_count(group.tile_row);
+    const Index used_cols = grid_.col_count(group.tile_col);
+    const Index outs = used_cols + (reference ? 1 : 0);
+    group.t_eff = Eigen::MatrixXd::Zero(outs, used_rows);
+    group.var = Eigen::MatrixXd::Zero(outs, used_rows);
+    group.noisy = false;
+    for (std::uint32_t p = 0; p < pol; ++p) {
+      const std::size_t a = g * pol + p;
+      ConductanceMatrix& g_s = g_at_t_[a];
+      g_s.resize(rows, physical_cols_);
+      std::span<double> g_span(g_s.data(), to_size(g_s.size()));
+      model_->conductance_at(cells_[a], time, g_span);
+      model_->read_noise_std(cells_[a], time, g_span,
+                             std::span<double>(sigma.data(), to_size(sigma.size())));
+      const Eigen::MatrixXd t = response(g_s);
+      if (t.rows() != physical_cols_ || t.cols() != rows) {
+        throw InvalidArgument(fmt::format(
+            "array response returned a {} x {} matrix for a {} x {} array; expected {} x {} "
+            "(columns x rows)",
+            t.rows(), t.cols(), rows, physical_cols_, physical_cols_, rows));
+      }
+      const double sign = p == 0 ? 1.0 : -1.0;
+      group.t_eff.topRows(used_cols) += sign * t.block(0, 0, used_cols, used_rows);
+      group.var.topRows(used_cols) +=
+          sigma.block(0, 0, used_rows, used_cols).transpose().cwiseAbs2();
+      if (reference) {
+        group.t_eff.row(used_cols) += t.block(physical_cols_ - 1, 0, 1, used_rows);
+        group.var.row(used_cols) +=
+            sigma.block(0, physical_cols_ - 1, used_rows, 1).transpose().cwiseAbs2();
+      }
+    }
+    group.noisy = options_.read_noise && (group.var.array() > 0.0).any();
+    group.var_scale = group.noisy ? group.var.maxCoeff() : 1.0;
+    group.var_f = (group.var / group.var_scale).cast<float>();
+  }
+  read_time_set_ = true;
+}
+
+void AnalogMatrix::currents(const Group& group, const Eigen::MatrixXd& v,
+                            Eigen::MatrixXd& i) const {
+  i.noalias() = group.t_eff * v;
+}
+
+namespace {
+
+// The voltages of input slice p for tile rows [row0, row0 + rows) and vectors
+// [block_first, block_first + nb) of x (columns outside [0, x.cols()) are zero inputs).
+void dac_block(const DacOptions& dac, const Eigen::MatrixXd& x, Index row0, Index rows, Index col0,
+               Index nb, std::uint32_t p, Eigen::MatrixXd& v) {
+  v.setZero(rows, nb);
+  for (Index b = 0; b < nb; ++b) {
+    const Index col = col0 + b;
+    if (col < 0 || col >= x.cols()) continue;
+    for (Index i = 0; i < rows; ++i) v(i, b) = dac.slice_voltage(x(row0 + i, col), p);
+  }
+}
+
+void check_input(const Eigen::MatrixXd& x, Index inputs, const char* what) {
+  if (x.rows() != inputs) {
+    throw InvalidArgument(fmt::format("{}: input batch has {} rows; the matrix has {} inputs", what,
+                                      x.rows(), inputs));
+  }
+  if (x.cols() == 0) throw InvalidArgument(fmt::format("{}: empty input batch", what));
+  if (!x.allFinite()) throw InvalidArgument(fmt::format("{}: input batch is not finite", what));
+}
+
+}  // namespace
+
+void AnalogMatrix::calibrate_adc(const Eigen::MatrixXd& x) {
+  if (!read_time_set_) throw InvalidArgument("calibrate_adc: no read time set");
+  check_input(x, grid_.inputs(), "calibrate_adc");
+  const AdcOptions& adc = options_.periphery.adc;
+  if (adc.range_mode != AdcRangeMode::calibrated) {
+    throw InvalidArgument("calibrate_adc: the ADC range mode is not 'calibrated'");
+  }
+  const DacOptions& dac = options_.periphery.dac;
+  const bool reference = options_.mapping.scheme == MappingScheme::offset_reference;
+  std::vector<double> ranges(groups_.size());
+  tbb::parallel_for(std::size_t{0}, groups_.size(), [&](std::size_t g) {
+    const Group& group = groups_[g];
+    const Index used_rows = grid_.row_count(group.tile_row);
+    const Index used_cols = grid_.col_count(group.tile_col);
+    std::vector<double> magnitudes;
+    magnitudes.reserve(to_size(used_cols * x.cols()) * dac.input_slices());
+    Eigen::MatrixXd v, i;
+    for (std::uint32_t p = 0; p < dac.input_slices(); ++p) {
+      dac_block(dac, x, grid_.row_begin(group.tile_row), used_rows, 0, x.cols(), p, v);
+      currents(group, v, i);
+      for (Index b = 0; b < i.cols(); ++b) {
+        for (Index j = 0; j < used_cols; ++j) {
+          magnitudes.push_back(std::abs(reference ? i(j, b) - i(used_cols, b) : i(j, b)));
+        }
+      }
+    }
+    ranges[g] = quantile(magnitudes, adc.percentile) * adc.range_factor;
+  });
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    if (!(ranges[g] > 0.0)) {
+      throw InvalidArgument(fmt::format(
+          "calibrate_adc: the calibration inputs give no current on tile ({}, {}) slice {}",
+          groups_[g].tile_row, groups_[g].tile_col, groups_[g].slice));
+    }
+  }
+  for (std::size_t g = 0; g < groups_.size(); ++g) groups_[g].range_a = ranges[g];
+  calibrated_ = true;
+}
+
+MvmResult AnalogMatrix::multiply(const Eigen::MatrixXd& x, std::uint32_t read_id,
+                                 std::uint64_t first_vector) const {
+  if (!read_time_set_)
+    throw InvalidArgument("multiply: no read time set: call set_read_time first");
+  check_input(x, grid_.inputs(), "multiply");
+  const AdcOptions& adc = options_.periphery.adc;
+  if (adc.range_mode == AdcRangeMode::calibrated && !calibrated_) {
+    throw InvalidArgument("multiply: ADC range not calibrated: call calibrate_adc first");
+  }
+  const DacOptions& dac = options_.periphery.dac;
+  const MappingOptions& mapping = options_.mapping;
+  const bool reference = mapping.scheme == MappingScheme::offset_reference;
+  const bool digital_offset = mapping.scheme == MappingScheme::offset_digital;
+  const std::uint32_t slices_in = dac.input_slices();
+  const Index nb = options_.batch_block;
+  const Index n = x.cols();
+  const auto nb_u = to_u64(nb);
+  const std::uint64_t block0 = first_vector / nb_u;
+  const std::uint64_t block_end = (first_vector + to_u64(n) + nb_u - 1) / nb_u;
+  const std::uint64_t blocks = block_end - block0;
+  const std::uint64_t n_adc = adc_count();
+  if (block_end * nb_u * slices_in * n_adc > kElementsPerSubstream) {
+    throw InvalidArgument(fmt::format(
+        "multiply: vectors up to {} x {} input slices x {} ADCs exceed the 2^34 noise elements "
+        "of a read; use another read id",
+        block_end * nb_u, slices_in, n_adc));
+  }
+  const Quantizer quantizer{adc.bits, 1.0, adc.coding};
+  const RandomStream read_stream = address_.stream(StreamId::read_noise, read_id);
+  const RandomStream out_stream = address_.stream(StreamId::output_noise, read_id);
+  const double unit = mapping.unit_conductance_s();
+  const double g_mid = mapping.g_mid_s();
+
+  MvmResult result;
+  result.y.resize(grid_.outputs(), n);
+  const std::uint64_t tasks = to_u64(grid_.tile_cols()) * blocks;
+  std::vector<std::uint64_t> clipped(tasks, 0), conversions(tasks, 0);
+
+  tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, tasks, 1), [&](const auto& range) {
+    Eigen::MatrixXd v, i, var, z(0, 0), y;
+    Eigen::MatrixXf var_f;
+    Eigen::RowVectorXd v_sum;
+    for (std::uint64_t task = range.begin(); task != range.end(); ++task) {
+      const auto c = static_cast<Index>(task % to_u64(grid_.tile_cols()));
+      const std::uint64_t block = block0 + task / to_u64(grid_.tile_cols());
+      const std::uint64_t vec0 = block * nb_u;  // global index of the block's first vector
+      const auto col0 = static_cast<Index>(static_cast<std::int64_t>(vec0) -
+                                           static_cast<std::int64_t>(first_vector));
+      const Index used_cols = grid_.col_count(c);
+      const Index outs = used_cols + (reference ? 1 : 0);
+      const Index live_begin = std::max<Index>(col0, 0) - col0;
+      const Index live_end = std::min<Index>(col0 + nb, n) - col0;
+      y.setZero(used_cols, nb);
+      std::uint64_t task_clipped = 0, task_conversions = 0;
+      for (Index r = 0; r < grid_.tile_rows(); ++r) {
+        const Index used_rows = grid_.row_count(r);
+        for (std::uint32_t p = 0; p < slices_in; ++p) {
+          dac_block(dac, x, grid_.row_begin(r), used_rows, col0, nb, p, v);
+          if (digital_offset) v_sum = v.colwise().sum();
+          const double a_p = dac.slice_weight(p);
+          for (std::uint32_t k = 0; k < mapping.slices; ++k) {
+            const Group& group = groups_[group_index(r, c, k)];
+            const std::uint64_t adc0 = group_index(r, c, k) * to_u64(options_.tile.cols + 1);
+            currents(group, v, i);
+            if (group.noisy) {
+              var_f.noalias() = group.var_f * v.cwiseAbs2().cast<float>();
+              var = var_f.cast<double>() * group.var_scale;
+              z.resize(outs, nb);
+              for (Index b = 0; b < nb; ++b) {
+                const std::uint64_t e = ((vec0 + to_u64(b)) * slices_in + p) * n_adc + adc0;
+                read_stream.normal({z.col(b).data(), to_size(outs)}, e);
+              }
+              i.array() += var.array().sqrt() * z.array();
+            }
+            if (reference) {
+              for (Index j = 0; j < used_cols; ++j) i.row(j) -= i.row(used_cols);
+            }
+            const double range_a = group.range_a;
+            if (adc.output_noise_std > 0.0) {
+              z.resize(outs, nb);
+              for (Index b = 0; b < nb; ++b) {
+                const std::uint64_t e = ((vec0 + to_u64(b)) * slices_in + p) * n_adc + adc0;
+                out_stream.normal({z.col(b).data(), to_size(outs)}, e);
+              }
+            }
+            const double coefficient = mapping.slice_coefficient(k) * a_p / unit;
+            const double* gain = adc_gain_.data() + adc0;
+            const double* offset = adc_offset_.data() + adc0;
+            const bool output_noise = adc.output_noise_std > 0.0;
+            const double noise_a = adc.output_noise_std * range_a;
+            const double step = quantizer.step();
+            const auto lo = static_cast<double>(quantizer.min_code());
+            const auto hi = static_cast<double>(quantizer.max_code());
+            for (Index b = 0; b < nb; ++b) {
+              const double* in = i.col(b).data();
+              const double* zb = output_noise ? z.col(b).data() : nullptr;
+              double* out = y.col(b).data();
+              const double offset_v = digital_offset ? g_mid * v_sum(b) : 0.0;
+              std::uint64_t clipped_b = 0;
+              for (Index j = 0; j < used_cols; ++j) {
+                double current = gain[j] * in[j] + offset[j] * range_a;
+                if (output_noise) current += noise_a * zb[j];
+                if (!quantizer.ideal()) {
+                  const double normalised = current / range_a;
+                  clipped_b += quantizer.clips(normalised) ? 1u : 0u;
+                  current = std::clamp(std::round(normalised / step), lo, hi) * step * range_a;
+                }
+                out[j] += coefficient * (current - offset_v);
+              }
+              if (b >= live_begin && b < live_end) task_clipped += clipped_b;
+            }
+            task_conversions += to_u64(used_cols) * to_u64(live_end - live_begin);
+          }
+        }
+      }
+      for (Index b = live_begin; b < live_end; ++b) {
+        for (Index j = 0; j < used_cols; ++j) {
+          result.y(grid_.col_begin(c) + j, col0 + b) = scale_(grid_.col_begin(c) + j) * y(j, b);
+        }
+      }
+      clipped[task] = task_clipped;
+      conversions[task] = task_conversions;
+    }
+  });
+  for (std::uint64_t t = 0; t < tasks; ++t) {
+    result.clipped += clipped[t];
+    result.conversions += conversions[t];
+  }
+  return result;
+}
+
+Eigen::MatrixXd AnalogMatrix::read_back_weights() const {
+  if (!read_time_set_) throw InvalidArgument("read_back_weights: no read time set");
+  MappedWeights mapped;
+  mapped.options = options_.mapping;
+  mapped.scale = scale_;
+  const std::uint32_t pol = options_.mapping.polarities();
+  mapped.conductances.assign(std::size_t{options_.mapping.slices} * pol,
+                             ConductanceMatrix(grid_.inputs(), grid_.outputs()));
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    const Group& group = groups_[g];
+    const Index rows = grid_.row_count(group.tile_row);
+    const Index cols = grid_.col_count(group.tile_col);
+    for (std::uint32_t p = 0; p < pol; ++p) {
+      mapped.at(group.slice, p)
+          .block(grid_.row_begin(group.tile_row), grid_.col_begin(group.tile_col), rows, cols) =
+          g_at_t_[g * pol + p].block(0, 0, rows, cols);
+    }
+  }
+  return unmap_weights(mapped);
+}
+
+}  // namespace kirchhoff::crossbar
