@@ -146,7 +146,16 @@ std::unique_ptr<Workload> make_device_workload(const Config& config,
                        "the device workload needs a [device] table (preset = \"...\" "
                        "or model = \"...\")");
   }
-  devices::Device device = devices::make_device(config.table("device"));
+  const ConfigTable device_table = config.table("device");
+  devices::Device device = [&] {
+    try {
+      return devices::make_device(device_table);
+    } catch (const ConfigError& e) {
+      // A preset that cannot be found is reported without a place: put it at the key.
+      if (!e.where().file.empty() || !device_table.contains("preset")) throw;
+      device_table.fail("preset", e.what());
+    }
+  }();
   const double g_min = device.model->g_min_s(), g_max = device.model->g_max_s();
 
   const ConfigTable w = config.table("workload");

@@ -354,6 +354,9 @@ RunResult run_campaign(const Campaign& c, const RunOptions& options) {
                               save();
                           }));
     });
+    // Blocks skipped by the input after the last committed one (points stopped by the stopping
+    // rule) need nothing more: when the input ran out, every task is done.
+    if (next == tasks) state.tasks_committed = tasks;
     save();
     progress.finish();
   }
