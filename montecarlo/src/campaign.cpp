@@ -418,9 +418,14 @@ Config base_config(std::string_view text, const std::string& source,
   std::string what = e.what();
   if (what.rfind(prefix, 0) == 0) what.erase(0, prefix.size());
   TextLocation where = e.where();
+  bool swept = false;
   for (std::size_t a = 0; a < axes.size(); ++a) {
-    if (e.where().file == "--set " + assignments[a]) where = axes[a].location;
+    if (e.where().file == "--set " + assignments[a]) {
+      where = axes[a].location;
+      swept = true;
+    }
   }
+  if (p == 0 && !swept) throw e;  // nothing to do with the sweep
   throw ConfigError(where, e.key(),
                     fmt::format("at sweep point {} ({}): {}", p, point.label, what));
 }
