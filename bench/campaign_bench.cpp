@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -22,11 +23,18 @@ namespace {
 using namespace kirchhoff;
 using namespace kirchhoff::montecarlo;
 
+// Cells per trial: 1024, or $KIRCHHOFF_BENCH_CELLS (to see the overhead shrink with trial time).
+std::uint64_t cells_per_trial() {
+  const char* env = std::getenv("KIRCHHOFF_BENCH_CELLS");
+  return env ? std::stoull(env) : 1024;
+}
+
 std::string campaign_text(std::uint64_t trials) {
   return "name = \"bench\"\nseed = 1\ntrials = " + std::to_string(trials) +
          "\nblock_size = 16\nread_times = [\"1s\", \"1h\", \"1d\", \"1y\"]\n"
          "checkpoint_interval = \"10s\"\n"
-         "[device]\npreset = \"pcm-joshi2020\"\n[workload]\nkind = \"device\"\ncells = 1024\n";
+         "[device]\npreset = \"pcm-joshi2020\"\n[workload]\nkind = \"device\"\ncells = " +
+         std::to_string(cells_per_trial()) + "\n";
 }
 
 constexpr std::uint64_t kTrials = 1024;
