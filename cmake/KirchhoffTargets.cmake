@@ -76,12 +76,14 @@ function(kirchhoff_add_test name)
                        WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 endfunction()
 
-# kirchhoff_add_test_folder(<prefix> LIBS ...)
+# kirchhoff_add_test_folder(<prefix> LIBS ... [TARGETS <variable>])
 # One test executable per *_test.cpp of the calling folder, named <prefix>_<file>; files named
-# *_statistical_test.cpp get the label "statistical", the others "unit".
+# *_statistical_test.cpp get the label "statistical", the others "unit". TARGETS names a
+# variable that receives the list of test targets.
 function(kirchhoff_add_test_folder prefix)
-  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TARGETS" "LIBS" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
+  set(targets "")
   foreach(source ${sources})
     get_filename_component(name ${source} NAME_WE)
     set(labels unit)
@@ -89,5 +91,9 @@ function(kirchhoff_add_test_folder prefix)
       set(labels statistical)
     endif()
     kirchhoff_add_test(${prefix}_${name} SOURCES ${source} LIBS ${ARG_LIBS} LABELS ${labels})
+    list(APPEND targets ${prefix}_${name})
   endforeach()
+  if(ARG_TARGETS)
+    set(${ARG_TARGETS} ${targets} PARENT_SCOPE)
+  endif()
 endfunction()

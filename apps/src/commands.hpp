@@ -22,6 +22,8 @@ using Action = std::function<int()>;
 
 // `kirchhoff device list | sample | curve`
 void add_device_commands(CLI::App& app, std::ostream& out, Action& action);
+// `kirchhoff run | validate | info | merge` (run_commands.cpp)
+void add_campaign_commands(CLI::App& app, std::ostream& out, Action& action);
 
 struct DeviceSampleOptions {
   std::string preset;             // name or path

@@ -28,6 +28,7 @@ std::string_view stream_name(StreamId id) noexcept {
     case StreamId::output_noise: return "output_noise";
     case StreamId::input_vectors: return "input_vectors";
     case StreamId::dataset_order: return "dataset_order";
+    case StreamId::workload_targets: return "workload_targets";
     case StreamId::self_check: return "self_check";
     case StreamId::testing: return "testing";
   }

@@ -21,6 +21,7 @@ enum class StreamId : std::uint32_t {
   output_noise = 10,       // additive noise at the column outputs
   input_vectors = 11,      // random input vectors of the array workload
   dataset_order = 12,      // sample order / subsets of datasets
+  workload_targets = 13,   // target conductances of a campaign's device workload (element = cell)
   self_check = 4094,       // `kirchhoff selfcheck`
   testing = 4095,          // unit tests only
 };

@@ -1,0 +1,202 @@
+// `kirchhoff run | validate | info | merge`: Monte Carlo campaigns (docs/campaigns.md).
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <ostream>
+
+#include "commands.hpp"
+#include "kirchhoff/apps/cli.hpp"
+#include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/units.hpp"
+#include "kirchhoff/montecarlo/campaign.hpp"
+#include "kirchhoff/montecarlo/engine.hpp"
+
+namespace kirchhoff::cli {
+
+namespace {
+
+namespace mc = kirchhoff::montecarlo;
+
+// Exit status of a run stopped by SIGTERM/SIGINT after its final checkpoint.
+constexpr int kExitInterrupted = 3;
+
+std::atomic<bool> stop_flag{false};
+
+extern "C" void on_stop_signal(int) {
+  stop_flag.store(true);
+}
+
+// Installs SIGTERM/SIGINT handlers for the duration of a run, restoring the old ones after.
+class StopSignals {
+ public:
+  StopSignals() {
+    stop_flag.store(false);
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGTERM, &action, &old_term_);
+    sigaction(SIGINT, &action, &old_int_);
+  }
+  ~StopSignals() {
+    sigaction(SIGTERM, &old_term_, nullptr);
+    sigaction(SIGINT, &old_int_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_term_ {};
+  struct sigaction old_int_ {};
+};
+
+struct RunCommandOptions {
+  std::string file;
+  std::string output;
+  unsigned threads = 0;
+  bool resume = false;
+  bool force = false;
+  std::string shard;
+  std::vector<std::string> overrides;
+  bool dry_run = false;
+  bool quiet = false;
+  std::uint64_t kill_after_blocks = 0;  // hidden, for crash tests
+};
+
+mc::Campaign load(const std::string& file, const std::vector<std::string>& overrides) {
+  const std::filesystem::path path =
+      file.empty() ? mc::demo_campaign_file() : std::filesystem::path(file);
+  return mc::load_campaign(path, overrides);
+}
+
+void print_plan(const mc::Campaign& c, std::ostream& out) {
+  std::vector<std::string> times;
+  for (double t : c.read_times_s) times.push_back(format_quantity(t, Dimension::time));
+  out << fmt::format("campaign '{}' ({}), seed {}, configuration hash {}\n", c.name, c.source,
+                     c.seed, mc::format_hash(c.config_hash));
+  out << fmt::format("  {} sweep points x {} trials in blocks of {} ({} blocks), read times {}\n",
+                     c.points.size(), c.trials, c.block_size,
+                     c.points.size() * c.blocks_per_point(), fmt::join(times, ", "));
+  out << fmt::format("  workload {}: {}\n", c.workload_kind, c.workloads.front()->description());
+  std::vector<std::string> metrics;
+  for (const auto& m : c.metrics) metrics.push_back(fmt::format("{} [{}]", m.name, m.unit));
+  out << fmt::format("  metrics: {}\n", fmt::join(metrics, ", "));
+  if (c.stopping.enabled) {
+    out << fmt::format("  stopping rule: {} at {} (CI {:g}%), at least {} trials\n",
+                       c.stopping.metric,
+                       format_quantity(c.read_times_s[c.stopping.time_index], Dimension::time),
+                       100 * c.stopping.confidence, c.stopping.min_trials);
+  }
+  for (std::size_t p = 0; p < c.points.size(); ++p) {
+    if (!c.points[p].label.empty()) out << fmt::format("  point {:>3}: {}\n", p, c.points[p].label);
+  }
+}
+
+int run_command(const RunCommandOptions& o, std::ostream& out) {
+  const mc::Campaign campaign = load(o.file, o.overrides);
+  mc::RunOptions options;
+  options.shard = o.shard.empty() ? std::nullopt : std::optional(mc::parse_shard(o.shard));
+  std::filesystem::path output =
+      o.output.empty() ? std::filesystem::path(campaign.output) : std::filesystem::path(o.output);
+  if (options.shard && o.output.empty()) {
+    output.replace_extension();
+    output += fmt::format(".shard-{}-of-{}.h5", options.shard->index, options.shard->count);
+  }
+  options.output = output;
+  options.threads = mc::resolve_thread_count(o.threads);
+  options.resume = o.resume;
+  options.force = o.force;
+  options.kill_after_blocks = o.kill_after_blocks;
+  options.progress.mode = o.quiet ? ProgressMode::silent : ProgressMode::automatic;
+  if (o.dry_run) {
+    print_plan(campaign, out);
+    out << fmt::format(
+        "  would write {} with {} threads{}\n", output.string(), options.threads,
+        options.shard ? fmt::format(" (shard {}/{})", options.shard->index, options.shard->count)
+                      : "");
+    return kExitOk;
+  }
+  StopSignals signals;
+  options.stop_requested = &stop_flag;
+  const mc::RunResult r = mc::run_campaign(campaign, options);
+  if (r.status == mc::RunStatus::interrupted) {
+    out << fmt::format(
+        "interrupted: checkpoint saved after {} of {} blocks; continue with "
+        "`kirchhoff run {} --resume`\n",
+        r.tasks_committed, r.tasks_total, o.file.empty() ? "" : o.file);
+    return kExitInterrupted;
+  }
+  out << fmt::format(
+      "{} trials{} in {:.2f} s on {} threads; wrote {}\n", r.trials_run,
+      r.tasks_resumed ? fmt::format(" (resumed after {} blocks)", r.tasks_resumed) : std::string(),
+      r.seconds, r.threads, r.output.string());
+  if (!options.shard && !o.quiet) mc::print_summary_table(r.output, out);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_campaign_commands(CLI::App& app, std::ostream& out, Action& action) {
+  auto run = std::make_shared<RunCommandOptions>();
+  auto* run_cmd = app.add_subcommand(
+      "run", "Run a Monte Carlo campaign (without FILE: the built-in demo campaign)");
+  run_cmd->add_option("file", run->file, "Campaign file (TOML)");
+  run_cmd->add_option("--output,-o", run->output, "Results file (default: the file's 'output')");
+  run_cmd->add_option("--threads,-j", run->threads,
+                      "Worker threads (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, or all "
+                      "cores)");
+  run_cmd->add_flag("--resume", run->resume, "Continue from the checkpoint of an interrupted run");
+  run_cmd->add_flag("--force", run->force,
+                    "Replace an existing output file, discard an existing checkpoint");
+  run_cmd->add_option("--shard", run->shard,
+                      "Run slice i of n of the blocks (i/n) and write a shard file");
+  run_cmd->add_option("--set", run->overrides, "Override a key: KEY=VALUE (repeatable)");
+  run_cmd->add_flag("--dry-run", run->dry_run, "Check the campaign and show the plan; run nothing");
+  run_cmd->add_flag("--quiet,-q", run->quiet, "No progress and no summary table");
+  run_cmd->add_option("--kill-after-blocks", run->kill_after_blocks)->group("");
+  run_cmd->callback([&, run] { action = [&, run] { return run_command(*run, out); }; });
+
+  auto validate = std::make_shared<RunCommandOptions>();
+  auto* validate_cmd =
+      app.add_subcommand("validate", "Check a campaign file (every key of every sweep point)");
+  validate_cmd->add_option("file", validate->file, "Campaign file (TOML)")->required();
+  validate_cmd->add_option("--set", validate->overrides, "Override a key: KEY=VALUE");
+  validate_cmd->callback([&, validate] {
+    action = [&, validate] {
+      print_plan(load(validate->file, validate->overrides), out);
+      out << "ok\n";
+      return kExitOk;
+    };
+  });
+
+  auto info_file = std::make_shared<std::string>();
+  auto* info_cmd = app.add_subcommand("info", "Describe a campaign results or shard file");
+  info_cmd->add_option("file", *info_file, "Results file (.h5)")->required();
+  info_cmd->callback([&, info_file] {
+    action = [&, info_file] {
+      mc::describe_results(*info_file, out);
+      return kExitOk;
+    };
+  });
+
+  auto merge_out = std::make_shared<std::string>();
+  auto merge_inputs = std::make_shared<std::vector<std::string>>();
+  auto merge_force = std::make_shared<bool>(false);
+  auto* merge_cmd =
+      app.add_subcommand("merge", "Merge the shard files of a campaign into one results file");
+  merge_cmd->add_option("output", *merge_out, "Results file to write")->required();
+  merge_cmd->add_option("shards", *merge_inputs, "Shard files")->required();
+  merge_cmd->add_flag("--force", *merge_force, "Replace an existing output file");
+  merge_cmd->callback([&, merge_out, merge_inputs, merge_force] {
+    action = [&, merge_out, merge_inputs, merge_force] {
+      std::vector<std::filesystem::path> shards(merge_inputs->begin(), merge_inputs->end());
+      mc::merge_shards(*merge_out, shards, *merge_force);
+      out << fmt::format("merged {} shards into {}\n", shards.size(), *merge_out);
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace kirchhoff::cli

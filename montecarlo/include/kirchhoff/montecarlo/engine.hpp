@@ -1,0 +1,94 @@
+// Running a campaign: trials in fixed blocks on a TBB pool, one writer, checkpoint/resume,
+// shards, and the results file (docs/campaigns.md, docs/hdf5-schema.md).
+//
+// Tasks are the blocks of trials of every point, in the global order
+//   task g = block b of point p,  g = b · points + p
+// A run computes them on `threads` workers (any order), and one writer commits them strictly in
+// task order to a spool file next to the output (<output>.spool: raw block records). Every
+// `checkpoint_interval` the spool is flushed and <output>.checkpoint is written (to a temporary
+// file, then renamed) with the number of committed tasks and spool bytes. At the end the results
+// file is built from the spool: per-trial values placed by (point, trial), statistics folded
+// block by block in block order (core OrderedReduction), quantiles from the stored values. So
+// the results are a pure function of the configuration and seed, whatever the thread count,
+// restarts or shards.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kirchhoff/core/progress.hpp"
+#include "kirchhoff/montecarlo/campaign.hpp"
+
+namespace kirchhoff::montecarlo {
+
+inline constexpr const char* kCampaignFiletype = "kirchhoff-campaign";
+inline constexpr const char* kShardFiletype = "kirchhoff-campaign-shard";
+inline constexpr std::int32_t kSchemaMajor = 1;
+inline constexpr std::int32_t kSchemaMinor = 0;
+
+// Slice i of n of the tasks: task g belongs to shard g mod n.
+struct Shard {
+  std::uint32_t index = 0;
+  std::uint32_t count = 1;
+};
+// Parses "i/n" (0 <= i < n); InvalidArgument naming --shard otherwise.
+Shard parse_shard(std::string_view text);
+
+struct RunOptions {
+  std::filesystem::path output;  // results (or shard) file; its spool and checkpoint sit beside it
+  unsigned threads = 1;
+  bool resume = false;  // continue from <output>.checkpoint if there is one
+  bool force = false;   // replace an existing output / discard an existing checkpoint
+  std::optional<Shard> shard;
+  // Set (e.g. by a SIGTERM handler) to stop: no new blocks are started, the blocks in flight
+  // are committed, a checkpoint is written and run_campaign returns `interrupted`.
+  const std::atomic<bool>* stop_requested = nullptr;
+  ProgressOptions progress;
+  // For tests of crash recovery: raise SIGKILL right after committing this many blocks
+  // (0 = never), before the checkpoint that might follow.
+  std::uint64_t kill_after_blocks = 0;
+};
+
+enum class RunStatus { completed, interrupted };
+
+struct RunResult {
+  RunStatus status = RunStatus::completed;
+  std::filesystem::path output;
+  std::uint64_t tasks_total = 0;      // blocks this run (or shard) is responsible for
+  std::uint64_t tasks_committed = 0;  // done, including those of earlier runs (resume)
+  std::uint64_t tasks_resumed = 0;    // done by earlier runs
+  std::uint64_t trials_run = 0;       // trials computed by this process
+  double seconds = 0.0;
+  unsigned threads = 1;
+};
+
+// Threads to use: `requested` if > 0, else OMP_NUM_THREADS, else SLURM_CPUS_PER_TASK, else the
+// hardware concurrency.
+unsigned resolve_thread_count(unsigned requested);
+
+// Runs (or resumes) a campaign. Refuses, before any work, an existing output without --force, a
+// checkpoint without --resume or --force, and a checkpoint of another campaign (hash mismatch).
+RunResult run_campaign(const Campaign& campaign, const RunOptions& options);
+
+// Combines the shard files of one campaign into a results file with the same datasets as a
+// single run. Checks that they come from the same campaign and cover every task exactly once.
+void merge_shards(const std::filesystem::path& output,
+                  const std::vector<std::filesystem::path>& shards, bool force);
+
+// Per (point, read time, metric) statistics as stored in /summary.
+struct PointSummary {
+  std::uint64_t trials = 0;
+  std::vector<double> mean, std, sem, ci_lower, ci_upper, min, max;  // [time × metric]
+};
+
+// A human-readable description of a results or shard file (`kirchhoff info`).
+void describe_results(const std::filesystem::path& file, std::ostream& out);
+// The per-point summary table of a results file (printed at the end of `kirchhoff run`).
+void print_summary_table(const std::filesystem::path& file, std::ostream& out);
+
+}  // namespace kirchhoff::montecarlo

@@ -1,0 +1,225 @@
+#include "kirchhoff/montecarlo/device_workload.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <optional>
+
+#include "kirchhoff/core/random.hpp"
+#include "kirchhoff/core/units.hpp"
+#include "kirchhoff/devices/presets.hpp"
+#include "kirchhoff/devices/write_verify.hpp"
+
+namespace kirchhoff::montecarlo {
+
+namespace {
+
+enum class TargetDistribution { uniform, list };
+
+class DeviceWorkload final : public Workload {
+ public:
+  DeviceWorkload(devices::Device device, const WorkloadContext& context, std::uint64_t cells,
+                 TargetDistribution distribution, double min_s, double max_s,
+                 std::vector<double> listed_s,
+                 std::optional<devices::WriteVerifyOptions> write_verify)
+      : device_(std::move(device)),
+        context_(context),
+        cells_(cells),
+        distribution_(distribution),
+        min_s_(min_s),
+        max_s_(max_s),
+        listed_s_(std::move(listed_s)),
+        write_verify_(write_verify) {
+    metrics_ = {
+        {"mean_error", "S", "mean over cells of (read conductance - target)"},
+        {"rms_error", "S", "root mean square over cells of (read conductance - target)"},
+        {"relative_rms_error", "1", "rms_error / g_max of the device"},
+        {"error_std", "S", "standard deviation over cells of (read conductance - target)"},
+        {"max_abs_error", "S", "largest |read conductance - target| over cells"},
+        {"mean_conductance", "S", "mean read conductance over cells"},
+        {"stuck_fraction", "1", "fraction of cells stuck at G_min or G_max"},
+    };
+    if (write_verify_) {
+      metrics_.push_back({"mean_iterations", "1",
+                          "mean programming attempts per cell in write-verify (same at every "
+                          "read time)"});
+      metrics_.push_back({"unconverged_fraction", "1",
+                          "fraction of cells outside the write-verify band after the last "
+                          "attempt (same at every read time)"});
+    }
+  }
+
+  std::string kind() const override { return "device"; }
+
+  std::string description() const override {
+    std::string targets =
+        distribution_ == TargetDistribution::uniform
+            ? fmt::format("uniform on [{}, {}]", format_quantity(min_s_, Dimension::conductance),
+                          format_quantity(max_s_, Dimension::conductance))
+            : fmt::format("list of {} values", listed_s_.size());
+    return fmt::format("{} cells of {} ({}), targets {}{}", cells_, device_.description.name,
+                       device_.model->kind(), targets, write_verify_ ? ", write-verify" : "");
+  }
+
+  const std::vector<MetricInfo>& metrics() const override { return metrics_; }
+
+  void run_trial(std::uint32_t trial, std::span<double> out) const override {
+    const std::size_t n = cells_;
+    const devices::CellAddress address{context_.seed, context_.point, trial, 0};
+    std::vector<double> targets(n);
+    if (distribution_ == TargetDistribution::uniform) {
+      address.stream(StreamId::workload_targets).uniform(targets);
+      for (double& t : targets) t = min_s_ + (max_s_ - min_s_) * t;
+    } else {
+      for (std::size_t i = 0; i < n; ++i) targets[i] = listed_s_[i % listed_s_.size()];
+    }
+    const devices::DeviceModel& model = *device_.model;
+    devices::ProgrammedCells cells;
+    double mean_iterations = 0.0, unconverged = 0.0;
+    if (write_verify_) {
+      auto result = devices::write_verify(model, targets, address, *write_verify_);
+      mean_iterations = result.mean_iterations;
+      unconverged = static_cast<double>(result.unconverged_cells) / static_cast<double>(n);
+      cells = std::move(result.cells);
+    } else {
+      cells = model.program(targets, address);
+    }
+    std::size_t stuck = 0;
+    for (const auto f : cells.faults) stuck += f != devices::CellFault::none ? 1 : 0;
+    const double stuck_fraction = static_cast<double>(stuck) / static_cast<double>(n);
+    // Compare with the targets as programmed (after quantisation to levels, if any).
+    const std::vector<double>& reference = cells.target_s;
+
+    std::vector<double> g(n);
+    const std::size_t width = metrics_.size();
+    for (std::size_t k = 0; k < context_.read_times_s.size(); ++k) {
+      const auto index = static_cast<std::uint32_t>(k);
+      model.read(cells, devices::ReadTime{context_.read_times_s[k], index}, index, g);
+      double sum = 0.0, sum_g = 0.0, max_abs = 0.0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const double e = g[i] - reference[i];
+        sum += e;
+        sum_g += g[i];
+        max_abs = std::max(max_abs, std::abs(e));
+      }
+      const double count = static_cast<double>(n);
+      const double mean = sum / count;
+      double squares = 0.0, deviations = 0.0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const double e = g[i] - reference[i];
+        squares += e * e;
+        deviations += (e - mean) * (e - mean);
+      }
+      const double rms = std::sqrt(squares / count);
+      double* row = out.data() + k * width;
+      row[0] = mean;
+      row[1] = rms;
+      row[2] = rms / model.g_max_s();
+      row[3] = n > 1 ? std::sqrt(deviations / (count - 1.0)) : 0.0;
+      row[4] = max_abs;
+      row[5] = sum_g / count;
+      row[6] = stuck_fraction;
+      if (write_verify_) {
+        row[7] = mean_iterations;
+        row[8] = unconverged;
+      }
+    }
+  }
+
+ private:
+  devices::Device device_;
+  WorkloadContext context_;
+  std::uint64_t cells_;
+  TargetDistribution distribution_;
+  double min_s_, max_s_;
+  std::vector<double> listed_s_;
+  std::optional<devices::WriteVerifyOptions> write_verify_;
+  std::vector<MetricInfo> metrics_;
+};
+
+}  // namespace
+
+std::unique_ptr<Workload> make_device_workload(const Config& config,
+                                               const WorkloadContext& context) {
+  if (!config.root().contains("device")) {
+    config.root().fail("device",
+                       "the device workload needs a [device] table (preset = \"...\" "
+                       "or model = \"...\")");
+  }
+  const ConfigTable device_table = config.table("device");
+  devices::Device device = [&] {
+    try {
+      return devices::make_device(device_table);
+    } catch (const ConfigError& e) {
+      // A preset that cannot be found is reported without a place: put it at the key.
+      if (!e.where().file.empty() || !device_table.contains("preset")) throw;
+      device_table.fail("preset", e.what());
+    }
+  }();
+  const double g_min = device.model->g_min_s(), g_max = device.model->g_max_s();
+
+  const ConfigTable w = config.table("workload");
+  const auto cells = w.get<std::int64_t>("cells");
+  if (cells < 1 || cells > (std::int64_t{1} << 30)) {
+    w.fail("cells", fmt::format("must be in [1, 2^30], got {}", cells));
+  }
+
+  const ConfigTable t = w.table("targets");
+  const std::string distribution = t.get_or("distribution", "uniform");
+  TargetDistribution kind = TargetDistribution::uniform;
+  double min_s = g_min, max_s = g_max;
+  std::vector<double> listed;
+  auto check_range = [&](const char* key, double value) {
+    if (value < 0.0 || value > g_max) {
+      t.fail(key, fmt::format("must be in [0, g_max = {}] of the device, got {}",
+                              format_quantity(g_max, Dimension::conductance),
+                              format_quantity(value, Dimension::conductance)));
+    }
+  };
+  if (distribution == "uniform") {
+    min_s = t.get_quantity_or("min", Dimension::conductance, g_min);
+    max_s = t.get_quantity_or("max", Dimension::conductance, g_max);
+    check_range("min", min_s);
+    check_range("max", max_s);
+    if (min_s > max_s) t.fail("max", "must be >= min");
+  } else if (distribution == "list") {
+    kind = TargetDistribution::list;
+    listed = t.get_quantity_array("values", Dimension::conductance);
+    if (listed.empty()) t.fail("values", "needs at least one target");
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+      if (listed[i] < 0.0 || listed[i] > g_max) {
+        t.fail_element("values", i,
+                       fmt::format("must be in [0, g_max = {}]",
+                                   format_quantity(g_max, Dimension::conductance)));
+      }
+    }
+  } else {
+    t.fail("distribution",
+           fmt::format("must be \"uniform\" or \"list\", got \"{}\"", distribution));
+  }
+
+  std::optional<devices::WriteVerifyOptions> write_verify;
+  const ConfigTable v = w.table("write_verify");
+  if (v.exists() && v.get_or("enabled", true)) {
+    devices::WriteVerifyOptions options;
+    options.tolerance_s = v.get_quantity_or("tolerance", Dimension::conductance, 0.0);
+    options.relative_tolerance = v.get_or("relative_tolerance", 0.0);
+    const auto iterations = v.get_or<std::int64_t>("max_iterations", 30);
+    if (iterations < 1 || iterations > 1000) {
+      v.fail("max_iterations", fmt::format("must be in [1, 1000], got {}", iterations));
+    }
+    options.max_iterations = static_cast<std::uint32_t>(iterations);
+    options.verify_time_s = v.get_quantity_or("verify_time", Dimension::time, 1e-6);
+    try {
+      options.validate();
+    } catch (const InvalidArgument& e) {
+      v.fail_table(e.what());
+    }
+    write_verify = options;
+  }
+  return std::make_unique<DeviceWorkload>(std::move(device), context,
+                                          static_cast<std::uint64_t>(cells), kind, min_s, max_s,
+                                          std::move(listed), write_verify);
+}
+
+}  // namespace kirchhoff::montecarlo

@@ -1,0 +1,368 @@
+#include "results.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <limits>
+#include <ostream>
+
+#include "kirchhoff/core/build_info.hpp"
+#include "kirchhoff/core/units.hpp"
+#include "kirchhoff/montecarlo/engine.hpp"
+
+namespace kirchhoff::montecarlo {
+
+namespace detail {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+std::string host_name() {
+  char buffer[256] = {};
+  if (::gethostname(buffer, sizeof buffer - 1) != 0) return "unknown";
+  return buffer;
+}
+
+void describe(h5::Object& object, std::string_view units, std::string_view description) {
+  object.write_attribute("units", units);
+  object.write_attribute("description", description);
+}
+
+}  // namespace
+
+bool stop_reached(const StoppingRule& rule, const RunningStats& total) {
+  if (!rule.enabled || total.count() < rule.min_trials || total.count() < 2) return false;
+  const double half = student_t_interval(total, rule.confidence).half_width();
+  if (!std::isfinite(half)) return false;
+  if (rule.half_width > 0.0 && !(half <= rule.half_width)) return false;
+  if (rule.relative_half_width > 0.0 &&
+      !(half <= rule.relative_half_width * std::abs(total.mean()))) {
+    return false;
+  }
+  return true;
+}
+
+void write_provenance(h5::Group& root, const Campaign& c, const Provenance& p) {
+  root.write_attribute("campaign", c.name);
+  root.write_attribute("toolkit_version", build_info::version());
+  root.write_attribute("git_commit", build_info::git_commit());
+  root.write_attribute("git_dirty", static_cast<std::uint8_t>(build_info::git_dirty() ? 1 : 0));
+  root.write_attribute("build_type", build_info::build_type());
+  root.write_attribute("created_utc", utc_now());
+  root.write_attribute("host", host_name());
+  root.write_attribute("threads", std::uint32_t{p.threads});
+  root.write_attribute("mpi_ranks", std::uint32_t{1});
+  root.write_attribute("shards", p.shards);
+  root.write_attribute("seed", c.seed);
+  root.write_attribute("config_hash", format_hash(c.config_hash));
+  root.write_attribute("rng", "Philox4x32-10 (Random123)");
+  root.write_attribute("rng_key", "(seed low 32 bits, seed high 32 bits)");
+  root.write_attribute("rng_counter",
+                       "(sweep point, trial, stream id << 20 | substream, block index); stream "
+                       "ids in core/include/kirchhoff/core/stream_ids.hpp");
+  root.write_attribute("slurm_job_id", env_or_empty("SLURM_JOB_ID"));
+  root.write_attribute("slurm_array_job_id", env_or_empty("SLURM_ARRAY_JOB_ID"));
+  root.write_attribute("slurm_array_task_id", env_or_empty("SLURM_ARRAY_TASK_ID"));
+  root.write_attribute("workload", c.workload_kind);
+  root.write_attribute("trials_per_point", c.trials);
+  root.write_attribute("block_size", c.block_size);
+}
+
+void write_description(h5::Group& root, const Campaign& c) {
+  auto config = root.write_dataset("config", c.resolved_toml);
+  config.write_attribute("description",
+                         "the resolved campaign configuration (TOML, --set overrides applied)");
+  auto times = root.write_dataset("read_times", c.read_times_s);
+  describe(times, "s", "time after programming of each read (the read_time axis)");
+
+  std::vector<std::string> names, units, descriptions;
+  for (const auto& m : c.metrics) {
+    names.push_back(m.name);
+    units.push_back(m.unit);
+    descriptions.push_back(m.description);
+  }
+  auto metrics = root.create_group("metrics");
+  metrics.write_attribute("description", "the metric axis: name, SI unit ('1' = dimensionless)");
+  metrics.write_dataset("name", names);
+  metrics.write_dataset("unit", units);
+  metrics.write_dataset("description", descriptions);
+
+  auto points = root.create_group("points");
+  points.write_attribute("description",
+                         "the sweep points (the point axis): cartesian product of the [[sweep]] "
+                         "tables, zip groups advancing together, first sweep slowest");
+  std::vector<std::string> labels, keys, axis_units;
+  for (const auto& p : c.points) labels.push_back(p.label);
+  for (const auto& a : c.axes) {
+    keys.push_back(a.key);
+    axis_units.push_back(a.values.front().unit);
+  }
+  points.write_dataset("label", labels);
+  points.write_dataset("key", keys);
+  points.write_dataset("unit", axis_units);
+  std::vector<double> values;
+  std::vector<std::string> texts;
+  for (const auto& p : c.points) {
+    for (std::size_t a = 0; a < c.axes.size(); ++a) {
+      values.push_back(c.axes[a].values[p.value_index[a]].si);
+      texts.push_back(c.axes[a].values[p.value_index[a]].text);
+    }
+  }
+  auto v = points.write_dataset("value", h5::Shape{c.points.size(), c.axes.size()}, values);
+  describe(v, "see /points/unit (per column)",
+           "value of each swept key (column, /points/key) at each point (row), in SI units; NaN "
+           "for values that are not numbers");
+  auto t = points.write_dataset("text", texts);
+  t.write_attribute("description",
+                    "the swept values as written, row-major [point][key] (points × keys)");
+}
+
+void write_results_file(const Campaign& c, const BlockSource& source,
+                        const std::filesystem::path& path, const Provenance& provenance) {
+  const std::size_t points = c.points.size();
+  const std::size_t times = c.read_times_s.size();
+  const std::size_t metrics = c.metrics.size();
+  const std::size_t width = c.trial_width();
+  const std::uint64_t blocks = c.blocks_per_point();
+  const std::size_t stop_column = c.stopping.time_index * metrics + c.stopping.metric_index;
+  const std::vector<double>& ps = c.quantile_probabilities;
+
+  auto file = h5::File::create(path, {kCampaignFiletype, kSchemaMajor, kSchemaMinor},
+                               h5::CreateMode::truncate);
+  write_provenance(file, c, provenance);
+  write_description(file, c);
+
+  // Chunks: one point, about 1 MiB of trials (whole blocks when they fit).
+  const std::uint64_t row_bytes = width * sizeof(double);
+  const std::uint64_t chunk_trials =
+      std::max<std::uint64_t>(1, std::min<std::uint64_t>(c.trials, (1u << 20) / row_bytes));
+  auto trials = file.create_extendible<double>(
+      "trials", {0, c.trials, times, metrics},
+      {.chunk = {1, chunk_trials, times, metrics}, .deflate_level = 4, .shuffle = true});
+  describe(trials, "per metric: see /metrics/unit",
+           "every trial's metrics, [point][trial][read_time][metric]; NaN for trials not run "
+           "(a stopping rule ended the point earlier, see /trials_done)");
+  trials.write_attribute("dimensions",
+                         std::vector<std::string>{"point", "trial", "read_time", "metric"});
+
+  std::vector<std::uint64_t> done(points, 0);
+  std::vector<double> mean(points * width), stddev(points * width), sem(points * width),
+      lower(points * width), upper(points * width), minimum(points * width),
+      maximum(points * width), quantile_values(points * width * ps.size());
+  std::vector<double> values(c.trials * width);
+  std::vector<double> column;
+  for (std::size_t p = 0; p < points; ++p) {
+    std::fill(values.begin(), values.end(), kNaN);
+    std::vector<OrderedReduction> reductions(width);
+    std::uint64_t count = 0;
+    for (std::uint64_t b = 0; b < blocks; ++b) {
+      const std::uint64_t n = c.trials_in_block(b);
+      const std::span<double> block(values.data() + b * c.block_size * width, n * width);
+      if (!source.read(static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(b), block)) {
+        throw FormatError(fmt::format("block {} of sweep point {} is missing", b, p));
+      }
+      for (std::size_t k = 0; k < width; ++k) {
+        RunningStats s;
+        for (std::uint64_t t = 0; t < n; ++t) s.add(block[t * width + k]);
+        reductions[k].submit(b, s);
+      }
+      count += n;
+      if (stop_reached(c.stopping, reductions[stop_column].total())) break;
+    }
+    done[p] = count;
+    trials.append(values);
+    column.resize(count);
+    for (std::size_t k = 0; k < width; ++k) {
+      const RunningStats total = reductions[k].total();
+      const std::size_t i = p * width + k;
+      mean[i] = total.mean();
+      stddev[i] = total.stddev();
+      sem[i] = total.sem();
+      const Interval ci = student_t_interval(total, c.confidence);
+      lower[i] = ci.lower;
+      upper[i] = ci.upper;
+      minimum[i] = total.min();
+      maximum[i] = total.max();
+      for (std::uint64_t t = 0; t < count; ++t) column[t] = values[t * width + k];
+      const bool has_nan =
+          std::any_of(column.begin(), column.end(), [](double x) { return std::isnan(x); });
+      for (std::size_t q = 0; q < ps.size(); ++q) {
+        quantile_values[i * ps.size() + q] = kNaN;
+      }
+      if (!has_nan && !column.empty() && !ps.empty()) {
+        const auto qs = quantiles(column, ps);
+        std::copy(qs.begin(), qs.end(),
+                  quantile_values.begin() + static_cast<std::ptrdiff_t>(i * ps.size()));
+      }
+    }
+  }
+
+  auto trials_done = file.write_dataset("trials_done", done);
+  describe(trials_done, "1",
+           "trials run at each point: trials_per_point, or fewer when the stopping rule was met");
+  if (c.stopping.enabled) {
+    trials_done.write_attribute("stopping_metric", c.stopping.metric);
+    trials_done.write_attribute("stopping_read_time_s", c.read_times_s[c.stopping.time_index]);
+    trials_done.write_attribute("stopping_half_width", c.stopping.half_width);
+    trials_done.write_attribute("stopping_relative_half_width", c.stopping.relative_half_width);
+    trials_done.write_attribute("stopping_confidence", c.stopping.confidence);
+    trials_done.write_attribute("stopping_min_trials", c.stopping.min_trials);
+  }
+
+  auto summary = file.create_group("summary");
+  summary.write_attribute(
+      "description",
+      "per point statistics of every (read_time, metric) over the point's trials; moments "
+      "folded block by block in block order (Welford/Chan), quantiles exact from /trials");
+  summary.write_attribute("block_size", c.block_size);
+  const h5::Shape shape{points, times, metrics};
+  const h5::DatasetOptions compressed{.chunk = {}, .deflate_level = 4, .shuffle = true};
+  auto stat = [&](const char* name, const std::vector<double>& data, const std::string& text) {
+    auto d = summary.write_dataset(name, shape, data, compressed);
+    describe(d, "per metric: see /metrics/unit", text);
+    d.write_attribute("dimensions", std::vector<std::string>{"point", "read_time", "metric"});
+    return d;
+  };
+  stat("mean", mean, "sample mean");
+  stat("std", stddev, "sample standard deviation (n - 1); NaN for n < 2");
+  stat("sem", sem, "standard error of the mean, std / sqrt(n)");
+  auto lo = stat("ci_lower", lower, "lower bound of the Student-t confidence interval of the mean");
+  lo.write_attribute("confidence", c.confidence);
+  auto hi = stat("ci_upper", upper, "upper bound of the Student-t confidence interval of the mean");
+  hi.write_attribute("confidence", c.confidence);
+  stat("min", minimum, "smallest value");
+  stat("max", maximum, "largest value");
+  auto q = summary.write_dataset("quantiles", h5::Shape{points, times, metrics, ps.size()},
+                                 quantile_values, compressed);
+  describe(q, "per metric: see /metrics/unit",
+           "sample quantiles (Hyndman & Fan type 7, NumPy's default) at the probabilities of "
+           "the attribute 'probabilities'; NaN when a value is NaN");
+  q.write_attribute("probabilities", ps);
+  q.write_attribute("dimensions",
+                    std::vector<std::string>{"point", "read_time", "metric", "probability"});
+  file.close();
+}
+
+}  // namespace detail
+
+namespace {
+
+std::string format_value(double value, const std::string& unit) {
+  if (!std::isfinite(value)) return "nan";
+  if (unit == "S") return format_quantity(value, Dimension::conductance);
+  if (unit == "s") return format_quantity(value, Dimension::time);
+  return fmt::format("{:.4g}", value);
+}
+
+}  // namespace
+
+void print_summary_table(const std::filesystem::path& path, std::ostream& out) {
+  const auto file = h5::File::open(path, h5::OpenMode::read_only, kCampaignFiletype, kSchemaMajor);
+  const auto labels = file.read_dataset<std::vector<std::string>>("points/label");
+  const auto names = file.read_dataset<std::vector<std::string>>("metrics/name");
+  const auto units = file.read_dataset<std::vector<std::string>>("metrics/unit");
+  const auto times = file.read_dataset<std::vector<double>>("read_times");
+  const auto done = file.read_dataset<std::vector<std::uint64_t>>("trials_done");
+  const auto mean = file.read_dataset<h5::NdArray<double>>("summary/mean");
+  const auto lower = file.read_dataset<h5::NdArray<double>>("summary/ci_lower");
+  const auto upper = file.read_dataset<h5::NdArray<double>>("summary/ci_upper");
+  const double confidence =
+      file.open_dataset("summary/ci_lower").read_attribute<double>("confidence");
+  // The first three metrics: the headline errors of every workload come first.
+  const std::size_t shown = std::min<std::size_t>(3, names.size());
+  out << fmt::format("{:>5}  {:>7}  {:>8}", "point", "trials", "time");
+  for (std::size_t m = 0; m < shown; ++m) {
+    out << fmt::format("  {:>24}", fmt::format("{} ±{:g}%", names[m], 100 * confidence));
+  }
+  out << "\n";
+  for (std::size_t p = 0; p < labels.size(); ++p) {
+    if (!labels[p].empty()) out << fmt::format("{:>5}  {}\n", p, labels[p]);
+    for (std::size_t k = 0; k < times.size(); ++k) {
+      out << fmt::format("{:>5}  {:>7}  {:>8}", p, done[p],
+                         format_quantity(times[k], Dimension::time));
+      for (std::size_t m = 0; m < shown; ++m) {
+        const std::size_t i = (p * times.size() + k) * names.size() + m;
+        const double half = 0.5 * (upper.data[i] - lower.data[i]);
+        out << fmt::format("  {:>24}", fmt::format("{} ± {}", format_value(mean.data[i], units[m]),
+                                                   format_value(half, units[m])));
+      }
+      out << "\n";
+    }
+  }
+}
+
+void describe_results(const std::filesystem::path& path, std::ostream& out) {
+  // Either kind of file: try the results filetype, then the shard filetype.
+  h5::File file;
+  try {
+    file = h5::File::open(path, h5::OpenMode::read_only, kCampaignFiletype, kSchemaMajor);
+  } catch (const FormatError&) {
+    file = h5::File::open(path, h5::OpenMode::read_only, kShardFiletype, kSchemaMajor);
+  }
+  const auto identity = file.identity();
+  out << fmt::format("{}: {} (schema {}.{})\n", path.string(), identity.filetype, identity.major,
+                     identity.minor);
+  for (const std::string& name : file.attribute_names()) {
+    if (name == "filetype" || name == "schema_version") continue;
+    std::string value;
+    try {
+      value = file.read_attribute<std::string>(name);
+    } catch (const FormatError&) {
+      try {
+        value = fmt::format("{}", file.read_attribute<std::uint64_t>(name));
+      } catch (const FormatError&) {
+        try {
+          value = fmt::format("{}", file.read_attribute<std::uint32_t>(name));
+        } catch (const FormatError&) {
+          try {
+            value = fmt::format("{}", file.read_attribute<std::uint8_t>(name));
+          } catch (const FormatError&) {
+            value = "(...)";
+          }
+        }
+      }
+    }
+    out << fmt::format("  {:<20} {}\n", name, value);
+  }
+  const auto names = file.read_dataset<std::vector<std::string>>("metrics/name");
+  const auto units = file.read_dataset<std::vector<std::string>>("metrics/unit");
+  const auto times = file.read_dataset<std::vector<double>>("read_times");
+  const auto labels = file.read_dataset<std::vector<std::string>>("points/label");
+  std::vector<std::string> metric_text, time_text;
+  for (std::size_t m = 0; m < names.size(); ++m) {
+    metric_text.push_back(fmt::format("{} [{}]", names[m], units[m]));
+  }
+  for (double t : times) time_text.push_back(format_quantity(t, Dimension::time));
+  out << fmt::format("  {} sweep points, read times {}\n  metrics: {}\n", labels.size(),
+                     fmt::join(time_text, ", "), fmt::join(metric_text, ", "));
+  if (identity.filetype == kShardFiletype) {
+    const auto blocks = file.open_dataset("blocks").shape();
+    out << fmt::format("  shard holds {} blocks\n", blocks.empty() ? 0 : blocks[0]);
+    return;
+  }
+  const auto shape = file.open_dataset("trials").shape();
+  out << fmt::format("  trials dataset: {}\n", fmt::join(shape, " x "));
+  file.close();
+  print_summary_table(path, out);
+}
+
+}  // namespace kirchhoff::montecarlo

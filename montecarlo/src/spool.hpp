@@ -1,0 +1,88 @@
+// The spool: committed blocks of per-trial values, appended as raw records to a file beside the
+// output while a campaign runs, and the checkpoint that says how much of it is valid.
+// Internal to the engine (not installed); the format is native-endian and not meant to be kept.
+//
+// Record: u32 magic "KBLK", u32 point, u32 block, u32 trials, u32 width, u32 zero,
+//         u64 FNV-1a of the payload, then trials × width doubles (row-major [trial][value]).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kirchhoff::montecarlo::detail {
+
+struct RecordHeader {
+  std::uint32_t magic = 0;
+  std::uint32_t point = 0;
+  std::uint32_t block = 0;
+  std::uint32_t trials = 0;
+  std::uint32_t width = 0;
+  std::uint32_t zero = 0;
+  std::uint64_t checksum = 0;
+};
+static_assert(sizeof(RecordHeader) == 32);
+inline constexpr std::uint32_t kRecordMagic = 0x4b4c424bu;  // "KBLK" little-endian
+
+// Appends records; move-only owner of a file descriptor.
+class SpoolWriter {
+ public:
+  // Opens (creating if needed) and truncates the file to `valid_bytes`.
+  SpoolWriter(std::filesystem::path path, std::uint64_t valid_bytes);
+  ~SpoolWriter();
+  SpoolWriter(const SpoolWriter&) = delete;
+  SpoolWriter& operator=(const SpoolWriter&) = delete;
+
+  void append(std::uint32_t point, std::uint32_t block, std::uint32_t trials, std::uint32_t width,
+              std::span<const double> values);
+  // Makes everything appended so far durable (fdatasync).
+  void sync();
+  [[nodiscard]] std::uint64_t bytes() const noexcept { return bytes_; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::uint64_t bytes_ = 0;
+};
+
+// Reads the records of a spool up to `valid_bytes`, checking each.
+class SpoolReader {
+ public:
+  SpoolReader(std::filesystem::path path, std::uint64_t valid_bytes);
+  ~SpoolReader();
+  SpoolReader(const SpoolReader&) = delete;
+  SpoolReader& operator=(const SpoolReader&) = delete;
+
+  struct Entry {
+    RecordHeader header;
+    std::uint64_t offset = 0;  // of the payload
+  };
+  // Records in file order.
+  [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
+  // Payload of an entry, checksum verified.
+  void read(const Entry& entry, std::span<double> out) const;
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::vector<Entry> entries_;
+};
+
+struct Checkpoint {
+  std::uint64_t config_hash = 0;
+  std::uint32_t shard_index = 0;
+  std::uint32_t shard_count = 1;
+  std::uint64_t tasks_committed = 0;  // position in the run's task list
+  std::uint64_t spool_bytes = 0;
+};
+
+// Writes to <path>.tmp, syncs, renames over <path>.
+void write_checkpoint(const std::filesystem::path& path, const Checkpoint& checkpoint);
+// FormatError for a malformed file.
+Checkpoint read_checkpoint(const std::filesystem::path& path);
+
+}  // namespace kirchhoff::montecarlo::detail

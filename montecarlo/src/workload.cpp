@@ -1,0 +1,61 @@
+#include "kirchhoff/montecarlo/workload.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "kirchhoff/core/text.hpp"
+#include "kirchhoff/montecarlo/device_workload.hpp"
+
+namespace kirchhoff::montecarlo {
+
+namespace {
+
+using Factory = std::unique_ptr<Workload> (*)(const Config&, const WorkloadContext&);
+
+// The registry of workload kinds. A new kind is one factory and one line here.
+const std::map<std::string, Factory>& registry() {
+  static const std::map<std::string, Factory> factories = {
+      {"device", &make_device_workload},
+  };
+  return factories;
+}
+
+// Kinds the campaign file format reserves for modules still being built.
+const std::map<std::string, const char*>& planned() {
+  static const std::map<std::string, const char*> kinds = {
+      {"array", "crossbar MVM error metrics; needs the crossbar module's MVM engine"},
+      {"dnn", "network accuracy; needs the nn module"},
+  };
+  return kinds;
+}
+
+}  // namespace
+
+std::vector<std::string> workload_kinds() {
+  std::vector<std::string> kinds;
+  for (const auto& [kind, factory] : registry()) kinds.push_back(kind);
+  return kinds;
+}
+
+std::unique_ptr<Workload> make_workload(const Config& config, const WorkloadContext& context) {
+  const ConfigTable table = config.table("workload");
+  const std::string kind = table.get<std::string>("kind");
+  if (const auto it = registry().find(kind); it != registry().end()) {
+    return it->second(config, context);
+  }
+  const auto kinds = workload_kinds();
+  if (const auto it = planned().find(kind); it != planned().end()) {
+    table.fail("kind", fmt::format("workload '{}' ({}) is not available in this build yet; "
+                                   "available: {}",
+                                   kind, it->second, fmt::join(kinds, ", ")));
+  }
+  std::string message = fmt::format("unknown workload '{}'", kind);
+  if (const auto match = closest_match(kind, kinds)) {
+    message += fmt::format("; did you mean '{}'?", *match);
+  }
+  table.fail("kind", message + fmt::format(" (available: {})", fmt::join(kinds, ", ")));
+}
+
+}  // namespace kirchhoff::montecarlo

@@ -1,0 +1,244 @@
+// Campaign files: settings, sweeps (cartesian, zip, ranges), and every rejected input with its
+// message, before any work starts.
+#include "kirchhoff/montecarlo/campaign.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "test_support.hpp"
+
+namespace kirchhoff::montecarlo {
+namespace {
+
+using testing::small_campaign;
+
+Campaign parse(const std::string& text, std::vector<std::string> overrides = {}) {
+  return parse_campaign(text, "study.toml", overrides);
+}
+
+// The message of the ConfigError that parsing throws ("" if none).
+std::string error_of(const std::string& text, std::vector<std::string> overrides = {}) {
+  try {
+    static_cast<void>(parse(text, overrides));
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const std::string kBase = R"(name = "t"
+seed = 1
+trials = 10
+read_times = ["1s"]
+[device]
+preset = "pcm-joshi2020"
+[workload]
+kind = "device"
+cells = 4
+)";
+
+TEST(Campaign, ReadsSettingsAndDefaults) {
+  const Campaign c = parse(kBase);
+  EXPECT_EQ(c.name, "t");
+  EXPECT_EQ(c.seed, 1u);
+  EXPECT_EQ(c.output, "t.h5");
+  EXPECT_EQ(c.trials, 10u);
+  EXPECT_EQ(c.block_size, 32u);
+  EXPECT_EQ(c.blocks_per_point(), 1u);
+  EXPECT_EQ(c.trials_in_block(0), 10u);
+  ASSERT_EQ(c.points.size(), 1u);
+  EXPECT_EQ(c.points[0].label, "");
+  EXPECT_EQ(c.metrics.front().name, "mean_error");
+  EXPECT_EQ(c.metrics.front().unit, "S");
+  EXPECT_EQ(c.trial_width(), c.metrics.size());
+  EXPECT_FALSE(c.stopping.enabled);
+}
+
+TEST(Campaign, LastBlockHoldsTheRemainder) {
+  const Campaign c = parse(small_campaign());
+  EXPECT_EQ(c.blocks_per_point(), 8u);  // 30 trials in blocks of 4
+  EXPECT_EQ(c.trials_in_block(6), 4u);
+  EXPECT_EQ(c.trials_in_block(7), 2u);
+}
+
+TEST(Campaign, CartesianProductFirstSweepSlowest) {
+  const Campaign c = parse(small_campaign());
+  ASSERT_EQ(c.points.size(), 4u);
+  EXPECT_EQ(c.points[0].label, "device.parameters.g_max=20uS, workload.cells=8");
+  EXPECT_EQ(c.points[1].label, "device.parameters.g_max=20uS, workload.cells=16");
+  EXPECT_EQ(c.points[3].label, "device.parameters.g_max=25uS, workload.cells=16");
+  EXPECT_DOUBLE_EQ(c.axes[0].values[1].si, 25e-6);
+  EXPECT_EQ(c.axes[0].values[1].unit, "S");
+  EXPECT_EQ(c.axes[1].values[0].unit, "1");
+  EXPECT_EQ(c.workloads.size(), 4u);
+  EXPECT_NE(c.workloads[1]->description().find("16 cells"), std::string::npos);
+}
+
+TEST(Campaign, ZippedSweepsAdvanceTogether) {
+  const Campaign c = parse(kBase + R"(
+[[sweep]]
+key = "device.parameters.g_max"
+values = ["20uS", "25uS", "30uS"]
+zip = "a"
+[[sweep]]
+key = "workload.cells"
+values = [2, 4, 8]
+zip = "a"
+)");
+  ASSERT_EQ(c.points.size(), 3u);
+  EXPECT_EQ(c.points[2].label, "device.parameters.g_max=30uS, workload.cells=8");
+}
+
+TEST(Campaign, ZipGroupsMustHaveEqualLengths) {
+  const auto e = error_of(kBase + R"(
+[[sweep]]
+key = "device.parameters.g_max"
+values = ["20uS", "25uS"]
+zip = "a"
+[[sweep]]
+key = "workload.cells"
+values = [2, 4, 8]
+zip = "a"
+)");
+  EXPECT_NE(e.find("zip group 'a': 3 values here but 2"), std::string::npos) << e;
+}
+
+TEST(Campaign, LogRangeOfQuantities) {
+  const Campaign c = parse(kBase + R"(
+[[sweep]]
+key = "device.parameters.t0"
+start = "1s"
+stop = "100s"
+steps = 3
+scale = "log"
+)");
+  ASSERT_EQ(c.axes[0].values.size(), 3u);
+  EXPECT_DOUBLE_EQ(c.axes[0].values[0].si, 1.0);
+  EXPECT_NEAR(c.axes[0].values[1].si, 10.0, 1e-12);
+  EXPECT_DOUBLE_EQ(c.axes[0].values[2].si, 100.0);
+  EXPECT_EQ(c.axes[0].values[1].unit, "s");
+}
+
+TEST(Campaign, LinearIntegerRange) {
+  const Campaign c = parse(kBase + R"(
+[[sweep]]
+key = "workload.cells"
+start = 2
+stop = 8
+steps = 4
+)");
+  ASSERT_EQ(c.points.size(), 4u);
+  EXPECT_EQ(c.points[1].label, "workload.cells=4");
+  EXPECT_EQ(c.points[3].label, "workload.cells=8");
+}
+
+TEST(Campaign, OverridesAreAppliedAndHashed) {
+  const Campaign a = parse(kBase);
+  const Campaign b = parse(kBase, {"trials=20"});
+  EXPECT_EQ(b.trials, 20u);
+  EXPECT_NE(a.config_hash, b.config_hash);
+  // Where the output goes and how often checkpoints are written change no result.
+  const Campaign c = parse(kBase, {"output=\"elsewhere.h5\"", "checkpoint_interval=\"1h\""});
+  EXPECT_EQ(a.config_hash, c.config_hash);
+}
+
+TEST(CampaignErrors, SyntaxErrorNamesFileAndLine) {
+  const auto e = error_of("name = \"x\"\nseed = = 3\n");
+  EXPECT_NE(e.find("study.toml:2"), std::string::npos) << e;
+  EXPECT_NE(e.find("syntax"), std::string::npos) << e;
+}
+
+TEST(CampaignErrors, UnknownKeyWithSuggestion) {
+  const auto e = error_of(kBase + "trails = 3\n");
+  EXPECT_NE(e.find("study.toml:10"), std::string::npos) << e;
+  EXPECT_NE(e.find("did you mean 'trials'?"), std::string::npos) << e;
+  const auto w = error_of(kBase + "[workload.targets]\ndistribusion = \"uniform\"\n");
+  EXPECT_NE(w.find("did you mean 'workload.targets.distribution'?"), std::string::npos) << w;
+}
+
+TEST(CampaignErrors, WrongType) {
+  const auto e =
+      error_of(std::string(kBase).replace(kBase.find("trials = 10"), 11, "trials = \"10\""));
+  EXPECT_NE(e.find("study.toml:3"), std::string::npos) << e;
+  EXPECT_NE(e.find("key 'trials'"), std::string::npos) << e;
+}
+
+TEST(CampaignErrors, OutOfRange) {
+  const auto e = error_of(std::string(kBase).replace(kBase.find("trials = 10"), 11, "trials = 0"));
+  EXPECT_NE(e.find("study.toml:3:10: key 'trials': must be in [1, 4294967295], got 0"),
+            std::string::npos)
+      << e;
+  const auto b = error_of(kBase, {"block_size=-1"});
+  EXPECT_NE(b.find("key 'block_size'"), std::string::npos) << b;
+  const auto t = error_of(kBase + "[workload.targets]\nmax = \"30uS\"\n");
+  EXPECT_NE(t.find("key 'workload.targets.max': must be in [0, g_max = 25 uS]"), std::string::npos)
+      << t;
+}
+
+TEST(CampaignErrors, EmptySweep) {
+  const auto e = error_of(kBase + "[[sweep]]\nkey = \"workload.cells\"\nvalues = []\n");
+  EXPECT_NE(e.find("study.toml:12:10: key 'sweep[0].values': empty sweep"), std::string::npos) << e;
+}
+
+TEST(CampaignErrors, MissingPreset) {
+  const auto e =
+      error_of(std::string(kBase).replace(kBase.find("pcm-joshi2020"), 13, "pcm-joshi2021"));
+  EXPECT_NE(e.find("study.toml:6:10: key 'device.preset': unknown device preset"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("did you mean 'pcm-joshi2020'?"), std::string::npos) << e;
+}
+
+TEST(CampaignErrors, SweptValueOutOfRangeIsLocatedAtTheSweep) {
+  const auto e = error_of(kBase + R"(
+[[sweep]]
+key = "workload.cells"
+values = [4, 0]
+)");
+  EXPECT_NE(e.find("study.toml:12"), std::string::npos) << e;
+  EXPECT_NE(e.find("at sweep point 1 (workload.cells=0)"), std::string::npos) << e;
+  EXPECT_NE(e.find("must be in [1, 2^30], got 0"), std::string::npos) << e;
+}
+
+TEST(CampaignErrors, SweepOfAnUnknownKeyIsLocatedAtTheSweep) {
+  const auto e = error_of(kBase + R"(
+[[sweep]]
+key = "device.parameters.g_mx"
+values = ["20uS"]
+)");
+  EXPECT_NE(e.find("study.toml:12"), std::string::npos) << e;
+  EXPECT_NE(e.find("did you mean 'parameters.g_max'"), std::string::npos) << e;
+}
+
+TEST(CampaignErrors, CampaignWideKeysCannotBeSwept) {
+  const auto e = error_of(kBase + "[[sweep]]\nkey = \"trials\"\nvalues = [1, 2]\n");
+  EXPECT_NE(e.find("cannot be swept"), std::string::npos) << e;
+}
+
+TEST(CampaignErrors, SweepNeedsValuesOrRange) {
+  const auto e = error_of(kBase + "[[sweep]]\nkey = \"workload.cells\"\n");
+  EXPECT_NE(e.find("needs 'values' (a list) or a range"), std::string::npos) << e;
+}
+
+TEST(CampaignErrors, UnknownWorkload) {
+  const auto e = error_of(std::string(kBase).replace(kBase.find("\"device\""), 8, "\"devise\""));
+  EXPECT_NE(e.find("did you mean 'device'?"), std::string::npos) << e;
+  const auto a = error_of(std::string(kBase).replace(kBase.find("\"device\""), 8, "\"array\""));
+  EXPECT_NE(a.find("not available in this build yet"), std::string::npos) << a;
+}
+
+TEST(CampaignErrors, StoppingRuleChecksItsMetric) {
+  const auto e = error_of(kBase + "[stopping]\nmetric = \"rms_eror\"\nhalf_width = \"1nS\"\n");
+  EXPECT_NE(e.find("did you mean 'rms_error'?"), std::string::npos) << e;
+  const auto u = error_of(kBase + "[stopping]\nmetric = \"rms_error\"\nhalf_width = 0.1\n");
+  EXPECT_NE(u.find("needs a unit"), std::string::npos) << u;
+}
+
+TEST(CampaignErrors, ReadTimesMustBePositiveQuantities) {
+  const auto e = error_of(std::string(kBase).replace(kBase.find("[\"1s\"]"), 6, "[\"1uS\"]"));
+  EXPECT_NE(e.find("key 'read_times"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace kirchhoff::montecarlo

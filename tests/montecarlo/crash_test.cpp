@@ -1,0 +1,224 @@
+// The real program: kill -9 at a random block and SIGTERM, then --resume, give the datasets of
+// an uninterrupted run; bad campaign files are refused before any work and leave an existing
+// output untouched.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace kirchhoff::montecarlo {
+namespace {
+
+using testing::dataset_bytes;
+using testing::TempDir;
+
+struct Child {
+  pid_t pid = -1;
+  std::filesystem::path log;
+};
+
+Child start(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  Child child{::fork(), log};
+  if (child.pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> argv;
+    std::string program = KIRCHHOFF_PROGRAM;
+    argv.push_back(program.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return child;
+}
+
+struct Outcome {
+  int exit_code = -1;  // when it exited
+  int signal = 0;      // when a signal ended it
+  std::string output;
+};
+
+Outcome wait_for(const Child& child) {
+  int status = 0;
+  ::waitpid(child.pid, &status, 0);
+  Outcome o;
+  if (WIFEXITED(status)) o.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
+  std::ifstream in(child.log);
+  o.output.assign(std::istreambuf_iterator<char>(in), {});
+  return o;
+}
+
+Outcome run(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  return wait_for(start(args, log));
+}
+
+void expect_same_datasets(const std::filesystem::path& a, const std::filesystem::path& b) {
+  const auto da = dataset_bytes(a), db = dataset_bytes(b);
+  ASSERT_EQ(da.size(), db.size());
+  for (const auto& [name, bytes] : da) EXPECT_TRUE(bytes == db.at(name)) << name;
+}
+
+TEST(Crash, KillNineAtARandomBlockThenResume) {
+  TempDir dir("kill9");
+  testing::write_text(dir / "c.toml", testing::small_campaign());
+  const auto full =
+      run({"run", (dir / "c.toml").string(), "-o", (dir / "full.h5").string(), "-q", "-j", "2"},
+          dir / "full.log");
+  ASSERT_EQ(full.exit_code, 0) << full.output;
+  std::random_device device;
+  std::mt19937 pick(device());
+  for (int round = 0; round < 3; ++round) {
+    const int k = std::uniform_int_distribution<int>(1, 31)(pick);
+    SCOPED_TRACE(fmt::format("killed after block {}", k));
+    const auto out = (dir / "r.h5").string();
+    const auto killed = run({"run", (dir / "c.toml").string(), "-o", out, "-q", "-j", "2",
+                             "--kill-after-blocks", std::to_string(k)},
+                            dir / "killed.log");
+    ASSERT_EQ(killed.signal, SIGKILL) << killed.output;
+    EXPECT_FALSE(std::filesystem::exists(out));
+    const auto resumed =
+        run({"run", (dir / "c.toml").string(), "-o", out, "-q", "-j", "1", "--resume"},
+            dir / "resumed.log");
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+    expect_same_datasets(dir / "full.h5", out);
+    EXPECT_FALSE(std::filesystem::exists(out + ".checkpoint"));
+    EXPECT_FALSE(std::filesystem::exists(out + ".spool"));
+    std::filesystem::remove(out);
+  }
+}
+
+// Waits until the run has written a checkpoint (so it is mid-way), then signals it.
+Outcome signal_mid_run(const std::vector<std::string>& args, const std::filesystem::path& out,
+                       int signal, const std::filesystem::path& log) {
+  const Child child = start(args, log);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto checkpoint = out;
+  checkpoint += ".checkpoint";
+  while (!std::filesystem::exists(checkpoint) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ::kill(child.pid, signal);
+  return wait_for(child);
+}
+
+TEST(Crash, SigtermWritesAFinalCheckpointAndKillNineMidRunResumes) {
+  TempDir dir("term");
+  // Bigger trials so that a signal lands mid-run: 4 points x 32 blocks of 2 trials of 20,000
+  // and 40,000 cells.
+  std::string text = testing::small_campaign();
+  text.replace(text.find("values = [8, 16]"), 16, "values = [20000, 40000]");
+  testing::write_text(dir / "c.toml", text);
+  const std::vector<std::string> slow = {"--set", "trials=64", "--set", "block_size=2"};
+  auto args = [&](const std::string& out, std::vector<std::string> extra) {
+    std::vector<std::string> a = {"run", (dir / "c.toml").string(), "-o", out, "-q", "-j", "2"};
+    a.insert(a.end(), slow.begin(), slow.end());
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  const auto full = run(args((dir / "full.h5").string(), {}), dir / "full.log");
+  ASSERT_EQ(full.exit_code, 0) << full.output;
+
+  const auto out = (dir / "r.h5").string();
+  const auto term = signal_mid_run(args(out, {}), out, SIGTERM, dir / "term.log");
+  if (term.exit_code == 0) GTEST_SKIP() << "the run finished before the signal";
+  ASSERT_EQ(term.exit_code, 3) << term.output;
+  EXPECT_NE(term.output.find("interrupted: checkpoint saved after"), std::string::npos)
+      << term.output;
+  EXPECT_TRUE(std::filesystem::exists(out + ".checkpoint"));
+
+  // Then kill -9 the resumed run mid-way, and resume again.
+  const auto killed = signal_mid_run(args(out, {"--resume"}), out, SIGKILL, dir / "k.log");
+  if (killed.exit_code == 0) GTEST_SKIP() << "the resumed run finished before the kill";
+  ASSERT_EQ(killed.signal, SIGKILL) << killed.output;
+  const auto resumed = run(args(out, {"--resume"}), dir / "resumed.log");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resumed after"), std::string::npos) << resumed.output;
+  expect_same_datasets(dir / "full.h5", out);
+}
+
+TEST(Crash, BadCampaignsAreRefusedBeforeAnyWorkAndLeaveTheOutputAlone) {
+  TempDir dir("bad");
+  const auto out = dir / "r.h5";
+  testing::write_text(out, "precious");
+  const std::string good = testing::small_campaign();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"name = \"x\"\nseed = = 1\n", "c.toml:2"},
+      {good + "trails = 3\n", "c.toml:22:1: key 'sweep[1].trails': unknown key; did you mean"},
+      {std::string(good).replace(good.find("seed = 7"), 8, "seed = \"7\""), "key 'seed'"},
+      {std::string(good).replace(good.find("trials = 30"), 11, "trials = 0"),
+       "must be in [1, 4294967295], got 0"},
+      {std::string(good).replace(good.find("[8, 16]"), 7, "[]"), "empty sweep"},
+      {std::string(good).replace(good.find("pcm-joshi2020"), 13, "pcm-nonesuch"),
+       "unknown device preset 'pcm-nonesuch'"},
+  };
+  for (const auto& [text, expected] : cases) {
+    testing::write_text(dir / "c.toml", text);
+    for (const std::string command : {"run", "validate"}) {
+      std::vector<std::string> a = {command, (dir / "c.toml").string()};
+      if (command == "run") a.insert(a.end(), {"-o", out.string(), "--force"});
+      const auto r = run(a, dir / "log");
+      EXPECT_EQ(r.exit_code, 2) << r.output;
+      EXPECT_NE(r.output.find("kirchhoff: error: "), std::string::npos) << r.output;
+      EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
+    }
+    std::ifstream in(out);
+    std::string content;
+    in >> content;
+    EXPECT_EQ(content, "precious");
+    EXPECT_FALSE(std::filesystem::exists(dir / "r.h5.spool"));
+  }
+  // A good campaign does not replace it without --force either.
+  testing::write_text(dir / "c.toml", good);
+  const auto r = run({"run", (dir / "c.toml").string(), "-o", out.string()}, dir / "log");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("exists; use --force"), std::string::npos) << r.output;
+}
+
+TEST(Crash, DemoRunsAndInfoDescribesIt) {
+  TempDir dir("demo");
+  const auto out = (dir / "demo.h5").string();
+  const auto r = run({"run", "-o", out, "-j", "2"}, dir / "log");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("relative_rms_error"), std::string::npos) << r.output;
+  const auto info = run({"info", out}, dir / "info.log");
+  ASSERT_EQ(info.exit_code, 0) << info.output;
+  EXPECT_NE(info.output.find("kirchhoff-campaign (schema 1.0)"), std::string::npos);
+  EXPECT_NE(info.output.find("config_hash"), std::string::npos);
+  const auto dry = run({"run", "--dry-run"}, dir / "dry.log");
+  EXPECT_EQ(dry.exit_code, 0) << dry.output;
+  EXPECT_NE(dry.output.find("4 sweep points"), std::string::npos) << dry.output;
+}
+
+TEST(Crash, ShardsAndMergeThroughTheProgram) {
+  TempDir dir("cli-shards");
+  testing::write_text(dir / "c.toml", testing::small_campaign());
+  ASSERT_EQ(
+      run({"run", (dir / "c.toml").string(), "-o", (dir / "one.h5").string(), "-q"}, dir / "log")
+          .exit_code,
+      0);
+  std::vector<std::string> merge = {"merge", (dir / "merged.h5").string()};
+  for (int i = 0; i < 3; ++i) {
+    const auto shard = (dir / fmt::format("s{}.h5", i)).string();
+    const auto r = run(
+        {"run", (dir / "c.toml").string(), "-o", shard, "--shard", fmt::format("{}/3", i), "-q"},
+        dir / "log");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    merge.push_back(shard);
+  }
+  const auto m = run(merge, dir / "merge.log");
+  ASSERT_EQ(m.exit_code, 0) << m.output;
+  expect_same_datasets(dir / "one.h5", dir / "merged.h5");
+}
+
+}  // namespace
+}  // namespace kirchhoff::montecarlo
