@@ -275,8 +275,28 @@ Lookup find(ConfigDocument& doc, const Path& base, const std::string& base_displ
 
 [[noreturn]] void fail_missing(const ConfigDocument& doc, const Lookup& found,
                                std::string_view expected) {
-  throw ConfigError(lookup_location(doc, found), found.display,
-                    fmt::format("required key is missing (expected {})", expected));
+  std::string message = fmt::format("required key is missing (expected {})", expected);
+  // A key of the same table that nobody asked for and is spelled nearly the same is most likely
+  // the user's spelling of this one: say so, rather than only "missing".
+  const toml::table* parent =
+      found.last_existing != nullptr ? found.last_existing->as_table() : nullptr;
+  const auto* name = found.path.empty() ? nullptr : std::get_if<std::string>(&found.path.back());
+  const bool direct_parent =
+      name != nullptr && found.display == join_key(found.last_existing_display, *name);
+  if (parent != nullptr && direct_parent) {
+    std::vector<std::string> unread;
+    for (auto&& [key, node] : *parent) {
+      if (!doc.known.contains(join_key(found.last_existing_display, key.str()))) {
+        unread.emplace_back(key.str());
+      }
+    }
+    if (auto match = closest_match(*name, unread)) {
+      const std::string display = join_key(found.last_existing_display, *match);
+      message += fmt::format("; is '{}' ({}) a misspelling of it?", display,
+                             location_of(doc, display, &parent->get(*match)->source()).str());
+    }
+  }
+  throw ConfigError(lookup_location(doc, found), found.display, message);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -719,3 +719,24 @@ TEST(ConfigOverlay, CreatesTheTargetTableAndRefusesTypeClashes) {
 
 }  // namespace
 }  // namespace kirchhoff
+
+namespace kirchhoff {
+namespace {
+
+TEST(ConfigGet, AMissingKeyPointsAtAnUnreadKeySpelledNearlyTheSame) {
+  const Config config =
+      Config::parse("[workload]\nkind = \"device\"\ncels = 3\n[other]\ncells = 1\n", "c.toml");
+  const auto workload = config.table("workload");
+  (void)workload.get<std::string>("kind");
+  EXPECT_EQ(config_error([&] { (void)workload.get<int>("cells"); }),
+            "c.toml:1:1: key 'workload.cells': required key is missing (expected an integer); is "
+            "'workload.cels' (c.toml:3:8) a misspelling of it?");
+  // Keys the program has read are not suggested, nor keys of other tables.
+  EXPECT_EQ(config_error([&] { (void)workload.get<std::string>("kinds"); }),
+            "c.toml:1:1: key 'workload.kinds': required key is missing (expected a string)");
+  EXPECT_EQ(config_error([&] { (void)config.table("missing").get<int>("cells"); }),
+            "c.toml: key 'missing.cells': required key is missing (expected an integer)");
+}
+
+}  // namespace
+}  // namespace kirchhoff
