@@ -22,6 +22,8 @@ using Action = std::function<int()>;
 
 // `kirchhoff device list | sample | curve`
 void add_device_commands(CLI::App& app, std::ostream& out, Action& action);
+// `kirchhoff xbar solve | spice`
+void add_xbar_commands(CLI::App& app, std::ostream& out, Action& action);
 
 struct DeviceSampleOptions {
   std::string preset;             // name or path
