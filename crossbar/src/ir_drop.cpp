@@ -93,8 +93,13 @@ class CholmodFactorization final : public Factorization {
   Llt llt_;
 };
 
-std::unique_ptr<Factorization> make_factorization(SparseBackend backend) {
-  if (backend == SparseBackend::simplicial_llt) return std::make_unique<SimplicialFactorization>();
+constexpr Eigen::Index kCholmodFromUnknowns = 100'000;
+
+std::unique_ptr<Factorization> make_factorization(SparseBackend backend, Eigen::Index unknowns) {
+  if (backend == SparseBackend::simplicial_llt ||
+      (backend == SparseBackend::automatic && unknowns <= kCholmodFromUnknowns)) {
+    return std::make_unique<SimplicialFactorization>();
+  }
   return std::make_unique<CholmodFactorization>();
 }
 
@@ -293,7 +298,7 @@ IrDropSolver::IrDropSolver(const ConductanceMatrix& g_s, const WireResistances& 
   s.cols = g_s.cols();
   s.assemble();
   if (s.unknowns > 0) {
-    s.factor = make_factorization(options.backend);
+    s.factor = make_factorization(options.backend, s.unknowns);
     s.factor->analyze(s.a);
     if (!s.factor->factorize(s.a)) {
       throw NumericalError(fmt::format(
@@ -449,7 +454,7 @@ Eigen::RowVectorXd IrDropSolver::Impl::newton(const devices::DeviceModel& model,
     iterations = 0;
     return column_sums();
   }
-  auto jacobian_factor = make_factorization(options.backend);
+  auto jacobian_factor = make_factorization(options.backend, unknowns);
   bool analyzed = false;
   std::vector<Triplet> t;
   const double h = opt.derivative_step_v;

@@ -22,12 +22,16 @@ namespace kirchhoff::crossbar {
 using InputBatch = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using CurrentBatch = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-// Sparse Cholesky used for the nodal system. CHOLMOD (supernodal, via Eigen's CholmodSupport)
-// is the default: it is the faster of the two from 64×64 on (bench/ir_drop_bench.cpp).
-enum class SparseBackend { cholmod, simplicial_llt };
+// Sparse Cholesky used for the nodal system. automatic (the default) takes Eigen's
+// SimplicialLLT (AMD ordering) up to 100,000 unknowns (arrays up to ~220×220) and CHOLMOD's
+// supernodal LLT (via Eigen's CholmodSupport) above: on one core the simplicial factor is
+// smaller and its factorisation + transfer matrix faster at 64×64 and 128×128 (1.6×, 1.5×),
+// the two are even at 256×256 and CHOLMOD's BLAS-3 supernodes win at 512×512
+// (bench/ir_drop_bench.cpp, docs/crossbar-ir-drop.md).
+enum class SparseBackend { automatic, cholmod, simplicial_llt };
 
 struct IrDropOptions {
-  SparseBackend backend = SparseBackend::cholmod;
+  SparseBackend backend = SparseBackend::automatic;
 };
 
 // Newton iterations for cells with a nonlinear I–V (DeviceModel::current). Converged when both
