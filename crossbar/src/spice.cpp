@@ -169,7 +169,9 @@ std::vector<double> run_ngspice(const ConductanceMatrix& g_s, const WireResistan
   static std::atomic<unsigned> counter{0};
   const auto stem = work_dir / fmt::format("kirchhoff-ngspice-{}-{}", ::getpid(), counter++);
   const auto netlist = std::filesystem::path(stem.string() + ".cir");
+  // stdout and stderr apart: ngspice's notes on stderr can land inside a printed line.
   const auto log = std::filesystem::path(stem.string() + ".log");
+  const auto err_log = std::filesystem::path(stem.string() + ".err");
   {
     std::ofstream file(netlist);
     if (!file) throw IoError(fmt::format("cannot create '{}'", netlist.string()));
@@ -177,24 +179,27 @@ std::vector<double> run_ngspice(const ConductanceMatrix& g_s, const WireResistan
     file.flush();
     if (!file) throw IoError(fmt::format("cannot write '{}'", netlist.string()));
   }
-  const std::string command =
-      fmt::format("ngspice -b '{}' > '{}' 2>&1", netlist.string(), log.string());
+  const std::string command = fmt::format("ngspice -b '{}' > '{}' 2> '{}'", netlist.string(),
+                                          log.string(), err_log.string());
   const int status = std::system(command.c_str());
-  std::stringstream text;
+  std::stringstream text, errors;
   {
     std::ifstream file(log);
     text << file.rdbuf();
+    std::ifstream err_file(err_log);
+    errors << err_file.rdbuf();
   }
   std::error_code ignored;
   std::filesystem::remove(netlist, ignored);
   std::filesystem::remove(log, ignored);
+  std::filesystem::remove(err_log, ignored);
   // ngspice -b exits with 1 after a .control-only run ("no simulations run"): the status only
   // matters when the currents are missing.
   try {
     return read_ngspice_currents(text.str(), g_s.cols());
   } catch (const FormatError& e) {
-    throw IoError(fmt::format("'{}' (exit status {}): {}; ngspice printed:\n{}", command, status,
-                              e.what(), text.str()));
+    throw IoError(fmt::format("'{}' (exit status {}): {}; ngspice printed:\n{}{}", command, status,
+                              e.what(), text.str(), errors.str()));
   }
 }
 
