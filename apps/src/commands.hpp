@@ -24,6 +24,8 @@ using Action = std::function<int()>;
 void add_device_commands(CLI::App& app, std::ostream& out, Action& action);
 // `kirchhoff run | validate | info | merge` (run_commands.cpp)
 void add_campaign_commands(CLI::App& app, std::ostream& out, Action& action);
+// `kirchhoff xbar solve | spice`
+void add_xbar_commands(CLI::App& app, std::ostream& out, Action& action);
 
 struct DeviceSampleOptions {
   std::string preset;             // name or path
