@@ -1,5 +1,5 @@
 // `kirchhoff xbar solve | spice`: IR drop of one physical crossbar array
-// (docs/crossbar-ir-drop.md).
+// (docs/crossbar.md).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>

@@ -1,7 +1,7 @@
 // IR drop of a physical crossbar array: the exact nodal solution of the array with its wire,
 // driver and sense resistances (linear cells: sparse Cholesky, effective transfer matrix;
 // nonlinear cells: Newton iterations), and a fast first-order approximation. The circuit is
-// drawn in docs/crossbar-ir-drop.md.
+// drawn in docs/crossbar.md.
 //
 // Conventions: a batch of input vectors is a matrix batch × rows (one vector per matrix row,
 // volts); the column currents are batch × cols (amperes, current into the virtual ground).
@@ -27,7 +27,7 @@ using CurrentBatch = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen
 // supernodal LLT (via Eigen's CholmodSupport) above: on one core the simplicial factor is
 // smaller and its factorisation + transfer matrix faster at 64×64 and 128×128 (1.6×, 1.5×),
 // the two are even at 256×256 and CHOLMOD's BLAS-3 supernodes win at 512×512
-// (bench/ir_drop_bench.cpp, docs/crossbar-ir-drop.md).
+// (bench/ir_drop_bench.cpp, docs/crossbar.md).
 enum class SparseBackend { automatic, cholmod, simplicial_llt };
 
 struct IrDropOptions {
@@ -111,7 +111,7 @@ class IrDropSolver {
 // First-order approximation in the wire resistances: the node voltages are linearised around
 // the ideal solution (rows at their inputs, columns at 0 V, cell currents G_ij V_i flowing along
 // the wires), giving T ≈ Gᵀ − ΔT with ΔT linear in r_row, r_col, r_driver and r_sense. Built in
-// O(rows · cols). Its error is second order in ε = r · G · N(N+1)/2 (docs/crossbar-ir-drop.md).
+// O(rows · cols). Its error is second order in ε = r · G · N(N+1)/2 (docs/crossbar.md).
 [[nodiscard]] Eigen::MatrixXd approximate_transfer_matrix(const ConductanceMatrix& g_s,
                                                           const WireResistances& wires);
 

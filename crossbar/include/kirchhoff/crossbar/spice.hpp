@@ -1,4 +1,4 @@
-// SPICE export of the IR-drop circuit (docs/crossbar-ir-drop.md) and the way back: reading the
+// SPICE export of the IR-drop circuit (docs/crossbar.md) and the way back: reading the
 // column currents from ngspice's batch output. The netlist is the circuit the exact solver
 // solves, element for element; a zero resistance is a merged node, not a small resistor.
 #pragma once
