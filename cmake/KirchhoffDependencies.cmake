@@ -41,6 +41,10 @@ if(Boost_FOUND)
   endif()
 endif()
 
+if(KIRCHHOFF_MPI)
+  kirchhoff_require(libopenmpi-dev MPI COMPONENTS CXX)
+endif()
+
 if(KIRCHHOFF_BUILD_TESTS)
   kirchhoff_require(libgtest-dev GTest CONFIG)
 endif()

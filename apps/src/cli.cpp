@@ -8,6 +8,7 @@
 #include "kirchhoff/apps/cli.hpp"
 #include "kirchhoff/core/build_info.hpp"
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/montecarlo/mpi.hpp"
 
 namespace kirchhoff::cli {
 
@@ -72,8 +73,15 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 }
 
 int run(int argc, char** argv) {
-  std::vector<std::string> args(argv, argv + argc);
-  return run(args, std::cout, std::cerr);
+  try {
+    // MPI starts before anything else when the program was launched by mpirun (mpi.hpp).
+    const montecarlo::MpiSession mpi(&argc, &argv);
+    std::vector<std::string> args(argv, argv + argc);
+    return run(args, std::cout, std::cerr);
+  } catch (const Error& e) {
+    std::cerr << "kirchhoff: error: " << e.what() << "\n";
+    return kExitFailure;
+  }
 }
 
 }  // namespace kirchhoff::cli

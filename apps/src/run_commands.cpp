@@ -13,6 +13,7 @@
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/montecarlo/campaign.hpp"
 #include "kirchhoff/montecarlo/engine.hpp"
+#include "kirchhoff/montecarlo/mpi.hpp"
 
 namespace kirchhoff::cli {
 
@@ -94,22 +95,79 @@ void print_plan(const mc::Campaign& c, std::ostream& out) {
   }
 }
 
+// The shard file of slice `shard` of the results file `output`: x.h5 -> x.shard-i-of-n.h5.
+std::filesystem::path shard_file(std::filesystem::path output, const mc::Shard& shard) {
+  output.replace_extension();
+  output += fmt::format(".shard-{}-of-{}.h5", shard.index, shard.count);
+  return output;
+}
+
+// Under mpirun with K > 1 ranks: rank r runs shard r/K into its shard file, all ranks agree on
+// the outcome (so none waits for a rank that failed), and rank 0 merges the shards into the
+// results file, which then holds the same datasets as a run on one process.
+int run_on_ranks(const mc::Campaign& campaign, mc::RunOptions options, const RunCommandOptions& o,
+                 const mc::MpiSession& mpi, std::ostream& out) {
+  if (options.shard) {
+    throw InvalidArgument("--shard cannot be combined with mpirun: the ranks are the shards");
+  }
+  const std::filesystem::path final_output = options.output;
+  if (std::filesystem::exists(final_output) && !o.force) {
+    throw IoError(fmt::format("output file '{}' exists; use --force to replace it",
+                              final_output.string()));
+  }
+  const mc::Shard shard{static_cast<std::uint32_t>(mpi.rank()), static_cast<std::uint32_t>(mpi.size())};
+  options.shard = shard;
+  options.output = shard_file(final_output, shard);
+  if (mpi.rank() != 0) options.progress.mode = ProgressMode::silent;
+
+  StopSignals signals;
+  options.stop_requested = &stop_flag;
+  mc::RunResult result;
+  std::exception_ptr failure;
+  try {
+    result = mc::run_campaign(campaign, options);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  const bool all_completed = mpi.all(!failure && result.status == mc::RunStatus::completed);
+  if (failure) std::rethrow_exception(failure);
+  if (!all_completed) {
+    if (mpi.rank() == 0) {
+      out << fmt::format(
+          "interrupted or failed on some rank: checkpoints kept; continue with `mpirun -np {} "
+          "kirchhoff run {} --resume`\n",
+          mpi.size(), o.file);
+    }
+    return result.status == mc::RunStatus::interrupted ? kExitInterrupted : kExitFailure;
+  }
+  if (mpi.rank() != 0) return kExitOk;
+
+  std::vector<std::filesystem::path> shards;
+  for (int r = 0; r < mpi.size(); ++r) {
+    shards.push_back(shard_file(final_output, {static_cast<std::uint32_t>(r), shard.count}));
+  }
+  mc::merge_shards(final_output, shards, o.force);
+  for (const auto& file : shards) std::filesystem::remove(file);
+  out << fmt::format("{} ranks x {} threads; wrote {}\n", mpi.size(), result.threads,
+                     final_output.string());
+  if (!o.quiet) mc::print_summary_table(final_output, out);
+  return kExitOk;
+}
+
 int run_command(const RunCommandOptions& o, std::ostream& out) {
   const mc::Campaign campaign = load(o.file, o.overrides);
   mc::RunOptions options;
   options.shard = o.shard.empty() ? std::nullopt : std::optional(mc::parse_shard(o.shard));
   std::filesystem::path output =
       o.output.empty() ? std::filesystem::path(campaign.output) : std::filesystem::path(o.output);
-  if (options.shard && o.output.empty()) {
-    output.replace_extension();
-    output += fmt::format(".shard-{}-of-{}.h5", options.shard->index, options.shard->count);
-  }
+  if (options.shard && o.output.empty()) output = shard_file(output, *options.shard);
   options.output = output;
   options.threads = mc::resolve_thread_count(o.threads);
   options.resume = o.resume;
   options.force = o.force;
   options.kill_after_blocks = o.kill_after_blocks;
   options.progress.mode = o.quiet ? ProgressMode::silent : ProgressMode::automatic;
+  const mc::MpiSession* mpi = mc::MpiSession::current();
   if (o.dry_run) {
     print_plan(campaign, out);
     out << fmt::format(
@@ -118,6 +176,7 @@ int run_command(const RunCommandOptions& o, std::ostream& out) {
                       : "");
     return kExitOk;
   }
+  if (mpi != nullptr && mpi->size() > 1) return run_on_ranks(campaign, options, o, *mpi, out);
   StopSignals signals;
   options.stop_requested = &stop_flag;
   const mc::RunResult r = mc::run_campaign(campaign, options);

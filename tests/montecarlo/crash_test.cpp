@@ -18,54 +18,20 @@ namespace {
 using testing::dataset_bytes;
 using testing::TempDir;
 
-struct Child {
-  pid_t pid = -1;
-  std::filesystem::path log;
-};
+using testing::Child;
+using testing::expect_same_datasets;
+using testing::Outcome;
+using testing::wait_for;
 
+// The program with these arguments, output to `log`.
 Child start(const std::vector<std::string>& args, const std::filesystem::path& log) {
-  Child child{::fork(), log};
-  if (child.pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> argv;
-    std::string program = KIRCHHOFF_PROGRAM;
-    argv.push_back(program.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(program.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return child;
-}
-
-struct Outcome {
-  int exit_code = -1;  // when it exited
-  int signal = 0;      // when a signal ended it
-  std::string output;
-};
-
-Outcome wait_for(const Child& child) {
-  int status = 0;
-  ::waitpid(child.pid, &status, 0);
-  Outcome o;
-  if (WIFEXITED(status)) o.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
-  std::ifstream in(child.log);
-  o.output.assign(std::istreambuf_iterator<char>(in), {});
-  return o;
+  std::vector<std::string> argv{KIRCHHOFF_PROGRAM};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::start_process(argv, log);
 }
 
 Outcome run(const std::vector<std::string>& args, const std::filesystem::path& log) {
   return wait_for(start(args, log));
-}
-
-void expect_same_datasets(const std::filesystem::path& a, const std::filesystem::path& b) {
-  const auto da = dataset_bytes(a), db = dataset_bytes(b);
-  ASSERT_EQ(da.size(), db.size());
-  for (const auto& [name, bytes] : da) EXPECT_TRUE(bytes == db.at(name)) << name;
 }
 
 TEST(Crash, KillNineAtARandomBlockThenResume) {

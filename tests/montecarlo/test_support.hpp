@@ -2,7 +2,10 @@
 // contents of every dataset of an HDF5 file (to compare runs byte for byte).
 #pragma once
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -10,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/hdf5.hpp"
@@ -116,6 +120,51 @@ inline std::map<std::string, std::string> dataset_bytes(const std::filesystem::p
   const auto f = h5::File::open(file, h5::OpenMode::read_only, "kirchhoff-campaign", 1);
   collect_datasets(f, "", out);
   return out;
+}
+
+// A child process running argv[0] (looked up in PATH) with argv, its stdout and stderr in `log`.
+struct Child {
+  pid_t pid = -1;
+  std::filesystem::path log;
+};
+
+inline Child start_process(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+  Child child{::fork(), log};
+  if (child.pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<std::string> copy = argv;
+    std::vector<char*> pointers;
+    for (auto& a : copy) pointers.push_back(a.data());
+    pointers.push_back(nullptr);
+    ::execvp(pointers[0], pointers.data());
+    ::_exit(127);
+  }
+  return child;
+}
+
+struct Outcome {
+  int exit_code = -1;  // when it exited
+  int signal = 0;      // when a signal ended it
+  std::string output;
+};
+
+inline Outcome wait_for(const Child& child) {
+  int status = 0;
+  ::waitpid(child.pid, &status, 0);
+  Outcome o;
+  if (WIFEXITED(status)) o.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
+  std::ifstream in(child.log);
+  o.output.assign(std::istreambuf_iterator<char>(in), {});
+  return o;
+}
+
+inline void expect_same_datasets(const std::filesystem::path& a, const std::filesystem::path& b) {
+  const auto da = dataset_bytes(a), db = dataset_bytes(b);
+  ASSERT_EQ(da.size(), db.size());
+  for (const auto& [name, bytes] : da) EXPECT_TRUE(bytes == db.at(name)) << name;
 }
 
 }  // namespace kirchhoff::montecarlo::testing
