@@ -59,6 +59,7 @@ void BM_PlainProductDouble(benchmark::State& state) {
 
 void BM_AnalogMvm(benchmark::State& state) {
   const bool one_thread = state.range(0) == 1;
+  const bool single_precision = state.range(1) == 1;
   std::unique_ptr<tbb::global_control> limit;
   if (one_thread) {
     limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, 1);
@@ -76,6 +77,7 @@ void BM_AnalogMvm(benchmark::State& state) {
   o.periphery.adc.range_factor = 0.25;
   o.periphery.adc.gain_std = 0.01;
   o.periphery.adc.offset_std = 0.002;
+  o.single_precision_signal = single_precision;
   AnalogMatrix m(matrix(kRows, kCols, 0.1), o, model, devices::CellAddress{1, 0, 0, 0});
   m.set_read_time({3600.0, 0});
   const Eigen::MatrixXd x = matrix(kRows, kBatch, 0.7);
@@ -100,5 +102,8 @@ void BM_AnalogMvm(benchmark::State& state) {
 
 BENCHMARK(BM_PlainProductFloat)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PlainProductDouble)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_AnalogMvm)->Arg(1)->Arg(0)->ArgName("one_thread")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AnalogMvm)
+    ->ArgsProduct({{1, 0}, {0, 1}})
+    ->ArgNames({"one_thread", "single_precision"})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

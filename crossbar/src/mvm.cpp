@@ -205,12 +205,17 @@ void AnalogMatrix::set_read_time(const devices::ReadTime& time, const ArrayRespo
     group.noisy = options_.read_noise && (group.var.array() > 0.0).any();
     group.var_scale = group.noisy ? group.var.maxCoeff() : 1.0;
     group.var_f = (group.var / group.var_scale).cast<float>();
+    if (options_.single_precision_signal) group.t_eff_f = group.t_eff.cast<float>();
   }
   read_time_set_ = true;
 }
 
 void AnalogMatrix::currents(const Group& group, const Eigen::MatrixXd& v,
                             Eigen::MatrixXd& i) const {
+  if (options_.single_precision_signal) {
+    i = (group.t_eff_f * v.cast<float>()).cast<double>();
+    return;
+  }
   i.noalias() = group.t_eff * v;
 }
 

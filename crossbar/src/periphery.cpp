@@ -21,36 +21,6 @@ void Quantizer::validate(std::string_view what) const {
   }
 }
 
-std::int64_t Quantizer::max_code() const noexcept {
-  if (bits == 0) return 0;
-  return coding == Coding::sign_magnitude ? (std::int64_t{1} << (bits - 1)) - 1
-                                          : (std::int64_t{1} << bits) - 1;
-}
-
-std::int64_t Quantizer::min_code() const noexcept {
-  return coding == Coding::sign_magnitude ? -max_code() : 0;
-}
-
-double Quantizer::step() const noexcept {
-  return bits == 0 ? 0.0 : full_scale / static_cast<double>(max_code());
-}
-
-std::int64_t Quantizer::code(double x) const noexcept {
-  const auto n = static_cast<double>(max_code());
-  const double lo = coding == Coding::sign_magnitude ? -n : 0.0;
-  return static_cast<std::int64_t>(std::clamp(std::round(x / step()), lo, n));
-}
-
-double Quantizer::quantize(double x) const noexcept {
-  if (bits == 0) return x;
-  return static_cast<double>(code(x)) * step();
-}
-
-bool Quantizer::clips(double x) const noexcept {
-  if (bits == 0) return false;
-  return x > full_scale || x < (coding == Coding::sign_magnitude ? -full_scale : 0.0);
-}
-
 void DacOptions::validate() const {
   Quantizer{bits, input_range, coding}.validate("DAC");
   if (!(std::isfinite(v_read_v) && v_read_v > 0.0)) {

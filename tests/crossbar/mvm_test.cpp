@@ -202,6 +202,31 @@ TEST(Mvm, ResultsAreBitwiseIdenticalForAnyThreadCountAndBatchSplit) {
   EXPECT_LT(error, 0.3);
 }
 
+TEST(Mvm, SinglePrecisionSignalIsCloseToDoubleAndItselfReproducible) {
+  const devices::GenericModel model(ideal_device());
+  const Eigen::MatrixXd w = smooth_matrix(300, 70);  // two tile rows
+  const Eigen::MatrixXd x = smooth_matrix(300, 90, 1.3);
+  MvmOptions options = ideal_options();
+  AnalogMatrix exact_path(w, options, model, address());
+  options.single_precision_signal = true;
+  AnalogMatrix single_path(w, options, model, address());
+  exact_path.set_read_time({1.0, 0});
+  single_path.set_read_time({1.0, 0});
+  const Eigen::MatrixXd y_double = exact_path.multiply(x, 0).y;
+  const Eigen::MatrixXd y_single = single_path.multiply(x, 0).y;
+  // Ideal devices and converters: the double path is Wᵀx to rounding; the single path to a few
+  // float ulps of the largest output (float epsilon 1.2e-7, sums of 300 products).
+  const double scale = (w.transpose() * x).cwiseAbs().maxCoeff();
+  EXPECT_LT((y_double - w.transpose() * x).cwiseAbs().maxCoeff(), 1e-12 * scale);
+  const double single_error = (y_single - y_double).cwiseAbs().maxCoeff();
+  EXPECT_GT(single_error, 0.0);  // it really is another path
+  EXPECT_LT(single_error, 2e-6 * scale);
+  {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 1);
+    EXPECT_TRUE(single_path.multiply(x, 0).y == y_single);
+  }
+}
+
 TEST(Mvm, RejectsBadInputsWithClearMessages) {
   const devices::GenericModel model(ideal_device(1e-5));
   const Eigen::MatrixXd w = smooth_matrix(6, 4);

@@ -9,6 +9,8 @@
 // outside [k_min·Δ, F].
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -36,6 +38,37 @@ struct Quantizer {
   [[nodiscard]] double quantize(double x) const noexcept;
   [[nodiscard]] bool clips(double x) const noexcept;
 };
+
+// Inline: called per converted value in the MVM engine's inner loops.
+inline std::int64_t Quantizer::max_code() const noexcept {
+  if (bits == 0) return 0;
+  return coding == Coding::sign_magnitude ? (std::int64_t{1} << (bits - 1)) - 1
+                                          : (std::int64_t{1} << bits) - 1;
+}
+
+inline std::int64_t Quantizer::min_code() const noexcept {
+  return coding == Coding::sign_magnitude ? -max_code() : 0;
+}
+
+inline double Quantizer::step() const noexcept {
+  return bits == 0 ? 0.0 : full_scale / static_cast<double>(max_code());
+}
+
+inline std::int64_t Quantizer::code(double x) const noexcept {
+  const auto n = static_cast<double>(max_code());
+  const double lo = coding == Coding::sign_magnitude ? -n : 0.0;
+  return static_cast<std::int64_t>(std::clamp(std::round(x / step()), lo, n));
+}
+
+inline double Quantizer::quantize(double x) const noexcept {
+  if (bits == 0) return x;
+  return static_cast<double>(code(x)) * step();
+}
+
+inline bool Quantizer::clips(double x) const noexcept {
+  if (bits == 0) return false;
+  return x > full_scale || x < (coding == Coding::sign_magnitude ? -full_scale : 0.0);
+}
 
 // Digital-to-analogue conversion of the inputs. Input x ∈ [−X, X] (unipolar: [0, X]) becomes a
 // read voltage V = q(x)/X · v_read. Bit-serial inputs (slice_bits > 0, needs bits > 0): the
