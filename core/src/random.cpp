@@ -29,6 +29,7 @@ std::string_view stream_name(StreamId id) noexcept {
     case StreamId::input_vectors: return "input_vectors";
     case StreamId::dataset_order: return "dataset_order";
     case StreamId::workload_targets: return "workload_targets";
+    case StreamId::workload_weights: return "workload_weights";
     case StreamId::self_check: return "self_check";
     case StreamId::testing: return "testing";
   }

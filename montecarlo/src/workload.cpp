@@ -6,6 +6,7 @@
 #include <map>
 
 #include "kirchhoff/core/text.hpp"
+#include "kirchhoff/montecarlo/array_workload.hpp"
 #include "kirchhoff/montecarlo/device_workload.hpp"
 
 namespace kirchhoff::montecarlo {
@@ -17,6 +18,7 @@ using Factory = std::unique_ptr<Workload> (*)(const Config&, const WorkloadConte
 // The registry of workload kinds. A new kind is one factory and one line here.
 const std::map<std::string, Factory>& registry() {
   static const std::map<std::string, Factory> factories = {
+      {"array", &make_array_workload},
       {"device", &make_device_workload},
   };
   return factories;
@@ -25,7 +27,6 @@ const std::map<std::string, Factory>& registry() {
 // Kinds the campaign file format reserves for modules still being built.
 const std::map<std::string, const char*>& planned() {
   static const std::map<std::string, const char*> kinds = {
-      {"array", "crossbar MVM error metrics; needs the crossbar module's MVM engine"},
       {"dnn", "network accuracy; needs the nn module"},
   };
   return kinds;

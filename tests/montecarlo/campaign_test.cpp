@@ -224,7 +224,7 @@ TEST(CampaignErrors, SweepNeedsValuesOrRange) {
 TEST(CampaignErrors, UnknownWorkload) {
   const auto e = error_of(std::string(kBase).replace(kBase.find("\"device\""), 8, "\"devise\""));
   EXPECT_NE(e.find("did you mean 'device'?"), std::string::npos) << e;
-  const auto a = error_of(std::string(kBase).replace(kBase.find("\"device\""), 8, "\"array\""));
+  const auto a = error_of(std::string(kBase).replace(kBase.find("\"device\""), 8, "\"dnn\""));
   EXPECT_NE(a.find("not available in this build yet"), std::string::npos) << a;
 }
 

@@ -2,8 +2,8 @@
 // engine calls run_trial for every (point, trial) and stores the metrics it returns, one row per
 // read time; it knows nothing else about the workload.
 //
-// A workload kind is a factory in the registry of workload.cpp ("device" now; "array" for
-// crossbar MVM error metrics and "dnn" for network accuracy plug in the same way). A factory
+// A workload kind is a factory in the registry of workload.cpp ("device" for cell errors,
+// "array" for crossbar MVM error metrics; "dnn" for network accuracy will plug in the same way). A factory
 // reads its keys from the point's [workload] table (and anything else it needs, e.g. [device])
 // so that Config::check_unknown_keys still reports typos, and throws ConfigError at the key for
 // invalid values.

@@ -1,0 +1,481 @@
+#include "kirchhoff/montecarlo/array_workload.hpp"
+
+#include <fmt/format.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "kirchhoff/core/random.hpp"
+#include "kirchhoff/core/units.hpp"
+#include "kirchhoff/crossbar/mvm.hpp"
+#include "kirchhoff/devices/presets.hpp"
+
+namespace kirchhoff::montecarlo {
+
+namespace {
+
+using Eigen::Index;
+using RowMajorMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+enum class Distribution { uniform, normal };
+
+// A distribution of weights or inputs: uniform on [a, b] or normal with mean a and std b.
+struct ValueDistribution {
+  Distribution kind = Distribution::uniform;
+  double a = -1.0;
+  double b = 1.0;
+
+  void fill(const RandomStream& stream, std::span<double> out) const {
+    if (kind == Distribution::uniform) {
+      stream.uniform(out);
+      for (double& v : out) v = a + (b - a) * v;
+    } else {
+      stream.normal(out, a, b);
+    }
+  }
+  [[nodiscard]] std::string describe() const {
+    return kind == Distribution::uniform ? fmt::format("uniform on [{}, {}]", a, b)
+                                         : fmt::format("normal({}, {})", a, b);
+  }
+};
+
+// How the arrays respond to their input voltages. Only the ideal array (T = Gᵀ) is built; the
+// IR-drop solvers ("exact": nodal analysis, "approx": first order) plug in at array_response().
+enum class IrDrop { none };
+
+// Below this ratio of error to signal power the SNR is reported as its cap (400 dB): the error
+// is then at the level of double-precision rounding and an infinity would spoil the statistics.
+constexpr double kSnrFloor = 1e-40;
+
+struct Settings {
+  Index rows = 0, cols = 0;
+  ValueDistribution weights;
+  bool weights_per_point = false;
+  Index inputs = 64;
+  ValueDistribution input_distribution;
+  Index calibration_vectors = 256;
+  IrDrop ir_drop = IrDrop::none;
+  crossbar::MvmOptions mvm;
+};
+
+class ArrayWorkload final : public Workload {
+ public:
+  ArrayWorkload(devices::Device device, const WorkloadContext& context, Settings settings)
+      : device_(std::move(device)), context_(context), s_(std::move(settings)) {
+    metrics_ = {
+        {"relative_error", "1",
+         "Frobenius norm of (analog - ideal) outputs over the batch / norm of the ideal outputs"},
+        {"rms_error", "1",
+         "root mean square of (analog - ideal) over outputs and vectors, in units of W x"},
+        {"error_mean", "1",
+         "mean over outputs and vectors of (analog - ideal) / output_range (bias)"},
+        {"error_std", "1",
+         "standard deviation over outputs and vectors of (analog - ideal) / output_range"},
+        {"snr_db", "dB",
+         "10 log10(sum ideal^2 / sum (analog - ideal)^2) over the batch (capped at 400 dB)"},
+        {"output_gain", "1",
+         "least-squares slope of analog on ideal outputs: sum(analog ideal) / sum ideal^2"},
+        {"output_range", "1", "largest |ideal output| of the batch (normalises error_mean/std)"},
+        {"clipped_fraction", "1", "fraction of ADC conversions outside the ADC range"},
+        {"g_programming_rms_error", "S",
+         "rms over all cells of (programmed - target) conductance (same at every read time)"},
+        {"g_programming_relative_rms_error", "1", "g_programming_rms_error / g_max of the device"},
+        {"g_rms_error", "S",
+         "rms over all cells of (conductance at the read time, no read noise - target)"},
+        {"g_relative_rms_error", "1", "g_rms_error / g_max of the device"},
+    };
+    if (s_.weights_per_point) {
+      point_weights_ = draw_weights(
+          RandomStream(context_.seed, {context_.point, 0, StreamId::workload_weights, 1}));
+    }
+  }
+
+  std::string kind() const override { return "array"; }
+
+  std::string description() const override {
+    const auto& p = s_.mvm.periphery;
+    return fmt::format(
+        "{} x {} weights ({}, per {}) on {} x {} tiles of {} ({}), {} input vectors ({}), "
+        "DAC {} bits, ADC {} bits, read noise {}",
+        s_.rows, s_.cols, s_.weights.describe(), s_.weights_per_point ? "point" : "trial",
+        s_.mvm.tile.rows, s_.mvm.tile.cols, device_.description.name, device_.model->kind(),
+        s_.inputs, s_.input_distribution.describe(), p.dac.bits, p.adc.bits,
+        s_.mvm.read_noise ? "on" : "off");
+  }
+
+  const std::vector<MetricInfo>& metrics() const override { return metrics_; }
+
+  void run_trial(std::uint32_t trial, std::span<double> out) const override {
+    const devices::CellAddress address{context_.seed, context_.point, trial, 0};
+    const Eigen::MatrixXd w = s_.weights_per_point
+                                  ? point_weights_
+                                  : draw_weights(address.stream(StreamId::workload_weights, 0));
+    const Eigen::MatrixXd x = draw_inputs(address.stream(StreamId::input_vectors, 0), s_.inputs);
+    const bool calibrated = s_.mvm.periphery.adc.range_mode == crossbar::AdcRangeMode::calibrated;
+    const Eigen::MatrixXd x_calibration =
+        calibrated ? draw_inputs(address.stream(StreamId::input_vectors, 1), s_.calibration_vectors)
+                   : Eigen::MatrixXd();
+    const Eigen::MatrixXd y = w.transpose() * x;  // the ideal product of the target weights
+    const double signal = y.squaredNorm();
+    const double output_range = y.cwiseAbs().maxCoeff();
+    const double count = static_cast<double>(y.size());
+
+    const devices::DeviceModel& model = *device_.model;
+    crossbar::AnalogMatrix matrix(w, s_.mvm, model, address);
+    const std::size_t arrays = matrix.groups() * s_.mvm.mapping.polarities();
+    double programming_squares = 0.0;
+    std::size_t cells = 0;
+    for (std::size_t a = 0; a < arrays; ++a) {
+      const devices::ProgrammedCells& c = matrix.cells(a);
+      for (std::size_t i = 0; i < c.size(); ++i) {
+        const double e = c.programmed_s[i] - c.target_s[i];
+        programming_squares += e * e;
+      }
+      cells += c.size();
+    }
+    const double programming_rms = std::sqrt(programming_squares / static_cast<double>(cells));
+
+    const crossbar::ArrayResponse response = array_response();
+    const std::size_t width = metrics_.size();
+    for (std::size_t k = 0; k < context_.read_times_s.size(); ++k) {
+      const auto index = static_cast<std::uint32_t>(k);
+      matrix.set_read_time(devices::ReadTime{context_.read_times_s[k], index}, response);
+      if (calibrated) matrix.calibrate_adc(x_calibration);
+      const crossbar::MvmResult result = matrix.multiply(x, index);
+
+      double squares = 0.0, sum = 0.0, cross = 0.0;
+      for (Index n = 0; n < y.cols(); ++n) {
+        for (Index j = 0; j < y.rows(); ++j) {
+          const double e = result.y(j, n) - y(j, n);
+          squares += e * e;
+          sum += e;
+          cross += result.y(j, n) * y(j, n);
+        }
+      }
+      const double mean = sum / count;
+      double deviations = 0.0;
+      for (Index n = 0; n < y.cols(); ++n) {
+        for (Index j = 0; j < y.rows(); ++j) {
+          const double d = result.y(j, n) - y(j, n) - mean;
+          deviations += d * d;
+        }
+      }
+      double g_squares = 0.0;
+      for (std::size_t a = 0; a < arrays; ++a) {
+        const devices::ProgrammedCells& c = matrix.cells(a);
+        const crossbar::ConductanceMatrix& g = matrix.conductances(a);
+        for (std::size_t i = 0; i < c.size(); ++i) {
+          const double e = g.data()[i] - c.target_s[i];
+          g_squares += e * e;
+        }
+      }
+      const double g_rms = std::sqrt(g_squares / static_cast<double>(cells));
+
+      double* row = out.data() + k * width;
+      row[0] = std::sqrt(squares / signal);
+      row[1] = std::sqrt(squares / count);
+      row[2] = mean / output_range;
+      row[3] = (count > 1.0 ? std::sqrt(deviations / (count - 1.0)) : 0.0) / output_range;
+      row[4] = 10.0 * std::log10(signal / std::max(squares, kSnrFloor * signal));
+      row[5] = cross / signal;
+      row[6] = output_range;
+      row[7] = result.clipped_fraction();
+      row[8] = programming_rms;
+      row[9] = programming_rms / model.g_max_s();
+      row[10] = g_rms;
+      row[11] = g_rms / model.g_max_s();
+    }
+  }
+
+ private:
+  // ===== The one place where the array response (IR drop) is chosen. =====
+  // "exact" and "approx" are refused by the factory until the IR-drop solver
+  // (crossbar/ir_drop.hpp) is on this branch; they return its T(G) here.
+  [[nodiscard]] crossbar::ArrayResponse array_response() const {
+    switch (s_.ir_drop) {
+      case IrDrop::none:
+        return crossbar::ideal_response();
+    }
+    return crossbar::ideal_response();
+  }
+
+  [[nodiscard]] Eigen::MatrixXd draw_weights(const RandomStream& stream) const {
+    RowMajorMatrix w(s_.rows, s_.cols);
+    s_.weights.fill(stream, std::span<double>(w.data(), static_cast<std::size_t>(w.size())));
+    return w;
+  }
+
+  // rows × n, vector n is column n (element n · rows + i of the stream).
+  [[nodiscard]] Eigen::MatrixXd draw_inputs(const RandomStream& stream, Index n) const {
+    Eigen::MatrixXd x(s_.rows, n);
+    s_.input_distribution.fill(stream,
+                               std::span<double>(x.data(), static_cast<std::size_t>(x.size())));
+    return x;
+  }
+
+  devices::Device device_;
+  WorkloadContext context_;
+  Settings s_;
+  Eigen::MatrixXd point_weights_;
+  std::vector<MetricInfo> metrics_;
+};
+
+// An integer key in [lo, hi] (fallback when absent).
+Index get_count(const ConfigTable& t, const char* key, std::int64_t fallback, std::int64_t lo,
+                std::int64_t hi) {
+  const auto v = t.get_or<std::int64_t>(key, fallback);
+  if (v < lo || v > hi) t.fail(key, fmt::format("must be in [{}, {}], got {}", lo, hi, v));
+  return static_cast<Index>(v);
+}
+
+Index get_required_count(const ConfigTable& t, const char* key, std::int64_t lo, std::int64_t hi) {
+  const auto v = t.get<std::int64_t>(key);
+  if (v < lo || v > hi) t.fail(key, fmt::format("must be in [{}, {}], got {}", lo, hi, v));
+  return static_cast<Index>(v);
+}
+
+// One of a list of names; returns its position.
+std::size_t get_choice(const ConfigTable& t, const char* key, const char* fallback,
+                       std::initializer_list<std::string_view> choices) {
+  const std::string v = t.get_or(key, fallback);
+  std::size_t i = 0;
+  for (const std::string_view c : choices) {
+    if (v == c) return i;
+    ++i;
+  }
+  t.fail(key, fmt::format("must be one of \"{}\", got \"{}\"", fmt::join(choices, "\", \""), v));
+}
+
+double get_finite(const ConfigTable& t, const char* key, double fallback) {
+  const double v = t.get_or(key, fallback);
+  if (!std::isfinite(v)) t.fail(key, "must be finite");
+  return v;
+}
+
+// A number >= 0 (or > 0 when `positive`).
+double get_nonnegative(const ConfigTable& t, const char* key, double fallback,
+                       bool positive = false) {
+  const double v = get_finite(t, key, fallback);
+  if (positive ? !(v > 0.0) : !(v >= 0.0)) {
+    t.fail(key, fmt::format("must be {} 0, got {}", positive ? ">" : ">=", v));
+  }
+  return v;
+}
+
+// A key that only means something in another setting: refuse it there with a reason.
+void reject_unless(const ConfigTable& t, const char* key, bool allowed, std::string_view why) {
+  if (!allowed && t.contains(key)) t.fail(key, fmt::format("only used {}", why));
+}
+
+ValueDistribution get_distribution(const ConfigTable& t, double default_min, double default_max,
+                                   double default_std) {
+  ValueDistribution d;
+  d.kind = get_choice(t, "distribution", "uniform", {"uniform", "normal"}) == 0
+               ? Distribution::uniform
+               : Distribution::normal;
+  const bool uniform = d.kind == Distribution::uniform;
+  reject_unless(t, "min", uniform, "with distribution = \"uniform\"");
+  reject_unless(t, "max", uniform, "with distribution = \"uniform\"");
+  reject_unless(t, "mean", !uniform, "with distribution = \"normal\"");
+  reject_unless(t, "std", !uniform, "with distribution = \"normal\"");
+  if (uniform) {
+    d.a = get_finite(t, "min", default_min);
+    d.b = get_finite(t, "max", default_max);
+    if (!(d.a < d.b)) t.fail("max", fmt::format("must be > min = {}, got {}", d.a, d.b));
+  } else {
+    d.a = get_finite(t, "mean", 0.0);
+    d.b = get_nonnegative(t, "std", default_std, true);
+  }
+  return d;
+}
+
+crossbar::Coding get_coding(const ConfigTable& t) {
+  return get_choice(t, "coding", "sign_magnitude", {"sign_magnitude", "unipolar"}) == 0
+             ? crossbar::Coding::sign_magnitude
+             : crossbar::Coding::unipolar;
+}
+
+std::uint32_t get_bits(const ConfigTable& t, crossbar::Coding coding) {
+  const auto bits = t.get_or<std::int64_t>("bits", 0);
+  const std::int64_t lo = coding == crossbar::Coding::sign_magnitude ? 2 : 1;
+  if (bits != 0 && (bits < lo || bits > 24)) {
+    t.fail("bits",
+           fmt::format("must be 0 (ideal) or in [{}, 24] for {} coding, got {}", lo,
+                       coding == crossbar::Coding::sign_magnitude ? "sign_magnitude" : "unipolar",
+                       bits));
+  }
+  return static_cast<std::uint32_t>(bits);
+}
+
+// Runs an options validate() that throws InvalidArgument and reports it at the table.
+template <class F>
+void check_table(const ConfigTable& t, F&& validate) {
+  try {
+    validate();
+  } catch (const InvalidArgument& e) {
+    t.fail_table(e.what());
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Workload> make_array_workload(const Config& config,
+                                              const WorkloadContext& context) {
+  if (!config.root().contains("device")) {
+    config.root().fail("device",
+                       "the array workload needs a [device] table (preset = \"...\" "
+                       "or model = \"...\")");
+  }
+  const ConfigTable device_table = config.table("device");
+  devices::Device device = [&] {
+    try {
+      return devices::make_device(device_table);
+    } catch (const ConfigError& e) {
+      if (!e.where().file.empty() || !device_table.contains("preset")) throw;
+      device_table.fail("preset", e.what());
+    }
+  }();
+  const double device_g_max = device.model->g_max_s();
+
+  Settings s;
+  const ConfigTable w = config.table("workload");
+  s.rows = get_required_count(w, "rows", 1, 65536);
+  s.cols = get_required_count(w, "cols", 1, 65536);
+  if (s.rows * s.cols > (Index{1} << 26)) {
+    w.fail("cols", fmt::format("rows x cols = {} weights; at most 2^26 allowed", s.rows * s.cols));
+  }
+  s.mvm.read_noise = w.get_or("read_noise", true);
+  {
+    const std::string ir = w.get_or("ir_drop", "none");
+    if (ir == "exact" || ir == "approx") {
+      w.fail("ir_drop", fmt::format("\"{}\" (IR-drop solver) is not available in this build yet; "
+                                    "use \"none\"",
+                                    ir));
+    }
+    if (ir != "none") {
+      w.fail("ir_drop",
+             fmt::format("must be one of \"none\", \"exact\", \"approx\", got \"{}\"", ir));
+    }
+    s.ir_drop = IrDrop::none;
+  }
+
+  const ConfigTable weights = w.table("weights");
+  s.weights = get_distribution(weights, -1.0, 1.0, 1.0);
+  s.weights_per_point = get_choice(weights, "resample", "trial", {"trial", "point"}) == 1;
+
+  // Mapping.
+  const ConfigTable m = w.table("mapping");
+  crossbar::MappingOptions& mapping = s.mvm.mapping;
+  mapping.scheme = static_cast<crossbar::MappingScheme>(get_choice(
+      m, "scheme", "differential", {"differential", "offset_digital", "offset_reference"}));
+  mapping.scaling = static_cast<crossbar::WeightScaling>(
+      get_choice(m, "scaling", "per_layer", {"per_layer", "per_column"}));
+  mapping.weight_scale = get_nonnegative(m, "weight_scale", 0.0);
+  mapping.slices = static_cast<std::uint32_t>(get_count(m, "slices", 1, 1, 16));
+  mapping.quantize = m.get_or("quantize", false);
+  reject_unless(m, "base", mapping.slices > 1 || mapping.quantize,
+                "with slices > 1 or quantize = true");
+  mapping.base = get_finite(m, "base", 2.0);
+  if (mapping.base < 2.0 || mapping.base > 65536.0) {
+    m.fail("base", fmt::format("must be in [2, 65536], got {}", mapping.base));
+  }
+  if (mapping.quantize && mapping.base != std::floor(mapping.base)) {
+    m.fail("base", "must be an integer with quantize = true (bit slicing)");
+  }
+  if (m.contains("g_min") || m.contains("g_max")) {
+    mapping.g_min_s = m.get_quantity_or("g_min", Dimension::conductance, device.model->g_min_s());
+    mapping.g_max_s = m.get_quantity_or("g_max", Dimension::conductance, device_g_max);
+    if (mapping.g_max_s > device_g_max) {
+      m.fail("g_max", fmt::format("must be <= g_max = {} of the device, got {}",
+                                  format_quantity(device_g_max, Dimension::conductance),
+                                  format_quantity(mapping.g_max_s, Dimension::conductance)));
+    }
+    if (!(mapping.g_min_s < mapping.g_max_s)) {
+      m.fail(m.contains("g_min") ? "g_min" : "g_max", "needs g_min < g_max");
+    }
+  }
+  check_table(m, [&] {
+    crossbar::MappingOptions checked = mapping;
+    if (checked.g_max_s == 0.0) {
+      checked.g_min_s = device.model->g_min_s();
+      checked.g_max_s = device_g_max;
+    }
+    checked.validate();
+  });
+
+  // Tiles.
+  const ConfigTable tile = w.table("tile");
+  s.mvm.tile.rows = get_count(tile, "rows", 256, 1, 65536);
+  s.mvm.tile.cols = get_count(tile, "cols", 256, 1, 65536);
+
+  // DAC.
+  const ConfigTable dac_table = w.table("dac");
+  crossbar::DacOptions& dac = s.mvm.periphery.dac;
+  dac.coding = get_coding(dac_table);
+  dac.bits = get_bits(dac_table, dac.coding);
+  dac.input_range = get_nonnegative(dac_table, "input_range", 1.0, true);
+  dac.v_read_v = dac_table.get_quantity_or("v_read", Dimension::voltage, 0.2);
+  if (!(dac.v_read_v > 0.0)) dac_table.fail("v_read", "must be > 0");
+  {
+    const std::int64_t magnitude_bits =
+        dac.bits == 0 ? 0 : dac.bits - (dac.coding == crossbar::Coding::sign_magnitude ? 1 : 0);
+    const auto slice_bits = dac_table.get_or<std::int64_t>("slice_bits", 0);
+    if (slice_bits != 0 && dac.bits == 0) {
+      dac_table.fail("slice_bits", "bit-serial inputs need a quantising DAC (bits > 0)");
+    }
+    if (slice_bits < 0 || slice_bits > magnitude_bits) {
+      dac_table.fail("slice_bits", fmt::format("must be 0 (all bits at once) or in [1, {}] "
+                                               "(magnitude bits), got {}",
+                                               magnitude_bits, slice_bits));
+    }
+    dac.slice_bits = static_cast<std::uint32_t>(slice_bits);
+  }
+  check_table(dac_table, [&] { dac.validate(); });
+
+  // ADC.
+  const ConfigTable adc_table = w.table("adc");
+  crossbar::AdcOptions& adc = s.mvm.periphery.adc;
+  adc.coding = get_coding(adc_table);
+  adc.bits = get_bits(adc_table, adc.coding);
+  adc.range_mode = static_cast<crossbar::AdcRangeMode>(
+      get_choice(adc_table, "range_mode", "max_current", {"fixed", "max_current", "calibrated"}));
+  const bool fixed = adc.range_mode == crossbar::AdcRangeMode::fixed;
+  const bool calibrated = adc.range_mode == crossbar::AdcRangeMode::calibrated;
+  reject_unless(adc_table, "range", fixed, "with range_mode = \"fixed\"");
+  reject_unless(adc_table, "percentile", calibrated, "with range_mode = \"calibrated\"");
+  reject_unless(adc_table, "calibration_vectors", calibrated, "with range_mode = \"calibrated\"");
+  if (fixed) {
+    adc.range_a = adc_table.get_quantity("range", Dimension::current);
+    if (!(adc.range_a > 0.0)) adc_table.fail("range", "must be > 0");
+  }
+  if (calibrated) {
+    adc.percentile = get_finite(adc_table, "percentile", 0.999);
+    if (!(adc.percentile > 0.0 && adc.percentile <= 1.0)) {
+      adc_table.fail("percentile", fmt::format("must be in (0, 1], got {}", adc.percentile));
+    }
+    s.calibration_vectors = get_count(adc_table, "calibration_vectors", 256, 1, 65536);
+  }
+  adc.range_factor = get_nonnegative(adc_table, "range_factor", 1.0, true);
+  adc.gain_std = get_nonnegative(adc_table, "gain_std", 0.0);
+  adc.offset_std = get_nonnegative(adc_table, "offset_std", 0.0);
+  adc.output_noise_std = get_nonnegative(adc_table, "output_noise_std", 0.0);
+  check_table(adc_table, [&] { adc.validate(); });
+
+  // Input vectors: by default the DAC's input range.
+  const ConfigTable inputs = w.table("inputs");
+  s.inputs = get_count(inputs, "count", 64, 1, 65536);
+  const double x_max = dac.input_range;
+  const double x_min = dac.coding == crossbar::Coding::unipolar ? 0.0 : -x_max;
+  s.input_distribution = get_distribution(inputs, x_min, x_max, x_max / std::sqrt(3.0));
+
+  check_table(w, [&] { s.mvm.validate(); });
+  return std::make_unique<ArrayWorkload>(std::move(device), context, std::move(s));
+}
+
+}  // namespace kirchhoff::montecarlo
