@@ -13,6 +13,7 @@
 
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/units.hpp"
+#include "kirchhoff/crossbar/ir_drop.hpp"
 #include "kirchhoff/crossbar/mvm.hpp"
 #include "kirchhoff/devices/presets.hpp"
 
@@ -45,9 +46,9 @@ struct ValueDistribution {
   }
 };
 
-// How the arrays respond to their input voltages. Only the ideal array (T = Gᵀ) is built; the
-// IR-drop solvers ("exact": nodal analysis, "approx": first order) plug in at array_response().
-enum class IrDrop { none };
+// How the arrays respond to their input voltages: ideal (T = Gᵀ), or with the wire resistances
+// solved exactly (nodal analysis, crossbar/ir_drop.hpp) or to first order in them.
+enum class IrDrop { none, exact, approx };
 
 // Below this ratio of error to signal power the SNR is reported as its cap (400 dB): the error
 // is then at the level of double-precision rounding and an infinity would spoil the statistics.
@@ -61,6 +62,7 @@ struct Settings {
   ValueDistribution input_distribution;
   Index calibration_vectors = 256;
   IrDrop ir_drop = IrDrop::none;
+  crossbar::WireResistances wires;
   crossbar::MvmOptions mvm;
 };
 
@@ -195,12 +197,21 @@ class ArrayWorkload final : public Workload {
 
  private:
   // ===== The one place where the array response (IR drop) is chosen. =====
-  // "exact" and "approx" are refused by the factory until the IR-drop solver
-  // (crossbar/ir_drop.hpp) is on this branch; they return its T(G) here.
+  // Each physical array (G⁺ and G⁻ of every tile) is solved as the array it is; the engine
+  // subtracts. The exact solver is built per array and call, so trials share nothing.
   [[nodiscard]] crossbar::ArrayResponse array_response() const {
+    const crossbar::WireResistances wires = s_.wires;
     switch (s_.ir_drop) {
       case IrDrop::none:
         return crossbar::ideal_response();
+      case IrDrop::exact:
+        return [wires](const crossbar::ConductanceMatrix& g) {
+          return crossbar::IrDropSolver(g, wires).transfer_matrix();
+        };
+      case IrDrop::approx:
+        return [wires](const crossbar::ConductanceMatrix& g) {
+          return crossbar::approximate_transfer_matrix(g, wires);
+        };
     }
     return crossbar::ideal_response();
   }
@@ -351,18 +362,15 @@ std::unique_ptr<Workload> make_array_workload(const Config& config,
     w.fail("cols", fmt::format("rows x cols = {} weights; at most 2^26 allowed", s.rows * s.cols));
   }
   s.mvm.read_noise = w.get_or("read_noise", true);
+  s.ir_drop = static_cast<IrDrop>(get_choice(w, "ir_drop", "none", {"none", "exact", "approx"}));
   {
-    const std::string ir = w.get_or("ir_drop", "none");
-    if (ir == "exact" || ir == "approx") {
-      w.fail("ir_drop", fmt::format("\"{}\" (IR-drop solver) is not available in this build yet; "
-                                    "use \"none\"",
-                                    ir));
-    }
-    if (ir != "none") {
-      w.fail("ir_drop",
-             fmt::format("must be one of \"none\", \"exact\", \"approx\", got \"{}\"", ir));
-    }
-    s.ir_drop = IrDrop::none;
+    // Wire and periphery resistances (docs/crossbar.md), used by ir_drop = exact | approx; with
+    // "none" the array is ideal and they are not used, so one file can sweep ir_drop.
+    const ConfigTable wires = w.table("wires");
+    s.wires.r_row_ohm = wires.get_quantity_or("r_row", Dimension::resistance, 0.0);
+    s.wires.r_col_ohm = wires.get_quantity_or("r_col", Dimension::resistance, 0.0);
+    s.wires.r_driver_ohm = wires.get_quantity_or("r_driver", Dimension::resistance, 0.0);
+    s.wires.r_sense_ohm = wires.get_quantity_or("r_sense", Dimension::resistance, 0.0);
   }
 
   const ConfigTable weights = w.table("weights");

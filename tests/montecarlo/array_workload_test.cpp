@@ -103,6 +103,42 @@ bits = 0
   }
 }
 
+// IR drop through the exact solver and its first-order approximation, on an ideal device and
+// ideal converters, so the wires are the only error: the exact solver finds an error of about
+// r·G·N/2 relative (columns and rows of 32 cells), the approximation agrees with it to second
+// order, and with ir_drop = "none" the same wires change nothing.
+TEST(ArrayWorkload, IrDropThroughTheExactSolverAndItsApproximation) {
+  const auto body = [](const char* model) {
+    return fmt::format(R"(rows = 32
+cols = 32
+ir_drop = "{}"
+[workload.tile]
+rows = 32
+cols = 32
+[workload.dac]
+bits = 0
+[workload.adc]
+bits = 0
+[workload.wires]
+r_row = "1ohm"
+r_col = "1ohm"
+)",
+                       model);
+  };
+  const auto error_of_model = [&](const char* model) {
+    const Campaign c = parse(campaign("generic-ideal", R"(["1s"])", body(model)));
+    return run(c, 0)[metric_index(c, "relative_error")];
+  };
+  const double none = error_of_model("none");
+  const double exact = error_of_model("exact");
+  const double approx = error_of_model("approx");
+  EXPECT_LT(none, 1e-13);
+  // g up to 25 µS (differential mapping), r = 1 Ω, N = 32: r·G·N ~ 1e-3 relative.
+  EXPECT_GT(exact, 1e-5);
+  EXPECT_LT(exact, 1e-2);
+  EXPECT_NEAR(approx, exact, 0.05 * exact);
+}
+
 TEST(ArrayWorkload, RunTrialIsAPureFunctionOfTheTrial) {
   const Campaign c = parse(campaign("pcm-joshi2020", R"(["1s", "1d"])", R"(rows = 40
 cols = 24
@@ -323,10 +359,10 @@ void expect_error(const std::string& body, const std::string& key, const std::st
 TEST(ArrayWorkloadErrors, BadKeysAreLocatedConfigErrors) {
   expect_error("rows = 0\ncols = 4", "workload.rows", "must be in [1, 65536], got 0");
   expect_error("rows = 4", "workload.cols", "");
-  expect_error("rows = 4\ncols = 4\nir_drop = \"exact\"", "workload.ir_drop",
-               "not available in this build yet");
-  expect_error("rows = 4\ncols = 4\nir_drop = \"approx\"", "workload.ir_drop",
-               "not available in this build yet");
+  expect_error("rows = 4\ncols = 4\nir_drop = \"exact\"\n[workload.wires]\nr_row = \"1uS\"",
+               "workload.wires.r_row", "is a conductance, expected a resistance");
+  expect_error("rows = 4\ncols = 4\nir_drop = \"exact\"\n[workload.wires]\nr_col = 2.5",
+               "workload.wires.r_col", "with its unit");
   expect_error("rows = 4\ncols = 4\nir_drop = \"full\"", "workload.ir_drop",
                "must be one of \"none\", \"exact\", \"approx\"");
   expect_error("rows = 4\ncols = 4\nread_noise = 1", "workload.read_noise", "");

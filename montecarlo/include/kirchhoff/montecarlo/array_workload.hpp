@@ -8,7 +8,8 @@
 //   rows = 256                   # inputs (word lines) of the weight matrix
 //   cols = 256                   # outputs (bit lines)
 //   read_noise = true
-//   ir_drop = "none"             # "exact" / "approx": not available in this build yet
+//   ir_drop = "none"             # or "exact" (nodal analysis) / "approx" (first order)
+//   [workload.wires]             # with exact / approx: r_row, r_col, r_driver, r_sense (ohm)
 //   [workload.weights]           # uniform on [min, max] or normal(mean, std)
 //   distribution = "uniform"
 //   resample = "trial"           # or "point": one matrix for every trial of a point
