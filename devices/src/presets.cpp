@@ -57,7 +57,12 @@ std::string join_paths(const std::vector<std::filesystem::path>& paths, std::str
 Config resolve_preset_chain(const ConfigTable& table, std::vector<std::filesystem::path>& chain,
                             std::vector<DeviceDescription>& descriptions) {
   const std::string preset = table.get<std::string>("preset");
-  const std::filesystem::path file = resolve_device_file(preset);
+  std::filesystem::path file;
+  try {
+    file = resolve_device_file(preset);
+  } catch (const Error& e) {
+    table.fail("preset", e.what());  // an unknown preset or a missing file, at the key
+  }
   const auto canonical = std::filesystem::weakly_canonical(file);
   if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
     table.fail("preset", fmt::format("'{}' leads back to itself through {}", preset,

@@ -338,20 +338,7 @@ void check_table(const ConfigTable& t, F&& validate) {
 
 std::unique_ptr<Workload> make_array_workload(const Config& config,
                                               const WorkloadContext& context) {
-  if (!config.root().contains("device")) {
-    config.root().fail("device",
-                       "the array workload needs a [device] table (preset = \"...\" "
-                       "or model = \"...\")");
-  }
-  const ConfigTable device_table = config.table("device");
-  devices::Device device = [&] {
-    try {
-      return devices::make_device(device_table);
-    } catch (const ConfigError& e) {
-      if (!e.where().file.empty() || !device_table.contains("preset")) throw;
-      device_table.fail("preset", e.what());
-    }
-  }();
+  devices::Device device = campaign_device(config, "array");
   const double device_g_max = device.model->g_max_s();
 
   Settings s;

@@ -141,21 +141,7 @@ class DeviceWorkload final : public Workload {
 
 std::unique_ptr<Workload> make_device_workload(const Config& config,
                                                const WorkloadContext& context) {
-  if (!config.root().contains("device")) {
-    config.root().fail("device",
-                       "the device workload needs a [device] table (preset = \"...\" "
-                       "or model = \"...\")");
-  }
-  const ConfigTable device_table = config.table("device");
-  devices::Device device = [&] {
-    try {
-      return devices::make_device(device_table);
-    } catch (const ConfigError& e) {
-      // A preset that cannot be found is reported without a place: put it at the key.
-      if (!e.where().file.empty() || !device_table.contains("preset")) throw;
-      device_table.fail("preset", e.what());
-    }
-  }();
+  devices::Device device = campaign_device(config, "device");
   const double g_min = device.model->g_min_s(), g_max = device.model->g_max_s();
 
   const ConfigTable w = config.table("workload");

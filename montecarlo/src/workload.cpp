@@ -40,6 +40,15 @@ std::vector<std::string> workload_kinds() {
   return kinds;
 }
 
+devices::Device campaign_device(const Config& config, std::string_view workload_kind) {
+  if (!config.root().contains("device")) {
+    config.root().fail("device", fmt::format("the {} workload needs a [device] table (preset = "
+                                             "\"...\" or model = \"...\")",
+                                             workload_kind));
+  }
+  return devices::make_device(config.table("device"));
+}
+
 std::unique_ptr<Workload> make_workload(const Config& config, const WorkloadContext& context) {
   const ConfigTable table = config.table("workload");
   const std::string kind = table.get<std::string>("kind");

@@ -131,5 +131,15 @@ TEST_F(PresetsTest, ACampaignStyleDeviceTableWorksToo) {
   config.check_unknown_keys();  // the device keys count as read
 }
 
+TEST_F(PresetsTest, AnUnknownPresetInATableIsReportedAtItsKey) {
+  const auto config = Config::parse("[device]\npreset = \"pcm-josh2020\"\n", "campaign.toml");
+  const auto message = error_of<ConfigError>([&] { (void)make_device(config.table("device")); });
+  EXPECT_EQ(message.rfind("campaign.toml:2:10: key 'device.preset': unknown device preset "
+                          "'pcm-josh2020'; did you mean 'pcm-joshi2020'?",
+                          0),
+            0u)
+      << message;
+}
+
 }  // namespace
 }  // namespace kirchhoff::devices

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kirchhoff/core/config.hpp"
+#include "kirchhoff/devices/presets.hpp"
 
 namespace kirchhoff::montecarlo {
 
@@ -51,6 +52,10 @@ class Workload {
   // trial) and safe to call from several threads at once.
   virtual void run_trial(std::uint32_t trial, std::span<double> out) const = 0;
 };
+
+// The device of a campaign point, from its [device] table (preset or model, with parameter
+// overrides: devices::make_device). ConfigError at 'device' when there is no such table.
+devices::Device campaign_device(const Config& config, std::string_view workload_kind);
 
 // Builds the workload that config's [workload] table describes (key `kind`). Throws ConfigError
 // at `workload.kind` for an unknown kind (with a suggestion) or one not available in this build.
