@@ -26,6 +26,8 @@ void add_device_commands(CLI::App& app, std::ostream& out, Action& action);
 void add_campaign_commands(CLI::App& app, std::ostream& out, Action& action);
 // `kirchhoff xbar solve | spice`
 void add_xbar_commands(CLI::App& app, std::ostream& out, Action& action);
+// `kirchhoff plot` (plot_commands.cpp, docs/plotting.md)
+void add_plot_commands(CLI::App& app, std::ostream& out, Action& action);
 
 struct DeviceSampleOptions {
   std::string preset;             // name or path

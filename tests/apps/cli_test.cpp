@@ -4,9 +4,15 @@
 
 #include <unistd.h>
 
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <sstream>
+#include <variant>
 
 #include "kirchhoff/core/build_info.hpp"
 #include "kirchhoff/core/hdf5.hpp"
@@ -151,6 +157,374 @@ TEST(CliDevice, CurveGoesUpWithLtpAndDownWithLtd) {
   ASSERT_EQ(noiseless.size(), 21u);
   for (std::size_t i = 1; i <= 10; ++i) EXPECT_GT(noiseless[i], noiseless[i - 1]);
   for (std::size_t i = 11; i <= 20; ++i) EXPECT_LT(noiseless[i], noiseless[i - 1]);
+}
+
+// ---- kirchhoff plot ----------------------------------------------------------------------
+
+// Just enough JSON to read what the plotting script writes with --data-json.
+struct Json {
+  std::variant<std::nullptr_t, bool, double, std::string, std::vector<Json>,
+               std::map<std::string, Json>>
+      value;
+  const Json& operator[](const std::string& key) const {
+    return std::get<std::map<std::string, Json>>(value).at(key);
+  }
+  const Json& operator[](std::size_t i) const { return std::get<std::vector<Json>>(value).at(i); }
+  [[nodiscard]] std::size_t size() const { return std::get<std::vector<Json>>(value).size(); }
+  [[nodiscard]] double number() const {
+    return std::holds_alternative<std::nullptr_t>(value) ? std::nan("") : std::get<double>(value);
+  }
+  [[nodiscard]] const std::string& text() const { return std::get<std::string>(value); }
+  [[nodiscard]] std::vector<double> numbers() const {
+    std::vector<double> out;
+    for (const auto& v : std::get<std::vector<Json>>(value)) out.push_back(v.number());
+    return out;
+  }
+};
+
+class JsonParser {
+ public:
+  explicit JsonParser(std::string text) : s_(std::move(text)) {}
+  Json parse() {
+    skip();
+    const char c = s_.at(i_);
+    if (c == '{') {
+      std::map<std::string, Json> object;
+      ++i_;
+      skip();
+      if (s_.at(i_) == '}') return ++i_, Json{object};
+      for (;;) {
+        skip();
+        std::string key = string();
+        skip();
+        expect(':');
+        object[key] = parse();
+        skip();
+        if (s_.at(i_++) == '}') return Json{object};
+      }
+    }
+    if (c == '[') {
+      std::vector<Json> array;
+      ++i_;
+      skip();
+      if (s_.at(i_) == ']') return ++i_, Json{array};
+      for (;;) {
+        array.push_back(parse());
+        skip();
+        if (s_.at(i_++) == ']') return Json{array};
+      }
+    }
+    if (c == '"') return Json{string()};
+    if (s_.compare(i_, 4, "null") == 0) return i_ += 4, Json{nullptr};
+    if (s_.compare(i_, 4, "true") == 0) return i_ += 4, Json{true};
+    if (s_.compare(i_, 5, "false") == 0) return i_ += 5, Json{false};
+    std::size_t used = 0;
+    const double x = std::stod(s_.substr(i_, 40), &used);  // shortest round-trip repr: exact
+    i_ += used;
+    return Json{x};
+  }
+
+ private:
+  void skip() {
+    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+  }
+  void expect(char c) {
+    if (s_.at(i_++) != c) throw std::runtime_error("bad JSON");
+  }
+  std::string string() {  // no escapes other than \" and \\ are written for our labels
+    expect('"');
+    std::string out;
+    while (s_.at(i_) != '"') {
+      if (s_[i_] == '\\') ++i_;
+      out += s_.at(i_++);
+    }
+    ++i_;
+    return out;
+  }
+  std::string s_;
+  std::size_t i_ = 0;
+};
+
+Json read_json(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return JsonParser(text.str()).parse();
+}
+
+std::string file_start(const std::filesystem::path& file, std::size_t bytes) {
+  std::ifstream in(file, std::ios::binary);
+  std::string start(bytes, '\0');
+  in.read(start.data(), static_cast<std::streamsize>(bytes));
+  start.resize(static_cast<std::size_t>(in.gcount()));
+  return start;
+}
+
+// Small campaigns run by the tests: device (4 points, 2 read times or 1), array (2 points).
+std::string device_campaign(const std::string& read_times) {
+  return R"(name = "plot-device"
+seed = 11
+trials = 24
+block_size = 4
+read_times = )" +
+         read_times + R"(
+checkpoint_interval = "0s"
+[device]
+preset = "pcm-joshi2020"
+[workload]
+kind = "device"
+cells = 16
+[[sweep]]
+key = "device.parameters.g_max"
+values = ["20uS", "25uS"]
+[[sweep]]
+key = "workload.cells"
+values = [8, 16]
+)";
+}
+
+constexpr const char* kArrayCampaign = R"(name = "plot-array"
+seed = 12
+trials = 8
+block_size = 4
+read_times = ["1s", "1d"]
+checkpoint_interval = "0s"
+[device]
+preset = "pcm-joshi2020"
+[workload]
+kind = "array"
+rows = 16
+cols = 16
+[workload.inputs]
+count = 4
+[workload.adc]
+bits = 8
+range_mode = "calibrated"
+calibration_vectors = 16
+[[sweep]]
+key = "workload.adc.bits"
+values = [4, 8]
+)";
+
+class CliPlot : public ::testing::Test {
+ protected:
+  // The campaigns run once for all tests of the suite.
+  static void SetUpTestSuite() {
+    dir_ = new std::filesystem::path(std::filesystem::temp_directory_path() /
+                                     ("kirchhoff-plot-" + std::to_string(::getpid())));
+    std::filesystem::create_directories(*dir_);
+    const std::string python =
+        std::getenv("KIRCHHOFF_PYTHON") != nullptr && *std::getenv("KIRCHHOFF_PYTHON") != '\0'
+            ? std::getenv("KIRCHHOFF_PYTHON")
+            : KIRCHHOFF_PYTHON;
+    const std::string probe = "'" + python + "' -I -c 'import matplotlib, h5py, numpy' 2>/dev/null";
+    have_matplotlib_ = std::system(probe.c_str()) == 0;
+    const std::vector<std::pair<std::string, std::string>> campaigns{
+        {"device", device_campaign(R"(["1s", "1d"])")},
+        {"device1", device_campaign(R"(["1d"])")},
+        {"array", kArrayCampaign}};
+    for (const auto& [name, text] : campaigns) {
+      std::ofstream(*dir_ / (name + ".toml")) << text;
+      const auto r = run_cli({"run", (*dir_ / (name + ".toml")).string(), "--output",
+                              (*dir_ / (name + ".h5")).string(), "-q", "-j", "2"});
+      ASSERT_EQ(r.exit_status, kExitOk) << r.out << r.err;
+    }
+  }
+  static void TearDownTestSuite() {
+    std::filesystem::remove_all(*dir_);
+    delete dir_;
+  }
+  void SetUp() override {
+    if (!have_matplotlib_) {
+      GTEST_SKIP() << "the Python interpreter " << KIRCHHOFF_PYTHON
+                   << " (or $KIRCHHOFF_PYTHON) lacks matplotlib, h5py or numpy: install "
+                      "python3-matplotlib python3-h5py python3-numpy";
+    }
+  }
+  static std::filesystem::path path(const std::string& name) { return *dir_ / name; }
+
+  // Compares every plotted series of a time plot with /summary of the file.
+  static void expect_time_series_equal_file(const Json& data, const std::filesystem::path& h5,
+                                            const std::string& metric) {
+    const auto f = h5::File::open(h5, h5::OpenMode::read_only, "kirchhoff-campaign", 1);
+    const auto times = f.read_dataset<std::vector<double>>("read_times");
+    const auto metrics = f.read_dataset<std::vector<std::string>>("metrics/name");
+    const auto labels = f.read_dataset<std::vector<std::string>>("points/label");
+    const std::size_t m = static_cast<std::size_t>(
+        std::find(metrics.begin(), metrics.end(), metric) - metrics.begin());
+    ASSERT_LT(m, metrics.size());
+    const std::size_t K = times.size(), M = metrics.size();
+    EXPECT_EQ(data["metric"].text(), metric);
+    ASSERT_EQ(data["series"].size(), labels.size());
+    for (const char* field : {"mean", "ci_lower", "ci_upper"}) {
+      const auto summary = f.read_dataset<h5::NdArray<double>>(std::string("summary/") + field);
+      const char* json_field = std::string(field) == "mean"       ? "y"
+                               : std::string(field) == "ci_lower" ? "lower"
+                                                                  : "upper";
+      for (std::size_t p = 0; p < labels.size(); ++p) {
+        const Json& s = data["series"][p];
+        EXPECT_EQ(s["label"].text(), labels[p]);
+        EXPECT_EQ(s["x"].numbers(), times);
+        std::vector<double> expected;
+        for (std::size_t k = 0; k < K; ++k) expected.push_back(summary.data[(p * K + k) * M + m]);
+        EXPECT_EQ(s[json_field].numbers(), expected) << field << " at point " << p;
+      }
+    }
+  }
+
+  static inline std::filesystem::path* dir_ = nullptr;
+  static inline bool have_matplotlib_ = false;
+};
+
+TEST_F(CliPlot, DeviceTimePlotIsAPngBesideTheFileAndItsSeriesAreTheFilesSummaries) {
+  const auto h5 = path("device.h5");
+  const auto json = path("device-time.json");
+  const auto r = run_cli({"plot", h5.string(), "--data-json", json.string()});
+  ASSERT_EQ(r.exit_status, kExitOk) << r.out << r.err;
+  const auto png = path("device.png");  // default: FILE with .png
+  EXPECT_NE(r.out.find("wrote " + png.string()), std::string::npos) << r.out;
+  EXPECT_EQ(file_start(png, 8), "\x89PNG\r\n\x1a\n");
+  const Json data = read_json(json);
+  EXPECT_EQ(data["kind"].text(), "time");  // auto with two read times
+  EXPECT_EQ(data["campaign"].text(), "plot-device");
+  EXPECT_EQ(data["unit"].text(), "1");
+  expect_time_series_equal_file(data, h5, "relative_rms_error");
+
+  // Another metric, in its unit (siemens), as SVG.
+  const auto svg = path("device-rms.svg");
+  const auto json2 = path("device-rms.json");
+  const auto r2 = run_cli({"plot", h5.string(), "--metric", "rms_error", "--out", svg.string(),
+                           "--data-json", json2.string()});
+  ASSERT_EQ(r2.exit_status, kExitOk) << r2.err;
+  const std::string start = file_start(svg, 5);
+  EXPECT_TRUE(start == "<?xml" || start.starts_with("<svg")) << start;
+  const Json data2 = read_json(json2);
+  EXPECT_EQ(data2["unit"].text(), "S");
+  expect_time_series_equal_file(data2, h5, "rms_error");
+}
+
+TEST_F(CliPlot, OneReadTimeGivesTheMetricAgainstTheSweptKey) {
+  const auto h5 = path("device1.h5");
+  const auto json = path("device1.json");
+  const auto r = run_cli(
+      {"plot", h5.string(), "--out", path("device1.pdf").string(), "--data-json", json.string()});
+  ASSERT_EQ(r.exit_status, kExitOk) << r.err;
+  EXPECT_EQ(file_start(path("device1.pdf"), 5), "%PDF-");
+  const Json data = read_json(json);
+  EXPECT_EQ(data["kind"].text(), "sweep");
+  EXPECT_EQ(data["x_key"].text(), "device.parameters.g_max");
+  EXPECT_EQ(data["x_unit"].text(), "S");
+  const auto f = h5::File::open(h5, h5::OpenMode::read_only, "kirchhoff-campaign", 1);
+  const auto values = f.read_dataset<h5::NdArray<double>>("points/value");  // [P x 2]
+  const auto mean = f.read_dataset<h5::NdArray<double>>("summary/mean");    // [P x 1 x M]
+  const std::size_t M = mean.shape[2], m = 2;                               // relative_rms_error
+  ASSERT_EQ(f.read_dataset<std::vector<std::string>>("metrics/name")[m], "relative_rms_error");
+  // One line per value of workload.cells (8, 16): points (0, 2) and (1, 3).
+  ASSERT_EQ(data["series"].size(), 2u);
+  for (std::size_t g = 0; g < 2; ++g) {
+    const Json& s = data["series"][g];
+    EXPECT_EQ(s["x"].numbers(),
+              (std::vector<double>{values.data[g * 2], values.data[(g + 2) * 2]}));
+    EXPECT_EQ(s["y"].numbers(),
+              (std::vector<double>{mean.data[g * M + m], mean.data[(g + 2) * M + m]}));
+  }
+  // A sweep against the other key.
+  const auto r2 = run_cli({"plot", h5.string(), "--kind", "sweep", "--x", "workload.cells", "--out",
+                           path("cells.png").string()});
+  EXPECT_EQ(r2.exit_status, kExitOk) << r2.err;
+}
+
+TEST_F(CliPlot, ArrayCampaignPlotsRelativeErrorAndHistogramsOfTheTrials) {
+  const auto h5 = path("array.h5");
+  const auto json = path("array.json");
+  const auto r = run_cli({"plot", h5.string(), "--data-json", json.string()});
+  ASSERT_EQ(r.exit_status, kExitOk) << r.err;
+  EXPECT_EQ(file_start(path("array.png"), 4), "\x89PNG");
+  const Json data = read_json(json);
+  expect_time_series_equal_file(data, h5, "relative_error");
+
+  const auto hist_json = path("array-hist.json");
+  const auto r2 =
+      run_cli({"plot", h5.string(), "--kind", "histogram", "--metric", "snr_db", "--out",
+               path("array-hist.svg").string(), "--data-json", hist_json.string()});
+  ASSERT_EQ(r2.exit_status, kExitOk) << r2.err;
+  const Json hist = read_json(hist_json);
+  const auto f = h5::File::open(h5, h5::OpenMode::read_only, "kirchhoff-campaign", 1);
+  const auto trials = f.read_dataset<h5::NdArray<double>>("trials");  // [P x T x K x M]
+  const auto done = f.read_dataset<std::vector<std::uint64_t>>("trials_done");
+  const std::size_t T = trials.shape[1], K = trials.shape[2], M = trials.shape[3], m = 4;
+  ASSERT_EQ(f.read_dataset<std::vector<std::string>>("metrics/name")[m], "snr_db");
+  EXPECT_EQ(hist["read_time"].number(), 86400.0);  // the last read time
+  ASSERT_EQ(hist["series"].size(), 2u);
+  for (std::size_t p = 0; p < 2; ++p) {
+    std::vector<double> expected;
+    for (std::size_t t = 0; t < done[p]; ++t)
+      expected.push_back(trials.data[((p * T + t) * K + K - 1) * M + m]);
+    EXPECT_EQ(hist["series"][p]["values"].numbers(), expected) << "point " << p;
+    double counted = 0;
+    for (double c : hist["series"][p]["counts"].numbers()) counted += c;
+    EXPECT_EQ(counted, static_cast<double>(done[p]));
+  }
+}
+
+TEST_F(CliPlot, NeverReplacesAFileWithoutForce) {
+  const auto h5 = path("device.h5");
+  const auto png = path("kept.png");
+  std::ofstream(png) << "precious\n";
+  const auto r = run_cli({"plot", h5.string(), "--out", png.string()});
+  EXPECT_EQ(r.exit_status, kExitUsage);
+  EXPECT_NE(r.err.find("exists; use --force to replace it"), std::string::npos) << r.err;
+  EXPECT_EQ(file_start(png, 9), "precious\n");
+  const auto forced = run_cli({"plot", h5.string(), "--out", png.string(), "--force"});
+  EXPECT_EQ(forced.exit_status, kExitOk) << forced.err;
+  EXPECT_EQ(file_start(png, 4), "\x89PNG");
+  for (const auto& entry : std::filesystem::directory_iterator(*dir_)) {  // no temporary left
+    EXPECT_EQ(entry.path().string().find(".tmp-"), std::string::npos) << entry.path();
+  }
+}
+
+TEST_F(CliPlot, BadInputIsAClearUsageError) {
+  // Not HDF5 at all, another Kirchhoff file, a missing file, a misspelt metric, a bad format.
+  const auto text = path("notes.h5");
+  std::ofstream(text) << "not hdf5\n";
+  auto r = run_cli({"plot", text.string()});
+  EXPECT_EQ(r.exit_status, kExitUsage);
+  EXPECT_NE(r.err.find("not an HDF5 file"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(path("notes.png")));
+
+  const auto samples = path("samples.h5");
+  ASSERT_EQ(run_cli({"device", "sample", "--preset", "generic-ideal", "--target", "10uS", "--time",
+                     "1s", "--count", "3", "--out", samples.string()})
+                .exit_status,
+            kExitOk);
+  r = run_cli({"plot", samples.string()});
+  EXPECT_EQ(r.exit_status, kExitUsage);
+  EXPECT_NE(r.err.find("expected a 'kirchhoff-campaign' file, found a 'kirchhoff-device-samples'"),
+            std::string::npos)
+      << r.err;
+
+  r = run_cli({"plot", path("missing.h5").string()});
+  EXPECT_EQ(r.exit_status, kExitUsage);
+  EXPECT_NE(r.err.find("no results file"), std::string::npos) << r.err;
+
+  r = run_cli({"plot", path("device.h5").string(), "--metric", "relative_rms_eror", "--out",
+               path("typo.png").string()});
+  EXPECT_EQ(r.exit_status, kExitUsage);
+  EXPECT_NE(r.err.find("did you mean 'relative_rms_error'?"), std::string::npos) << r.err;
+
+  r = run_cli({"plot", path("device.h5").string(), "--out", path("plot.jpg").string()});
+  EXPECT_EQ(r.exit_status, kExitUsage);
+  EXPECT_NE(r.err.find("not a .png, .svg or .pdf file"), std::string::npos) << r.err;
+}
+
+TEST_F(CliPlot, ScriptFailuresAreReportedWithTheirMessage) {
+  // An interpreter that is not there: a clear message naming it.
+  ::setenv("KIRCHHOFF_PYTHON", "/nonexistent/python3", 1);
+  const auto r = run_cli({"plot", path("device.h5").string(), "--out", path("none.png").string()});
+  ::unsetenv("KIRCHHOFF_PYTHON");
+  EXPECT_NE(r.exit_status, kExitOk);
+  EXPECT_NE(r.err.find("/nonexistent/python3"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(path("none.png")));
 }
 
 }  // namespace
