@@ -2,6 +2,7 @@
 # Kirchhoff on a fresh Debian 12 machine. Every command installs the Debian packages it needs
 # (apt-get, as root or through sudo), configures and builds with CMake, then:
 #   ./run.sh demo         the main job: the built-in demo campaign, results in results/demo.h5
+#                         and its plot in results/demo.png
 #   ./run.sh test         the whole test suite (ctest), Release build
 #   ./run.sh sanitize     the whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   ./run.sh statistical  only the statistical validation tests (ctest label "statistical")
@@ -16,6 +17,7 @@ PACKAGES=(
   libhdf5-dev hdf5-tools libtbb-dev libboost-math-dev libgtest-dev libgmock-dev
   librandom123-dev libeigen3-dev libtomlplusplus-dev libcli11-dev libfmt-dev libbenchmark-dev
   libsuitesparse-dev ngspice libopenmpi-dev openmpi-bin python3-h5py python3-numpy
+  python3-matplotlib
 )
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
@@ -63,6 +65,10 @@ case "${1:-}" in
     mkdir -p results
     # The demo replaces its own previous result; campaigns never replace a file without --force.
     build/release/apps/kirchhoff run --output results/demo.h5 --force
+    # Its plot (docs/plotting.md): relative error against read time, one line per sweep point.
+    build/release/apps/kirchhoff plot results/demo.h5 --out results/demo.png --force
+    echo "results: $(pwd)/results/demo.h5"
+    echo "plot:    $(pwd)/results/demo.png"
     ;;
   test)
     install_packages
@@ -88,7 +94,7 @@ case "${1:-}" in
     for b in build/release/bench/*_bench; do "$b"; done
     ;;
   *)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

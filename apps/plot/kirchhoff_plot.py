@@ -47,7 +47,7 @@ class InputError(Exception):
 
 def strings(dataset):
     """A dataset of variable-length strings as a list of str."""
-    return [s for s in dataset.asstr()[()]] if dataset.shape != () else [dataset.asstr()[()]]
+    return list(dataset.asstr()[()]) if dataset.shape != () else [dataset.asstr()[()]]
 
 
 def attribute_text(obj, name, default=""):
