@@ -66,7 +66,7 @@ case "${1:-}" in
     # The demo replaces its own previous result; campaigns never replace a file without --force.
     build/release/apps/kirchhoff run --output results/demo.h5 --force
     # Its plot (docs/plotting.md): relative error against read time, one line per sweep point.
-    build/release/apps/kirchhoff plot results/demo.h5 --out results/demo.png --force
+    build/release/apps/kirchhoff plot results/demo.h5 --metric rms_error --out results/demo.png --force
     echo "results: $(pwd)/results/demo.h5"
     echo "plot:    $(pwd)/results/demo.png"
     ;;

@@ -162,7 +162,7 @@ TEST(Crash, DemoRunsAndInfoDescribesIt) {
   EXPECT_NE(info.output.find("config_hash"), std::string::npos);
   const auto dry = run({"run", "--dry-run"}, dir / "dry.log");
   EXPECT_EQ(dry.exit_code, 0) << dry.output;
-  EXPECT_NE(dry.output.find("4 sweep points"), std::string::npos) << dry.output;
+  EXPECT_NE(dry.output.find("3 sweep points"), std::string::npos) << dry.output;
 }
 
 TEST(Crash, ShardsAndMergeThroughTheProgram) {
