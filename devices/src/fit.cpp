@@ -508,7 +508,7 @@ DriftFit fit_drift(const DriftData& data, const DriftFitOptions& options) {
     bin.g_high_s = fit.devices[mem.back()].target_s;
     double sum = 0.0;
     for (std::size_t i : mem) sum += fit.devices[i].target_s;
-    bin.g_s = sum / static_cast<double>(mem.size());
+    bin.g_s = bin.g_low_s == bin.g_high_s ? bin.g_low_s : sum / static_cast<double>(mem.size());
     const BinEstimate est = estimate_bin(mem, nu, se);
     for (std::size_t i : mem) {
       const double s2 = est.std * est.std + (std::isfinite(se[i]) ? se[i] * se[i] : 0.0);
