@@ -1,7 +1,7 @@
 // `kirchhoff fit programming | drift` (docs/fitting.md).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -53,9 +53,10 @@ void write_device_file(const FitOptions& o, const std::string& text, std::ostrea
   });
   // The file must load as written: a device file nobody can use is an error now, not later.
   const auto device = devices::load_device(path.string());
-  out << fmt::format("wrote {} (model {}; try: kirchhoff device sample --preset {} --target "
-                     "10uS --time 1s,1h)\n",
-                     path.string(), device.model->kind(), path.string());
+  out << fmt::format(
+      "wrote {} (model {}; try: kirchhoff device sample --preset {} --target "
+      "10uS --time 1s,1h)\n",
+      path.string(), device.model->kind(), path.string());
 }
 
 int fit_programming(const FitOptions& o, std::ostream& out) {

@@ -162,8 +162,7 @@ RandomStream bootstrap_stream(const BootstrapOptions& options, std::uint32_t poi
 
 void check_bootstrap(const BootstrapOptions& b) {
   if (!(b.confidence > 0.0 && b.confidence < 1.0)) {
-    throw InvalidArgument(
-        fmt::format("fit: confidence must lie in (0, 1), got {}", b.confidence));
+    throw InvalidArgument(fmt::format("fit: confidence must lie in (0, 1), got {}", b.confidence));
   }
 }
 
@@ -258,9 +257,9 @@ ProgrammingFit fit_programming(std::span<const double> target_s,
   const std::size_t parameters = options.degree + 1 + (options.bias ? 1 : 0);
   const std::size_t needed = std::max(kMinProgrammingRows, 5 * parameters);
   if (n < needed) {
-    throw InvalidArgument(fmt::format(
-        "programming fit: {} measurements; degree {}{} needs at least {}", n, options.degree,
-        options.bias ? " with bias" : "", needed));
+    throw InvalidArgument(
+        fmt::format("programming fit: {} measurements; degree {}{} needs at least {}", n,
+                    options.degree, options.bias ? " with bias" : "", needed));
   }
   double g_max = options.g_max_s;
   if (g_max == 0.0) g_max = *std::max_element(target_s.begin(), target_s.end());
@@ -278,8 +277,7 @@ ProgrammingFit fit_programming(std::span<const double> target_s,
   {
     std::vector<double> xs = pr.x;
     std::sort(xs.begin(), xs.end());
-    const auto distinct =
-        static_cast<std::size_t>(std::unique(xs.begin(), xs.end()) - xs.begin());
+    const auto distinct = static_cast<std::size_t>(std::unique(xs.begin(), xs.end()) - xs.begin());
     if (distinct < options.degree + 1) {
       throw InvalidArgument(fmt::format(
           "programming fit: {} distinct targets cannot determine a polynomial of degree {}",
@@ -293,9 +291,8 @@ ProgrammingFit fit_programming(std::span<const double> target_s,
   fit.g_max_s = g_max;
   fit.degree = options.degree;
   fit.has_bias = options.bias;
-  fit.log_likelihood =
-      -best.nll - 0.5 * static_cast<double>(n) * std::log(2.0 * M_PI) - static_cast<double>(n) *
-                                                                            std::log(g_max);
+  fit.log_likelihood = -best.nll - 0.5 * static_cast<double>(n) * std::log(2.0 * M_PI) -
+                       static_cast<double>(n) * std::log(g_max);
   const double x_low = *std::min_element(pr.x.begin(), pr.x.end());
   const double x_high = *std::max_element(pr.x.begin(), pr.x.end());
   std::vector<double> check_x;
@@ -333,8 +330,8 @@ ProgrammingFit fit_programming(std::span<const double> target_s,
     bias_draws.push_back(s.beta * g_max);
   }
   if (B > 0 && fit.failed_replicates * 20 > B) {
-    throw NumericalError(fmt::format("programming fit: {} of {} bootstrap refits failed",
-                                     fit.failed_replicates, B));
+    throw NumericalError(
+        fmt::format("programming fit: {} of {} bootstrap refits failed", fit.failed_replicates, B));
   }
   fit.replicates = B - fit.failed_replicates;
   fit.confidence = options.bootstrap.confidence;
@@ -393,8 +390,8 @@ DriftFit fit_drift(const DriftData& data, const DriftFitOptions& options) {
   }
   DriftFit fit;
   fit.points = points;
-  fit.t0_s = options.t0_s > 0.0 ? options.t0_s
-                                : *std::min_element(data.time_s.begin(), data.time_s.end());
+  fit.t0_s =
+      options.t0_s > 0.0 ? options.t0_s : *std::min_element(data.time_s.begin(), data.time_s.end());
   fit.g_max_s = options.g_max_s > 0.0
                     ? options.g_max_s
                     : *std::max_element(data.target_s.begin(), data.target_s.end());
@@ -415,8 +412,9 @@ DriftFit fit_drift(const DriftData& data, const DriftFitOptions& options) {
   for (std::size_t d = 0; d < rows.size(); ++d) {
     const auto& rs = rows[d];
     if (rs.size() < kMinDriftTimes) {
-      throw InvalidArgument(fmt::format("drift fit: device '{}' has {} read time; at least {} needed",
-                                        names[d], rs.size(), kMinDriftTimes));
+      throw InvalidArgument(
+          fmt::format("drift fit: device '{}' has {} read time; at least {} needed", names[d],
+                      rs.size(), kMinDriftTimes));
     }
     double mu = 0.0, my = 0.0;
     for (std::size_t r : rs) {
@@ -455,7 +453,8 @@ DriftFit fit_drift(const DriftData& data, const DriftFitOptions& options) {
     dof_total += rs.size() - 2;
     fit.devices.push_back(dev);
   }
-  fit.log_residual_rms = dof_total > 0 ? std::sqrt(rss_total / static_cast<double>(dof_total)) : 0.0;
+  fit.log_residual_rms =
+      dof_total > 0 ? std::sqrt(rss_total / static_cast<double>(dof_total)) : 0.0;
 
   // Bins over the target conductance.
   const std::size_t nd = fit.devices.size();
@@ -473,7 +472,8 @@ DriftFit fit_drift(const DriftData& data, const DriftFitOptions& options) {
   }
   if (options.bins == 0 && distinct.size() <= 12) {
     for (std::size_t i : by_target) {
-      if (members.empty() || fit.devices[i].target_s != fit.devices[members.back().front()].target_s) {
+      if (members.empty() ||
+          fit.devices[i].target_s != fit.devices[members.back().front()].target_s) {
         members.emplace_back();
       }
       members.back().push_back(i);
@@ -550,9 +550,9 @@ std::string interval_text(const Interval& ci, double scale, int digits) {
 std::string residual_lines(const ResidualReport& r, const std::string& what) {
   std::string text;
   text += fmt::format("goodness of fit ({} standardised residuals z against N(0, 1)):\n", r.n);
-  text += fmt::format("  Kolmogorov-Smirnov D = {:.4f}, p = {:.3g}{}\n", r.ks_statistic,
-                      r.ks_p_value,
-                      r.ks_p_value < 0.01 ? "  <- the model does not describe the data" : "");
+  text +=
+      fmt::format("  Kolmogorov-Smirnov D = {:.4f}, p = {:.3g}{}\n", r.ks_statistic, r.ks_p_value,
+                  r.ks_p_value < 0.01 ? "  <- the model does not describe the data" : "");
   text += fmt::format("  z: mean {:.3f}, std {:.3f}, skewness {:.3f}, excess kurtosis {:.3f}\n",
                       r.mean, r.std, r.skewness, r.excess_kurtosis);
   if (!r.std_by_target.empty()) {
@@ -640,13 +640,13 @@ std::string format_report(const DriftFit& fit) {
       "interval   (parametric bootstrap, B = {1})\n",
       100.0 * fit.confidence, fit.replicates);
   for (const auto& b : fit.bins) {
-    const std::string range = b.g_low_s == b.g_high_s
-                                  ? g_text(b.g_s)
-                                  : fmt::format("{} ({}-{})", g_text(b.g_s), g_text(b.g_low_s),
-                                                g_text(b.g_high_s));
+    const std::string range =
+        b.g_low_s == b.g_high_s
+            ? g_text(b.g_s)
+            : fmt::format("{} ({}-{})", g_text(b.g_s), g_text(b.g_low_s), g_text(b.g_high_s));
     text += fmt::format("  {:<26} {:>7}   {:.4f}  {:<19}  {:.4f}    {}\n", range, b.devices,
-                        b.nu_mean.value, interval_text(b.nu_mean.interval, 1.0, 4),
-                        b.nu_std.value, interval_text(b.nu_std.interval, 1.0, 4));
+                        b.nu_mean.value, interval_text(b.nu_mean.interval, 1.0, 4), b.nu_std.value,
+                        interval_text(b.nu_std.interval, 1.0, 4));
   }
   text += residual_lines(fit.residuals, "target");
   return text;
@@ -671,9 +671,8 @@ std::string device_file_toml(const ProgrammingFit& fit, const std::string& name,
   for (const auto& c : fit.coefficients_s) a.push_back(c.value / fit.g_max_s);
   std::vector<std::string> us;
   for (const auto& c : fit.coefficients_s) us.push_back(fmt::format("{:.5g}", c.value * 1e6));
-  t += fmt::format(
-      "programming_sigma_polynomial = {}  # sigma_P / g_max; in uS: {}\n", number_list(a),
-      fmt::join(us, ", "));
+  t += fmt::format("programming_sigma_polynomial = {}  # sigma_P / g_max; in uS: {}\n",
+                   number_list(a), fmt::join(us, ", "));
   if (fit.has_bias) {
     t += fmt::format("programming_bias = {:.9g}  # fraction of g_max: {:.5g} uS\n",
                      fit.bias_s.value / fit.g_max_s, fit.bias_s.value * 1e6);

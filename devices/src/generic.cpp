@@ -107,8 +107,8 @@ double GenericModel::drift_exponent_std(double g_s) const {
 }
 
 double GenericModel::programming_sigma_s(double target_s) const {
-  const double base =
-      std::hypot(parameters_.programming_sigma_s, parameters_.programming_sigma_relative * target_s);
+  const double base = std::hypot(parameters_.programming_sigma_s,
+                                 parameters_.programming_sigma_relative * target_s);
   const auto& a = parameters_.programming_sigma_polynomial;
   if (a.empty()) return base;
   const double g_max = parameters_.common.g_max_s;

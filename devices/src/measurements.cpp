@@ -23,7 +23,8 @@ struct Role {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -162,11 +163,10 @@ Table read_table(std::string_view text, std::string_view file, const std::vector
       found = column;
     }
     if (!found) {
-      fail_file(file,
-                fmt::format("no {} column (looked for {}; the header has {}); name it with "
-                            "--columns {}=NAME",
-                            role.name, fmt::join(wanted, ", "), fmt::join(header, ", "),
-                            role.name));
+      fail_file(file, fmt::format("no {} column (looked for {}; the header has {}); name it with "
+                                  "--columns {}=NAME",
+                                  role.name, fmt::join(wanted, ", "), fmt::join(header, ", "),
+                                  role.name));
     }
     table.columns.push_back(*found);
   }
@@ -190,11 +190,11 @@ double conductance(const Table& table, std::size_t row, std::size_t role, bool p
   const double g = number(table, row, role);
   if (g < 0.0 || (positive && g == 0.0)) {
     const Column& column = table.columns[role];
-    fail_line(table.file, table.lines[row],
-              fmt::format("column '{}': {} conductance {}", column.header,
-                          g < 0.0 ? "negative" : "zero",
-                          format_quantity(g, Dimension::conductance)) +
-                  (positive ? " (the drift fit takes log G: conductances must be > 0)" : ""));
+    fail_line(
+        table.file, table.lines[row],
+        fmt::format("column '{}': {} conductance {}", column.header, g < 0.0 ? "negative" : "zero",
+                    format_quantity(g, Dimension::conductance)) +
+            (positive ? " (the drift fit takes log G: conductances must be > 0)" : ""));
   }
   return g;
 }
@@ -230,13 +230,11 @@ ProgrammingData parse_programming_csv(std::string_view text, std::string_view fi
   return data;
 }
 
-DriftData parse_drift_csv(std::string_view text, std::string_view file,
-                          const CsvOptions& options) {
-  const std::vector<Role> roles{
-      {"device", {"device", "device_id", "id"}, std::nullopt},
-      {"target", {"target", "g_target", "g_T"}, Dimension::conductance},
-      {"time", {"time", "t"}, Dimension::time},
-      {"conductance", {"conductance", "g", "G"}, Dimension::conductance}};
+DriftData parse_drift_csv(std::string_view text, std::string_view file, const CsvOptions& options) {
+  const std::vector<Role> roles{{"device", {"device", "device_id", "id"}, std::nullopt},
+                                {"target", {"target", "g_target", "g_T"}, Dimension::conductance},
+                                {"time", {"time", "t"}, Dimension::time},
+                                {"conductance", {"conductance", "g", "G"}, Dimension::conductance}};
   const Table table = read_table(text, file, roles, options, "drift");
   DriftData data;
   data.file = std::string(file);
@@ -264,12 +262,12 @@ DriftData parse_drift_csv(std::string_view text, std::string_view file,
     if (const auto it = seen.find(key); it != seen.end()) {
       const std::size_t prev = it->second.last_row;
       if (!(t > data.time_s[prev])) {
-        fail_line(file, line,
-                  fmt::format("device '{}': time {} is not after its previous time {} (line {}); "
-                              "times must increase down the file for each device",
-                              id, format_quantity(t, Dimension::time),
-                              format_quantity(data.time_s[prev], Dimension::time),
-                              data.line[prev]));
+        fail_line(
+            file, line,
+            fmt::format("device '{}': time {} is not after its previous time {} (line {}); "
+                        "times must increase down the file for each device",
+                        id, format_quantity(t, Dimension::time),
+                        format_quantity(data.time_s[prev], Dimension::time), data.line[prev]));
       }
       if (target != data.target_s[prev]) {
         fail_line(file, line,
@@ -306,8 +304,7 @@ DriftData parse_drift_csv(std::string_view text, std::string_view file,
   return data;
 }
 
-ProgrammingData read_programming_csv(const std::filesystem::path& path,
-                                     const CsvOptions& options) {
+ProgrammingData read_programming_csv(const std::filesystem::path& path, const CsvOptions& options) {
   return parse_programming_csv(read_text(path), path.string(), options);
 }
 

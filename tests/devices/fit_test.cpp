@@ -52,8 +52,7 @@ double true_sigma(double g) {
 
 std::filesystem::path temp_file(const std::string& name) {
   return std::filesystem::temp_directory_path() /
-         (name + "-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-          ".toml");
+         (name + "-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".toml");
 }
 
 TEST(KolmogorovSmirnov, PValueMatchesTheAsymptoticTable) {

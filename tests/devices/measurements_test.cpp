@@ -63,15 +63,17 @@ TEST(Measurements, BadProgrammingDataNamesFileLineAndColumn) {
                 [] { (void)parse_programming_csv(programming_text("target_uS,foo"), "p.csv"); }),
             "p.csv: no programmed column (looked for programmed, g_programmed, g_P; the header "
             "has target_uS, foo); name it with --columns programmed=NAME");
-  EXPECT_EQ(message_of<FormatError>(
-                [] { (void)parse_programming_csv(programming_text("target,programmed_uS"), "p.csv"); }),
+  EXPECT_EQ(message_of<FormatError>([] {
+              (void)parse_programming_csv(programming_text("target,programmed_uS"), "p.csv");
+            }),
             "p.csv: column 'target' (target) has no unit: name it e.g. target_S or give --units "
             "target=S");
   auto with_row = [](const std::string& row) {
     return programming_text("target_uS,programmed_uS") + row + "\n";
   };
-  EXPECT_EQ(message_of<FormatError>([&] { (void)parse_programming_csv(with_row("3,abc"), "p.csv"); }),
-            "p.csv:13: column 'programmed_uS': 'abc' is not a number");
+  EXPECT_EQ(
+      message_of<FormatError>([&] { (void)parse_programming_csv(with_row("3,abc"), "p.csv"); }),
+      "p.csv:13: column 'programmed_uS': 'abc' is not a number");
   EXPECT_EQ(message_of<FormatError>([&] { (void)parse_programming_csv(with_row("3,"), "p.csv"); }),
             "p.csv:13: column 'programmed_uS': '' is not a number");
   EXPECT_EQ(
@@ -122,7 +124,8 @@ TEST(Measurements, BadDriftDataNamesFileLineAndDevice) {
   EXPECT_EQ(error("a,10,5,10\nb,10,1,9\na,10,2,9\n"),
             "d.csv:4: device 'a': time 2 s is not after its previous time 5 s (line 2); times "
             "must increase down the file for each device");
-  EXPECT_EQ(error("a,10,1,10\na,5,2,9\n"), "d.csv:3: device 'a': target 5 uS differs from 10 uS on line 2");
+  EXPECT_EQ(error("a,10,1,10\na,5,2,9\n"),
+            "d.csv:3: device 'a': target 5 uS differs from 10 uS on line 2");
   EXPECT_EQ(error("a,10,1,10\na,10,2,9\nb,10,1,8\n"),
             "d.csv:4: device 'b' has 1 read time; the drift fit needs at least 2 per device");
   EXPECT_EQ(error("a,10,1,10\na,10,2,0\n"),
@@ -132,7 +135,8 @@ TEST(Measurements, BadDriftDataNamesFileLineAndDevice) {
             "d.csv:2: column 'time_s': time since programming must be > 0, got 0");
   EXPECT_EQ(error("a,10,1,10\na,10,2,9\n"), "d.csv: 1 device; the drift fit needs at least 2");
   EXPECT_EQ(error(",10,1,10\n"), "d.csv:2: column 'device': empty device id");
-  EXPECT_EQ(message_of<FormatError>([] { (void)parse_drift_csv("device,target_uS,time,g_uS\n", "d.csv"); }),
+  EXPECT_EQ(message_of<FormatError>(
+                [] { (void)parse_drift_csv("device,target_uS,time,g_uS\n", "d.csv"); }),
             "d.csv: column 'time' (time) has no unit: name it e.g. time_s or give --units time=s");
 }
 

@@ -42,9 +42,9 @@ struct BootstrapOptions {
 };
 
 struct ProgrammingFitOptions {
-  double g_max_s = 0.0;    // normalisation of x; 0 = the largest target in the data
-  unsigned degree = 2;     // K, 0..6
-  bool bias = false;       // fit a mean offset β (else β = 0)
+  double g_max_s = 0.0;  // normalisation of x; 0 = the largest target in the data
+  unsigned degree = 2;   // K, 0..6
+  bool bias = false;     // fit a mean offset β (else β = 0)
   BootstrapOptions bootstrap;
 };
 
