@@ -30,6 +30,7 @@ std::string_view stream_name(StreamId id) noexcept {
     case StreamId::dataset_order: return "dataset_order";
     case StreamId::workload_targets: return "workload_targets";
     case StreamId::workload_weights: return "workload_weights";
+    case StreamId::fit_bootstrap: return "fit_bootstrap";
     case StreamId::self_check: return "self_check";
     case StreamId::testing: return "testing";
   }

@@ -32,6 +32,17 @@ void GenericParameters::validate() const {
   non_negative("programming_sigma", programming_sigma_s);
   non_negative("programming_sigma_relative", programming_sigma_relative);
   non_negative("device_to_device_sigma", device_to_device_sigma);
+  for (std::size_t k = 0; k < programming_sigma_polynomial.size(); ++k) {
+    if (!std::isfinite(programming_sigma_polynomial[k])) {
+      throw InvalidArgument(
+          fmt::format("generic device: programming_sigma_polynomial[{}] must be finite, got {}", k,
+                      programming_sigma_polynomial[k]));
+    }
+  }
+  if (!std::isfinite(programming_bias)) {
+    throw InvalidArgument(
+        fmt::format("generic device: programming_bias must be finite, got {}", programming_bias));
+  }
   non_negative("read_sigma", read_sigma_s);
   non_negative("read_sigma_relative", read_sigma_relative);
   if (!(std::isfinite(t0_s) && t0_s > 0.0)) {
@@ -96,8 +107,15 @@ double GenericModel::drift_exponent_std(double g_s) const {
 }
 
 double GenericModel::programming_sigma_s(double target_s) const {
-  return std::hypot(parameters_.programming_sigma_s,
-                    parameters_.programming_sigma_relative * target_s);
+  const double base = std::hypot(parameters_.programming_sigma_s,
+                                 parameters_.programming_sigma_relative * target_s);
+  const auto& a = parameters_.programming_sigma_polynomial;
+  if (a.empty()) return base;
+  const double g_max = parameters_.common.g_max_s;
+  const double x = target_s / g_max;
+  double poly = 0.0;
+  for (std::size_t k = a.size(); k-- > 0;) poly = poly * x + a[k];
+  return std::hypot(base, g_max * std::max(poly, 0.0));
 }
 
 void GenericModel::program_cells(ProgrammedCells& cells, std::uint32_t attempt) const {
@@ -106,8 +124,13 @@ void GenericModel::program_cells(ProgrammedCells& cells, std::uint32_t attempt) 
   const GenericParameters& p = parameters_;
   std::copy(cells.target_s.begin(), cells.target_s.end(), cells.programmed_s.begin());
 
+  if (p.programming_bias != 0.0) {
+    const double bias_s = p.programming_bias * p.common.g_max_s;
+    for (double& g : cells.programmed_s) g += bias_s;
+  }
   std::vector<double> z;
-  if (p.programming_sigma_s > 0.0 || p.programming_sigma_relative > 0.0) {
+  if (p.programming_sigma_s > 0.0 || p.programming_sigma_relative > 0.0 ||
+      !p.programming_sigma_polynomial.empty()) {
     z.resize(n);
     cells.address.stream(StreamId::programming_error, attempt).normal(z, first);
     for (std::size_t i = 0; i < n; ++i) {
@@ -241,6 +264,16 @@ std::unique_ptr<DeviceModel> make_generic_model(const ConfigTable& parameters) {
       parameters.get_quantity_or("programming_sigma", Dimension::conductance, 0.0);
   p.programming_sigma_relative = read_non_negative(parameters, "programming_sigma_relative");
   p.device_to_device_sigma = read_non_negative(parameters, "device_to_device_sigma");
+  if (parameters.contains("programming_sigma_polynomial")) {
+    p.programming_sigma_polynomial = parameters.get_array<double>("programming_sigma_polynomial");
+    for (std::size_t k = 0; k < p.programming_sigma_polynomial.size(); ++k) {
+      if (!std::isfinite(p.programming_sigma_polynomial[k])) {
+        parameters.fail_element("programming_sigma_polynomial", k, "must be finite");
+      }
+    }
+  }
+  p.programming_bias = parameters.get_or<double>("programming_bias", 0.0);
+  if (!std::isfinite(p.programming_bias)) parameters.fail("programming_bias", "must be finite");
   read_drift(parameters, p);
   p.read_sigma_s = parameters.get_quantity_or("read_sigma", Dimension::conductance, 0.0);
   p.read_sigma_relative = read_non_negative(parameters, "read_sigma_relative");

@@ -23,6 +23,7 @@ enum class StreamId : std::uint32_t {
   dataset_order = 12,      // sample order / subsets of datasets
   workload_targets = 13,   // target conductances of a campaign's device workload (element = cell)
   workload_weights = 14,   // weight matrix of a campaign's array workload (element = i·cols + j)
+  fit_bootstrap = 15,      // parametric bootstrap of device fits (trial = replicate)
   self_check = 4094,       // `kirchhoff selfcheck`
   testing = 4095,          // unit tests only
 };

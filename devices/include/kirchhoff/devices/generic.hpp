@@ -2,11 +2,13 @@
 // optional, with every part set to zero giving an ideal device (programmed exactly to its target,
 // no drift, no read noise). With g_T the target conductance (docs/devices-pcm.md, "Generic"):
 //
-//   programming  g_P = (g_T + sqrt(σ_a² + (σ_r g_T)²) z₁) · exp(s z₂)
+//   programming  g_P = (g_T + b + sqrt(σ_a² + (σ_r g_T)² + σ_p(x)²) z₁) · exp(s z₂)
 //                z₁ from StreamId::programming_error, z₂ from StreamId::device_to_device
 //                (substream = programming attempt); σ_a in S, σ_r a fraction of g_T, s the
 //                standard deviation of the log of the lognormal device-to-device factor (whose
-//                median is 1 and mean exp(s²/2)).
+//                median is 1 and mean exp(s²/2)); σ_p(x) = g_max max(Σ a_k x^k, 0) with
+//                x = g_T/g_max and b = g_max β: the polynomial form and mean offset that
+//                `kirchhoff fit programming` writes (devices/fit.hpp).
 //   drift        g(t) = g_P (t/t_0)^(−ν) for t > t_0, g(t) = g_P for t <= t_0,
 //                ν = μ_ν(g_T) + σ_ν(g_T) z₃ (or its absolute value), z₃ from
 //                StreamId::drift_exponent, drawn once per cell; μ_ν and σ_ν are tables over
@@ -33,6 +35,10 @@ struct GenericParameters {
   double programming_sigma_s = 0.0;         // σ_a, additive (S)
   double programming_sigma_relative = 0.0;  // σ_r, fraction of the target
   double device_to_device_sigma = 0.0;      // s, of the lognormal factor exp(N(0, s²))
+  // a_0, a_1, ... of σ_p(x) = g_max max(Σ a_k x^k, 0), x = g_T/g_max (units of g_max; any sign).
+  // Empty = no polynomial term.
+  std::vector<double> programming_sigma_polynomial;
+  double programming_bias = 0.0;  // β: mean offset of g_P from g_T, a fraction of g_max
 
   double t0_s = 1.0;  // drift reference time
   // Drift-exponent tables: drift_g_s strictly increasing conductances (S), with μ_ν and σ_ν at
@@ -62,7 +68,7 @@ class GenericModel final : public DeviceModel {
   // μ_ν and σ_ν at a conductance (S), interpolated in the tables; 0 without drift.
   [[nodiscard]] double drift_exponent_mean(double g_s) const;
   [[nodiscard]] double drift_exponent_std(double g_s) const;
-  // sqrt(σ_a² + (σ_r g_T)²).
+  // sqrt(σ_a² + (σ_r g_T)² + σ_p(g_T/g_max)²).
   [[nodiscard]] double programming_sigma_s(double target_s) const;
 
   void read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
@@ -85,6 +91,7 @@ class GenericModel final : public DeviceModel {
 
 // Factory (ModelFactory). Keys besides the common ones (g_max is required):
 //   programming_sigma (conductance), programming_sigma_relative (number),
+//   programming_sigma_polynomial (numbers a_0, a_1, ...), programming_bias (number),
 //   device_to_device_sigma (number), t0 (time, default 1 s),
 //   drift_g (conductances) with drift_nu_mean, drift_nu_std (numbers, one per point), or without
 //   drift_g, drift_nu_mean and drift_nu_std as single numbers; drift_nu_absolute (bool),
