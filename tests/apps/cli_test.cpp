@@ -1,4 +1,5 @@
 #include "kirchhoff/apps/cli.hpp"
+#include "run_cli.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,17 +21,8 @@
 namespace kirchhoff::cli {
 namespace {
 
-struct Result {
-  int exit_status;
-  std::string out, err;
-};
-
-Result run_cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "kirchhoff");
-  std::ostringstream out, err;
-  const int status = run(args, out, err);
-  return {status, out.str(), err.str()};
-}
+using testing::Result;
+using testing::run_cli;
 
 TEST(Cli, VersionNamesTheVersionAndCommit) {
   const auto r = run_cli({"--version"});

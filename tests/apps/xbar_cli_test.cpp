@@ -7,21 +7,13 @@
 #include <sstream>
 
 #include "kirchhoff/apps/cli.hpp"
+#include "run_cli.hpp"
 
 namespace kirchhoff::cli {
 namespace {
 
-struct Result {
-  int exit_status;
-  std::string out, err;
-};
-
-Result run_cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "kirchhoff");
-  std::ostringstream out, err;
-  const int status = run(args, out, err);
-  return {status, out.str(), err.str()};
-}
+using testing::Result;
+using testing::run_cli;
 
 class XbarCli : public ::testing::Test {
  protected:
