@@ -83,7 +83,9 @@ case "${1:-}" in
   sanitize)
     install_packages
     # Without MPI: OpenMPI leaks at MPI_Init by design, which LeakSanitizer would report.
-    build sanitize -DCMAKE_BUILD_TYPE=Debug -DKIRCHHOFF_SANITIZE=ON -DKIRCHHOFF_BUILD_BENCHMARKS=OFF \
+    # Optimised (-O2 -g): the sanitizers work as well, and the numerical tests run 50-100x faster
+    # than at -O0.
+    build sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKIRCHHOFF_SANITIZE=ON -DKIRCHHOFF_BUILD_BENCHMARKS=OFF \
       -DKIRCHHOFF_MPI=OFF
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
       ctest_in build/sanitize
