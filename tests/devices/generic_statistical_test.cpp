@@ -24,29 +24,16 @@
 #include "kirchhoff/core/statistics.hpp"
 
 #include "kirchhoff/devices/generic.hpp"
+#include "moment_checks.hpp"
 
 namespace kirchhoff::devices {
 namespace {
 
+using namespace testing;
+
 constexpr double uS = 1e-6;
 constexpr std::size_t kCells = 100'000;
-constexpr double kSigmas = 5.0;
 constexpr double kHour = 3600.0, kDay = 86400.0, kYear = 365.25 * 86400.0;
-
-struct Moments {
-  std::array<double, 4> raw{};
-  [[nodiscard]] double mean() const { return raw[0]; }
-  [[nodiscard]] double variance() const { return raw[1] - raw[0] * raw[0]; }
-  [[nodiscard]] double central4() const {
-    const double m = raw[0];
-    return raw[3] - 4 * m * raw[2] + 6 * m * m * raw[1] - 3 * m * m * m * m;
-  }
-  friend Moments operator*(const Moments& a, const Moments& b) {
-    Moments p;
-    for (std::size_t k = 0; k < 4; ++k) p.raw[k] = a.raw[k] * b.raw[k];
-    return p;
-  }
-};
 
 Moments normal_moments(double m, double s) {
   const double s2 = s * s;
@@ -74,13 +61,6 @@ Moments with_read_noise(const Moments& g, double a, double b) {
   return y;
 }
 
-double integrate(const std::function<double(double)>& f, double lo, double hi) {
-  return boost::math::quadrature::gauss_kronrod<double, 61>::integrate(f, lo, hi, 15, 1e-13);
-}
-double folded_pdf(double v, double mu, double sd) {
-  const boost::math::normal_distribution<> normal(mu, sd);
-  return boost::math::pdf(normal, v) + boost::math::pdf(normal, -v);
-}
 // E[|N|^k] (power = true) or E[exp(−k a |N|)] (power = false) by quadrature.
 Moments folded_quadrature(double mu, double sd, bool power, double a = 0.0) {
   Moments m;
@@ -96,30 +76,13 @@ Moments folded_quadrature(double mu, double sd, bool power, double a = 0.0) {
   return m;
 }
 
-void expect_moments(const std::vector<double>& values, const Moments& expected,
-                    const std::string& what) {
-  RunningStats stats;
-  stats.add(values);
-  const double n = static_cast<double>(stats.count());
-  const double var = expected.variance();
-  const double se_var = std::sqrt((expected.central4() - var * var * (n - 3) / (n - 1)) / n);
-  EXPECT_NEAR(stats.mean(), expected.mean(), kSigmas * std::sqrt(var / n))
-      << what << ": mean " << stats.mean() << " expected " << expected.mean();
-  EXPECT_NEAR(stats.variance(), var, kSigmas * se_var)
-      << what << ": variance " << stats.variance() << " expected " << var;
-}
-
 void expect_normal(const std::vector<double>& values, double mean, double sd,
                    const std::string& what) {
   RunningStats stats;
   stats.add(values);
   const double n = static_cast<double>(stats.count());
-  EXPECT_NEAR(stats.mean(), mean, kSigmas * sd / std::sqrt(n)) << what;
-  const boost::math::chi_squared_distribution<> chi2(n - 1);
-  const double statistic = (n - 1) * stats.variance() / (sd * sd);
-  EXPECT_GT(statistic, boost::math::quantile(chi2, 0.5e-6)) << what << ": " << stats.variance();
-  EXPECT_LT(statistic, boost::math::quantile(boost::math::complement(chi2, 0.5e-6)))
-      << what << ": " << stats.variance();
+  EXPECT_NEAR(stats.mean(), mean, kMomentSigmas * sd / std::sqrt(n)) << what;
+  expect_normal_variance(values, sd, what);
 }
 
 std::vector<double> in_us(std::vector<double> g) {

@@ -33,39 +33,18 @@
 
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/devices/pcm.hpp"
+#include "moment_checks.hpp"
 
 namespace kirchhoff::devices {
 namespace {
 
+using namespace testing;
+
 constexpr double uS = 1e-6;
 constexpr std::size_t kCells = 100'000;
-constexpr double kSigmas = 5.0;
-
-// Raw moments E[Y^k], k = 1..4, of a distribution.
-struct Moments {
-  std::array<double, 4> raw{};
-
-  [[nodiscard]] double mean() const { return raw[0]; }
-  [[nodiscard]] double variance() const { return raw[1] - raw[0] * raw[0]; }
-  [[nodiscard]] double central4() const {
-    const double m = raw[0];
-    return raw[3] - 4 * m * raw[2] + 6 * m * m * raw[1] - 3 * m * m * m * m;
-  }
-  // Moments of the product of two independent variables.
-  friend Moments operator*(const Moments& a, const Moments& b) {
-    Moments p;
-    for (std::size_t k = 0; k < 4; ++k) p.raw[k] = a.raw[k] * b.raw[k];
-    return p;
-  }
-};
 
 Moments constant_one() {
   return {{1.0, 1.0, 1.0, 1.0}};
-}
-
-// ∫_lo^hi f(x) dx, adaptive Gauss–Kronrod (Boost.Math).
-double integrate(const std::function<double(double)>& f, double lo, double hi) {
-  return boost::math::quadrature::gauss_kronrod<double, 61>::integrate(f, lo, hi, 15, 1e-13);
 }
 
 // Moments of max(X, 0), X ~ N(mean, sd²): the atom at 0 contributes nothing for k >= 1.
@@ -82,10 +61,6 @@ Moments rectified_normal(double mean, double sd) {
 }
 
 // Density of |N(mu, sd²)| on [0, ∞).
-double folded_pdf(double v, double mu, double sd) {
-  const boost::math::normal_distribution<> normal(mu, sd);
-  return boost::math::pdf(normal, v) + boost::math::pdf(normal, -v);
-}
 double folded_cdf(double v, double mu, double sd) {
   const boost::math::normal_distribution<> normal(mu, sd);
   return boost::math::cdf(normal, v) - boost::math::cdf(normal, -v);
@@ -132,32 +107,6 @@ Moments drift_factor_moments(double ratio, double mu, double sd) {
 Moments multiplicative_noise(double c) {
   const double c2 = c * c;
   return {{1.0, 1.0 + c2, 1.0 + 3 * c2, 1.0 + 6 * c2 + 3 * c2 * c2}};
-}
-
-// Values in µS (or dimensionless for ν) against the expected moments.
-void expect_moments(const std::vector<double>& values, const Moments& expected,
-                    const std::string& what) {
-  RunningStats stats;
-  stats.add(values);
-  const double n = static_cast<double>(stats.count());
-  const double var = expected.variance();
-  const double se_mean = std::sqrt(var / n);
-  const double se_var = std::sqrt((expected.central4() - var * var * (n - 3) / (n - 1)) / n);
-  EXPECT_NEAR(stats.mean(), expected.mean(), kSigmas * se_mean)
-      << what << ": mean " << stats.mean() << " expected " << expected.mean();
-  EXPECT_NEAR(stats.variance(), var, kSigmas * se_var)
-      << what << ": variance " << stats.variance() << " expected " << var;
-}
-
-// Chi-square interval for the variance of a normal sample, two-sided at 1 − 10⁻⁶.
-void expect_normal_variance(const std::vector<double>& values, double sd, const std::string& what) {
-  RunningStats stats;
-  stats.add(values);
-  const double dof = static_cast<double>(stats.count() - 1);
-  const boost::math::chi_squared_distribution<> chi2(dof);
-  const double statistic = dof * stats.variance() / (sd * sd);
-  EXPECT_GT(statistic, boost::math::quantile(chi2, 0.5e-6)) << what;
-  EXPECT_LT(statistic, boost::math::quantile(boost::math::complement(chi2, 0.5e-6))) << what;
 }
 
 double ks_statistic(std::vector<double> x, const std::function<double(double)>& cdf) {
@@ -229,7 +178,7 @@ TEST_P(PcmStatistics, ProgrammedDriftedAndReadConductancesMatchTheModel) {
   ASSERT_NEAR(nu_moments.mean(), folded_mean(mu_nu, sd_nu), 1e-12);
   ASSERT_NEAR(nu_moments.variance(), folded_variance(mu_nu, sd_nu), 1e-12);
   EXPECT_NEAR(nu.mean(), folded_mean(mu_nu, sd_nu),
-              kSigmas * std::sqrt(folded_variance(mu_nu, sd_nu) / n))
+              kMomentSigmas * std::sqrt(folded_variance(mu_nu, sd_nu) / n))
       << name << ", nu";
   expect_moments(cells.drift_exponent, nu_moments, name + ", nu");
   EXPECT_LT(
@@ -302,8 +251,8 @@ TEST(PcmStatisticsMixed, MixedTargetsAverageToTheirExpectations) {
   RunningStats stats;
   stats.add(z);
   const double n = static_cast<double>(kCells);
-  EXPECT_NEAR(stats.mean(), 0.0, kSigmas / std::sqrt(n));
-  EXPECT_NEAR(stats.variance(), 1.0, kSigmas * std::sqrt((kurtosis - 1.0) / n));
+  EXPECT_NEAR(stats.mean(), 0.0, kMomentSigmas / std::sqrt(n));
+  EXPECT_NEAR(stats.variance(), 1.0, kMomentSigmas * std::sqrt((kurtosis - 1.0) / n));
 }
 
 }  // namespace
