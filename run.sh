@@ -17,7 +17,7 @@ PACKAGES=(
   libhdf5-dev hdf5-tools libtbb-dev libboost-math-dev libgtest-dev libgmock-dev
   librandom123-dev libeigen3-dev libtomlplusplus-dev libcli11-dev libfmt-dev libbenchmark-dev
   libsuitesparse-dev ngspice libopenmpi-dev openmpi-bin python3-h5py python3-numpy
-  python3-matplotlib
+  python3-matplotlib libonnx-dev libprotobuf-dev zlib1g-dev dataset-fashion-mnist
 )
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 

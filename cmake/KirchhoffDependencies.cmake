@@ -21,6 +21,10 @@ kirchhoff_require(libeigen3-dev Eigen3 3.3 CONFIG)
 kirchhoff_require(libtomlplusplus-dev tomlplusplus CONFIG)
 kirchhoff_require(libcli11-dev CLI11 CONFIG)
 kirchhoff_require(libfmt-dev fmt CONFIG)
+kirchhoff_require(zlib1g-dev ZLIB)
+# ONNX's exported targets link protobuf::libprotobuf, which FindProtobuf defines.
+kirchhoff_require(libprotobuf-dev Protobuf)
+kirchhoff_require(libonnx-dev ONNX CONFIG)
 
 # Random123 and CHOLMOD come without CMake files: imported targets made by hand.
 include(KirchhoffFindHeaderOnly)
