@@ -39,6 +39,10 @@ void MvmOptions::validate() const {
     throw InvalidArgument(
         fmt::format("MVM batch_block is {}; allowed: 1 ... 65536 vectors", batch_block));
   }
+  if (instance > (kMaxSubstream >> 1)) {
+    throw InvalidArgument(
+        fmt::format("MVM instance is {}; allowed: 0 ... {}", instance, kMaxSubstream >> 1));
+  }
 }
 
 AnalogMatrix::AnalogMatrix(const Eigen::MatrixXd& w, const MvmOptions& options,
@@ -99,11 +103,11 @@ AnalogMatrix::AnalogMatrix(const Eigen::MatrixXd& w, const MvmOptions& options,
   adc_gain_ = Eigen::VectorXd::Ones(n_adc);
   adc_offset_ = Eigen::VectorXd::Zero(n_adc);
   if (adc.gain_std > 0.0) {
-    address.stream(StreamId::adc_mismatch, 0)
+    address.stream(StreamId::adc_mismatch, 2 * options_.instance)
         .normal({adc_gain_.data(), to_size(n_adc)}, 1.0, adc.gain_std);
   }
   if (adc.offset_std > 0.0) {
-    address.stream(StreamId::adc_mismatch, 1)
+    address.stream(StreamId::adc_mismatch, 2 * options_.instance + 1)
         .normal({adc_offset_.data(), to_size(n_adc)}, 0.0, adc.offset_std);
   }
   if (adc.range_mode != AdcRangeMode::calibrated) {

@@ -202,6 +202,30 @@ TEST(Mvm, ResultsAreBitwiseIdenticalForAnyThreadCountAndBatchSplit) {
   EXPECT_LT(error, 0.3);
 }
 
+TEST(Mvm, InstanceNumberSeparatesTheAdcMismatchOfMatricesOfOneTrial) {
+  const devices::GenericModel model(ideal_device());
+  const Eigen::MatrixXd w = smooth_matrix(70, 40);
+  MvmOptions options = noisy_options();
+  const AnalogMatrix first(w, options, model, address());
+  options.instance = 3;
+  const AnalogMatrix other(w, options, model, address());
+  const AnalogMatrix again(w, options, model, address());
+  ASSERT_EQ(first.adc_gain().size(), other.adc_gain().size());
+  // Instance 0 keeps the substreams 0 / 1 of a single matrix; another instance draws anew.
+  const RandomStream gains = address().stream(StreamId::adc_mismatch, 0);
+  std::vector<double> expected(static_cast<std::size_t>(first.adc_gain().size()));
+  gains.normal(expected, 1.0, options.periphery.adc.gain_std);
+  EXPECT_EQ(first.adc_gain()[0], expected[0]);
+  EXPECT_EQ(first.adc_gain()[5], expected[5]);
+  const double apart = (first.adc_gain() - other.adc_gain()).cwiseAbs().maxCoeff();
+  EXPECT_GT(apart, 1e-3);
+  EXPECT_TRUE(other.adc_gain() == again.adc_gain());
+  EXPECT_TRUE(other.adc_offset() == again.adc_offset());
+  EXPECT_FALSE(first.adc_offset() == other.adc_offset());
+  options.instance = 1u << 19;
+  EXPECT_THROW(options.validate(), InvalidArgument);
+}
+
 TEST(Mvm, SinglePrecisionSignalIsCloseToDoubleAndItselfReproducible) {
   const devices::GenericModel model(ideal_device());
   const Eigen::MatrixXd w = smooth_matrix(300, 70);  // two tile rows

@@ -16,7 +16,8 @@
 //   read noise (StreamId::read_noise) and output noise (StreamId::output_noise), substream =
 //            read id, element = (vector · input_slices + input slice) · adc_count + ADC index,
 //            vector = the global index of the input vector (first_vector + column of x)
-//   ADC gain / offset (StreamId::adc_mismatch, substream 0 / 1), element = ADC index
+//   ADC gain / offset (StreamId::adc_mismatch, substream 2·instance / 2·instance + 1),
+//            element = ADC index (instance: MvmOptions::instance, 0 for a single matrix)
 //
 // Read noise shortcut: per-cell, per-read Gaussian noise with std s_ij makes each column
 // current Gaussian with variance Σ_i s_ij² V_i² (both devices of a pair contribute),
@@ -58,13 +59,17 @@ struct MvmOptions {
   MappingOptions mapping;
   TileShape tile;
   PeripheryOptions periphery;
-  bool read_noise = true;         // draw read noise at each multiply (the model's read_noise_std)
+  bool read_noise = true;  // draw read noise at each multiply (the model's read_noise_std)
   // The signal product T·v in single precision: about twice as fast, with a relative error of
   // about 1e-7 of the column currents (far below the step of any ADC up to ~20 bits). The
   // default, double precision, is exact to double rounding (ideal devices and converters then
   // reproduce Wᵀx to rounding).
   bool single_precision_signal = false;
   Eigen::Index batch_block = 64;  // vectors per product (fixes the bits of the results)
+  // Several matrices of one trial (the layers of a network) each have their own instance number,
+  // so that their ADC mismatch draws differ (cells are told apart by the address, read and output
+  // noise by the read id). 0 ... 2^19 − 1.
+  std::uint32_t instance = 0;
 
   void validate() const;
 };
@@ -127,10 +132,10 @@ class AnalogMatrix {
   struct Group {
     Eigen::Index tile_row = 0, tile_col = 0;
     std::uint32_t slice = 0;
-    Eigen::MatrixXd t_eff;  // outputs (+ reference) × used rows: T⁺ − T⁻ or T
+    Eigen::MatrixXd t_eff;    // outputs (+ reference) × used rows: T⁺ − T⁻ or T
     Eigen::MatrixXf t_eff_f;  // t_eff in single precision (single_precision_signal)
-    Eigen::MatrixXd var;    // same shape: s⁺² + s⁻² (transposed)
-    Eigen::MatrixXf var_f;  // var / var_scale in single precision, for the variance product
+    Eigen::MatrixXd var;      // same shape: s⁺² + s⁻² (transposed)
+    Eigen::MatrixXf var_f;    // var / var_scale in single precision, for the variance product
     double var_scale = 1.0;
     bool noisy = false;
     double range_a = 0.0;
