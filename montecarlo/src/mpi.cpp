@@ -59,7 +59,9 @@ bool MpiSession::all(bool ok) const {
   return ok;
 }
 
-const MpiSession* MpiSession::current() noexcept { return g_current; }
+const MpiSession* MpiSession::current() noexcept {
+  return g_current;
+}
 
 bool MpiSession::available() noexcept {
 #if defined(KIRCHHOFF_HAVE_MPI)

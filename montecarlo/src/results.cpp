@@ -95,16 +95,21 @@ void write_description(h5::Group& root, const Campaign& c) {
   describe(times, "s", "time after programming of each read (the read_time axis)");
 
   std::vector<std::string> names, units, descriptions;
+  std::vector<std::uint64_t> bernoulli;
   for (const auto& m : c.metrics) {
     names.push_back(m.name);
     units.push_back(m.unit);
     descriptions.push_back(m.description);
+    bernoulli.push_back(m.bernoulli_samples);
   }
   auto metrics = root.create_group("metrics");
   metrics.write_attribute("description", "the metric axis: name, SI unit ('1' = dimensionless)");
   metrics.write_dataset("name", names);
   metrics.write_dataset("unit", units);
   metrics.write_dataset("description", descriptions);
+  metrics.write_dataset("bernoulli_samples", bernoulli)
+      .write_attribute("description",
+                       "samples per trial of a metric that is a proportion (0 for other metrics)");
 
   auto points = root.create_group("points");
   points.write_attribute("description",
@@ -167,7 +172,8 @@ void write_results_file(const Campaign& c, const BlockSource& source,
   std::vector<std::uint64_t> done(points, 0);
   std::vector<double> mean(points * width), stddev(points * width), sem(points * width),
       lower(points * width), upper(points * width), minimum(points * width),
-      maximum(points * width), quantile_values(points * width * ps.size());
+      maximum(points * width), quantile_values(points * width * ps.size()),
+      binomial_lower(points * width, kNaN), binomial_upper(points * width, kNaN);
   std::vector<double> values(c.trials * width);
   std::vector<double> column;
   for (std::size_t p = 0; p < points; ++p) {
@@ -202,6 +208,17 @@ void write_results_file(const Campaign& c, const BlockSource& source,
       upper[i] = ci.upper;
       minimum[i] = total.min();
       maximum[i] = total.max();
+      // A proportion of n samples: the Clopper–Pearson interval of the mean proportion as if it
+      // were one trial of n samples, i.e. the uncertainty from the finite test set alone.
+      if (const std::uint64_t n_samples = c.metrics[k % metrics].bernoulli_samples;
+          n_samples > 0 && std::isfinite(mean[i])) {
+        const double successes = std::clamp(std::round(mean[i] * static_cast<double>(n_samples)),
+                                            0.0, static_cast<double>(n_samples));
+        const Interval b = clopper_pearson_interval(static_cast<std::uint64_t>(successes),
+                                                    n_samples, c.confidence);
+        binomial_lower[i] = b.lower;
+        binomial_upper[i] = b.upper;
+      }
       for (std::uint64_t t = 0; t < count; ++t) column[t] = values[t * width + k];
       const bool has_nan =
           std::any_of(column.begin(), column.end(), [](double x) { return std::isnan(x); });
@@ -249,6 +266,15 @@ void write_results_file(const Campaign& c, const BlockSource& source,
   lo.write_attribute("confidence", c.confidence);
   auto hi = stat("ci_upper", upper, "upper bound of the Student-t confidence interval of the mean");
   hi.write_attribute("confidence", c.confidence);
+  auto blo = stat("binomial_lower", binomial_lower,
+                  "lower bound of the Clopper-Pearson interval of a proportion metric's mean over "
+                  "its /metrics/bernoulli_samples samples (the finite test set); NaN for other "
+                  "metrics");
+  blo.write_attribute("confidence", c.confidence);
+  auto bhi = stat("binomial_upper", binomial_upper,
+                  "upper bound of the Clopper-Pearson interval of a proportion metric's mean "
+                  "(see binomial_lower)");
+  bhi.write_attribute("confidence", c.confidence);
   stat("min", minimum, "smallest value");
   stat("max", maximum, "largest value");
   auto q = summary.write_dataset("quantiles", h5::Shape{points, times, metrics, ps.size()},

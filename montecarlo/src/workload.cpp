@@ -8,6 +8,7 @@
 #include "kirchhoff/core/text.hpp"
 #include "kirchhoff/montecarlo/array_workload.hpp"
 #include "kirchhoff/montecarlo/device_workload.hpp"
+#include "kirchhoff/montecarlo/dnn_workload.hpp"
 
 namespace kirchhoff::montecarlo {
 
@@ -20,16 +21,9 @@ const std::map<std::string, Factory>& registry() {
   static const std::map<std::string, Factory> factories = {
       {"array", &make_array_workload},
       {"device", &make_device_workload},
+      {"dnn", &make_dnn_workload},
   };
   return factories;
-}
-
-// Kinds the campaign file format reserves for modules still being built.
-const std::map<std::string, const char*>& planned() {
-  static const std::map<std::string, const char*> kinds = {
-      {"dnn", "network accuracy; needs the nn module"},
-  };
-  return kinds;
 }
 
 }  // namespace
@@ -56,11 +50,6 @@ std::unique_ptr<Workload> make_workload(const Config& config, const WorkloadCont
     return it->second(config, context);
   }
   const auto kinds = workload_kinds();
-  if (const auto it = planned().find(kind); it != planned().end()) {
-    table.fail("kind", fmt::format("workload '{}' ({}) is not available in this build yet; "
-                                   "available: {}",
-                                   kind, it->second, fmt::join(kinds, ", ")));
-  }
   std::string message = fmt::format("unknown workload '{}'", kind);
   if (const auto match = closest_match(kind, kinds)) {
     message += fmt::format("; did you mean '{}'?", *match);

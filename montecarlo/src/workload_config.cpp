@@ -157,6 +157,8 @@ crossbar::MvmOptions read_mvm_options(const ConfigTable& w, const devices::Devic
   reject_unless(adc_table, "range", fixed, "with range_mode = \"fixed\"");
   reject_unless(adc_table, "percentile", calibrated, "with range_mode = \"calibrated\"");
   reject_unless(adc_table, "calibration_vectors", calibrated, "with range_mode = \"calibrated\"");
+  reject_unless(adc_table, "calibration_vectors", calibration_vectors != nullptr,
+                "by the array workload (the dnn workload has [workload.calibration])");
   if (fixed) {
     adc.range_a = adc_table.get_quantity("range", Dimension::current);
     if (!(adc.range_a > 0.0)) adc_table.fail("range", "must be > 0");
@@ -166,7 +168,8 @@ crossbar::MvmOptions read_mvm_options(const ConfigTable& w, const devices::Devic
     if (!(adc.percentile > 0.0 && adc.percentile <= 1.0)) {
       adc_table.fail("percentile", fmt::format("must be in (0, 1], got {}", adc.percentile));
     }
-    *calibration_vectors = get_count(adc_table, "calibration_vectors", 256, 1, 65536);
+    if (calibration_vectors != nullptr)
+      *calibration_vectors = get_count(adc_table, "calibration_vectors", 256, 1, 65536);
   }
   adc.range_factor = get_nonnegative(adc_table, "range_factor", 1.0, true);
   adc.gain_std = get_nonnegative(adc_table, "gain_std", 0.0);

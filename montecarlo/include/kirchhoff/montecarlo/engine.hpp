@@ -29,7 +29,7 @@ namespace kirchhoff::montecarlo {
 inline constexpr const char* kCampaignFiletype = "kirchhoff-campaign";
 inline constexpr const char* kShardFiletype = "kirchhoff-campaign-shard";
 inline constexpr std::int32_t kSchemaMajor = 1;
-inline constexpr std::int32_t kSchemaMinor = 0;
+inline constexpr std::int32_t kSchemaMinor = 1;
 
 // Slice i of n of the tasks: task g belongs to shard g mod n.
 struct Shard {

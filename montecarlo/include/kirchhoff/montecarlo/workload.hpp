@@ -3,7 +3,7 @@
 // read time; it knows nothing else about the workload.
 //
 // A workload kind is a factory in the registry of workload.cpp ("device" for cell errors,
-// "array" for crossbar MVM error metrics; "dnn" for network accuracy will plug in the same way). A factory
+// "array" for crossbar MVM error metrics, "dnn" for network accuracy). A factory
 // reads its keys from the point's [workload] table (and anything else it needs, e.g. [device])
 // so that Config::check_unknown_keys still reports typos, and throws ConfigError at the key for
 // invalid values.
@@ -25,6 +25,9 @@ struct MetricInfo {
   std::string name;         // "rms_error"
   std::string unit;         // SI unit ("S", "s") or "1" for dimensionless
   std::string description;  // one line, stored as an HDF5 attribute
+  // > 0 for a proportion of that many samples per trial (an accuracy over a test set): the
+  // summaries then add a binomial interval for the finite sample count.
+  std::uint64_t bernoulli_samples = 0;
 };
 
 // Where a workload runs: the campaign seed, its sweep point and the read times (s) at which
@@ -58,10 +61,10 @@ class Workload {
 devices::Device campaign_device(const Config& config, std::string_view workload_kind);
 
 // Builds the workload that config's [workload] table describes (key `kind`). Throws ConfigError
-// at `workload.kind` for an unknown kind (with a suggestion) or one not available in this build.
+// at `workload.kind` for an unknown kind (with a suggestion).
 std::unique_ptr<Workload> make_workload(const Config& config, const WorkloadContext& context);
 
-// The workload kinds this build can run, and those that are planned but not built yet.
+// The workload kinds this build can run.
 std::vector<std::string> workload_kinds();
 
 }  // namespace kirchhoff::montecarlo
