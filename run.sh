@@ -19,6 +19,8 @@ PACKAGES=(
   libsuitesparse-dev ngspice libopenmpi-dev openmpi-bin python3-h5py python3-numpy
   python3-matplotlib libonnx-dev libprotobuf-dev zlib1g-dev dataset-fashion-mnist
 )
+# Only for ./run.sh bench: PyTorch, the baseline of bench/nn_bench (and the models' training).
+BENCH_PACKAGES=(python3-torch)
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 install_packages() {
@@ -91,6 +93,7 @@ case "${1:-}" in
       ctest_in build/sanitize
     ;;
   bench)
+    PACKAGES+=("${BENCH_PACKAGES[@]}")
     install_packages
     build release -DCMAKE_BUILD_TYPE=Release
     for b in build/release/bench/*_bench; do "$b"; done

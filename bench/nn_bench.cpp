@@ -1,0 +1,130 @@
+// Network inference (DNN issue): the reference CNN (data/models/cnn.onnx, LeNet-5 style) over
+// the 10,000 Fashion-MNIST test images.
+//   FloatInference/threads:n   our float engine; counter ratio_to_pytorch = our time over
+//                              PyTorch's on the same model, data and thread count, measured in
+//                              this run by bench/nn_torch_reference.py (python3-torch).
+//   AnalogTrial/threads:n      one analog trial: program every layer on PCM tiles
+//                              (pcm-joshi2020, 8-bit DAC and ADC, read noise), calibrate, and
+//                              evaluate the 10,000 images at one read time; counter
+//                              ratio_to_float = its time over FloatInference's (same threads).
+// Without the Debian dataset package the shipped 1000-image subset is used (said in the label).
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "kirchhoff/devices/presets.hpp"
+#include "kirchhoff/nn/analog.hpp"
+#include "kirchhoff/nn/dataset.hpp"
+#include "kirchhoff/nn/evaluate.hpp"
+#include "kirchhoff/nn/onnx_import.hpp"
+
+namespace {
+
+using namespace kirchhoff;
+
+const std::string kModel = std::string(KIRCHHOFF_SOURCE_DIR) + "/data/models/cnn.onnx";
+std::map<int, double> g_float_s;  // threads → seconds
+
+struct Fixture {
+  nn::Network network = nn::load_onnx(kModel);
+  nn::Dataset dataset = nn::load_dataset("fashion-mnist:test");
+};
+
+const Fixture& fixture() {
+  static const Fixture f;
+  return f;
+}
+
+template <class F>
+double best_seconds(F&& run, int repeats) {
+  double best = 1e300;
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    run();
+    best = std::min(best,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return best;
+}
+
+// PyTorch's time for the same inference, or a negative number when it cannot be measured.
+double pytorch_seconds(int threads, std::int64_t images) {
+  const std::string command = fmt::format(
+      "{} {}/bench/nn_torch_reference.py --model {} --threads {} --batch 128 --limit {} "
+      "--repeats 5 2>/dev/null",
+      KIRCHHOFF_PYTHON, KIRCHHOFF_SOURCE_DIR, kModel, threads, images);
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  if (!pipe) return -1.0;
+  std::string output;
+  std::array<char, 512> buffer{};
+  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe.get()) != nullptr) {
+    output += buffer.data();
+  }
+  const auto at = output.find("\"seconds\":");
+  if (at == std::string::npos) return -1.0;
+  return std::stod(output.substr(at + 10));
+}
+
+void BM_FloatInference(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                                  static_cast<std::size_t>(threads));
+  const Fixture& f = fixture();
+  const nn::FloatExecutor products(f.network.linear_layers());
+  nn::Accuracy accuracy;
+  const auto run = [&] {
+    accuracy = nn::evaluate(f.network, f.dataset, products, f.network.normalization());
+  };
+  for (auto _ : state) run();
+  const double ours = best_seconds(run, 5);
+  g_float_s[threads] = ours;
+  const double torch = pytorch_seconds(threads, f.dataset.count());
+  state.counters["seconds"] = ours;
+  state.counters["top1"] = accuracy.top1_fraction();
+  state.counters["pytorch_seconds"] = torch;
+  if (torch > 0.0) state.counters["ratio_to_pytorch"] = ours / torch;
+  state.SetLabel(torch > 0.0 ? f.dataset.name : f.dataset.name + "; PyTorch not available");
+}
+
+void BM_AnalogTrial(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                                  static_cast<std::size_t>(threads));
+  const Fixture& f = fixture();
+  const devices::Device device = devices::load_device("pcm-joshi2020");
+  nn::AnalogOptions options;
+  options.mvm.periphery.dac.bits = 8;
+  options.mvm.periphery.adc.bits = 8;
+  options.mvm.periphery.adc.range_mode = crossbar::AdcRangeMode::calibrated;
+  const nn::LayerInputs calibration =
+      nn::record_layer_inputs(f.network, f.dataset, f.network.normalization(), 256, 4096);
+  nn::Accuracy accuracy;
+  std::uint32_t trial = 0;
+  const auto run = [&] {
+    nn::AnalogNetwork chip(f.network, options, *device.model, {1, 0, trial++, 0}, calibration);
+    chip.set_read_time(3600.0, 0);
+    accuracy = nn::evaluate(f.network, f.dataset, chip, f.network.normalization());
+  };
+  for (auto _ : state) run();
+  const double analog = best_seconds(run, 3);
+  state.counters["seconds"] = analog;
+  state.counters["top1"] = accuracy.top1_fraction();
+  if (const auto it = g_float_s.find(threads); it != g_float_s.end()) {
+    state.counters["ratio_to_float"] = analog / it->second;
+  }
+  state.SetLabel(f.dataset.name);
+}
+
+}  // namespace
+
+BENCHMARK(BM_FloatInference)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AnalogTrial)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+BENCHMARK_MAIN();
