@@ -7,7 +7,8 @@ One directory per case, in the layout of the ONNX backend tests: model.onnx, inp
 output_0.pb (serialised TensorProto, named after the graph's input and output). The output is
 PyTorch's float result for the input, so a test that runs model.onnx on input_0.pb and compares
 with output_0.pb checks the importer and the engine against PyTorch. The script also writes
-README.md there with the ONNX operators each case exports to, read back from the files.
+README.md there with the ONNX operators each case exports to, read back from the files, and
+checks every written case with a minimal node-by-node interpretation of the file.
 
 Fixed seeds, CPU, one thread: reruns give the same tensors (the .onnx bytes also carry the torch
 version in producer_version).
@@ -298,6 +299,90 @@ def write_case(out: pathlib.Path, name: str, model: nn.Module, shape: tuple,
     size = sum(f.stat().st_size for f in case_dir.iterdir())
     return op_summary(proto), list(x.shape), list(y.shape), size
 
+# ----------------------------------------------------------------------------------------------
+# Read-back check: a second, minimal interpretation of each written file
+
+
+def run_onnx_with_torch(proto: onnx.ModelProto, x: torch.Tensor) -> torch.Tensor:
+    """Evaluates the graph node by node with torch.nn.functional, from the file's contents only
+    (attributes, initializers, Constant nodes), for the operators of these cases. Checks that
+    the files say what the README says and that the output belongs to the input."""
+    F = nn.functional
+    env = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy())
+           for t in proto.graph.initializer}
+    env[proto.graph.input[0].name] = x
+    for node in proto.graph.node:
+        a = {attr.name: helper.get_attribute_value(attr) for attr in node.attribute}
+        i = [env[name] if name else None for name in node.input]
+        op = node.op_type
+        if op == "Constant":
+            y = torch.from_numpy(numpy_helper.to_array(a["value"]).copy())
+        elif op == "Conv":
+            p = a.get("pads", [0, 0, 0, 0])
+            y = F.conv2d(F.pad(i[0], (p[1], p[3], p[0], p[2])), i[1],
+                         i[2] if len(i) > 2 else None, stride=a.get("strides", [1, 1]),
+                         groups=a.get("group", 1))
+        elif op == "BatchNormalization":
+            y = F.batch_norm(i[0], i[3], i[4], i[1], i[2], False, 0.0, a.get("epsilon", 1e-5))
+        elif op == "Gemm":
+            y = i[0] @ (i[1].t() if a.get("transB", 0) else i[1]) + (i[2] if len(i) > 2 else 0)
+        elif op == "MatMul":
+            y = i[0] @ i[1]
+        elif op in ("Relu", "Sigmoid", "Tanh"):
+            y = {"Relu": torch.relu, "Sigmoid": torch.sigmoid, "Tanh": torch.tanh}[op](i[0])
+        elif op == "Clip":
+            y = torch.clamp(i[0], float(i[1]), float(i[2]))
+        elif op in ("MaxPool", "AveragePool"):
+            p = a.get("pads", [0, 0, 0, 0])
+            assert p[0] == p[2] and p[1] == p[3], "asymmetric pads"
+            common = dict(kernel_size=a["kernel_shape"], stride=a["strides"],
+                          padding=(p[0], p[1]), ceil_mode=bool(a.get("ceil_mode", 0)))
+            y = (F.max_pool2d(i[0], **common) if op == "MaxPool" else
+                 F.avg_pool2d(i[0], count_include_pad=bool(a.get("count_include_pad", 0)),
+                              **common))
+        elif op == "Pad":
+            assert a.get("mode", b"constant") == b"constant" and len(i) == 2
+            p = i[1].tolist()
+            y = F.pad(i[0], (p[3], p[7], p[2], p[6], p[1], p[5], p[0], p[4]))
+        elif op == "GlobalAveragePool":
+            y = i[0].mean(dim=(2, 3), keepdim=True)
+        elif op == "Flatten":
+            y = i[0].reshape(i[0].shape[0], -1)
+        elif op == "Reshape":
+            y = i[0].reshape(i[1].tolist())
+        elif op == "Add":
+            y = i[0] + i[1]
+        elif op == "Concat":
+            y = torch.cat(i, dim=a["axis"])
+        elif op == "Softmax":
+            y = torch.softmax(i[0], dim=a["axis"])
+        elif op == "Dropout":
+            assert "training_mode" not in a and len(i) <= 2
+            y = i[0]
+        else:
+            raise SystemExit(f"read-back check: no rule for {op}")
+        env[node.output[0]] = y
+    return env[proto.graph.output[0].name]
+
+
+def check_case(case_dir: pathlib.Path) -> float:
+    proto = onnx.load(str(case_dir / "model.onnx"))
+    tensors = []
+    for name in ("input_0.pb", "output_0.pb"):
+        t = onnx.TensorProto()
+        t.ParseFromString((case_dir / name).read_bytes())
+        tensors.append(t)
+    assert tensors[0].name == proto.graph.input[0].name
+    assert tensors[1].name == proto.graph.output[0].name
+    with torch.no_grad():
+        got = run_onnx_with_torch(proto, torch.from_numpy(numpy_helper.to_array(tensors[0]).copy()))
+    expected = numpy_helper.to_array(tensors[1])
+    assert got.shape == expected.shape, (got.shape, expected.shape)
+    error = float(np.abs(got.numpy() - expected).max() / np.abs(expected).max())
+    if error > 1e-5:
+        raise SystemExit(f"{case_dir}: read-back check differs by {error:.2e} (relative)")
+    return error
+
 
 README_HEAD = """# ONNX operator test cases
 
@@ -310,6 +395,8 @@ differs from PyTorch's; compare with a tolerance of about 1e-5 relative to the l
 Inputs are standard normal, batch 2, fixed seeds.
 
 The ONNX column is read back from the exported files: it is what the importer must handle.
+After writing, the script runs each file through a minimal second interpretation of its nodes
+(torch.nn.functional, reading only the file) and checks that it reproduces `output_0.pb`.
 
 | case | PyTorch | ONNX nodes | input → output | bytes |
 |---|---|---|---|---|
@@ -354,9 +441,10 @@ def main() -> None:
         torch.manual_seed(1000 + index)  # parameters initialised by the factory
         model = factory()
         ops, in_shape, out_shape, size = write_case(args.out, name, model, shape, 1000 + index)
+        error = check_case(args.out / name)
         shapes = f"{'×'.join(map(str, in_shape))} → {'×'.join(map(str, out_shape))}"
         rows.append(f"| `{name}` | {description} | {ops} | {shapes} | {size} |")
-        print(f"{name}: {ops}; {shapes}; {size} bytes")
+        print(f"{name}: {ops}; {shapes}; {size} bytes; read-back check {error:.1e}")
     readme = README_HEAD.format(torch=f"torch {torch.__version__}") + "\n".join(rows) + "\n"
     (args.out / "README.md").write_text(readme + README_TAIL)
 
