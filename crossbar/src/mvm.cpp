@@ -11,6 +11,7 @@
 
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/random.hpp"
+#include "kirchhoff/core/simd.hpp"
 #include "kirchhoff/core/statistics.hpp"
 
 namespace kirchhoff::crossbar {
@@ -227,14 +228,69 @@ namespace {
 
 // The voltages of input slice p for tile rows [row0, row0 + rows) and vectors
 // [block_first, block_first + nb) of x (columns outside [0, x.cols()) are zero inputs).
-void dac_block(const DacOptions& dac, const Eigen::MatrixXd& x, Index row0, Index rows, Index col0,
-               Index nb, std::uint32_t p, Eigen::MatrixXd& v) {
+KIRCHHOFF_SIMD_CLONES void dac_block(const DacOptions& dac, const Eigen::MatrixXd& x, Index row0,
+                                     Index rows, Index col0, Index nb, std::uint32_t p,
+                                     Eigen::MatrixXd& v) {
   v.setZero(rows, nb);
-  for (Index b = 0; b < nb; ++b) {
-    const Index col = col0 + b;
-    if (col < 0 || col >= x.cols()) continue;
-    for (Index i = 0; i < rows; ++i) v(i, b) = dac.slice_voltage(x(row0 + i, col), p);
+  const Index b_begin = std::max<Index>(0, -col0);
+  const Index b_end = std::min<Index>(nb, x.cols() - col0);
+  if (dac.slice_bits != 0) {
+    for (Index b = b_begin; b < b_end; ++b) {
+      for (Index i = 0; i < rows; ++i) v(i, b) = dac.slice_voltage(x(row0 + i, col0 + b), p);
+    }
+    return;
   }
+  // All bits at once: DacOptions::slice_voltage's arithmetic (the same bits), inlined so that
+  // the loop over a column vectorises.
+  const Quantizer q = dac.quantizer();
+  const double range = dac.input_range;
+  const double v_read = dac.v_read_v;
+  const double step = q.step();
+  const auto lo = static_cast<double>(q.min_code());
+  const auto hi = static_cast<double>(q.max_code());
+  for (Index b = b_begin; b < b_end; ++b) {
+    const double* in = &x(row0, col0 + b);
+    double* out = &v(0, b);
+    if (q.ideal()) {
+      for (Index i = 0; i < rows; ++i) out[i] = in[i] / range * v_read;
+    } else {
+      for (Index i = 0; i < rows; ++i) {
+        out[i] = std::clamp(std::round(in[i] / step), lo, hi) * step / range * v_read;
+      }
+    }
+  }
+}
+
+// The ADC of one group's columns: the mismatch, scale and levels shared by every vector.
+struct AdcColumn {
+  const double* gain;    // g_j
+  const double* offset;  // o_j (fraction of F)
+  double noise_a;        // σ_out · F
+  double range_a;        // F
+  double step, lo, hi;   // quantiser on the normalised current (AdcOptions, full scale 1)
+  double lowest;         // below it a conversion clips: −1 (sign-magnitude) or 0 (unipolar)
+  bool ideal;
+  double coefficient;  // slice and significance weight of the digitised current
+};
+
+// One vector's column currents through the ADC: out_j += coefficient · (q(g_j I_j + o_j F +
+// σ_out F z_j) − offset_v), z_j = noise[j · noise_stride] (no output noise when noise is null).
+// Returns how many conversions clipped. Compiled for AVX2 as well (rounding vectorises there).
+KIRCHHOFF_SIMD_CLONES std::uint64_t convert_vector(const AdcColumn& c, const double* in,
+                                                   const double* noise, Index noise_stride,
+                                                   Index columns, double offset_v, double* out) {
+  std::uint64_t clipped = 0;
+  for (Index j = 0; j < columns; ++j) {
+    double current = c.gain[j] * in[j] + c.offset[j] * c.range_a;
+    if (noise != nullptr) current += c.noise_a * noise[j * noise_stride];
+    if (!c.ideal) {
+      const double normalised = current / c.range_a;
+      clipped += (normalised > 1.0 || normalised < c.lowest) ? 1u : 0u;
+      current = std::clamp(std::round(normalised / c.step), c.lo, c.hi) * c.step * c.range_a;
+    }
+    out[j] += c.coefficient * (current - offset_v);
+  }
+  return clipped;
 }
 
 void check_input(const Eigen::MatrixXd& x, Index inputs, const char* what) {
@@ -326,7 +382,9 @@ MvmResult AnalogMatrix::multiply(const Eigen::MatrixXd& x, std::uint32_t read_id
   std::vector<std::uint64_t> clipped(tasks, 0), conversions(tasks, 0);
 
   tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, tasks, 1), [&](const auto& range) {
-    Eigen::MatrixXd v, i, var, z(0, 0), y;
+    Eigen::MatrixXd v, i, var, y;
+    // Noise of one block: row j holds ADC j's nb draws, contiguous in the stream.
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z;
     Eigen::MatrixXf var_f;
     Eigen::RowVectorXd v_sum;
     for (std::uint64_t task = range.begin(); task != range.end(); ++task) {
@@ -355,10 +413,8 @@ MvmResult AnalogMatrix::multiply(const Eigen::MatrixXd& x, std::uint32_t read_id
               var_f.noalias() = group.var_f * v.cwiseAbs2().cast<float>();
               var = var_f.cast<double>() * group.var_scale;
               z.resize(outs, nb);
-              for (Index b = 0; b < nb; ++b) {
-                const std::uint64_t e = ((vec0 + to_u64(b)) * slices_in + p) * n_adc + adc0;
-                read_stream.normal({z.col(b).data(), to_size(outs)}, e);
-              }
+              read_stream.normal({z.data(), to_size(z.size())},
+                                 ((block * slices_in + p) * n_adc + adc0) * nb_u);
               i.array() += var.array().sqrt() * z.array();
             }
             if (reference) {
@@ -367,10 +423,8 @@ MvmResult AnalogMatrix::multiply(const Eigen::MatrixXd& x, std::uint32_t read_id
             const double range_a = group.range_a;
             if (adc.output_noise_std > 0.0) {
               z.resize(outs, nb);
-              for (Index b = 0; b < nb; ++b) {
-                const std::uint64_t e = ((vec0 + to_u64(b)) * slices_in + p) * n_adc + adc0;
-                out_stream.normal({z.col(b).data(), to_size(outs)}, e);
-              }
+              out_stream.normal({z.data(), to_size(z.size())},
+                                ((block * slices_in + p) * n_adc + adc0) * nb_u);
             }
             const double coefficient = mapping.slice_coefficient(k) * a_p / unit;
             const double* gain = adc_gain_.data() + adc0;
@@ -380,22 +434,21 @@ MvmResult AnalogMatrix::multiply(const Eigen::MatrixXd& x, std::uint32_t read_id
             const double step = quantizer.step();
             const auto lo = static_cast<double>(quantizer.min_code());
             const auto hi = static_cast<double>(quantizer.max_code());
+            const AdcColumn column{gain,
+                                   offset,
+                                   noise_a,
+                                   range_a,
+                                   step,
+                                   lo,
+                                   hi,
+                                   quantizer.coding == Coding::sign_magnitude ? -1.0 : 0.0,
+                                   quantizer.ideal(),
+                                   coefficient};
             for (Index b = 0; b < nb; ++b) {
-              const double* in = i.col(b).data();
-              const double* zb = output_noise ? z.col(b).data() : nullptr;
-              double* out = y.col(b).data();
               const double offset_v = digital_offset ? g_mid * v_sum(b) : 0.0;
-              std::uint64_t clipped_b = 0;
-              for (Index j = 0; j < used_cols; ++j) {
-                double current = gain[j] * in[j] + offset[j] * range_a;
-                if (output_noise) current += noise_a * zb[j];
-                if (!quantizer.ideal()) {
-                  const double normalised = current / range_a;
-                  clipped_b += quantizer.clips(normalised) ? 1u : 0u;
-                  current = std::clamp(std::round(normalised / step), lo, hi) * step * range_a;
-                }
-                out[j] += coefficient * (current - offset_v);
-              }
+              const std::uint64_t clipped_b =
+                  convert_vector(column, i.col(b).data(), output_noise ? &z(0, b) : nullptr, nb,
+                                 used_cols, offset_v, y.col(b).data());
               if (b >= live_begin && b < live_end) task_clipped += clipped_b;
             }
             task_conversions += to_u64(used_cols) * to_u64(live_end - live_begin);

@@ -14,8 +14,10 @@
 //            R × C' is the physical tile (C' = cols + 1 with a reference column)
 //   ADC      index = g · (cols + 1) + j (j = cols: the reference column of offset_reference)
 //   read noise (StreamId::read_noise) and output noise (StreamId::output_noise), substream =
-//            read id, element = (vector · input_slices + input slice) · adc_count + ADC index,
-//            vector = the global index of the input vector (first_vector + column of x)
+//            read id, element = ((B · input_slices + input slice) · adc_count + ADC index) · nb
+//            + b for the global vector index B · nb + b (nb = batch_block; vector index =
+//            first_vector + column of x): the draws of one block and ADC are contiguous, so
+//            each block draws its noise in one call
 //   ADC gain / offset (StreamId::adc_mismatch, substream 2·instance / 2·instance + 1),
 //            element = ADC index (instance: MvmOptions::instance, 0 for a single matrix)
 //

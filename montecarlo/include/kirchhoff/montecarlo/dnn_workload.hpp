@@ -10,6 +10,7 @@
 //   batch = 128                    # samples per forward pass
 //   analog_layers = ["*"]          # names or glob patterns of the analog layers; [] = none
 //   read_noise = true
+//   single_precision_signal = true # the signal product T·v in float (crossbar::MvmOptions)
 //   compensation = "none"          # drift compensation: "none", "global" or "per_column"
 //   reference_time = "20s"         # the reference readout after programming
 //   reference_vectors = 256        # inputs of each reference readout
