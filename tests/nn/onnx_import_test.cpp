@@ -1053,6 +1053,85 @@ TEST(OnnxSoftmax, Opset13OneAxisAndOlderOpsetsAllDimensionsFromAxis) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Pad
+
+// Constant padding of a batched N×C×H×W tensor, from the definition.
+Tensor reference_pad(const Tensor& x, std::int64_t c0, std::int64_t h0, std::int64_t w0,
+                     const Shape& out_shape, float value) {
+  Tensor y(out_shape);
+  for (std::int64_t n = 0; n < out_shape[0]; ++n) {
+    for (std::int64_t c = 0; c < out_shape[1]; ++c) {
+      for (std::int64_t h = 0; h < out_shape[2]; ++h) {
+        for (std::int64_t w = 0; w < out_shape[3]; ++w) {
+          const std::int64_t ci = c - c0, hi = h - h0, wi = w - w0;
+          const bool inside = ci >= 0 && ci < x.shape[1] && hi >= 0 && hi < x.shape[2] && wi >= 0 &&
+                              wi < x.shape[3];
+          y.data[static_cast<std::size_t>(
+              ((n * out_shape[1] + c) * out_shape[2] + h) * out_shape[3] + w)] =
+              inside ? x.data[static_cast<std::size_t>(
+                           ((n * x.shape[1] + ci) * x.shape[2] + hi) * x.shape[3] + wi)]
+                     : value;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+TEST(OnnxPad, ConstantPaddingFromInputsOrAttributes) {
+  const Tensor x = random_tensor({2, 2, 3, 4}, 12);
+  // Opset 13: pads [N, C, H, W begins, N, C, H, W ends] from a Constant, value from an input.
+  {
+    ModelBuilder b({2, 3, 4});
+    auto& c = b.node("Constant", {}, {"pads"});
+    ModelBuilder::attr(c, "value_ints", std::vector<std::int64_t>{0, 1, 0, 2, 0, 0, 1, 1});
+    b.initializer("v", {}, {-0.5F});
+    b.node("Pad", {"x", "pads", "v"}, {"y"}, "pad");
+    b.output("y");
+    const Network net = b.load();
+    EXPECT_EQ(net.output_shape(), (Shape{3, 4, 7}));
+    EXPECT_EQ(net.forward(x).data, reference_pad(x, 1, 0, 2, {2, 3, 4, 7}, -0.5F).data);
+    EXPECT_EQ(net.describe()[1].note, "pads [0,1,0,2,0,0,1,1], value -0.5");
+  }
+  // Opset 2: pads and value as attributes; no value means 0.
+  {
+    ModelBuilder b({2, 3, 4}, 2);
+    ModelBuilder::attr(b.node("Pad", {"x"}, {"y"}), "pads",
+                       std::vector<std::int64_t>{0, 0, 1, 1, 0, 0, 1, 1});
+    b.output("y");
+    EXPECT_EQ(b.load().forward(x).data, reference_pad(x, 0, 1, 1, {2, 2, 5, 6}, 0.0F).data);
+  }
+  const auto pad = [](const std::vector<std::int64_t>& pads, const std::string& mode) {
+    ModelBuilder b({2, 3, 4});
+    b.initializer_int64("pads", pads);
+    auto& n = b.node("Pad", {"x", "pads"}, {"y"}, "pad");
+    if (!mode.empty()) ModelBuilder::attr(n, "mode", mode);
+    b.output("y");
+    return b;
+  };
+  expect_error<FormatError>(
+      [&] {
+        (void)pad({0, 0, 1, 1, 0, 0, 1, 1}, "reflect").load();
+      },
+      {"node 'pad' (#0, Pad)", "mode 'reflect' is not supported"});
+  expect_error<FormatError>(
+      [&] {
+        (void)pad({1, 0, 0, 0, 0, 0, 0, 0}, "").load();
+      },
+      {"pad", "pads [1,0,0,0,0,0,0,0] pad the batch dimension"});
+  expect_error<FormatError>(
+      [&] {
+        (void)pad({0, 0, -1, 0, 0, 0, 0, 0}, "").load();
+      },
+      {"pad", "negative pads (cropping) are not supported"});
+  expect_error<FormatError>(
+      [&] {
+        (void)pad({0, 1, 0, 1}, "").load();
+      },
+      {"pad", "pads [0,1,0,1]: 8 values expected for a 4-D input"});
+}
+
+// ---------------------------------------------------------------------------------------------
 // Pass-through and constants
 
 TEST(OnnxPassThrough, DropoutAndIdentity) {
@@ -1340,7 +1419,7 @@ TEST(OnnxModel, FilesMissingUnreadableOrCorrupt) {
 
 TEST(OnnxModel, SupportedOperatorList) {
   const auto& ops = supported_operators();
-  EXPECT_EQ(ops.size(), 19U);
+  EXPECT_EQ(ops.size(), 20U);
   EXPECT_TRUE(std::is_sorted(ops.begin(), ops.end()));
   for (const char* op : {"Conv", "Gemm", "MatMul", "BatchNormalization", "Softmax", "Constant"}) {
     EXPECT_NE(std::find(ops.begin(), ops.end(), op), ops.end()) << op;

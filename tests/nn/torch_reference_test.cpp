@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 
 #include "kirchhoff/nn/onnx_import.hpp"
@@ -82,7 +83,9 @@ TEST_P(TorchCase, MatchesPyTorch) {
         << "element " << i << ": kirchhoff " << output.data[i] << ", torch " << b;
     worst = std::max(worst, d / (std::abs(b) + 1e-3));
   }
-  RecordProperty("max_relative_difference", std::to_string(worst));
+  std::ostringstream text;
+  text << std::scientific << std::setprecision(2) << worst;
+  RecordProperty("max_relative_difference", text.str());
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, TorchCase, ::testing::ValuesIn(case_names()),
