@@ -25,6 +25,7 @@ enum class OpKind {
   average_pool,
   global_average_pool,
   reshape,  // Flatten, Reshape: same values, another per-sample shape
+  pad,      // constant padding
   add,      // numpy broadcasting
   concat,
   softmax,
@@ -52,7 +53,9 @@ struct Node {
   // add with a constant operand: the constant, its shape padded with leading 1s to the batched
   // rank (so its dimension 0 is 1)
   Tensor constant;
-  int axis = 1;             // concat / softmax: axis of the batched tensor (≥ 1)
+  int axis = 1;     // concat / softmax: axis of the batched tensor (≥ 1)
+  Shape pad_begin;  // pad: elements added before each batched dimension (0 for the batch)
+  float pad_value = 0.0F;
   bool softmax_2d = false;  // opset < 13: softmax over all dimensions from `axis` on
 };
 

@@ -194,6 +194,9 @@ Tensor Network::forward(const Tensor& input, std::uint64_t first_sample,
         case graph::OpKind::softmax:
           ops::softmax(in, node.axis, node.softmax_2d, out);
           break;
+        case graph::OpKind::pad:
+          ops::pad(in, node.pad_begin, node.pad_value, out);
+          break;
         case graph::OpKind::reshape:
           break;
       }

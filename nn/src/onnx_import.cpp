@@ -50,6 +50,7 @@ const std::vector<std::string> kSupportedOperators = {"Add",
                                                       "Identity",
                                                       "MatMul",
                                                       "MaxPool",
+                                                      "Pad",
                                                       "Relu",
                                                       "Reshape",
                                                       "Sigmoid",
@@ -166,6 +167,7 @@ class Importer {
   void add(NodeInfo& info);
   void concat(NodeInfo& info);
   void softmax(NodeInfo& info);
+  void pad(NodeInfo& info);
   void pass_through(NodeInfo& info);
   void constant_node(NodeInfo& info);
   Node& push_node(OpKind kind, std::vector<int> inputs, Shape output_shape);
@@ -1084,6 +1086,52 @@ void Importer::softmax(NodeInfo& info) {
   info.note = fmt::format("axis {}{}", axis, coerce ? " (opset < 13: all dimensions from it)" : "");
 }
 
+// PyTorch exports AvgPool2d(count_include_pad=True) as Pad → AveragePool.
+void Importer::pad(NodeInfo& info) {
+  std::vector<std::int64_t> pads;
+  float value = 0.0F;
+  if (opset_ < 11) {
+    allow_attributes({"mode", "pads", "value"});
+    expect_inputs(1, 1);
+    pads = ints_attribute("pads");
+    value = float_attribute("value", 0.0F);
+  } else {
+    allow_attributes({"mode"});
+    expect_inputs(2, 3);
+    const Constant& p = constant(1, "pads");
+    if (p.is_float) fail_node("pads must be an integer tensor");
+    pads = p.ints;
+    if (has_input(2)) {
+      const Constant& v = float_constant(2, "constant_value");
+      if (v.floats.size() != 1) fail_node("constant_value must be a scalar");
+      value = v.floats.front();
+    }
+  }
+  const std::string mode = string_attribute("mode", "constant");
+  if (mode != "constant") {
+    fail_node(fmt::format("mode '{}' is not supported (only constant)", mode));
+  }
+  const int x = activation(0);
+  const Shape in = shape(x);
+  const std::size_t rank = in.size() + 1;
+  const auto text = fmt::format("[{}]", fmt::join(pads, ","));
+  if (pads.size() != 2 * rank) {
+    fail_node(fmt::format("pads {}: {} values expected for a {}-D input", text, 2 * rank, rank));
+  }
+  if (std::any_of(pads.begin(), pads.end(), [](std::int64_t p) { return p < 0; })) {
+    fail_node(fmt::format("pads {}: negative pads (cropping) are not supported", text));
+  }
+  if (pads[0] != 0 || pads[rank] != 0) {
+    fail_node(fmt::format("pads {} pad the batch dimension", text));
+  }
+  Shape out = in;
+  for (std::size_t d = 0; d < in.size(); ++d) out[d] += pads[d + 1] + pads[d + 1 + rank];
+  Node& node = push_node(OpKind::pad, {x}, out);
+  node.pad_begin.assign(pads.begin(), pads.begin() + static_cast<std::ptrdiff_t>(rank));
+  node.pad_value = value;
+  info.note = fmt::format("pads {}, value {}", text, value);
+}
+
 void Importer::pass_through(NodeInfo& info) {
   if (node_->op_type() == "Dropout") {
     allow_attributes({"ratio", "seed", "is_test"});
@@ -1189,6 +1237,8 @@ void Importer::translate(NodeInfo& info) {
     concat(info);
   } else if (op == "Softmax") {
     softmax(info);
+  } else if (op == "Pad") {
+    pad(info);
   } else if (op == "Dropout" || op == "Identity") {
     pass_through(info);
   } else if (op == "Constant") {

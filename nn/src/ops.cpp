@@ -265,6 +265,37 @@ void concat(const std::vector<const Tensor*>& inputs, int axis, Tensor& out) {
   }
 }
 
+void pad(const Tensor& in, const Shape& begin, float value, Tensor& out) {
+  // Row by row along the last dimension: a row is padding or a copy framed by padding.
+  const std::size_t rank = out.shape.size();
+  const std::int64_t row_out = out.shape[rank - 1], row_in = in.shape[rank - 1];
+  const std::int64_t before = begin[rank - 1];
+  const std::int64_t rows = out.size() / row_out;
+  std::vector<std::int64_t> index(rank - 1, 0);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    float* dst = out.data.data() + r * row_out;
+    bool inside = true;
+    std::int64_t source_row = 0;
+    for (std::size_t d = 0; d + 1 < rank; ++d) {
+      const std::int64_t i = index[d] - begin[d];
+      inside = inside && i >= 0 && i < in.shape[d];
+      source_row = source_row * in.shape[d] + i;
+    }
+    if (!inside) {
+      std::fill(dst, dst + row_out, value);
+    } else {
+      const float* src = in.data.data() + source_row * row_in;
+      std::fill(dst, dst + before, value);
+      std::copy(src, src + row_in, dst + before);
+      std::fill(dst + before + row_in, dst + row_out, value);
+    }
+    for (std::size_t d = rank - 1; d-- > 0;) {
+      if (++index[d] < out.shape[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
 void softmax(const Tensor& in, int axis, bool coerce_2d, Tensor& out) {
   const auto ax = static_cast<std::size_t>(axis);
   const std::int64_t outer = span(in.shape, 0, ax);

@@ -36,6 +36,8 @@ void global_average_pool(const Tensor& in, Tensor& out);
 // Numpy broadcasting of two tensors of the same rank (a dimension is equal or 1 in each).
 void add(const Tensor& a, const Tensor& b, Tensor& out);
 void concat(const std::vector<const Tensor*>& inputs, int axis, Tensor& out);
+// Constant padding: input element i goes to output element i + begin along every dimension.
+void pad(const Tensor& in, const Shape& begin, float value, Tensor& out);
 // Softmax over `axis`; with coerce_2d (opset < 13) over all dimensions from `axis` on.
 void softmax(const Tensor& in, int axis, bool coerce_2d, Tensor& out);
 
