@@ -222,9 +222,7 @@ std::unique_ptr<Workload> make_dnn_workload(const Config& config, const Workload
   }
   try {
     const nn::Dataset calibration_set =
-        s.calibration_spec == s.dataset_spec
-            ? d.dataset
-            : nn::load_dataset(s.calibration_spec, s.calibration_samples);
+        nn::load_dataset(s.calibration_spec, s.calibration_samples);
     if (s.calibration_samples > calibration_set.count()) {
       cal.fail("samples", fmt::format("{} has only {} samples", calibration_set.name,
                                       calibration_set.count()));

@@ -24,6 +24,7 @@
 
 #include "graph.hpp"
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/text.hpp"
 
 namespace kirchhoff::nn {
 
@@ -323,7 +324,17 @@ void Importer::read_normalization() {
   Normalization& norm = graph_->normalization;
   for (const auto& entry : model_.metadata_props()) {
     const std::string& key = entry.key();
-    if (!key.starts_with("kirchhoff.")) continue;
+    // Other metadata (the training script, the dataset) is information for people, unless it is
+    // a misspelt normalisation key.
+    if (!key.starts_with(prefix)) {
+      const std::vector<std::string> known = {std::string(prefix) + "mean",
+                                              std::string(prefix) + "std",
+                                              std::string(prefix) + "pixel_scale"};
+      if (const auto match = closest_match(key, known)) {
+        fail(fmt::format("unknown metadata key '{}'; did you mean '{}'?", key, *match));
+      }
+      continue;
+    }
     std::vector<float> values;
     std::string_view rest = entry.value();
     while (true) {

@@ -1264,8 +1264,11 @@ TEST(OnnxModel, NormalizationFromMetadata) {
                             {"has 2 values; expected 1 or one per input channel (3)"});
   expect_error<FormatError>([&] { (void)with("kirchhoff.normalization.std", "0").load(); },
                             {"standard deviations must be > 0"});
+  // Other metadata is information and loads (the reference models carry kirchhoff.dataset).
+  EXPECT_NO_THROW((void)with("kirchhoff.dataset", "fashion-mnist").load());
   expect_error<FormatError>([&] { (void)with("kirchhoff.normalisation.mean", "0").load(); },
-                            {"unknown metadata key 'kirchhoff.normalisation.mean'"});
+                            {"unknown metadata key 'kirchhoff.normalisation.mean'; did you mean "
+                             "'kirchhoff.normalization.mean'?"});
 }
 
 TEST(OnnxModel, UnsupportedOperatorNamesOperatorAndNode) {
