@@ -323,7 +323,8 @@ void Importer::read_normalization() {
   Normalization& norm = graph_->normalization;
   for (const auto& entry : model_.metadata_props()) {
     const std::string& key = entry.key();
-    if (!key.starts_with("kirchhoff.")) continue;
+    // Other keys (kirchhoff.dataset, producer notes) describe the model and are not read.
+    if (!key.starts_with(prefix)) continue;
     std::vector<float> values;
     std::string_view rest = entry.value();
     while (true) {
