@@ -30,6 +30,8 @@ void add_xbar_commands(CLI::App& app, std::ostream& out, Action& action);
 void add_plot_commands(CLI::App& app, std::ostream& out, Action& action);
 // `kirchhoff fit programming | drift` (fit_commands.cpp)
 void add_fit_commands(CLI::App& app, std::ostream& out, Action& action);
+// `kirchhoff nn info | eval` (nn_commands.cpp, docs/nn.md)
+void add_nn_commands(CLI::App& app, std::ostream& out, Action& action);
 
 struct DeviceSampleOptions {
   std::string preset;             // name or path

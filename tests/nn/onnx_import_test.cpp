@@ -1244,7 +1244,8 @@ TEST(OnnxModel, NormalizationFromMetadata) {
   b.metadata("kirchhoff.normalization.mean", "0.485, 0.456,0.406");
   b.metadata("kirchhoff.normalization.std", "0.229,0.224,0.225");
   b.metadata("kirchhoff.normalization.pixel_scale", "0.00392156862745098");
-  b.metadata("producer.note", "ignored: not a kirchhoff key");
+  b.metadata("producer.note", "ignored: not a normalisation key");
+  b.metadata("kirchhoff.dataset", "fashion-mnist");
   const Normalization norm = b.load().normalization();
   EXPECT_EQ(norm.mean, (std::vector<float>{0.485F, 0.456F, 0.406F}));
   EXPECT_EQ(norm.std, (std::vector<float>{0.229F, 0.224F, 0.225F}));
