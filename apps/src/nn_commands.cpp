@@ -6,12 +6,17 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <filesystem>
 #include <memory>
 #include <ostream>
 
 #include "commands.hpp"
 #include "kirchhoff/apps/cli.hpp"
+#include "kirchhoff/core/config.hpp"
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/units.hpp"
+#include "kirchhoff/montecarlo/campaign.hpp"
 #include "kirchhoff/montecarlo/engine.hpp"
 #include "kirchhoff/nn/dataset.hpp"
 #include "kirchhoff/nn/evaluate.hpp"
@@ -31,7 +36,9 @@ struct NnEvalOptions {
   std::string dataset;
   std::int64_t limit = -1;  // the first `limit` samples; all when < 0
   std::int64_t batch = 128;
-  unsigned threads = 0;  // 0: resolve_thread_count
+  unsigned threads = 0;                // 0: resolve_thread_count
+  std::string campaign;                // with a dnn campaign: also the analog accuracy of one chip
+  std::vector<std::string> overrides;  // --set KEY=VALUE for the campaign
 };
 
 // "Nx1x28x28": the batch dimension first.
@@ -124,6 +131,79 @@ void print_accuracy(const std::string& label, const nn::Accuracy& a, std::int64_
   out << "\n";
 }
 
+// A path for a TOML string: absolute (the campaign resolves relative paths against its own
+// directory, the command line against the working directory), quotes and backslashes escaped.
+std::string toml_path(const std::string& path) {
+  std::string text = std::filesystem::absolute(path).lexically_normal().string();
+  std::string escaped;
+  for (const char c : text) {
+    if (c == '"' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return "\"" + escaped + "\"";
+}
+
+// The dataset spec for the campaign: a directory (with an optional :test / :train) made
+// absolute; "fashion-mnist[:split]" as it is.
+std::string toml_dataset(const std::string& spec) {
+  if (spec.starts_with("fashion-mnist")) return "\"" + spec + "\"";
+  const auto colon = spec.rfind(':');
+  const bool split = colon != std::string::npos &&
+                     (spec.substr(colon) == ":test" || spec.substr(colon) == ":train");
+  const std::string dir = split ? spec.substr(0, colon) : spec;
+  const std::string path = toml_path(dir);
+  return split ? path.substr(0, path.size() - 1) + spec.substr(colon) + "\"" : path;
+}
+
+// With --campaign: the campaign's device and crossbar options (its [workload] must be a dnn
+// one) with this model and dataset, as written (its sweeps are dropped: this model is the one
+// evaluated), after --set; one chip (trial 0) at every read time.
+void print_analog_accuracy(const NnEvalOptions& o, std::ostream& out) {
+  if (const std::string kind =
+          Config::load_file(o.campaign).root().table("workload").get_or("kind", "");
+      kind != "dnn") {
+    throw InvalidArgument(
+        fmt::format("--campaign {}: its workload is '{}'; a dnn workload "
+                    "(with [device] and the crossbar tables) is needed",
+                    o.campaign, kind));
+  }
+  std::vector<std::string> overrides = o.overrides;
+  overrides.insert(overrides.end(), {"sweep=[]", "workload.model=" + toml_path(o.model),
+                                     "workload.dataset=" + toml_dataset(o.dataset)});
+  if (o.limit >= 0) overrides.push_back(fmt::format("workload.samples={}", o.limit));
+  overrides.push_back(fmt::format("workload.batch={}", o.batch));
+  const montecarlo::Campaign c = montecarlo::load_campaign(o.campaign, overrides);
+  const auto metric = [&](const char* name) {
+    for (std::size_t m = 0; m < c.metrics.size(); ++m) {
+      if (c.metrics[m].name == name) return m;
+    }
+    return c.metrics.size();
+  };
+  const std::size_t top1 = metric("top1_accuracy"), top5 = metric("top5_accuracy");
+  const std::uint64_t n = c.metrics[top1].bernoulli_samples;
+  std::vector<double> row(c.trial_width());
+  {
+    const montecarlo::Workload& workload = *c.workloads.front();
+    out << fmt::format("analog, one chip (trial 0) with the device and crossbar of {}:\n",
+                       o.campaign);
+    out << "  " << workload.description() << "\n";
+    workload.run_trial(0, row);
+    for (std::size_t k = 0; k < c.read_times_s.size(); ++k) {
+      const double* r = row.data() + k * c.metrics.size();
+      const auto correct = [&](double fraction) {
+        return static_cast<std::uint64_t>(std::llround(fraction * static_cast<double>(n)));
+      };
+      out << fmt::format("  {:>8}: top-1 {:.2f} % ({}/{})",
+                         format_quantity(c.read_times_s[k], Dimension::time), 100.0 * r[top1],
+                         correct(r[top1]), n);
+      if (top5 < c.metrics.size()) {
+        out << fmt::format(", top-5 {:.2f} % ({}/{})", 100.0 * r[top5], correct(r[top5]), n);
+      }
+      out << "\n";
+    }
+  }
+}
+
 int nn_eval(const NnEvalOptions& o, std::ostream& out) {
   if (o.batch < 1) throw InvalidArgument(fmt::format("option --batch: {} is not ≥ 1", o.batch));
   const nn::Network net = nn::load_onnx(o.model);
@@ -142,6 +222,7 @@ int nn_eval(const NnEvalOptions& o, std::ostream& out) {
   print_accuracy("float", accuracy, nn::element_count(net.output_shape()), out);
   out << fmt::format("{} samples in {:.2f} s on {} threads, batches of {}\n", accuracy.samples,
                      seconds.count(), threads, o.batch);
+  if (!o.campaign.empty()) print_analog_accuracy(o, out);
   return kExitOk;
 }
 
@@ -159,8 +240,9 @@ void add_nn_commands(CLI::App& app, std::ostream& out, Action& action) {
   info_cmd->callback([&, info] { action = [&, info] { return nn_info(*info, out); }; });
 
   auto eval = std::make_shared<NnEvalOptions>();
-  auto* eval_cmd =
-      nn_cmd->add_subcommand("eval", "Float top-1 / top-5 accuracy of an ONNX model on a dataset");
+  auto* eval_cmd = nn_cmd->add_subcommand(
+      "eval",
+      "Top-1 / top-5 accuracy of an ONNX model on a dataset: float, and analog with --campaign");
   eval_cmd->add_option("--model", eval->model, "ONNX model file (.onnx)")->required();
   eval_cmd
       ->add_option("--dataset", eval->dataset,
@@ -174,6 +256,13 @@ void add_nn_commands(CLI::App& app, std::ostream& out, Action& action) {
   eval_cmd->add_option("--threads,-j", eval->threads,
                        "Worker threads (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, or all "
                        "cores); results do not depend on it");
+  eval_cmd->add_option("--campaign", eval->campaign,
+                       "A dnn campaign file: also the analog accuracy of one chip at each read "
+                       "time, with its device and crossbar options (this model and "
+                       "dataset replace its own; its sweeps are not run)");
+  eval_cmd->add_option("--set", eval->overrides,
+                       "KEY=VALUE: override a key of the campaign, e.g. "
+                       "--set workload.compensation='\"global\"' (repeatable)");
   eval_cmd->callback([&, eval] { action = [&, eval] { return nn_eval(*eval, out); }; });
 }
 

@@ -153,6 +153,57 @@ TEST_F(NnCli, EvalPrintsTopOneAndTopFiveWithCounts) {
       << limited.out;
 }
 
+TEST_F(NnCli, EvalWithACampaignAddsTheAnalogAccuracyOfOneChipPerReadTime) {
+  const auto model = identity_model(8);
+  const auto data = idx_dataset(
+      {
+          {0, 0, 0, 9, 0, 0, 0, 0},  // label 3: first choice
+          {1, 2, 9, 8, 7, 6, 0, 0},  // label 5: 4th, top-5 only
+          {9, 8, 7, 6, 5, 4, 3, 2},  // label 7: last
+          {5, 5, 5, 5, 5, 6, 5, 5},  // label 0: 2nd (ties go to the lower class), top-5
+          {0, 0, 0, 0, 0, 0, 0, 9},  // label 7: first choice
+      },
+      {3, 5, 7, 0, 7});
+  // An ideal chip (no noise, ideal converters): the float accuracy at every read time. The
+  // campaign's own model and its sweep are replaced by the command line's.
+  const auto campaign = write("ideal.toml", R"(name = "ideal"
+seed = 1
+trials = 2
+read_times = ["1s", "1y"]
+[device]
+preset = "generic-ideal"
+[workload]
+kind = "dnn"
+model = "elsewhere.onnx"
+read_noise = false
+[workload.calibration]
+samples = 5
+[[sweep]]
+key = "workload.compensation"
+values = ["none", "global"]
+)");
+  const auto r = run_cli({"nn", "eval", "--model", model, "--dataset", data, "--campaign", campaign,
+                          "--set", "workload.compensation=\"global\""});
+  ASSERT_EQ(r.exit_status, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("float: top-1 40.00 % (2/5), top-5 80.00 % (4/5)\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("drift compensation global"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("     1 s: top-1 40.00 % (2/5), top-5 80.00 % (4/5)\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("     1 y: top-1 40.00 % (2/5), top-5 80.00 % (4/5)\n"), std::string::npos)
+      << r.out;
+  // Only a dnn campaign has a chip to evaluate.
+  const auto device = write("device.toml",
+                            "name = \"d\"\nseed = 1\ntrials = 1\nread_times = "
+                            "[\"1s\"]\n[device]\npreset = \"generic-ideal\"\n"
+                            "[workload]\nkind = \"device\"\ncells = 4\n");
+  const auto wrong =
+      run_cli({"nn", "eval", "--model", model, "--dataset", data, "--campaign", device});
+  EXPECT_NE(wrong.exit_status, kExitOk);
+  EXPECT_NE(wrong.err.find("its workload is 'device'; a dnn workload"), std::string::npos)
+      << wrong.err;
+}
+
 TEST_F(NnCli, EvalErrors) {
   const auto data = idx_dataset({{1, 2, 3, 4, 5, 6}}, {2});
   const auto wrong = run_cli({"nn", "eval", "--model", identity_model(8), "--dataset", data});
