@@ -67,7 +67,7 @@ case "${1:-}" in
     mkdir -p results
     # The demo replaces its own previous result; campaigns never replace a file without --force.
     build/release/apps/kirchhoff run --output results/demo.h5 --force
-    # Its plot (docs/plotting.md): relative error against read time, one line per sweep point.
+    # Its plot (docs/plotting.md): RMS conductance error against read time, one line per sweep point.
     build/release/apps/kirchhoff plot results/demo.h5 --metric rms_error --out results/demo.png --force
     echo "results: $(pwd)/results/demo.h5"
     echo "plot:    $(pwd)/results/demo.png"
@@ -99,7 +99,7 @@ case "${1:-}" in
     for b in build/release/bench/*_bench; do "$b"; done
     ;;
   *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -2,10 +2,13 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <csignal>
 #include <iostream>
 #include <ostream>
+#include <string_view>
 
 #include "commands.hpp"
 #include "kirchhoff/apps/cli.hpp"
@@ -66,6 +69,30 @@ struct RunCommandOptions {
   std::uint64_t kill_after_blocks = 0;  // hidden, for crash tests
 };
 
+// A word for a POSIX shell: as it is when it holds only safe characters, else single-quoted.
+std::string shell_word(const std::string& word) {
+  const bool safe = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string_view("_./=:,+-@%").find(c) != std::string_view::npos;
+  });
+  if (safe) return word;
+  std::string quoted = "'";
+  for (const char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// The command that continues an interrupted run: the same file, output, overrides, shard and
+// --force (a replaced output still exists until the run ends), plus --resume.
+std::string resume_command(const RunCommandOptions& o) {
+  std::string command = "kirchhoff run";
+  if (!o.file.empty()) command += " " + shell_word(o.file);
+  if (!o.output.empty()) command += " --output " + shell_word(o.output);
+  for (const std::string& assignment : o.overrides) command += " --set " + shell_word(assignment);
+  if (!o.shard.empty()) command += " --shard " + shell_word(o.shard);
+  if (o.force) command += " --force";
+  return command + " --resume";
+}
+
 mc::Campaign load(const std::string& file, const std::vector<std::string>& overrides) {
   const std::filesystem::path path =
       file.empty() ? mc::demo_campaign_file() : std::filesystem::path(file);
@@ -112,10 +139,11 @@ int run_on_ranks(const mc::Campaign& campaign, mc::RunOptions options, const Run
   }
   const std::filesystem::path final_output = options.output;
   if (std::filesystem::exists(final_output) && !o.force) {
-    throw IoError(fmt::format("output file '{}' exists; use --force to replace it",
-                              final_output.string()));
+    throw IoError(
+        fmt::format("output file '{}' exists; use --force to replace it", final_output.string()));
   }
-  const mc::Shard shard{static_cast<std::uint32_t>(mpi.rank()), static_cast<std::uint32_t>(mpi.size())};
+  const mc::Shard shard{static_cast<std::uint32_t>(mpi.rank()),
+                        static_cast<std::uint32_t>(mpi.size())};
   options.shard = shard;
   options.output = shard_file(final_output, shard);
   if (mpi.rank() != 0) options.progress.mode = ProgressMode::silent;
@@ -135,8 +163,8 @@ int run_on_ranks(const mc::Campaign& campaign, mc::RunOptions options, const Run
     if (mpi.rank() == 0) {
       out << fmt::format(
           "interrupted or failed on some rank: checkpoints kept; continue with `mpirun -np {} "
-          "kirchhoff run {} --resume`\n",
-          mpi.size(), o.file);
+          "{}`\n",
+          mpi.size(), resume_command(o));
     }
     return result.status == mc::RunStatus::interrupted ? kExitInterrupted : kExitFailure;
   }
@@ -181,10 +209,8 @@ int run_command(const RunCommandOptions& o, std::ostream& out) {
   options.stop_requested = &stop_flag;
   const mc::RunResult r = mc::run_campaign(campaign, options);
   if (r.status == mc::RunStatus::interrupted) {
-    out << fmt::format(
-        "interrupted: checkpoint saved after {} of {} blocks; continue with "
-        "`kirchhoff run {} --resume`\n",
-        r.tasks_committed, r.tasks_total, o.file.empty() ? "" : o.file);
+    out << fmt::format("interrupted: checkpoint saved after {} of {} blocks; continue with `{}`\n",
+                       r.tasks_committed, r.tasks_total, resume_command(o));
     return kExitInterrupted;
   }
   out << fmt::format(
