@@ -227,16 +227,19 @@ void AnalogMatrix::currents(const Group& group, const Eigen::MatrixXd& v,
 namespace {
 
 // The voltages of input slice p for tile rows [row0, row0 + rows) and vectors
-// [block_first, block_first + nb) of x (columns outside [0, x.cols()) are zero inputs).
-KIRCHHOFF_SIMD_CLONES void dac_block(const DacOptions& dac, const Eigen::MatrixXd& x, Index row0,
-                                     Index rows, Index col0, Index nb, std::uint32_t p,
-                                     Eigen::MatrixXd& v) {
+// [block_first, block_first + nb) of x (columns outside [0, x.cols()) are zero inputs). Inputs
+// in single precision are widened exactly, so both kinds of batch give the same voltages.
+template <class Matrix>
+inline void dac_voltages(const DacOptions& dac, const Matrix& x, Index row0, Index rows, Index col0,
+                         Index nb, std::uint32_t p, Eigen::MatrixXd& v) {
   v.setZero(rows, nb);
   const Index b_begin = std::max<Index>(0, -col0);
   const Index b_end = std::min<Index>(nb, x.cols() - col0);
   if (dac.slice_bits != 0) {
     for (Index b = b_begin; b < b_end; ++b) {
-      for (Index i = 0; i < rows; ++i) v(i, b) = dac.slice_voltage(x(row0 + i, col0 + b), p);
+      for (Index i = 0; i < rows; ++i) {
+        v(i, b) = dac.slice_voltage(static_cast<double>(x(row0 + i, col0 + b)), p);
+      }
     }
     return;
   }
@@ -249,16 +252,29 @@ KIRCHHOFF_SIMD_CLONES void dac_block(const DacOptions& dac, const Eigen::MatrixX
   const auto lo = static_cast<double>(q.min_code());
   const auto hi = static_cast<double>(q.max_code());
   for (Index b = b_begin; b < b_end; ++b) {
-    const double* in = &x(row0, col0 + b);
+    const auto* in = &x(row0, col0 + b);
     double* out = &v(0, b);
     if (q.ideal()) {
-      for (Index i = 0; i < rows; ++i) out[i] = in[i] / range * v_read;
+      for (Index i = 0; i < rows; ++i) out[i] = static_cast<double>(in[i]) / range * v_read;
     } else {
       for (Index i = 0; i < rows; ++i) {
-        out[i] = std::clamp(std::round(in[i] / step), lo, hi) * step / range * v_read;
+        out[i] = std::clamp(std::round(static_cast<double>(in[i]) / step), lo, hi) * step / range *
+                 v_read;
       }
     }
   }
+}
+
+KIRCHHOFF_SIMD_CLONES void dac_block(const DacOptions& dac, const Eigen::MatrixXd& x, Index row0,
+                                     Index rows, Index col0, Index nb, std::uint32_t p,
+                                     Eigen::MatrixXd& v) {
+  dac_voltages(dac, x, row0, rows, col0, nb, p, v);
+}
+
+KIRCHHOFF_SIMD_CLONES void dac_block(const DacOptions& dac, const Eigen::MatrixXf& x, Index row0,
+                                     Index rows, Index col0, Index nb, std::uint32_t p,
+                                     Eigen::MatrixXd& v) {
+  dac_voltages(dac, x, row0, rows, col0, nb, p, v);
 }
 
 // The ADC of one group's columns: the mismatch, scale and levels shared by every vector.
@@ -293,7 +309,8 @@ KIRCHHOFF_SIMD_CLONES std::uint64_t convert_vector(const AdcColumn& c, const dou
   return clipped;
 }
 
-void check_input(const Eigen::MatrixXd& x, Index inputs, const char* what) {
+template <class Matrix>
+void check_input(const Matrix& x, Index inputs, const char* what) {
   if (x.rows() != inputs) {
     throw InvalidArgument(fmt::format("{}: input batch has {} rows; the matrix has {} inputs", what,
                                       x.rows(), inputs));
@@ -345,6 +362,17 @@ void AnalogMatrix::calibrate_adc(const Eigen::MatrixXd& x) {
 
 MvmResult AnalogMatrix::multiply(const Eigen::MatrixXd& x, std::uint32_t read_id,
                                  std::uint64_t first_vector) const {
+  return multiply_batch(x, read_id, first_vector);
+}
+
+MvmResult AnalogMatrix::multiply_single(const Eigen::MatrixXf& x, std::uint32_t read_id,
+                                        std::uint64_t first_vector) const {
+  return multiply_batch(x, read_id, first_vector);
+}
+
+template <class Matrix>
+MvmResult AnalogMatrix::multiply_batch(const Matrix& x, std::uint32_t read_id,
+                                       std::uint64_t first_vector) const {
   if (!read_time_set_)
     throw InvalidArgument("multiply: no read time set: call set_read_time first");
   check_input(x, grid_.inputs(), "multiply");

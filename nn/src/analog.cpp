@@ -264,7 +264,7 @@ void AnalogNetwork::multiply(std::size_t layer, std::size_t group, const Eigen::
   if (!time_set_) throw InvalidArgument("AnalogNetwork: no read time set");
   const std::size_t instance = instance_of_[layer].at(group);
   const crossbar::MvmResult result =
-      matrices_[instance].multiply(x.cast<double>(), read_id(instance, k_), first_vector);
+      matrices_[instance].multiply_single(x, read_id(instance, k_), first_vector);
   const Index per_group = result.y.rows();
   const auto factors = factors_[layer].segment(static_cast<Index>(group) * per_group, per_group);
   y = (factors.asDiagonal() * result.y).cast<float>();

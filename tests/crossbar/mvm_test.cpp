@@ -195,6 +195,9 @@ TEST(Mvm, ResultsAreBitwiseIdenticalForAnyThreadCountAndBatchSplit) {
   // Another read id redraws read and output noise; the same id repeats them.
   EXPECT_FALSE(m.multiply(x, 6).y == threaded.y);
   EXPECT_TRUE(m.multiply(x, 5).y == threaded.y);
+  // A single-precision batch gives the result of its exact widening.
+  const Eigen::MatrixXf x_single = x.cast<float>();
+  EXPECT_TRUE(m.multiply_single(x_single, 5).y == m.multiply(x_single.cast<double>(), 5).y);
   // The noise is there: the noisy result differs from the ideal product, by about 0.30 (most of
   // it clipping: the ADC range is 5 % of the largest current; 0.289 ... 0.308 over 20 read ids).
   const Eigen::MatrixXd exact = w.transpose() * x;

@@ -107,6 +107,10 @@ class AnalogMatrix {
   // first_vector is the global index of x's first column (for splitting one read into calls).
   [[nodiscard]] MvmResult multiply(const Eigen::MatrixXd& x, std::uint32_t read_id,
                                    std::uint64_t first_vector = 0) const;
+  // The same for a batch in single precision (a network's activations): the inputs are widened
+  // exactly, so the result equals multiply(x.cast<double>(), ...) without the copy.
+  [[nodiscard]] MvmResult multiply_single(const Eigen::MatrixXf& x, std::uint32_t read_id,
+                                          std::uint64_t first_vector = 0) const;
 
   // The weights the conductances at the read time stand for (noise-free; mapping's inverse).
   [[nodiscard]] Eigen::MatrixXd read_back_weights() const;
@@ -142,6 +146,9 @@ class AnalogMatrix {
     bool noisy = false;
     double range_a = 0.0;
   };
+  template <class Matrix>
+  [[nodiscard]] MvmResult multiply_batch(const Matrix& x, std::uint32_t read_id,
+                                         std::uint64_t first_vector) const;
   // Analog column currents of group g for voltages v (used rows × nb), noise-free.
   void currents(const Group& group, const Eigen::MatrixXd& v, Eigen::MatrixXd& i) const;
 
