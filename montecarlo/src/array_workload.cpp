@@ -47,10 +47,6 @@ struct ValueDistribution {
   }
 };
 
-// How the arrays respond to their input voltages: ideal (T = Gᵀ), or with the wire resistances
-// solved exactly (nodal analysis, crossbar/ir_drop.hpp) or to first order in them.
-enum class IrDrop { none, exact, approx };
-
 // Below this ratio of error to signal power the SNR is reported as its cap (400 dB): the error
 // is then at the level of double-precision rounding and an infinity would spoil the statistics.
 constexpr double kSnrFloor = 1e-40;
@@ -62,8 +58,7 @@ struct Settings {
   Index inputs = 64;
   ValueDistribution input_distribution;
   Index calibration_vectors = 256;
-  IrDrop ir_drop = IrDrop::none;
-  crossbar::WireResistances wires;
+  ArrayResponseSettings response;
   crossbar::MvmOptions mvm;
 };
 
@@ -144,7 +139,7 @@ class ArrayWorkload final : public Workload {
     }
     const double programming_rms = std::sqrt(programming_squares / static_cast<double>(cells));
 
-    const crossbar::ArrayResponse response = array_response();
+    const crossbar::ArrayResponse response = s_.response.response();
     const std::size_t width = metrics_.size();
     for (std::size_t k = 0; k < context_.read_times_s.size(); ++k) {
       const auto index = static_cast<std::uint32_t>(k);
@@ -197,26 +192,6 @@ class ArrayWorkload final : public Workload {
   }
 
  private:
-  // ===== The one place where the array response (IR drop) is chosen. =====
-  // Each physical array (G⁺ and G⁻ of every tile) is solved as the array it is; the engine
-  // subtracts. The exact solver is built per array and call, so trials share nothing.
-  [[nodiscard]] crossbar::ArrayResponse array_response() const {
-    const crossbar::WireResistances wires = s_.wires;
-    switch (s_.ir_drop) {
-      case IrDrop::none:
-        return crossbar::ideal_response();
-      case IrDrop::exact:
-        return [wires](const crossbar::ConductanceMatrix& g) {
-          return crossbar::IrDropSolver(g, wires).transfer_matrix();
-        };
-      case IrDrop::approx:
-        return [wires](const crossbar::ConductanceMatrix& g) {
-          return crossbar::approximate_transfer_matrix(g, wires);
-        };
-    }
-    return crossbar::ideal_response();
-  }
-
   [[nodiscard]] Eigen::MatrixXd draw_weights(const RandomStream& stream) const {
     RowMajorMatrix w(s_.rows, s_.cols);
     s_.weights.fill(stream, std::span<double>(w.data(), static_cast<std::size_t>(w.size())));
@@ -273,16 +248,7 @@ std::unique_ptr<Workload> make_array_workload(const Config& config,
   if (s.rows * s.cols > (Index{1} << 26)) {
     w.fail("cols", fmt::format("rows x cols = {} weights; at most 2^26 allowed", s.rows * s.cols));
   }
-  s.ir_drop = static_cast<IrDrop>(get_choice(w, "ir_drop", "none", {"none", "exact", "approx"}));
-  {
-    // Wire and periphery resistances (docs/crossbar.md), used by ir_drop = exact | approx; with
-    // "none" the array is ideal and they are not used, so one file can sweep ir_drop.
-    const ConfigTable wires = w.table("wires");
-    s.wires.r_row_ohm = wires.get_quantity_or("r_row", Dimension::resistance, 0.0);
-    s.wires.r_col_ohm = wires.get_quantity_or("r_col", Dimension::resistance, 0.0);
-    s.wires.r_driver_ohm = wires.get_quantity_or("r_driver", Dimension::resistance, 0.0);
-    s.wires.r_sense_ohm = wires.get_quantity_or("r_sense", Dimension::resistance, 0.0);
-  }
+  s.response = read_array_response(w);
 
   const ConfigTable weights = w.table("weights");
   s.weights = get_distribution(weights, -1.0, 1.0, 1.0);

@@ -29,6 +29,7 @@ struct Settings {
   std::int64_t calibration_samples = 256;
   std::int64_t calibration_vectors = 4096;
   nn::AnalogOptions analog;
+  ArrayResponseSettings response;
 };
 
 // A network, its data and calibration, shared read-only by all trials of a point.
@@ -72,11 +73,12 @@ class DnnWorkload final : public Workload {
     const auto& p = s_.analog.mvm.periphery;
     return fmt::format(
         "{} ({} of {} linear layers analog) on {} ({}), {} samples of {} (float top-1 {:.4f}), "
-        "tiles {} x {}, DAC {} bits, ADC {} bits, read noise {}, drift compensation {}",
+        "tiles {} x {}, DAC {} bits, ADC {} bits, read noise {}, IR drop {}, drift compensation "
+        "{}",
         d_.network.name(), on_tiles, layers.size(), device_.description.name, device_.model->kind(),
         d_.dataset.count(), d_.dataset.name, d_.float_top1, s_.analog.mvm.tile.rows,
         s_.analog.mvm.tile.cols, p.dac.bits, p.adc.bits, s_.analog.mvm.read_noise ? "on" : "off",
-        compensation_name(s_.analog.compensation));
+        s_.response.name(), compensation_name(s_.analog.compensation));
   }
 
   const std::vector<MetricInfo>& metrics() const override { return metrics_; }
@@ -168,6 +170,8 @@ std::unique_ptr<Workload> make_dnn_workload(const Config& config, const Workload
   // twice as fast and adds a relative error of ~1e-7 (crossbar::MvmOptions).
   s.analog.mvm.single_precision_signal = w.get_or("single_precision_signal", true);
   s.analog.calibrate_inputs = !w.table("dac").contains("input_range");
+  s.response = read_array_response(w);
+  s.analog.response = s.response.response();
   s.analog.layers = get_layer_patterns(w);
   s.analog.compensation = static_cast<nn::DriftCompensation>(
       get_choice(w, "compensation", "none", {"none", "global", "per_column"}));
@@ -221,8 +225,7 @@ std::unique_ptr<Workload> make_dnn_workload(const Config& config, const Workload
     norm.fail("std", fmt::format("needs 1 or {} values (channels)", channels));
   }
   try {
-    const nn::Dataset calibration_set =
-        nn::load_dataset(s.calibration_spec, s.calibration_samples);
+    const nn::Dataset calibration_set = nn::load_dataset(s.calibration_spec, s.calibration_samples);
     if (s.calibration_samples > calibration_set.count()) {
       cal.fail("samples", fmt::format("{} has only {} samples", calibration_set.name,
                                       calibration_set.count()));

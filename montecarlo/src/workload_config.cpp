@@ -179,4 +179,45 @@ crossbar::MvmOptions read_mvm_options(const ConfigTable& w, const devices::Devic
   return mvm;
 }
 
+crossbar::ArrayResponse ArrayResponseSettings::response() const {
+  const crossbar::WireResistances w = wires;
+  switch (ir_drop) {
+    case IrDrop::none:
+      return crossbar::ideal_response();
+    case IrDrop::exact:
+      return [w](const crossbar::ConductanceMatrix& g) {
+        return crossbar::IrDropSolver(g, w).transfer_matrix();
+      };
+    case IrDrop::approx:
+      return [w](const crossbar::ConductanceMatrix& g) {
+        return crossbar::approximate_transfer_matrix(g, w);
+      };
+  }
+  return crossbar::ideal_response();
+}
+
+const char* ArrayResponseSettings::name() const noexcept {
+  switch (ir_drop) {
+    case IrDrop::exact:
+      return "exact";
+    case IrDrop::approx:
+      return "approx";
+    case IrDrop::none:
+      break;
+  }
+  return "none";
+}
+
+ArrayResponseSettings read_array_response(const ConfigTable& w) {
+  ArrayResponseSettings s;
+  s.ir_drop = static_cast<ArrayResponseSettings::IrDrop>(
+      get_choice(w, "ir_drop", "none", {"none", "exact", "approx"}));
+  const ConfigTable wires = w.table("wires");
+  s.wires.r_row_ohm = wires.get_quantity_or("r_row", Dimension::resistance, 0.0);
+  s.wires.r_col_ohm = wires.get_quantity_or("r_col", Dimension::resistance, 0.0);
+  s.wires.r_driver_ohm = wires.get_quantity_or("r_driver", Dimension::resistance, 0.0);
+  s.wires.r_sense_ohm = wires.get_quantity_or("r_sense", Dimension::resistance, 0.0);
+  return s;
+}
+
 }  // namespace kirchhoff::montecarlo

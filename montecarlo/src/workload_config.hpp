@@ -10,6 +10,7 @@
 
 #include "kirchhoff/core/config.hpp"
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/crossbar/ir_drop.hpp"
 #include "kirchhoff/crossbar/mvm.hpp"
 #include "kirchhoff/devices/device_model.hpp"
 
@@ -45,5 +46,20 @@ void check_table(const ConfigTable& t, F&& validate) {
 // [workload.adc] calibration_vectors (only allowed with range_mode = "calibrated").
 crossbar::MvmOptions read_mvm_options(const ConfigTable& w, const devices::DeviceModel& model,
                                       Eigen::Index* calibration_vectors);
+
+// How the arrays respond to their input voltages ([workload] ir_drop, [workload.wires]): ideal
+// (T = Gᵀ), or with the wire resistances solved exactly (nodal analysis, crossbar/ir_drop.hpp)
+// or to first order in them (docs/crossbar.md). The wires are read with any ir_drop, so one file
+// can sweep it.
+struct ArrayResponseSettings {
+  enum class IrDrop { none, exact, approx } ir_drop = IrDrop::none;
+  crossbar::WireResistances wires;
+
+  // Each physical array (G⁺ and G⁻ of every tile) is solved as the array it is; the engine
+  // subtracts. The exact solver is built per array and call, so trials share nothing.
+  [[nodiscard]] crossbar::ArrayResponse response() const;
+  [[nodiscard]] const char* name() const noexcept;
+};
+ArrayResponseSettings read_array_response(const ConfigTable& w);
 
 }  // namespace kirchhoff::montecarlo

@@ -183,7 +183,7 @@ AnalogNetwork::AnalogNetwork(const Network& network, const AnalogOptions& option
   for (std::size_t l = 0; l < layers.size(); ++l) {
     for (std::size_t g = 0; g < instance_of_[l].size(); ++g) {
       crossbar::AnalogMatrix& m = matrices_[instance_of_[l][g]];
-      m.set_read_time(devices::ReadTime{options_.reference_time_s, t_count});
+      m.set_read_time(devices::ReadTime{options_.reference_time_s, t_count}, options_.response);
       if (calibrated_adc) m.calibrate_adc(calibration[l][g].cast<double>());
     }
   }
@@ -235,7 +235,7 @@ void AnalogNetwork::set_read_time(double time_s, std::uint32_t k) {
     throw InvalidArgument(fmt::format("read time index {} of a chip set up for {} read times", k,
                                       options_.read_times));
   }
-  for (auto& m : matrices_) m.set_read_time(devices::ReadTime{time_s, k});
+  for (auto& m : matrices_) m.set_read_time(devices::ReadTime{time_s, k}, options_.response);
   const auto& layers = network_->linear_layers();
   for (std::size_t l = 0; l < layers.size(); ++l) {
     if (!analog_[l] || options_.compensation == DriftCompensation::none) continue;

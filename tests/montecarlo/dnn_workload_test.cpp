@@ -99,6 +99,29 @@ TEST(DnnWorkload, IdealChipReproducesTheFloatAccuracyAtEveryReadTime) {
   }
 }
 
+TEST(DnnWorkload, IrDropAndWiresAreReadAsForTheArrayWorkload) {
+  // ir_drop first ([workload] keys), then the ideal periphery's tables, then wires and tiles.
+  const auto body = [](const char* ir_drop) {
+    return fmt::format("ir_drop = \"{}\"\n{}", ir_drop, kIdealPeriphery) + R"([workload.wires]
+r_row = "20ohm"
+r_col = "20ohm"
+[workload.tile]
+rows = 128
+cols = 128
+)";
+  };
+  const Campaign ideal = parse(campaign("generic-ideal", body("none")));
+  const Campaign dropped = parse(campaign("generic-ideal", body("approx")));
+  EXPECT_NE(dropped.workloads.front()->description().find("IR drop approx"), std::string::npos);
+  const std::size_t top1 = metric_index(ideal, "top1_accuracy");
+  const auto a = run(ideal, 0), b = run(dropped, 0);
+  EXPECT_EQ(a[top1], a[metric_index(ideal, "float_top1_accuracy")]);
+  // 20 ohm segments over 128 cells of at most 25 uS: a first-order loss of up to ~4 % of the far
+  // columns' currents, which the classifier mostly tolerates (the effect on the outputs is
+  // checked in tests/nn/analog_test.cpp).
+  EXPECT_NEAR(b[top1], a[top1], 0.03);
+}
+
 TEST(DnnWorkload, PcmCampaignIsIdenticalForOneAndTwoThreadsWithBinomialIntervals) {
   TempDir dir("dnn-threads");
   const Campaign c = parse(campaign("pcm-joshi2020", R"(compensation = "global"

@@ -142,6 +142,36 @@ TEST(AnalogNetwork, OnlyTheSelectedLayersAreProgrammed) {
   EXPECT_EQ(analog.cell_count(), cells);
 }
 
+TEST(AnalogNetwork, EveryArrayRespondsThroughTheGivenArrayResponse) {
+  const Fixture f = fixture("mlp", 100);
+  const devices::GenericModel device(ideal_device());
+  AnalogOptions options = ideal_options();
+  options.read_times = 2;
+  std::size_t calls = 0;
+  // A stand-in for an IR-drop solver: every array delivers half its ideal current.
+  options.response = [&calls](const crossbar::ConductanceMatrix& g) -> Eigen::MatrixXd {
+    ++calls;
+    return 0.5 * g.transpose();
+  };
+  AnalogNetwork analog(f.network, options, device, kChip, f.calibration);
+  std::size_t arrays = 0;
+  for (std::size_t i = 0; i < analog.instance_count(); ++i) {
+    arrays += analog.matrix(i).groups() * options.mvm.mapping.polarities();
+  }
+  EXPECT_EQ(calls, arrays);  // the readout right after programming
+  analog.set_read_time(1.0, 1);
+  EXPECT_EQ(calls, 2 * arrays);
+  // Halved products with undisturbed biases change the outputs (and so the evidence).
+  const Tensor input = f.data.batch(0, 100, f.network.normalization());
+  const Tensor halved = f.network.forward(input, 0, analog);
+  const Tensor exact = f.network.forward(input);
+  double largest = 0.0;
+  for (std::size_t i = 0; i < exact.data.size(); ++i) {
+    largest = std::max(largest, std::abs(static_cast<double>(halved.data[i] - exact.data[i])));
+  }
+  EXPECT_GT(largest, 0.1);
+}
+
 // A generic device whose conductances all drift by the same factor (t / t₀)^−ν, no noise.
 devices::GenericParameters drifting_device(double nu) {
   devices::GenericParameters p = ideal_device();

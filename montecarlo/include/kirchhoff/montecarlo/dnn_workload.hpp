@@ -19,6 +19,7 @@
 //   [workload.calibration]         # samples = 256 (the first N of `dataset`, or of
 //                                  # calibration.dataset), vectors = 4096 per layer kept,
 //                                  # input_percentile = 1.0, dataset = ...
+//   ir_drop = "none"               # or "exact" / "approx", with [workload.wires], as for "array"
 //   [workload.mapping], [workload.tile], [workload.dac], [workload.adc]  as for "array"; without
 //   [workload.dac] input_range the DAC range of each layer is calibrated.
 //

@@ -40,6 +40,8 @@ struct AnalogOptions {
   // Mapping, tiles, converters and read noise of every analog layer. With calibrate_inputs the
   // DAC input range is set per layer; with range_mode = calibrated the ADC ranges are too.
   crossbar::MvmOptions mvm;
+  // How each array responds at a read time: ideal, or an IR-drop solver (crossbar/mvm.hpp).
+  crossbar::ArrayResponse response = crossbar::ideal_response();
   // Names or glob patterns (* and ?) of the analog layers (LinearLayer::name); empty = none.
   std::vector<std::string> layers{"*"};
   bool calibrate_inputs = true;
