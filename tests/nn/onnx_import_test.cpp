@@ -1266,7 +1266,8 @@ TEST(OnnxModel, NormalizationFromMetadata) {
   expect_error<FormatError>([&] { (void)with("kirchhoff.normalization.std", "0").load(); },
                             {"standard deviations must be > 0"});
   expect_error<FormatError>([&] { (void)with("kirchhoff.normalisation.mean", "0").load(); },
-                            {"unknown metadata key 'kirchhoff.normalisation.mean'"});
+                            {"unknown metadata key 'kirchhoff.normalisation.mean'; did you mean "
+                             "'kirchhoff.normalization.mean'?"});
 }
 
 TEST(OnnxModel, UnsupportedOperatorNamesOperatorAndNode) {
