@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "kirchhoff/core/config.hpp"
 #include "kirchhoff/core/error.hpp"
 
 namespace kirchhoff::nn {
@@ -391,6 +392,42 @@ TEST(DebianPackage, FullTestAndTrainSets) {
   EXPECT_EQ(train.count(), 60000);
   EXPECT_EQ(train.height, 28);
   EXPECT_EQ(train.classes, 10);
+}
+
+// ------------------------------------------------------------------------------------------------
+// The reference models' recorded PyTorch predictions (data/models, written by train.py)
+
+TEST_F(DatasetFiles, RecordedPredictionsAgreeWithModelsToml) {
+  const Config record = Config::load_file(kDataDir / "models" / "models.toml");
+  // The predictions are an IDX labels file; read_idx wants an images file of the same count.
+  const auto images = write("images", images_file(10000, 1, 1, Bytes(10000, 0)));
+  const Dataset subset = read_idx((kSubsetDir / "t10k-images-idx3-ubyte.gz").string(),
+                                  (kSubsetDir / "t10k-labels-idx1-ubyte.gz").string());
+  const bool full = fs::exists(kDebianDir / "t10k-labels-idx1-ubyte.gz");
+  const Dataset test = full ? read_idx((kDebianDir / "t10k-images-idx3-ubyte.gz").string(),
+                                       (kDebianDir / "t10k-labels-idx1-ubyte.gz").string())
+                            : subset;
+  for (const char* name : {"mlp", "cnn", "cnn-hwa"}) {
+    SCOPED_TRACE(name);
+    const ConfigTable model = record.table(std::string("models.") + name);
+    const fs::path file = kDataDir / "models" / model.get<std::string>("predictions");
+    const Dataset predicted = read_idx(images.string(), file.string());
+    ASSERT_EQ(predicted.count(), 10000);
+    EXPECT_LE(predicted.classes, 10);
+    std::int64_t correct = 0;
+    for (std::size_t i = 0; i < test.labels.size(); ++i) {
+      correct += predicted.labels[i] == test.labels[i] ? 1 : 0;
+      if (i + 1 == subset.labels.size()) {
+        EXPECT_EQ(correct, model.get<std::int64_t>("subset_correct"));
+        EXPECT_EQ(model.get<std::int64_t>("subset_count"), 1000);
+      }
+    }
+    if (full) {
+      EXPECT_EQ(correct, model.get<std::int64_t>("test_correct"));
+      EXPECT_DOUBLE_EQ(model.get<double>("test_top1"), static_cast<double>(correct) / 10000.0);
+    }
+    EXPECT_TRUE(fs::exists(kDataDir / "models" / model.get<std::string>("file")));
+  }
 }
 
 // ------------------------------------------------------------------------------------------------
