@@ -221,8 +221,10 @@ Constant Importer::to_constant(const onnx::TensorProto& t, const std::string& na
     }
   };
   const auto read_raw = [&]<typename T>(std::vector<T>& out) {
-    if (raw.size() % sizeof(T) != 0) check_count(raw.size() / sizeof(T) + 1);
-    check_count(raw.size() / sizeof(T));
+    if (raw.size() != count * sizeof(T)) {
+      fail(fmt::format("tensor '{}' of shape [{}] has {} bytes of raw data, expected {}", name,
+                       fmt::join(c.shape, ","), raw.size(), count * sizeof(T)));
+    }
     out.resize(count);
     if (count > 0) std::memcpy(out.data(), raw.data(), count * sizeof(T));
   };
