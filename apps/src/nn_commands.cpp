@@ -220,8 +220,8 @@ int nn_eval(const NnEvalOptions& o, std::ostream& out) {
       nn::evaluate(net, data, executor, net.normalization(), {.batch = o.batch, .limit = o.limit});
   const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
   print_accuracy("float", accuracy, nn::element_count(net.output_shape()), out);
-  out << fmt::format("{} samples in {:.2f} s on {} threads, batches of {}\n", accuracy.samples,
-                     seconds.count(), threads, o.batch);
+  out << fmt::format("{} samples in {:.2f} s on {} thread{}, batches of {}\n", accuracy.samples,
+                     seconds.count(), threads, threads == 1 ? "" : "s", o.batch);
   if (!o.campaign.empty()) print_analog_accuracy(o, out);
   return kExitOk;
 }

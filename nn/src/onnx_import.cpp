@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -220,8 +221,10 @@ Constant Importer::to_constant(const onnx::TensorProto& t, const std::string& na
     }
   };
   const auto read_raw = [&]<typename T>(std::vector<T>& out) {
-    if (raw.size() % sizeof(T) != 0) check_count(raw.size() / sizeof(T) + 1);
-    check_count(raw.size() / sizeof(T));
+    if (raw.size() != count * sizeof(T)) {
+      fail(fmt::format("tensor '{}' of shape [{}] has {} bytes of raw data, expected {}", name,
+                       fmt::join(c.shape, ","), raw.size(), count * sizeof(T)));
+    }
     out.resize(count);
     if (count > 0) std::memcpy(out.data(), raw.data(), count * sizeof(T));
   };
@@ -319,65 +322,65 @@ void Importer::read_input() {
   value_uses_[static_cast<std::size_t>(graph_->input_value)] = uses_[in.name()];
 }
 
+// The comma-separated numbers of a metadata value.
+std::vector<float> metadata_numbers(const std::string& key, const std::string& value,
+                                    const std::function<void(const std::string&)>& fail) {
+  std::vector<float> numbers;
+  std::string_view rest = value;
+  while (true) {
+    const auto comma = rest.find(',');
+    std::string_view field = rest.substr(0, comma);
+    while (!field.empty() && field.front() == ' ') field.remove_prefix(1);
+    while (!field.empty() && field.back() == ' ') field.remove_suffix(1);
+    float v = 0.0F;
+    const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+    if (field.empty() || ec != std::errc() || end != field.data() + field.size() ||
+        !std::isfinite(v)) {
+      fail(
+          fmt::format("metadata '{}' = '{}': '{}' is not a finite number (comma-separated "
+                      "numbers expected)",
+                      key, value, field));
+    }
+    numbers.push_back(v);
+    if (comma == std::string_view::npos) return numbers;
+    rest.remove_prefix(comma + 1);
+  }
+}
+
 void Importer::read_normalization() {
-  constexpr std::string_view prefix = "kirchhoff.normalization.";
+  const std::vector<std::string> known = {"kirchhoff.normalization.mean",
+                                          "kirchhoff.normalization.std",
+                                          "kirchhoff.normalization.pixel_scale"};
+  const auto failure = [this](const std::string& message) { fail(message); };
+  const std::int64_t channels = graph_->input_shape.front();
   Normalization& norm = graph_->normalization;
   for (const auto& entry : model_.metadata_props()) {
     const std::string& key = entry.key();
-    // Other metadata (the training script, the dataset) is information for people, unless it is
-    // a misspelt normalisation key.
-    if (!key.starts_with(prefix)) {
-      const std::vector<std::string> known = {std::string(prefix) + "mean",
-                                              std::string(prefix) + "std",
-                                              std::string(prefix) + "pixel_scale"};
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      // Other keys (kirchhoff.dataset, producer notes) describe the model and are not read, but
+      // a misspelt normalisation key must not be ignored.
       if (const auto match = closest_match(key, known)) {
         fail(fmt::format("unknown metadata key '{}'; did you mean '{}'?", key, *match));
       }
       continue;
     }
-    std::vector<float> values;
-    std::string_view rest = entry.value();
-    while (true) {
-      const auto comma = rest.find(',');
-      std::string_view field = rest.substr(0, comma);
-      while (!field.empty() && field.front() == ' ') field.remove_prefix(1);
-      while (!field.empty() && field.back() == ' ') field.remove_suffix(1);
-      float v = 0.0F;
-      const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
-      if (field.empty() || ec != std::errc() || end != field.data() + field.size() ||
-          !std::isfinite(v)) {
-        fail(
-            fmt::format("metadata '{}' = '{}': '{}' is not a finite number (comma-separated "
-                        "numbers expected)",
-                        key, entry.value(), field));
-      }
-      values.push_back(v);
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
-    const std::int64_t channels = graph_->input_shape.empty() ? 1 : graph_->input_shape.front();
-    const auto per_channel = [&](const char* what) {
-      if (values.size() != 1 && static_cast<std::int64_t>(values.size()) != channels) {
-        fail(fmt::format("metadata '{}' has {} values; expected 1 or one per input channel ({})",
-                         key, values.size(), channels));
-      }
-      (void)what;
-    };
-    if (key == std::string(prefix) + "mean") {
-      per_channel("mean");
-      norm.mean = values;
-    } else if (key == std::string(prefix) + "std") {
-      per_channel("std");
-      for (const float s : values) {
-        if (!(s > 0.0F)) fail(fmt::format("metadata '{}': standard deviations must be > 0", key));
-      }
-      norm.std = values;
-    } else if (key == std::string(prefix) + "pixel_scale") {
+    const std::vector<float> values = metadata_numbers(key, entry.value(), failure);
+    if (key.ends_with("pixel_scale")) {
       if (values.size() != 1) fail(fmt::format("metadata '{}' must be one number", key));
       norm.pixel_scale = values.front();
+      continue;
+    }
+    if (values.size() != 1 && static_cast<std::int64_t>(values.size()) != channels) {
+      fail(fmt::format("metadata '{}' has {} values; expected 1 or one per input channel ({})", key,
+                       values.size(), channels));
+    }
+    if (key.ends_with("mean")) {
+      norm.mean = values;
     } else {
-      fail(fmt::format("unknown metadata key '{}' (known: {}mean, {}std, {}pixel_scale)", key,
-                       prefix, prefix, prefix));
+      if (std::any_of(values.begin(), values.end(), [](float v) { return !(v > 0.0F); })) {
+        fail(fmt::format("metadata '{}': standard deviations must be > 0", key));
+      }
+      norm.std = values;
     }
   }
 }

@@ -144,7 +144,9 @@ TEST_F(NnCli, EvalPrintsTopOneAndTopFiveWithCounts) {
     EXPECT_NE(r.out.find("float: top-1 60.00 % (3/5), top-5 80.00 % (4/5)\n"), std::string::npos)
         << r.out;
     EXPECT_NE(r.out.find("5 samples in "), std::string::npos);
-    EXPECT_NE(r.out.find(" on " + threads + " threads, batches of 2\n"), std::string::npos);
+    EXPECT_NE(r.out.find(" on " + threads + (threads == "1" ? " thread" : " threads") +
+                         ", batches of 2\n"),
+              std::string::npos);
   }
   const auto limited = run_cli({"nn", "eval", "--model", model, "--dataset", data, "--limit", "3"});
   ASSERT_EQ(limited.exit_status, kExitOk) << limited.err;

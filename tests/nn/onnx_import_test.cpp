@@ -1353,7 +1353,13 @@ TEST(OnnxModel, InputsOutputsAndTensorsThatAreRefused) {
     b.node("MatMul", {"x", "W"}, {"y"});
     b.output("y");
     expect_error<FormatError>([&] { (void)b.load(); },
-                              {"tensor 'W' of shape [4,2] holds 7 values, expected 8"});
+                              {"tensor 'W' of shape [4,2] has 28 bytes of raw data, expected 32"});
+    ModelBuilder f({4});
+    f.initializer("W", {4, 2}, uniform(9, 1), false);  // one value too many, in float_data
+    f.node("MatMul", {"x", "W"}, {"y"});
+    f.output("y");
+    expect_error<FormatError>([&] { (void)f.load(); },
+                              {"tensor 'W' of shape [4,2] holds 9 values, expected 8"});
   }
   {
     ModelBuilder b({4});

@@ -2,8 +2,10 @@
 // subdirectory of tests/nn/data/ops holds one case in the layout of the ONNX backend tests:
 // model.onnx, input_0.pb and output_0.pb (serialised onnx::TensorProto), written by
 // data/models/make_test_models.py. Each case is one test; finding no case is a failure.
+// The reference models of data/models must predict the same class as PyTorch for every image.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,10 +15,12 @@
 #include <iomanip>
 #include <sstream>
 
+#include "kirchhoff/nn/dataset.hpp"
+#include "kirchhoff/nn/evaluate.hpp"
 #include "kirchhoff/nn/onnx_import.hpp"
 
-#ifndef KIRCHHOFF_NN_OPS_DIR
-#error "KIRCHHOFF_NN_OPS_DIR must name tests/nn/data/ops"
+#if !defined(KIRCHHOFF_NN_OPS_DIR) || !defined(KIRCHHOFF_NN_MODELS_DIR)
+#error "KIRCHHOFF_NN_OPS_DIR and KIRCHHOFF_NN_MODELS_DIR must name tests/nn/data/ops, data/models"
 #endif
 
 namespace kirchhoff::nn {
@@ -97,6 +101,49 @@ INSTANTIATE_TEST_SUITE_P(Ops, TorchCase, ::testing::ValuesIn(case_names()),
                            return name;
                          });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TorchCase);
+
+// An IDX labels file (plain or gzip): magic 0x00000801, count, then one byte per sample.
+std::vector<std::uint8_t> read_labels(const fs::path& path) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr) throw std::runtime_error("cannot open " + path.string());
+  std::vector<std::uint8_t> bytes;
+  std::uint8_t buffer[4096];
+  int n = 0;
+  while ((n = gzread(file, buffer, sizeof buffer)) > 0)
+    bytes.insert(bytes.end(), buffer, buffer + n);
+  gzclose(file);
+  if (bytes.size() < 8 || bytes[2] != 0x08 || bytes[3] != 0x01) {
+    throw std::runtime_error(path.string() + " is not an IDX labels file");
+  }
+  return {bytes.begin() + 8, bytes.end()};
+}
+
+// Every reference model (<name>.onnx with <name>.predictions-idx1-ubyte.gz, written by
+// data/models/train.py) predicts PyTorch's class for every test image (all 10,000 with the
+// Debian package, else the shipped first 1000).
+TEST(ReferenceModels, PredictTheSameClassesAsPyTorch) {
+  const Dataset test = load_dataset("fashion-mnist:test");
+  int models = 0;
+  for (const auto& entry : fs::directory_iterator(KIRCHHOFF_NN_MODELS_DIR)) {
+    if (entry.path().extension() != ".onnx") continue;
+    const fs::path predictions =
+        fs::path(entry.path()).replace_extension(".predictions-idx1-ubyte.gz");
+    if (!fs::exists(predictions)) continue;
+    ++models;
+    const Network net = load_onnx(entry.path().string());
+    const FloatExecutor executor(net.linear_layers());
+    const Accuracy accuracy = evaluate(net, test, executor, net.normalization());
+    const auto torch = read_labels(predictions);
+    ASSERT_GE(torch.size(), accuracy.predictions.size());
+    std::int64_t differ = 0;
+    for (std::size_t s = 0; s < accuracy.predictions.size(); ++s) {
+      differ += accuracy.predictions[s] != torch[s] ? 1 : 0;
+    }
+    EXPECT_EQ(differ, 0) << entry.path().filename() << ": " << differ << " of " << accuracy.samples
+                         << " predictions differ from PyTorch's";
+  }
+  EXPECT_GE(models, 1) << "no reference model with predictions in " << KIRCHHOFF_NN_MODELS_DIR;
+}
 
 }  // namespace
 }  // namespace kirchhoff::nn
