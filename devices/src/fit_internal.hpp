@@ -26,7 +26,8 @@ enum BootstrapSubstream : std::uint32_t {
   pulse_noise = 3,    // point = device
   pulse_devices = 4,  // element = device
   drift_form = 5,
-  pulse_pit = 6,  // randomised PIT of clipped reads (goodness of fit, not the bootstrap)
+  pulse_pit = 6,          // randomised PIT of clipped reads (goodness of fit, not the bootstrap)
+  pulse_conditional = 7,  // point = device: each device re-simulated at its own fit
 };
 
 std::string g_text(double s);

@@ -200,13 +200,16 @@ DeviceFileMerge merge_device_files(std::string_view base, std::string_view base_
     if (clash) conflicting.insert(family);
     new_entries.push_back(&e);
   }
-  std::vector<std::string> clashing_keys;
-  for (const auto& [key, entry] : base_keys) {
-    if (conflicting.count(family_of(model, key)) > 0) clashing_keys.push_back(key);
+  std::vector<std::string> clashing_keys;  // in file order
+  for (const auto& e : base_layout.parameters) {
+    if (!e.key.empty() && conflicting.count(family_of(model, e.key)) > 0) {
+      clashing_keys.push_back(e.key);
+    }
   }
   if (!conflicting.empty() && !replace) {
     throw InvalidArgument(fmt::format(
-        "{} already has {} ({}) with other values than this fit; use --force to replace them",
+        "{} already has {} keys ({}) with other values than this fit; use --force to replace "
+        "them",
         base_name, fmt::join(conflicting, ", "), fmt::join(clashing_keys, ", ")));
   }
   result.replaced = clashing_keys;

@@ -26,6 +26,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMaxU = 40.0;
 // The model's clamp of labels drawn with device-to-device variation (pulse.cpp).
 constexpr double kLabelClamp = 10.0;
+// Refits per device for its estimation variance (conditional_errors).
+constexpr std::uint32_t kConditionalReplicates = 40;
 
 double standard_normal_pdf(double x) {
   return std::exp(-0.5 * x * x) / std::sqrt(2.0 * M_PI);
@@ -384,6 +386,45 @@ Theta draw_device(const Summary& s, double scale, const RandomStream& stream, st
   return t;
 }
 
+// Each device's estimation variance, for the device-to-device deconvolution: the device is
+// re-simulated `replicates` times at its own fit (σ̂, its pulse sequence and first read) and
+// refitted with σ fixed; the standard deviation of the refits replaces the Jacobian's standard
+// errors, which are too small for a near-unit-root autoregression of ~100 steps.
+void conditional_errors(const std::vector<Series>& series, const Geometry& geo,
+                        const Solution& best, double scale, const BootstrapOptions& bootstrap,
+                        std::uint32_t replicates, std::vector<PulseDeviceFit>& devices) {
+  for (std::size_t d = 0; d < series.size(); ++d) {
+    const Theta& t = best.devices[d].theta;
+    RunningStats g_min, g_max, nl_ltp, nl_ltd;
+    Series s = series[d];
+    std::vector<double> z(s.g.size());
+    for (std::uint32_t r = 0; r < replicates; ++r) {
+      bootstrap_stream(bootstrap, static_cast<std::uint32_t>(d), r,
+                       BootstrapSubstream::pulse_conditional)
+          .normal(z);
+      for (std::size_t k = 1; k < s.g.size(); ++k) {
+        const double mu = step_mean(t, s.g[k - 1], s.polarity[k], geo.p_ltp, geo.p_ltd);
+        s.g[k] = std::clamp(mu + best.sigma * z[k], t.g_min, t.g_max);
+      }
+      DeviceSolution sol;
+      try {
+        sol = solve_device(s, geo, find_clips(s.g), best.sigma, t);
+      } catch (const NumericalError&) {
+        continue;
+      }
+      g_min.add(sol.theta.g_min * scale);
+      g_max.add(sol.theta.g_max * scale);
+      nl_ltp.add(label_of_u(sol.theta.u_ltp));
+      nl_ltd.add(label_of_u(sol.theta.u_ltd));
+    }
+    if (g_min.count() < 2) continue;  // keep the Jacobian's
+    devices[d].se_g_min_s = g_min.stddev();
+    devices[d].se_g_max_s = g_max.stddev();
+    devices[d].se_nl_ltp = nl_ltp.stddev();
+    devices[d].se_nl_ltd = nl_ltd.stddev();
+  }
+}
+
 std::string label_text(double nl) {
   return fmt::format("{:.4f}", nl);
 }
@@ -456,6 +497,11 @@ PulseFit fit_pulse(const PulseData& data, const PulseFitOptions& options) {
   const Solution best = solve_all(series, geo, nullptr);
   fit.devices = device_fits(series, geo, best, scale);
   for (std::size_t d = 0; d < rows.size(); ++d) fit.devices[d].device = names[d];
+  const std::uint32_t B = options.bootstrap.replicates;
+  if (B > 0 && rows.size() >= 2) {
+    conditional_errors(series, geo, best, scale, options.bootstrap, kConditionalReplicates,
+                       fit.devices);
+  }
   const Summary summary = summarise(fit.devices, best.sigma * scale);
   double ss = 0.0;
   for (const auto& d : best.devices) {
@@ -512,8 +558,8 @@ PulseFit fit_pulse(const PulseData& data, const PulseFitOptions& options) {
   }
 
   // Parametric bootstrap: devices drawn from the fitted population, reads simulated with the
-  // measured pulse sequences and starting reads, everything refitted.
-  const std::uint32_t B = options.bootstrap.replicates;
+  // measured pulse sequences and starting reads, everything refitted; the spreads deconvolved
+  // with the same estimation variances as the data's.
   enum Field {
     g_min,
     g_max,
@@ -549,7 +595,14 @@ PulseFit fit_pulse(const PulseData& data, const PulseFitOptions& options) {
     Summary r;
     try {
       const Solution sol = solve_all(replicate, geo, &best);
-      r = summarise(device_fits(replicate, geo, sol, scale), sol.sigma * scale);
+      auto devices = device_fits(replicate, geo, sol, scale);
+      for (std::size_t d = 0; d < devices.size(); ++d) {
+        devices[d].se_g_min_s = fit.devices[d].se_g_min_s;
+        devices[d].se_g_max_s = fit.devices[d].se_g_max_s;
+        devices[d].se_nl_ltp = fit.devices[d].se_nl_ltp;
+        devices[d].se_nl_ltd = fit.devices[d].se_nl_ltd;
+      }
+      r = summarise(devices, sol.sigma * scale);
     } catch (const NumericalError&) {
       ++fit.failed_replicates;
       continue;
@@ -587,8 +640,20 @@ PulseFit fit_pulse(const PulseData& data, const PulseFitOptions& options) {
   };
   fit.g_min_s = corrected(summary.g_min, g_min, 0.0, kInf);
   fit.g_max_s = corrected(summary.g_max, g_max, 0.0, kInf);
-  fit.nl_ltp = corrected(summary.nl_ltp, nl_ltp, -kLabelClamp, kLabelClamp);
-  fit.nl_ltd = corrected(summary.nl_ltd, nl_ltd, -kLabelClamp, kLabelClamp);
+  // Labels are corrected in u = P_max/A, where the estimates are closer to normal with a spread
+  // that does not depend on the curve (the slope of the one-step map is e^(−u/P)); the label is
+  // monotone in u, so the interval maps back.
+  auto corrected_label = [&](double value, Field f) {
+    auto& v = draws[static_cast<std::size_t>(f)];
+    std::vector<double> labels = v;
+    for (double& x : v) x = u_of_label(std::clamp(x, -kLabelClamp, kLabelClamp));
+    const Estimate u = corrected(u_of_label(value), f, -kMaxU, kMaxU);
+    v = std::move(labels);
+    auto label = [](double x) { return std::isnan(x) ? x : label_of_u(x); };
+    return Estimate{label(u.value), {label(u.interval.lower), label(u.interval.upper)}};
+  };
+  fit.nl_ltp = corrected_label(summary.nl_ltp, nl_ltp);
+  fit.nl_ltd = corrected_label(summary.nl_ltd, nl_ltd);
   fit.sigma_s = corrected(summary.sigma, sigma, 0.0, kInf);
   fit.c2c = corrected(summary.sigma / (summary.g_max - summary.g_min), c2c, 0.0, kInf);
   fit.d2d_nl_ltp = percentile(summary.d2d_nl_ltp, d2d_ltp);

@@ -175,11 +175,13 @@ ReadNoiseFit fit_read_noise(const ReadNoiseData& data, const ReadNoiseFitOptions
     dev.device = names[d];
     double g_sum = 0.0;
     std::size_t g_count = 0;
-    auto add = [&](std::size_t r, double g_hat, double leverage) {
+    // `jensen`: 1 + 3 v/ĝ² for a mean ĝ of variance v, the factor by which dividing by ĝ
+    // instead of g inflates a relative residual's variance (E[1/ĝ²] to second order).
+    auto add = [&](std::size_t r, double g_hat, double leverage, double jensen) {
       const double scale = 1.0 / std::sqrt(1.0 - leverage);
       res.device.push_back(d);
       res.absolute.push_back((data.conductance_s[r] - g_hat) * scale);
-      res.relative.push_back((data.conductance_s[r] - g_hat) / g_hat * scale);
+      res.relative.push_back((data.conductance_s[r] - g_hat) / g_hat * scale / std::sqrt(jensen));
       res.time_s.push_back(data.time_s[r]);
       g_sum += g_hat;
       ++g_count;
@@ -202,7 +204,13 @@ ReadNoiseFit fit_read_noise(const ReadNoiseData& data, const ReadNoiseFitOptions
         double mean = 0.0;
         for (std::size_t k = b; k < e; ++k) mean += data.conductance_s[rs[k]];
         mean /= static_cast<double>(m);
-        for (std::size_t k = b; k < e; ++k) add(rs[k], mean, 1.0 / static_cast<double>(m));
+        double ss = 0.0;
+        for (std::size_t k = b; k < e; ++k) {
+          ss += (data.conductance_s[rs[k]] - mean) * (data.conductance_s[rs[k]] - mean);
+        }
+        const double v = ss / static_cast<double>(m - 1) / static_cast<double>(m);
+        const double jensen = 1.0 + 3.0 * v / (mean * mean);
+        for (std::size_t k = b; k < e; ++k) add(rs[k], mean, 1.0 / static_cast<double>(m), jensen);
       }
     } else {
       if (rs.size() < 3) {
@@ -228,7 +236,7 @@ ReadNoiseFit fit_read_noise(const ReadNoiseData& data, const ReadNoiseFitOptions
       const double slope = suy / suu;
       for (std::size_t r : rs) {
         const double u = std::log(data.time_s[r]) - mu;
-        add(r, std::exp(my + slope * u), 1.0 / m + u * u / suu);
+        add(r, std::exp(my + slope * u), 1.0 / m + u * u / suu, 1.0);
       }
       dev.trend = true;
     }

@@ -6,7 +6,9 @@
 // reads at one time when the device was read repeatedly at that time (reads alone at their time
 // are then left out), else a power law ln ĝ = α − ν ln t fitted by least squares (drift between
 // reads). Residuals are studentised, e_i / sqrt(1 − h_i) with h_i the leverage of read i (1/m for
-// a mean of m reads), so that their variance is that of one read.
+// a mean of m reads), so that their variance is that of one read; relative residuals of a mean of
+// repeats are also divided by sqrt(1 + 3 v/ĝ²), v the variance of the mean, because dividing by
+// the noisy ĝ instead of g inflates their variance by that factor (second order, E[1/ĝ²]).
 //
 //   pcm form         (G − ĝ)/ĝ = Q_s(x) f(t) z,  Q_s(x) = min(c x^(−α), q_max),
 //                    f(t) = sqrt(ln((t + t_read)/(2 t_read)))        [Joshi et al. 2020, Methods]
