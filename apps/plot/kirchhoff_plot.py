@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Plots a Kirchhoff campaign results file (docs/hdf5-schema.md); run by `kirchhoff plot`.
+"""Plots a Kirchhoff campaign results file (docs/hdf5-schema.md) or a fit report
+(docs/fitting.md); run by `kirchhoff plot`.
 
 The program `kirchhoff plot` checks the file and the options, then runs this script with
 Debian's interpreter (python3-matplotlib, python3-h5py, python3-numpy); see docs/plotting.md.
@@ -13,11 +14,14 @@ Kinds of plot:
   sweep      the metric's mean against one swept key, one line per combination of the other
              keys (and per read time when there are several), with confidence-interval bars
   histogram  the per-trial values of the metric at one read time, one histogram per point
-  auto       `time` when the file has several read times, `sweep` otherwise
+  fit        a fit report of `kirchhoff fit ... --report` (JSON or HDF5): the measured data, the
+             fitted curves with their bootstrap bands, and the standardised residuals below
+  auto       `fit` for a fit report; `time` when the file has several read times, `sweep`
+             otherwise
 
 With --data-json the plotted series are also written as JSON (used by the tests): for time and
 sweep, per series x, y (mean), lower, upper (the confidence interval); for histograms, per point
-the values, bin edges and counts. Floats are written with Python's shortest round-trip repr,
+the values, bin edges and counts; for fits, the data, curve and residual series as drawn. Floats are written with Python's shortest round-trip repr,
 NaN as null.
 
 Exit status: 0 plotted, 2 bad input (unknown metric or key, not a campaign file), 1 otherwise.
@@ -248,16 +252,169 @@ def jsonable(value):
     return value
 
 
+# ---- fit reports ---------------------------------------------------------------------------------
+
+FIT_FILETYPE = "kirchhoff-fit-report"
+
+
+def floats(values):
+    """A list of JSON numbers (null for NaN) as a float array."""
+    return np.array([math.nan if v is None else v for v in values], dtype=float)
+
+
+def is_fit_report(path):
+    """Whether `path` is a fit report: a .json file, or HDF5 with the fit report's filetype."""
+    if path.lower().endswith(".json"):
+        return True
+    try:
+        with h5py.File(path, "r") as f:
+            return attribute_text(f, "filetype") == FIT_FILETYPE
+    except OSError:
+        return False
+
+
+def read_fit_report(path):
+    """A fit report, JSON or HDF5, as one dict (the JSON layout, arrays as float arrays)."""
+    if path.lower().endswith(".json"):
+        try:
+            with open(path, encoding="utf-8") as f:
+                r = json.load(f)
+        except (OSError, ValueError) as e:
+            raise InputError(f"cannot read '{path}' as a JSON fit report: {e}") from e
+        if r.get("filetype") != FIT_FILETYPE:
+            raise InputError(f"'{path}' is not a {FIT_FILETYPE} file")
+        for group in ("data", "curves", "residuals"):
+            for s in r[group]:
+                for key in ("x", "y", "z", "lower", "upper"):
+                    if key in s:
+                        s[key] = floats(s[key])
+        return r
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise InputError(f"cannot open '{path}' as HDF5: {e}") from e
+    with f:
+        if attribute_text(f, "filetype") != FIT_FILETYPE:
+            raise InputError(f"'{path}' is not a {FIT_FILETYPE} file")
+        r = {key: attribute_text(f, key) for key in ("kind", "form", "title", "source")}
+        r["confidence"] = float(f.attrs.get("confidence", math.nan))
+        for axis in ("x", "y"):
+            r[axis] = {part: attribute_text(f, f"{axis}_{part}") for part in ("name", "unit",
+                                                                               "scale")}
+        r["residual"] = {"name": attribute_text(f, "residual_name")}
+        for group in ("data", "curves", "residuals"):
+            series = []
+            for i in range(int(f[group].attrs.get("count", 0))):
+                g = f[f"{group}/{i}"]
+                s = {"label": attribute_text(g, "label")}
+                for key in ("x", "y", "z", "lower", "upper"):
+                    if key in g:
+                        s[key] = g[key][()].astype(float)
+                series.append(s)
+            r[group] = series
+        names = strings(f["parameters/name"]) if f["parameters/name"].size else []
+        r["parameters"] = [
+            {"name": n, "unit": u, "value": float(v), "lower": float(lo), "upper": float(hi)}
+            for n, u, v, lo, hi in zip(names, strings(f["parameters/unit"]) if names else [],
+                                       f["parameters/value"][()], f["parameters/lower"][()],
+                                       f["parameters/upper"][()])]
+        gof_names = strings(f["goodness_of_fit/name"]) if f["goodness_of_fit/name"].size else []
+        r["goodness_of_fit"] = dict(zip(gof_names, (float(v) for v in
+                                                    f["goodness_of_fit/value"][()])))
+    return r
+
+
+def plot_fit(report, fig):
+    """The measured data and the fitted curves (bands: bootstrap intervals), residuals below."""
+    ax, res = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    x_axis, y_axis = report["x"], report["y"]
+    many = len(report["data"]) > 8  # many devices: no legend entry for each
+    drawn = {"data": [], "curves": [], "residuals": []}
+    # One curve per data series (a device and its fitted curve): the same colour for both.
+    paired = len(report["curves"]) == len(report["data"]) > 1
+    colours = []
+    for k, s in enumerate(report["data"]):
+        (points,) = ax.plot(s["x"], s["y"], linestyle="none", marker="o", markersize=2.5,
+                            alpha=0.5,
+                            label=None if many and k > 0 else ("data" if many else s["label"]))
+        colours.append(points.get_color())
+        drawn["data"].append({"label": s["label"], "x": s["x"], "y": s["y"]})
+    for k, s in enumerate(report["curves"]):
+        style = {"color": colours[k]} if paired else {}
+        (line,) = ax.plot(s["x"], s["y"], linewidth=1.5, **style,
+                          label=None if many and k > 0 else ("fitted curves" if many
+                                                             else s["label"]))
+        entry = {"label": s["label"], "x": s["x"], "y": s["y"]}
+        if "lower" in s:
+            ok = np.isfinite(s["lower"]) & np.isfinite(s["upper"])
+            ax.fill_between(s["x"][ok], s["lower"][ok], s["upper"][ok], color=line.get_color(),
+                            alpha=0.2, linewidth=0)
+            entry.update({"lower": s["lower"], "upper": s["upper"]})
+        drawn["curves"].append(entry)
+    for k, s in enumerate(report["residuals"]):
+        style = {"color": colours[k]} if len(report["residuals"]) == len(colours) else {}
+        res.plot(s["x"], s["z"], linestyle="none", marker="o", markersize=2.5, alpha=0.5, **style)
+        drawn["residuals"].append({"label": s["label"], "x": s["x"], "z": s["z"]})
+    for level, style in ((0.0, "-"), (2.0, "--"), (-2.0, "--")):
+        res.axhline(level, color="grey", linewidth=0.8, linestyle=style)
+    # Scales first: setting a scale resets the tick formatters.
+    ax.set_xscale(x_axis.get("scale", "linear"))
+    ax.set_yscale(y_axis.get("scale", "linear"))
+    for a, axis in ((ax.xaxis, x_axis), (res.xaxis, x_axis), (ax.yaxis, y_axis)):
+        format_axis(a, axis["unit"])
+    # A log axis over less than a decade or so would show one labelled tick: label the minor ones.
+    for a, axis, limits in ((res.xaxis, x_axis, ax.get_xlim()), (ax.yaxis, y_axis, ax.get_ylim())):
+        if axis.get("scale") == "log" and limits[0] > 0 and limits[1] / limits[0] < 30:
+            a.set_minor_locator(ticker.LogLocator(subs=(2.0, 5.0)))
+            a.set_minor_formatter(ticker.EngFormatter(unit=axis["unit"])
+                                  if axis["unit"] in SI_UNITS else ticker.LogFormatterSciNotation(
+                                      minor_thresholds=(2, 0.5)))
+    res.set_xlabel(x_axis["name"] + unit_suffix(x_axis["unit"]))
+    ax.set_ylabel(y_axis["name"] + unit_suffix(y_axis["unit"]))
+    res.set_ylabel(report["residual"]["name"] or "z", fontsize="small")
+    gof = report.get("goodness_of_fit", {})
+    confidence = report.get("confidence", math.nan)
+    note = []
+    if math.isfinite(confidence) and any("lower" in s for s in report["curves"]):
+        note.append(f"bands: {100 * confidence:g} % bootstrap intervals")
+    if gof.get("ks_p_value") is not None and math.isfinite(gof["ks_p_value"]):
+        note.append(f"KS p = {gof['ks_p_value']:.3g}")
+    ax.text(0.99, 0.01, ", ".join(note), transform=ax.transAxes, ha="right", va="bottom",
+            fontsize="small", alpha=0.7)
+    ax.set_title(f"{report['title']}\n{report['source']}", fontsize="medium")
+    for a in (ax, res):
+        a.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize="small")
+    return {"fit_kind": report["kind"], "form": report["form"], "x_unit": x_axis["unit"],
+            "y_unit": y_axis["unit"], **drawn}
+
+
 def main(argv):
-    parser = argparse.ArgumentParser(description="Plot a Kirchhoff campaign results file.")
-    parser.add_argument("file", help="results file (.h5) of `kirchhoff run` or `merge`")
-    parser.add_argument("--kind", choices=["auto", "time", "sweep", "histogram"], default="auto")
+    parser = argparse.ArgumentParser(
+        description="Plot a Kirchhoff campaign results file or fit report.")
+    parser.add_argument("file", help="results file (.h5) of `kirchhoff run` or `merge`, or a fit "
+                                     "report (.json, .h5) of `kirchhoff fit --report`")
+    parser.add_argument("--kind", choices=["auto", "time", "sweep", "histogram", "fit"],
+                        default="auto")
     parser.add_argument("--metric", help="metric to plot (default: the first relative error)")
     parser.add_argument("--x", dest="x_key", help="swept key on the x axis (kind sweep)")
     parser.add_argument("--out", required=True, help="image file to write")
     parser.add_argument("--format", help="png, svg or pdf (default: from --out's extension)")
     parser.add_argument("--data-json", help="also write the plotted series to this JSON file")
     args = parser.parse_args(argv)
+
+    if args.kind == "fit" or (args.kind == "auto" and is_fit_report(args.file)):
+        report = read_fit_report(args.file)
+        fig = plt.figure(figsize=(7.5, 6.0), layout="constrained")
+        data = plot_fit(report, fig)
+        fig.savefig(args.out, format=args.format, dpi=150)
+        plt.close(fig)
+        if args.data_json:
+            data.update({"file": args.file, "kind": "fit", "title": report["title"]})
+            with open(args.data_json, "w", encoding="utf-8") as out:
+                json.dump(jsonable(data), out, indent=1, allow_nan=False)
+                out.write("\n")
+        return 0
 
     results = Results(args.file)
     m = results.metric_index(args.metric)

@@ -28,7 +28,7 @@ void add_campaign_commands(CLI::App& app, std::ostream& out, Action& action);
 void add_xbar_commands(CLI::App& app, std::ostream& out, Action& action);
 // `kirchhoff plot` (plot_commands.cpp, docs/plotting.md)
 void add_plot_commands(CLI::App& app, std::ostream& out, Action& action);
-// `kirchhoff fit programming | drift` (fit_commands.cpp)
+// `kirchhoff fit programming | drift | read-noise | pulse` (fit_commands.cpp)
 void add_fit_commands(CLI::App& app, std::ostream& out, Action& action);
 // `kirchhoff nn info | eval` (nn_commands.cpp, docs/nn.md)
 void add_nn_commands(CLI::App& app, std::ostream& out, Action& action);

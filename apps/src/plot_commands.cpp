@@ -1,6 +1,6 @@
-// `kirchhoff plot`: pictures of a campaign results file (docs/plotting.md). The C++ side checks
-// the file and the options and picks the output; the drawing is done by the Matplotlib script
-// apps/plot/kirchhoff_plot.py, run with Debian's Python interpreter (which has
+// `kirchhoff plot`: pictures of a campaign results file or a fit report (docs/plotting.md). The C++
+// side checks the file and the options and picks the output; the drawing is done by the Matplotlib
+// script apps/plot/kirchhoff_plot.py, run with Debian's Python interpreter (which has
 // python3-matplotlib and python3-h5py) without a shell.
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -25,6 +25,7 @@
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/hdf5.hpp"
 #include "kirchhoff/core/text.hpp"
+#include "kirchhoff/devices/fit_report.hpp"
 #include "output_file.hpp"
 
 extern char** environ;
@@ -125,20 +126,62 @@ void check_member(const std::string& option, const std::string& name,
       known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", "))));
 }
 
+// Whether `input` is a fit report of `kirchhoff fit --report`: a .json file, or an HDF5 file
+// whose filetype is kirchhoff-fit-report (checked here, as campaign files are, so that a wrong
+// file gets the wrapper's clear message).
+bool is_fit_report(const std::filesystem::path& input, const std::string& kind) {
+  std::string extension = input.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (extension == ".json") {
+    if (kind != "auto" && kind != "fit") {
+      throw InvalidArgument(fmt::format(
+          "option --kind: '{}' is a fit report (JSON): its plot is --kind fit", input.string()));
+    }
+    return true;
+  }
+  if (kind == "fit") {
+    (void)h5::File::open(input, h5::OpenMode::read_only, devices::kFitReportFiletype,
+                         devices::kFitReportSchemaMajor);
+    return true;
+  }
+  if (kind != "auto") return false;
+  try {
+    (void)h5::File::open(input, h5::OpenMode::read_only, devices::kFitReportFiletype,
+                         devices::kFitReportSchemaMajor);
+    return true;
+  } catch (const FormatError&) {
+    return false;  // not a fit report: the campaign checks below say what it is
+  }
+}
+
 int plot_command(const PlotOptions& o, std::ostream& out) {
   const std::filesystem::path input(o.file);
+  bool fit = false;
   {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(input, ec)) {
       throw IoError(fmt::format("no results file '{}'", o.file));
     }
-    // A campaign results file (not a shard, not another Kirchhoff file); check the names here
-    // so that a typo gets a clear message and a suggestion.
-    const auto file = h5::File::open(input, h5::OpenMode::read_only, "kirchhoff-campaign", 1);
-    check_member("--metric", o.metric, file.read_dataset<std::vector<std::string>>("metrics/name"),
-                 "metric");
-    check_member("--x", o.x, file.read_dataset<std::vector<std::string>>("points/key"),
-                 "swept key");
+    fit = is_fit_report(input, o.kind);
+    if (fit) {
+      for (const auto& [option, value] :
+           {std::pair{"--metric", &o.metric}, std::pair{"--x", &o.x}}) {
+        if (!value->empty()) {
+          throw InvalidArgument(fmt::format(
+              "option {}: a fit report has no metrics or swept keys (its plot is the fit)",
+              option));
+        }
+      }
+    } else {
+      // A campaign results file (not a shard, not another Kirchhoff file); check the names here
+      // so that a typo gets a clear message and a suggestion.
+      const auto file = h5::File::open(input, h5::OpenMode::read_only, "kirchhoff-campaign", 1);
+      check_member("--metric", o.metric,
+                   file.read_dataset<std::vector<std::string>>("metrics/name"), "metric");
+      check_member("--x", o.x, file.read_dataset<std::vector<std::string>>("points/key"),
+                   "swept key");
+    }
   }
 
   std::filesystem::path image = o.out.empty() ? input : std::filesystem::path(o.out);
@@ -164,8 +207,10 @@ int plot_command(const PlotOptions& o, std::ostream& out) {
   write_output_file(image, o.force, [&](const std::filesystem::path& temporary) {
     // -I: isolated mode, no PYTHONPATH, PYTHONHOME or user site-packages from the environment
     // (a pyenv or virtualenv setting them must not break Debian's interpreter).
-    std::vector<std::string> args{python,     "-I",   script,  input.string(),
-                                  "--kind",   o.kind, "--out", temporary.string(),
+    std::vector<std::string> args{python,     "-I",
+                                  script,     input.string(),
+                                  "--kind",   fit ? std::string("fit") : o.kind,
+                                  "--out",    temporary.string(),
                                   "--format", format};
     if (!o.metric.empty()) args.insert(args.end(), {"--metric", o.metric});
     if (!o.x.empty()) args.insert(args.end(), {"--x", o.x});
@@ -196,11 +241,17 @@ int plot_command(const PlotOptions& o, std::ostream& out) {
 void add_plot_commands(CLI::App& app, std::ostream& out, Action& action) {
   auto o = std::make_shared<PlotOptions>();
   auto* cmd = app.add_subcommand(
-      "plot", "Plot a campaign results file: metric vs read time or sweep key, or histograms");
-  cmd->add_option("file", o->file, "Results file (.h5) of `kirchhoff run` or `merge`")->required();
+      "plot",
+      "Plot a campaign results file (metric vs read time or sweep key, histograms) or a fit "
+      "report (fitted curve over the data, residuals)");
+  cmd->add_option("file", o->file,
+                  "Results file (.h5) of `kirchhoff run` or `merge`, or a fit report (.json, "
+                  ".h5) of `kirchhoff fit --report`")
+      ->required();
   cmd->add_option("--kind", o->kind,
-                  "auto (time with several read times, else sweep), time, sweep or histogram")
-      ->check(CLI::IsMember({"auto", "time", "sweep", "histogram"}));
+                  "auto (fit for a fit report; time with several read times, else sweep), time, "
+                  "sweep, histogram or fit")
+      ->check(CLI::IsMember({"auto", "time", "sweep", "histogram", "fit"}));
   cmd->add_option("--metric", o->metric,
                   "Metric to plot (default: the first relative error metric, else the first)");
   cmd->add_option("--x", o->x,

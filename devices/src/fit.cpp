@@ -10,14 +10,13 @@
 #include <map>
 #include <numeric>
 
+#include "fit_internal.hpp"
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/units.hpp"
 
 namespace kirchhoff::devices {
-namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+namespace fit_detail {
 
 std::string g_text(double s) {
   return format_quantity(s, Dimension::conductance);
@@ -26,17 +25,13 @@ std::string g_text(double s) {
 // ---------------------------------------------------------------------------------------------
 // Programming-noise likelihood, in units of g_max: x_i in [0, 1], r_i = (g_P − g_T)/g_max.
 
-struct ProgrammingProblem {
-  std::vector<double> x, r;
-  unsigned degree = 2;
-  bool bias = false;
-};
+using ProgrammingProblem = SigmaPolynomialProblem;
+using ProgrammingSolution = SigmaPolynomialSolution;
 
-struct ProgrammingSolution {
-  Eigen::VectorXd a;  // σ coefficients (units of g_max)
-  double beta = 0.0;
-  double nll = 0.0;  // Σ ln σ_i + (r_i − β)²/(2σ_i²), without the constant
-};
+namespace {
+double nll(const ProgrammingProblem& pr, const Eigen::VectorXd& a, double beta);
+double weighted_mean_residual(const ProgrammingProblem& pr, const Eigen::VectorXd& a);
+}  // namespace
 
 double poly(const Eigen::VectorXd& a, double x) {
   double p = 0.0;
@@ -44,6 +39,7 @@ double poly(const Eigen::VectorXd& a, double x) {
   return p;
 }
 
+namespace {
 // The negative log-likelihood, +inf when σ <= 0 at a data point.
 double nll(const ProgrammingProblem& pr, const Eigen::VectorXd& a, double beta) {
   double sum = 0.0;
@@ -65,9 +61,10 @@ double weighted_mean_residual(const ProgrammingProblem& pr, const Eigen::VectorX
   }
   return num / den;
 }
+}  // namespace
 
-ProgrammingSolution solve_programming(const ProgrammingProblem& pr,
-                                      const ProgrammingSolution* start) {
+ProgrammingSolution solve_sigma_polynomial(const ProgrammingProblem& pr,
+                                           const ProgrammingSolution* start) {
   const std::size_t n = pr.x.size();
   const auto m = static_cast<Eigen::Index>(pr.degree + 1);
   auto features = [&](double x) {
@@ -102,10 +99,10 @@ ProgrammingSolution solve_programming(const ProgrammingProblem& pr,
       sol.a[0] = std::sqrt(ms / static_cast<double>(n));
     }
   }
-  if (!(sol.a.size() == m)) throw InvalidArgument("programming fit: start of the wrong degree");
+  if (!(sol.a.size() == m)) throw InvalidArgument(pr.what + ": start of the wrong degree");
   sol.nll = nll(pr, sol.a, sol.beta);
   if (!std::isfinite(sol.nll)) {
-    throw NumericalError("programming fit: no starting point with σ_P > 0 at every target");
+    throw NumericalError(pr.what + ": no starting point with sigma > 0 at every point");
   }
 
   for (int iteration = 0; iteration < 500; ++iteration) {
@@ -119,7 +116,7 @@ ProgrammingSolution solve_programming(const ProgrammingProblem& pr,
       information += (2.0 / (s * s)) * phi * phi.transpose();
     }
     const Eigen::VectorXd step = information.ldlt().solve(gradient);
-    if (!step.allFinite()) throw NumericalError("programming fit: singular Fisher information");
+    if (!step.allFinite()) throw NumericalError(pr.what + ": singular Fisher information");
     double t = 1.0;
     bool improved = false;
     Eigen::VectorXd a_new;
@@ -166,7 +163,9 @@ void check_bootstrap(const BootstrapOptions& b) {
   }
 }
 
-}  // namespace
+}  // namespace fit_detail
+
+using namespace fit_detail;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -284,7 +283,7 @@ ProgrammingFit fit_programming(std::span<const double> target_s,
           distinct, options.degree));
     }
   }
-  const ProgrammingSolution best = solve_programming(pr, nullptr);
+  const ProgrammingSolution best = solve_sigma_polynomial(pr, nullptr);
 
   ProgrammingFit fit;
   fit.n = n;
@@ -310,13 +309,13 @@ ProgrammingFit fit_programming(std::span<const double> target_s,
   ProgrammingProblem replicate = pr;
   std::vector<double> noise(n);
   for (std::uint32_t b = 0; b < B; ++b) {
-    bootstrap_stream(options.bootstrap, 0, b, 0).normal(noise);
+    bootstrap_stream(options.bootstrap, 0, b, BootstrapSubstream::programming).normal(noise);
     for (std::size_t i = 0; i < n; ++i) {
       replicate.r[i] = best.beta + poly(best.a, pr.x[i]) * noise[i];
     }
     ProgrammingSolution s;
     try {
-      s = solve_programming(replicate, &best);
+      s = solve_sigma_polynomial(replicate, &best);
     } catch (const NumericalError&) {
       ++fit.failed_replicates;
       continue;
@@ -353,13 +352,8 @@ ProgrammingFit fit_programming(std::span<const double> target_s,
 // ---------------------------------------------------------------------------------------------
 // Drift
 
-namespace {
+namespace fit_detail {
 
-struct BinEstimate {
-  double mean = 0.0, std = 0.0;
-};
-
-// μ_ν and σ_ν of the devices `members` with exponents nu and standard errors se (NaN: unknown).
 BinEstimate estimate_bin(const std::vector<std::size_t>& members, std::span<const double> nu,
                          std::span<const double> se) {
   RunningStats stats;
@@ -379,7 +373,7 @@ BinEstimate estimate_bin(const std::vector<std::size_t>& members, std::span<cons
   return {stats.mean(), std::sqrt(variance)};
 }
 
-}  // namespace
+}  // namespace fit_detail
 
 DriftFit fit_drift(const DriftData& data, const DriftFitOptions& options) {
   check_bootstrap(options.bootstrap);
@@ -517,7 +511,9 @@ DriftFit fit_drift(const DriftData& data, const DriftFitOptions& options) {
     }
     std::vector<double> means, stds, nu_star(nd), noise(mem.size());
     for (std::uint32_t r = 0; r < B; ++r) {
-      bootstrap_stream(options.bootstrap, static_cast<std::uint32_t>(b), r, 1).normal(noise);
+      bootstrap_stream(options.bootstrap, static_cast<std::uint32_t>(b), r,
+                       BootstrapSubstream::drift_table)
+          .normal(noise);
       for (std::size_t k = 0; k < mem.size(); ++k) {
         const std::size_t i = mem[k];
         const double s2 = est.std * est.std + (std::isfinite(se[i]) ? se[i] * se[i] : 0.0);
@@ -534,13 +530,15 @@ DriftFit fit_drift(const DriftData& data, const DriftFitOptions& options) {
   fit.replicates = B;
   fit.confidence = options.bootstrap.confidence;
   fit.residuals = residual_report(z, order);
+  fit.form = options.form;
+  if (options.form == DriftForm::pcm) fit.pcm = fit_drift_form(fit, members, options.bootstrap);
   return fit;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reports and device files
 
-namespace {
+namespace fit_detail {
 
 std::string interval_text(const Interval& ci, double scale, int digits) {
   if (std::isnan(ci.lower)) return "(no interval)";
@@ -592,7 +590,7 @@ std::string number_list(const std::vector<double>& values) {
   return fmt::format("[{}]", fmt::join(parts, ", "));
 }
 
-}  // namespace
+}  // namespace fit_detail
 
 std::string format_report(const ProgrammingFit& fit) {
   constexpr double uS = 1e-6;
@@ -649,6 +647,31 @@ std::string format_report(const DriftFit& fit) {
                         interval_text(b.nu_std.interval, 1.0, 4));
   }
   text += residual_lines(fit.residuals, "target");
+  if (fit.pcm) {
+    const DriftFormFit& f = *fit.pcm;
+    text += fmt::format(
+        "PCM form, x = g_T/g_max (g_max = {}): mu_nu, sigma_nu = clamp(a ln x + b, lo, hi)\n",
+        g_text(fit.g_max_s));
+    text += fmt::format("parameter      estimate    {:g}% interval\n", 100.0 * fit.confidence);
+    const std::pair<const char*, const ClampedLogCurve*> curves[] = {{"mu", &f.mean},
+                                                                     {"sigma", &f.std}};
+    for (const auto& [name, c] : curves) {
+      const std::pair<const char*, const Estimate*> parts[] = {
+          {"a", &c->a}, {"b", &c->b}, {"lo", &c->lo}, {"hi", &c->hi}};
+      for (const auto& [part, e] : parts) {
+        text += fmt::format("  {:<11}  {:>10.5f}   {}\n", fmt::format("{}_{}", name, part),
+                            e->value, interval_text(e->interval, 1.0, 5));
+      }
+    }
+    text += "the form at conductances across the measured range:\n";
+    for (std::size_t k = 0; k < f.check_g_s.size(); ++k) {
+      text += fmt::format("  g_T = {:>10}   mu_nu = {:.4f} {}   sigma_nu = {:.4f} {}\n",
+                          g_text(f.check_g_s[k]), f.check_mean[k].value,
+                          interval_text(f.check_mean[k].interval, 1.0, 4), f.check_std[k].value,
+                          interval_text(f.check_std[k].interval, 1.0, 4));
+    }
+    text += residual_lines(f.residuals, "target").insert(0, "PCM form: ");
+  }
   return text;
 }
 
@@ -688,22 +711,32 @@ std::string device_file_toml(const DriftFit& fit, const std::string& name,
   t += fmt::format("name = {}\n", toml_string(name));
   t += "model = \"generic\"\n";
   t += fmt::format("description = {}\n",
-                   toml_string(fmt::format("Drift fitted to {} devices", fit.devices.size())));
+                   toml_string(fmt::format("Drift fitted to {} devices{}", fit.devices.size(),
+                                           fit.pcm ? " (PCM form)" : "")));
   t += fmt::format("source = {}\n\n", toml_string(fmt::format("fit to {}", source)));
   t += "[parameters]\n";
   t += fmt::format("g_max = \"{:.9g}uS\"\n", fit.g_max_s * 1e6);
   t += "clip = false\n";
   t += fmt::format("t0 = \"{:.9g}s\"                      # drift reference time\n", fit.t0_s);
-  std::vector<std::string> g;
-  std::vector<double> mean, std;
-  for (const auto& b : fit.bins) {
-    g.push_back(fmt::format("\"{:.9g}uS\"", b.g_s * 1e6));
-    mean.push_back(b.nu_mean.value);
-    std.push_back(b.nu_std.value);
+  if (fit.pcm) {
+    t += fmt::format(
+        "drift_nu_mean_log = {}  # mu_nu = clamp(a ln x + b, lo, hi), x = g_T/g_max: [a, b, lo, "
+        "hi]\n",
+        number_list(fit.pcm->mean.values()));
+    t += fmt::format("drift_nu_std_log = {}   # sigma_nu, the same form\n",
+                     number_list(fit.pcm->std.values()));
+  } else {
+    std::vector<std::string> g;
+    std::vector<double> mean, std;
+    for (const auto& b : fit.bins) {
+      g.push_back(fmt::format("\"{:.9g}uS\"", b.g_s * 1e6));
+      mean.push_back(b.nu_mean.value);
+      std.push_back(b.nu_std.value);
+    }
+    t += fmt::format("drift_g = [{}]\n", fmt::join(g, ", "));
+    t += fmt::format("drift_nu_mean = {}\n", number_list(mean));
+    t += fmt::format("drift_nu_std = {}\n", number_list(std));
   }
-  t += fmt::format("drift_g = [{}]\n", fmt::join(g, ", "));
-  t += fmt::format("drift_nu_mean = {}\n", number_list(mean));
-  t += fmt::format("drift_nu_std = {}\n", number_list(std));
   t += "drift_nu_absolute = false         # nu = N(mu_nu, sigma_nu^2), as measured\n";
   return t;
 }

@@ -21,6 +21,12 @@ double interpolate_clamped(std::span<const double> xs, std::span<const double> y
   return ys[k - 1] + w * (ys[k] - ys[k - 1]);
 }
 
+double clamped_log_form(std::span<const double> form, double x) {
+  const double a = form[0], b = form[1], lo = form[2], hi = form[3];
+  if (!(x > 0.0)) return a < 0.0 ? hi : (a > 0.0 ? lo : std::clamp(b, lo, hi));
+  return std::clamp(a * std::log(x) + b, lo, hi);
+}
+
 void GenericParameters::validate() const {
   common.validate();
   auto non_negative = [](const char* name, double value) {
@@ -45,6 +51,55 @@ void GenericParameters::validate() const {
   }
   non_negative("read_sigma", read_sigma_s);
   non_negative("read_sigma_relative", read_sigma_relative);
+  for (std::size_t k = 0; k < read_sigma_polynomial.size(); ++k) {
+    if (!std::isfinite(read_sigma_polynomial[k])) {
+      throw InvalidArgument(
+          fmt::format("generic device: read_sigma_polynomial[{}] must be finite, got {}", k,
+                      read_sigma_polynomial[k]));
+    }
+  }
+  non_negative("read_q_coefficient", read_q_coefficient);
+  if (!std::isfinite(read_q_exponent)) {
+    throw InvalidArgument(
+        fmt::format("generic device: read_q_exponent must be finite, got {}", read_q_exponent));
+  }
+  non_negative("read_q_max", read_q_max);
+  if (read_q_coefficient > 0.0 && !(read_q_max > 0.0)) {
+    throw InvalidArgument(
+        "generic device: read_q_max must be > 0 when read_q_coefficient is (the bound of Q_s)");
+  }
+  if (!(std::isfinite(t_read_s) && t_read_s > 0.0)) {
+    throw InvalidArgument(
+        fmt::format("generic device: t_read must be finite and > 0 s, got {} s", t_read_s));
+  }
+  if (drift_nu_mean_log.empty() != drift_nu_std_log.empty()) {
+    throw InvalidArgument(
+        "generic device: drift_nu_mean_log and drift_nu_std_log go together (give both)");
+  }
+  if (!drift_nu_mean_log.empty() && !drift_g_s.empty()) {
+    throw InvalidArgument(
+        "generic device: give the drift as tables (drift_g, drift_nu_mean, drift_nu_std) or in "
+        "the PCM form (drift_nu_mean_log, drift_nu_std_log), not both");
+  }
+  for (auto [name, form] : {std::pair{"drift_nu_mean_log", &drift_nu_mean_log},
+                            std::pair{"drift_nu_std_log", &drift_nu_std_log}}) {
+    if (form->empty()) continue;
+    if (form->size() != 4 ||
+        !std::all_of(form->begin(), form->end(), [](double v) { return std::isfinite(v); })) {
+      throw InvalidArgument(
+          fmt::format("generic device: {} must be 4 finite numbers [a, b, lo, hi], got {} values",
+                      name, form->size()));
+    }
+    if (!((*form)[2] <= (*form)[3])) {
+      throw InvalidArgument(fmt::format("generic device: {}: lo = {} must not exceed hi = {}", name,
+                                        (*form)[2], (*form)[3]));
+    }
+  }
+  if (!drift_nu_std_log.empty() && drift_nu_std_log[2] < 0.0) {
+    throw InvalidArgument(fmt::format(
+        "generic device: drift_nu_std_log: lo must be >= 0 (a standard deviation), got {}",
+        drift_nu_std_log[2]));
+  }
   if (!(std::isfinite(t0_s) && t0_s > 0.0)) {
     throw InvalidArgument(
         fmt::format("generic device: t0 must be finite and > 0 s, got {} s", t0_s));
@@ -89,7 +144,8 @@ GenericModel::GenericModel(const GenericParameters& parameters)
   const auto nonzero = [](double v) { return v != 0.0; };
   drift_ =
       std::any_of(parameters_.drift_nu_mean.begin(), parameters_.drift_nu_mean.end(), nonzero) ||
-      std::any_of(parameters_.drift_nu_std.begin(), parameters_.drift_nu_std.end(), nonzero);
+      std::any_of(parameters_.drift_nu_std.begin(), parameters_.drift_nu_std.end(), nonzero) ||
+      !parameters_.drift_nu_mean_log.empty();
 }
 
 std::string GenericModel::kind() const {
@@ -98,12 +154,44 @@ std::string GenericModel::kind() const {
 
 double GenericModel::drift_exponent_mean(double g_s) const {
   if (!drift_) return 0.0;
+  if (!parameters_.drift_nu_mean_log.empty()) {
+    return clamped_log_form(parameters_.drift_nu_mean_log, g_s / parameters_.common.g_max_s);
+  }
   return interpolate_clamped(parameters_.drift_g_s, parameters_.drift_nu_mean, g_s);
 }
 
 double GenericModel::drift_exponent_std(double g_s) const {
   if (!drift_) return 0.0;
+  if (!parameters_.drift_nu_std_log.empty()) {
+    return clamped_log_form(parameters_.drift_nu_std_log, g_s / parameters_.common.g_max_s);
+  }
   return interpolate_clamped(parameters_.drift_g_s, parameters_.drift_nu_std, g_s);
+}
+
+double GenericModel::read_sigma_s(double target_s, double g_s, double t_s) const {
+  const GenericParameters& p = parameters_;
+  double variance = p.read_sigma_s * p.read_sigma_s;
+  const double relative = p.read_sigma_relative * g_s;
+  variance += relative * relative;
+  const double x = target_s / p.common.g_max_s;
+  if (!p.read_sigma_polynomial.empty()) {
+    double poly = 0.0;
+    for (std::size_t k = p.read_sigma_polynomial.size(); k-- > 0;) {
+      poly = poly * x + p.read_sigma_polynomial[k];
+    }
+    const double s = p.common.g_max_s * std::max(poly, 0.0);
+    variance += s * s;
+  }
+  if (p.read_q_coefficient > 0.0) {
+    // Joshi 2020 (Methods): σ = |g(t)| Q_s sqrt(ln((t + t_read)/(2 t_read))), the 1/f noise
+    // integrated from t_read to t; no noise for t <= t_read, where the integral is empty.
+    const double q =
+        x > 0.0 ? std::min(p.read_q_coefficient * std::pow(x, -p.read_q_exponent), p.read_q_max)
+                : p.read_q_max;
+    const double factor = std::max(std::log((t_s + p.t_read_s) / (2.0 * p.t_read_s)), 0.0);
+    variance += g_s * g_s * q * q * factor;
+  }
+  return std::sqrt(variance);
 }
 
 double GenericModel::programming_sigma_s(double target_s) const {
@@ -168,14 +256,25 @@ void GenericModel::evolve(const ProgrammedCells& cells, const ReadTime& time,
   }
 }
 
-void GenericModel::read_noise_std(const ProgrammedCells& cells, const ReadTime&,
+void GenericModel::read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
                                   std::span<const double> g_at_t_s,
                                   std::span<double> sigma_s) const {
   require_size(cells, g_at_t_s.size(), "conductance input");
   require_size(cells, sigma_s.size(), "read-noise output");
-  const double additive = parameters_.read_sigma_s, relative = parameters_.read_sigma_relative;
+  const GenericParameters& p = parameters_;
+  if (p.read_sigma_polynomial.empty() && p.read_q_coefficient == 0.0) {
+    // The original two terms only (kept as they were: same bits as before).
+    const double additive = p.read_sigma_s, relative = p.read_sigma_relative;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      sigma_s[i] = std::hypot(additive, relative * std::abs(g_at_t_s[i]));
+    }
+    return;
+  }
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    sigma_s[i] = std::hypot(additive, relative * std::abs(g_at_t_s[i]));
+    // As the PCM models: a stuck cell is noisy as a device at its stuck conductance.
+    const bool stuck = !cells.faults.empty() && cells.faults[i] != CellFault::none;
+    const double reference = stuck ? g_at_t_s[i] : cells.target_s[i];
+    sigma_s[i] = read_sigma_s(reference, std::abs(g_at_t_s[i]), time.t_s);
   }
 }
 
@@ -200,6 +299,13 @@ void read_drift(const ConfigTable& parameters, GenericParameters& p) {
   const bool has_mean = parameters.contains("drift_nu_mean");
   const bool has_std = parameters.contains("drift_nu_std");
   if (parameters.contains("drift_g")) {
+    for (const char* key : {"drift_nu_mean_log", "drift_nu_std_log"}) {
+      if (parameters.contains(key)) {
+        parameters.fail(key,
+                        "give the drift as tables (drift_g, drift_nu_mean, drift_nu_std) or "
+                        "in the PCM form, not both");
+      }
+    }
     p.drift_g_s = parameters.get_quantity_array("drift_g", Dimension::conductance);
     if (p.drift_g_s.empty()) parameters.fail("drift_g", "needs at least one conductance");
     for (std::size_t i = 1; i < p.drift_g_s.size(); ++i) {
@@ -221,6 +327,36 @@ void read_drift(const ConfigTable& parameters, GenericParameters& p) {
         parameters.fail(key, fmt::format("needs one value per point of drift_g ({}), got {}", n,
                                          table->size()));
       }
+    }
+  } else if (parameters.contains("drift_nu_mean_log") || parameters.contains("drift_nu_std_log")) {
+    if (has_mean || has_std) {
+      parameters.fail(has_mean ? "drift_nu_mean" : "drift_nu_std",
+                      "give the drift as tables or in the PCM form (drift_nu_mean_log, "
+                      "drift_nu_std_log), not both");
+    }
+    for (auto [key, form] : {std::pair{"drift_nu_mean_log", &p.drift_nu_mean_log},
+                             std::pair{"drift_nu_std_log", &p.drift_nu_std_log}}) {
+      if (!parameters.contains(key)) {
+        parameters.fail(key,
+                        "is required with the other one of drift_nu_mean_log, "
+                        "drift_nu_std_log (the PCM form needs both)");
+      }
+      *form = parameters.get_array<double>(key);
+      if (form->size() != 4) {
+        parameters.fail(key, fmt::format("needs 4 numbers [a, b, lo, hi] for clamp(a ln x + b, "
+                                         "lo, hi), got {}",
+                                         form->size()));
+      }
+      for (std::size_t k = 0; k < 4; ++k) {
+        if (!std::isfinite((*form)[k])) parameters.fail_element(key, k, "must be finite");
+      }
+      if (!((*form)[2] <= (*form)[3])) {
+        parameters.fail(key,
+                        fmt::format("lo = {} must not exceed hi = {}", (*form)[2], (*form)[3]));
+      }
+    }
+    if (p.drift_nu_std_log[2] < 0.0) {
+      parameters.fail_element("drift_nu_std_log", 2, "lo must be >= 0 (a standard deviation)");
     }
   } else if (has_mean || has_std) {
     // No conductance points: one constant distribution.
@@ -277,6 +413,23 @@ std::unique_ptr<DeviceModel> make_generic_model(const ConfigTable& parameters) {
   read_drift(parameters, p);
   p.read_sigma_s = parameters.get_quantity_or("read_sigma", Dimension::conductance, 0.0);
   p.read_sigma_relative = read_non_negative(parameters, "read_sigma_relative");
+  if (parameters.contains("read_sigma_polynomial")) {
+    p.read_sigma_polynomial = parameters.get_array<double>("read_sigma_polynomial");
+    for (std::size_t k = 0; k < p.read_sigma_polynomial.size(); ++k) {
+      if (!std::isfinite(p.read_sigma_polynomial[k])) {
+        parameters.fail_element("read_sigma_polynomial", k, "must be finite");
+      }
+    }
+  }
+  p.read_q_coefficient = read_non_negative(parameters, "read_q_coefficient");
+  p.read_q_exponent = parameters.get_or<double>("read_q_exponent", 0.0);
+  if (!std::isfinite(p.read_q_exponent)) parameters.fail("read_q_exponent", "must be finite");
+  p.read_q_max = read_non_negative(parameters, "read_q_max");
+  if (p.read_q_coefficient > 0.0 && !(p.read_q_max > 0.0)) {
+    parameters.fail("read_q_max", "must be > 0 with read_q_coefficient (the bound of Q_s)");
+  }
+  p.t_read_s = parameters.get_quantity_or("t_read", Dimension::time, p.t_read_s);
+  if (!(p.t_read_s > 0.0)) parameters.fail("t_read", "must be > 0 s (the read pulse width)");
   return std::make_unique<GenericModel>(p);
 }
 

@@ -158,7 +158,7 @@ TEST(Crash, DemoRunsAndInfoDescribesIt) {
   EXPECT_NE(r.output.find("relative_rms_error"), std::string::npos) << r.output;
   const auto info = run({"info", out}, dir / "info.log");
   ASSERT_EQ(info.exit_code, 0) << info.output;
-  EXPECT_NE(info.output.find("kirchhoff-campaign (schema 1.0)"), std::string::npos);
+  EXPECT_NE(info.output.find("kirchhoff-campaign (schema 1.1)"), std::string::npos);
   EXPECT_NE(info.output.find("config_hash"), std::string::npos);
   const auto dry = run({"run", "--dry-run"}, dir / "dry.log");
   EXPECT_EQ(dry.exit_code, 0) << dry.output;

@@ -15,6 +15,15 @@
 // conductance bin μ_ν = mean ν and σ_ν² = max(var ν − mean se², 0), se the standard error of each
 // device's ν (devices with ≥ 3 times; with 2 times se is unknown and nothing is subtracted).
 // Bootstrap: ν* = μ_ν + sqrt(σ_ν² + se²) z per device, re-estimated the same way.
+// With DriftForm::pcm, μ_ν(x) and σ_ν(x) are also fitted in the PCM form clamp(a ln x + b, lo, hi)
+// of x = g_T/g_max [Nandakumar 2019; Joshi 2020]: μ_ν by weighted least squares over the devices
+// (weights 1/(σ_ν² + se²) of each device's bin), σ_ν by least squares over the bins' σ_ν
+// (weights = devices per bin), each with its two kinks profiled on a fine grid of ln x and
+// refined; the kinks lie inside the measured range, so beyond it both curves are constant, as the
+// tables are. Bootstrap: ν* = μ_ν(x) + sqrt(σ_ν(x)² + se²) z from the fitted curves.
+//
+// Read noise (fit_read_noise.hpp) and pulse response (fit_pulse.hpp) have headers of their own;
+// reports for plotting are in fit_report.hpp.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +31,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kirchhoff/core/statistics.hpp"
@@ -84,7 +94,13 @@ ProgrammingFit fit_programming(std::span<const double> target_s,
                                std::span<const double> programmed_s,
                                const ProgrammingFitOptions& options = {});
 
+enum class DriftForm {
+  table,  // μ_ν and σ_ν per conductance bin
+  pcm,    // the table, and clamp(a ln x + b, lo, hi) curves fitted to it
+};
+
 struct DriftFitOptions {
+  DriftForm form = DriftForm::table;
   double t0_s = 0.0;     // drift reference time; 0 = the earliest time in the data
   double g_max_s = 0.0;  // for the device file; 0 = the largest target
   // Conductance bins of the ν table: 0 = one per distinct target when there are at most 12,
@@ -110,7 +126,30 @@ struct DriftBin {
   Estimate nu_std;
 };
 
+// clamp(a ln x + b, lo, hi), x = g/g_max, with bootstrap intervals of its four numbers.
+struct ClampedLogCurve {
+  Estimate a, b, lo, hi;
+  [[nodiscard]] double operator()(double x) const;  // at the point estimates
+  [[nodiscard]] std::vector<double> values() const {
+    return {a.value, b.value, lo.value, hi.value};
+  }
+};
+
+struct DriftFormFit {
+  ClampedLogCurve mean;  // μ_ν(x)
+  ClampedLogCurve std;   // σ_ν(x)
+  // μ_ν and σ_ν at conductances across the measured range (S), with intervals.
+  std::vector<double> check_g_s;
+  std::vector<Estimate> check_mean, check_std;
+  // The same on a grid of 48 conductances, log-spaced over the measured range (for plots).
+  std::vector<double> grid_g_s;
+  std::vector<Estimate> grid_mean, grid_std;
+  ResidualReport residuals;  // of (ν − μ_ν(x))/sqrt(σ_ν(x)² + se²) over all devices
+  std::uint32_t failed_replicates = 0;
+};
+
 struct DriftFit {
+  DriftForm form = DriftForm::table;
   double t0_s = 0.0;
   double g_max_s = 0.0;
   std::size_t points = 0;
@@ -120,6 +159,7 @@ struct DriftFit {
   ResidualReport residuals;          // of (ν − μ_ν)/sqrt(σ_ν² + se²) over all devices
   double confidence = 0.95;
   std::uint32_t replicates = 0;
+  std::optional<DriftFormFit> pcm;  // with DriftForm::pcm
 };
 
 DriftFit fit_drift(const DriftData& data, const DriftFitOptions& options = {});
@@ -132,12 +172,30 @@ std::string format_report(const DriftFit& fit);
 // Device files in the preset format, model "generic", with the report as '#' comments:
 //   programming: g_max, clip = false, programming_sigma_polynomial = [c_k / g_max], and
 //                programming_bias = β when fitted;
-//   drift: g_max, clip = false, t0, drift_g, drift_nu_mean, drift_nu_std.
+//   drift: g_max, clip = false, t0, drift_g, drift_nu_mean, drift_nu_std (DriftForm::table) or
+//          drift_nu_mean_log, drift_nu_std_log (DriftForm::pcm), drift_nu_absolute = false.
 // `name` goes into `name`, `source` into `source` (e.g. the data file).
 std::string device_file_toml(const ProgrammingFit& fit, const std::string& name,
                              const std::string& source);
 std::string device_file_toml(const DriftFit& fit, const std::string& name,
                              const std::string& source);
+
+// Several fits in one device file (`kirchhoff fit ... --into FILE`): the [parameters] of a
+// fitted device file `addition` merged into `base` (both device-file texts with `model = ...`, of
+// the same model; `base_name` names the base in messages). Keys come in families that one fit
+// writes together: programming (programming_*, device_to_device_sigma), drift (t0, drift_*) and
+// read noise (read_*, t_read); other keys (g_max, clip, ...) are single. A family or key of the
+// addition that the base has too, with other values, is a conflict: InvalidArgument naming the
+// keys unless `replace`, which removes the base's whole family (or key) first. g_max of a
+// generic device normalises its polynomials and must agree. The result keeps the base's name,
+// its lines and comments, and both reports as comments; it is checked to load (make_device).
+struct DeviceFileMerge {
+  std::string text;
+  std::vector<std::string> added;     // keys new to the base
+  std::vector<std::string> replaced;  // keys of the base replaced or removed (with `replace`)
+};
+DeviceFileMerge merge_device_files(std::string_view base, std::string_view base_name,
+                                   std::string_view addition, bool replace);
 
 // The p-value of the Kolmogorov–Smirnov statistic D of a sample of n against a fully specified
 // continuous distribution: Q((√n + 0.12 + 0.11/√n) D), Q(λ) = 2 Σ_{k≥1} (−1)^{k−1} e^{−2k²λ²}

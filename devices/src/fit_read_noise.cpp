@@ -1,0 +1,529 @@
+#include "kirchhoff/devices/fit_read_noise.hpp"
+
+#include <fmt/format.h>
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "fit_internal.hpp"
+#include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/units.hpp"
+
+namespace kirchhoff::devices {
+
+using namespace fit_detail;
+
+namespace {
+
+// sqrt(ln((t + t_read)/(2 t_read))): the 1/f noise integrated from t_read to t [Joshi 2020].
+double time_factor(double t_s, double t_read_s) {
+  return std::sqrt(std::max(std::log((t_s + t_read_s) / (2.0 * t_read_s)), 0.0));
+}
+
+struct Residuals {
+  std::vector<std::size_t> device;  // index into the device list
+  std::vector<double> relative;     // (G − ĝ)/ĝ, studentised
+  std::vector<double> absolute;     // G − ĝ (S), studentised
+  std::vector<double> time_s;
+};
+
+// ---------------------------------------------------------------------------------------------
+// pcm form: w_i = Q(x_i) z_i with ln Q = β₀ − α ln x (below the bound q_max).
+
+struct QProblem {
+  std::vector<double> w, log_x;
+  double q_max = std::numeric_limits<double>::infinity();
+};
+
+struct QSolution {
+  double beta0 = 0.0;  // ln c
+  double alpha = 0.0;
+  double nll = 0.0;
+};
+
+double q_of(const QProblem& p, double beta0, double alpha, double log_x) {
+  return std::min(std::exp(beta0 - alpha * log_x), p.q_max);
+}
+
+double q_nll(const QProblem& p, double beta0, double alpha) {
+  double sum = 0.0;
+  for (std::size_t i = 0; i < p.w.size(); ++i) {
+    const double s = q_of(p, beta0, alpha, p.log_x[i]);
+    sum += std::log(s) + p.w[i] * p.w[i] / (2.0 * s * s);
+  }
+  return std::isfinite(sum) ? sum : std::numeric_limits<double>::infinity();
+}
+
+QSolution solve_q(const QProblem& p, const QSolution* start) {
+  QSolution sol;
+  if (start != nullptr) {
+    sol = *start;
+  } else {
+    // ln w² = 2β₀ − 2α ln x + ln χ²₁, E[ln χ²₁] = −1.2704: least squares for a start.
+    double sl = 0.0, sy = 0.0, sll = 0.0, sly = 0.0;
+    const auto n = static_cast<double>(p.w.size());
+    for (std::size_t i = 0; i < p.w.size(); ++i) {
+      const double y = std::log(p.w[i] * p.w[i] + 1e-300) + 1.2704;
+      sl += p.log_x[i];
+      sy += y;
+      sll += p.log_x[i] * p.log_x[i];
+      sly += p.log_x[i] * y;
+    }
+    const double slope = (n * sly - sl * sy) / (n * sll - sl * sl);
+    const double intercept = (sy - slope * sl) / n;
+    sol.beta0 = 0.5 * intercept;
+    sol.alpha = -0.5 * slope;
+    if (!std::isfinite(q_nll(p, sol.beta0, sol.alpha))) {
+      double ms = 0.0;
+      for (double w : p.w) ms += w * w;
+      sol.beta0 = 0.5 * std::log(ms / n);
+      sol.alpha = 0.0;
+    }
+  }
+  sol.nll = q_nll(p, sol.beta0, sol.alpha);
+  if (!std::isfinite(sol.nll)) {
+    throw NumericalError("read-noise fit: no starting point with a finite likelihood");
+  }
+  for (int iteration = 0; iteration < 200; ++iteration) {
+    Eigen::Vector2d gradient = Eigen::Vector2d::Zero();
+    Eigen::Matrix2d information = Eigen::Matrix2d::Zero();
+    for (std::size_t i = 0; i < p.w.size(); ++i) {
+      const double unbounded = std::exp(sol.beta0 - sol.alpha * p.log_x[i]);
+      if (unbounded >= p.q_max) continue;  // at the bound: no dependence on (β₀, α)
+      const Eigen::Vector2d phi(1.0, -p.log_x[i]);
+      gradient += phi * (1.0 - p.w[i] * p.w[i] / (unbounded * unbounded));
+      information += 2.0 * phi * phi.transpose();
+    }
+    const Eigen::Vector2d step = information.ldlt().solve(gradient);
+    if (!step.allFinite()) throw NumericalError("read-noise fit: singular Fisher information");
+    double t = 1.0;
+    bool improved = false;
+    QSolution next = sol;
+    for (int halving = 0; halving < 40; ++halving, t *= 0.5) {
+      next.beta0 = sol.beta0 - t * step[0];
+      next.alpha = sol.alpha - t * step[1];
+      next.nll = q_nll(p, next.beta0, next.alpha);
+      if (next.nll <= sol.nll) {
+        improved = true;
+        break;
+      }
+    }
+    if (!improved) break;
+    const double size = std::max(std::abs(t * step[0]), std::abs(t * step[1]));
+    sol = next;
+    if (size <= 1e-11) break;
+  }
+  return sol;
+}
+
+}  // namespace
+
+double ReadNoiseFit::value(double g_s) const {
+  const double x = g_s / g_max_s;
+  if (form == ReadNoiseForm::pcm) {
+    if (!(x > 0.0)) return q_max;
+    return std::min(q_coefficient.value * std::pow(x, -q_exponent.value), q_max);
+  }
+  double p = 0.0;
+  for (std::size_t k = coefficients_s.size(); k-- > 0;) p = p * x + coefficients_s[k].value;
+  return p;
+}
+
+ReadNoiseFit fit_read_noise(const ReadNoiseData& data, const ReadNoiseFitOptions& options) {
+  check_bootstrap(options.bootstrap);
+  const std::size_t n_rows = data.time_s.size();
+  const bool has_target = !data.target_s.empty();
+  if (data.device.size() != n_rows || data.conductance_s.size() != n_rows ||
+      (has_target && data.target_s.size() != n_rows)) {
+    throw InvalidArgument("read-noise fit: the columns of the data differ in length");
+  }
+  if (options.form == ReadNoiseForm::polynomial && options.degree > 6) {
+    throw InvalidArgument(
+        fmt::format("read-noise fit: degree must be 0..6, got {}", options.degree));
+  }
+  if (!(std::isfinite(options.t_read_s) && options.t_read_s > 0.0)) {
+    throw InvalidArgument(
+        fmt::format("read-noise fit: t_read must be > 0 s, got {} s", options.t_read_s));
+  }
+  if (!(std::isfinite(options.q_max) && options.q_max >= 0.0)) {
+    throw InvalidArgument(fmt::format("read-noise fit: q_max must be >= 0, got {}", options.q_max));
+  }
+
+  ReadNoiseFit fit;
+  fit.form = options.form;
+  fit.t_read_s = options.t_read_s;
+  fit.from_targets = has_target;
+  fit.degree = options.degree;
+
+  // Rows by device, in order of first appearance.
+  std::map<std::string, std::size_t> index_of;
+  std::vector<std::vector<std::size_t>> rows;
+  for (std::size_t r = 0; r < n_rows; ++r) {
+    const auto [it, inserted] = index_of.try_emplace(data.device[r], rows.size());
+    if (inserted) rows.emplace_back();
+    rows[it->second].push_back(r);
+  }
+  std::vector<std::string> names(rows.size());
+  for (const auto& [name, k] : index_of) names[k] = name;
+
+  Residuals res;
+  for (std::size_t d = 0; d < rows.size(); ++d) {
+    const auto& rs = rows[d];
+    ReadNoiseDevice dev;
+    dev.device = names[d];
+    double g_sum = 0.0;
+    std::size_t g_count = 0;
+    // `jensen`: 1 + 3 v/ĝ² for a mean ĝ of variance v, the factor by which dividing by ĝ
+    // instead of g inflates a relative residual's variance (E[1/ĝ²] to second order).
+    auto add = [&](std::size_t r, double g_hat, double leverage, double jensen) {
+      const double scale = 1.0 / std::sqrt(1.0 - leverage);
+      res.device.push_back(d);
+      res.absolute.push_back((data.conductance_s[r] - g_hat) * scale);
+      res.relative.push_back((data.conductance_s[r] - g_hat) / g_hat * scale / std::sqrt(jensen));
+      res.time_s.push_back(data.time_s[r]);
+      g_sum += g_hat;
+      ++g_count;
+      ++dev.reads;
+    };
+    // Runs of reads at one time (times never decrease within a device: measurements.hpp).
+    std::vector<std::pair<std::size_t, std::size_t>> runs;  // [begin, end) into rs
+    for (std::size_t k = 0; k < rs.size();) {
+      std::size_t e = k + 1;
+      while (e < rs.size() && data.time_s[rs[e]] == data.time_s[rs[k]]) ++e;
+      runs.emplace_back(k, e);
+      k = e;
+    }
+    const bool repeats = std::any_of(runs.begin(), runs.end(),
+                                     [](const auto& run) { return run.second - run.first >= 2; });
+    if (repeats) {
+      for (const auto& [b, e] : runs) {
+        const std::size_t m = e - b;
+        if (m < 2) continue;
+        double mean = 0.0;
+        for (std::size_t k = b; k < e; ++k) mean += data.conductance_s[rs[k]];
+        mean /= static_cast<double>(m);
+        double ss = 0.0;
+        for (std::size_t k = b; k < e; ++k) {
+          ss += (data.conductance_s[rs[k]] - mean) * (data.conductance_s[rs[k]] - mean);
+        }
+        const double v = ss / static_cast<double>(m - 1) / static_cast<double>(m);
+        const double jensen = 1.0 + 3.0 * v / (mean * mean);
+        for (std::size_t k = b; k < e; ++k) add(rs[k], mean, 1.0 / static_cast<double>(m), jensen);
+      }
+    } else {
+      if (rs.size() < 3) {
+        throw InvalidArgument(fmt::format(
+            "read-noise fit: device '{}' has {} reads at different times; at least 3 needed",
+            names[d], rs.size()));
+      }
+      // ln ĝ(t) = α − ν ln t by least squares: the device drifts between its reads.
+      const auto m = static_cast<double>(rs.size());
+      double mu = 0.0, my = 0.0;
+      for (std::size_t r : rs) {
+        mu += std::log(data.time_s[r]);
+        my += std::log(data.conductance_s[r]);
+      }
+      mu /= m;
+      my /= m;
+      double suu = 0.0, suy = 0.0;
+      for (std::size_t r : rs) {
+        const double u = std::log(data.time_s[r]) - mu;
+        suu += u * u;
+        suy += u * (std::log(data.conductance_s[r]) - my);
+      }
+      const double slope = suy / suu;
+      for (std::size_t r : rs) {
+        const double u = std::log(data.time_s[r]) - mu;
+        add(r, std::exp(my + slope * u), 1.0 / m + u * u / suu, 1.0);
+      }
+      dev.trend = true;
+    }
+    dev.g_s = has_target ? data.target_s[rs.front()] : g_sum / static_cast<double>(g_count);
+    fit.devices.push_back(dev);
+  }
+
+  const std::size_t n = res.device.size();
+  fit.reads = n;
+  double g_max = options.g_max_s;
+  if (g_max == 0.0) {
+    for (const auto& d : fit.devices) g_max = std::max(g_max, d.g_s);
+  }
+  if (!(std::isfinite(g_max) && g_max > 0.0)) {
+    throw InvalidArgument(fmt::format("read-noise fit: g_max must be > 0, got {}", g_text(g_max)));
+  }
+  fit.g_max_s = g_max;
+
+  std::vector<double> x(n);
+  for (std::size_t i = 0; i < n; ++i) x[i] = fit.devices[res.device[i]].g_s / g_max;
+  double x_low = *std::min_element(x.begin(), x.end());
+  double x_high = *std::max_element(x.begin(), x.end());
+  {
+    std::vector<double> xs = x;
+    std::sort(xs.begin(), xs.end());
+    const auto distinct = static_cast<std::size_t>(std::unique(xs.begin(), xs.end()) - xs.begin());
+    const std::size_t needed =
+        options.form == ReadNoiseForm::pcm ? std::size_t{2} : options.degree + std::size_t{1};
+    if (distinct < needed) {
+      throw InvalidArgument(fmt::format(
+          "read-noise fit: the devices are at {} distinct conductance{}; the {} needs at least {}",
+          distinct, distinct == 1 ? "" : "s",
+          options.form == ReadNoiseForm::pcm
+              ? std::string("pcm form")
+              : fmt::format("polynomial of degree {}", options.degree),
+          needed));
+    }
+  }
+  const std::size_t parameters = options.form == ReadNoiseForm::pcm ? 2 : options.degree + 1;
+  const std::size_t needed = std::max(kMinProgrammingRows, 5 * parameters);
+  if (n < needed) {
+    throw InvalidArgument(
+        fmt::format("read-noise fit: {} usable reads (repeats at one time, or reads of a drift "
+                    "trend); at least {} needed",
+                    n, needed));
+  }
+
+  for (int k = 0; k < 5; ++k) fit.check_g_s.push_back((x_low + (x_high - x_low) * k / 4.0) * g_max);
+  constexpr int kGrid = 48;
+  for (int k = 0; k < kGrid; ++k) {
+    fit.grid_g_s.push_back(x_low * g_max * std::pow(x_high / x_low, k / double(kGrid - 1)));
+  }
+  const std::uint32_t B = options.bootstrap.replicates;
+  const double confidence = options.bootstrap.confidence;
+  fit.confidence = confidence;
+  std::vector<double> z(n), noise(n);
+  std::vector<std::vector<double>> check_draws(fit.check_g_s.size()),
+      grid_draws(fit.grid_g_s.size());
+
+  if (options.form == ReadNoiseForm::pcm) {
+    QProblem p;
+    p.w.resize(n);
+    p.log_x.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!(x[i] > 0.0)) {
+        throw InvalidArgument(fmt::format(
+            "read-noise fit: device '{}' is at {}; the pcm form takes ln x and needs g > 0",
+            fit.devices[res.device[i]].device, g_text(x[i] * g_max)));
+      }
+      const double f = time_factor(res.time_s[i], options.t_read_s);
+      if (!(f > 0.0)) {
+        throw InvalidArgument(fmt::format(
+            "read-noise fit: device '{}' has a read at {}, not after t_read = {}, where the 1/f "
+            "model has no noise",
+            fit.devices[res.device[i]].device, format_quantity(res.time_s[i], Dimension::time),
+            format_quantity(options.t_read_s, Dimension::time)));
+      }
+      p.w[i] = res.relative[i] / f;
+      p.log_x[i] = std::log(x[i]);
+    }
+    fit.q_max_given = options.q_max > 0.0;
+    if (fit.q_max_given) p.q_max = options.q_max;
+    // Without a given bound, Q_s is held at its largest value over the measured range.
+    auto bound = [&](const QSolution& s) {
+      return fit.q_max_given ? options.q_max
+                             : std::max(std::exp(s.beta0 - s.alpha * std::log(x_low)),
+                                        std::exp(s.beta0 - s.alpha * std::log(x_high)));
+    };
+    const QSolution best = solve_q(p, nullptr);
+    fit.q_max = bound(best);
+    fit.log_likelihood = -best.nll - 0.5 * static_cast<double>(n) * std::log(2.0 * M_PI);
+    auto q_at = [&](const QSolution& s, double x_value) {
+      return std::min(std::exp(s.beta0 - s.alpha * std::log(x_value)), bound(s));
+    };
+    for (std::size_t i = 0; i < n; ++i) z[i] = p.w[i] / q_of(p, best.beta0, best.alpha, p.log_x[i]);
+    std::vector<double> c_draws, alpha_draws;
+    QProblem replicate = p;
+    for (std::uint32_t b = 0; b < B; ++b) {
+      bootstrap_stream(options.bootstrap, 0, b, BootstrapSubstream::read_noise).normal(noise);
+      for (std::size_t i = 0; i < n; ++i) {
+        replicate.w[i] = q_of(p, best.beta0, best.alpha, p.log_x[i]) * noise[i];
+      }
+      QSolution s;
+      try {
+        s = solve_q(replicate, &best);
+      } catch (const NumericalError&) {
+        ++fit.failed_replicates;
+        continue;
+      }
+      c_draws.push_back(std::exp(s.beta0));
+      alpha_draws.push_back(s.alpha);
+      for (std::size_t k = 0; k < fit.check_g_s.size(); ++k) {
+        check_draws[k].push_back(q_at(s, fit.check_g_s[k] / g_max));
+      }
+      for (std::size_t k = 0; k < fit.grid_g_s.size(); ++k) {
+        grid_draws[k].push_back(q_at(s, fit.grid_g_s[k] / g_max));
+      }
+    }
+    fit.q_coefficient = {std::exp(best.beta0), percentile_interval(c_draws, confidence)};
+    fit.q_exponent = {best.alpha, percentile_interval(alpha_draws, confidence)};
+    for (std::size_t k = 0; k < fit.check_g_s.size(); ++k) {
+      fit.check_value.push_back(
+          {q_at(best, fit.check_g_s[k] / g_max), percentile_interval(check_draws[k], confidence)});
+    }
+    for (std::size_t k = 0; k < fit.grid_g_s.size(); ++k) {
+      fit.grid_value.push_back(
+          {q_at(best, fit.grid_g_s[k] / g_max), percentile_interval(grid_draws[k], confidence)});
+    }
+    std::vector<double> sum(fit.devices.size(), 0.0);
+    for (std::size_t i = 0; i < n; ++i) sum[res.device[i]] += p.w[i] * p.w[i];
+    for (std::size_t d = 0; d < fit.devices.size(); ++d) {
+      fit.devices[d].estimate = std::sqrt(sum[d] / static_cast<double>(fit.devices[d].reads));
+    }
+  } else {
+    SigmaPolynomialProblem p;
+    p.degree = options.degree;
+    p.what = "read-noise fit";
+    p.x = x;
+    p.r.resize(n);
+    for (std::size_t i = 0; i < n; ++i) p.r[i] = res.absolute[i] / g_max;
+    const SigmaPolynomialSolution best = solve_sigma_polynomial(p, nullptr);
+    fit.log_likelihood = -best.nll - 0.5 * static_cast<double>(n) * std::log(2.0 * M_PI) -
+                         static_cast<double>(n) * std::log(g_max);
+    for (std::size_t i = 0; i < n; ++i) z[i] = p.r[i] / poly(best.a, x[i]);
+    const auto m = static_cast<std::size_t>(best.a.size());
+    std::vector<std::vector<double>> coefficient_draws(m);
+    SigmaPolynomialProblem replicate = p;
+    for (std::uint32_t b = 0; b < B; ++b) {
+      bootstrap_stream(options.bootstrap, 0, b, BootstrapSubstream::read_noise).normal(noise);
+      for (std::size_t i = 0; i < n; ++i) replicate.r[i] = poly(best.a, x[i]) * noise[i];
+      SigmaPolynomialSolution s;
+      try {
+        s = solve_sigma_polynomial(replicate, &best);
+      } catch (const NumericalError&) {
+        ++fit.failed_replicates;
+        continue;
+      }
+      for (std::size_t k = 0; k < m; ++k) {
+        coefficient_draws[k].push_back(s.a[static_cast<Eigen::Index>(k)] * g_max);
+      }
+      for (std::size_t k = 0; k < fit.check_g_s.size(); ++k) {
+        check_draws[k].push_back(poly(s.a, fit.check_g_s[k] / g_max) * g_max);
+      }
+      for (std::size_t k = 0; k < fit.grid_g_s.size(); ++k) {
+        grid_draws[k].push_back(poly(s.a, fit.grid_g_s[k] / g_max) * g_max);
+      }
+    }
+    for (std::size_t k = 0; k < m; ++k) {
+      fit.coefficients_s.push_back({best.a[static_cast<Eigen::Index>(k)] * g_max,
+                                    percentile_interval(coefficient_draws[k], confidence)});
+    }
+    for (std::size_t k = 0; k < fit.check_g_s.size(); ++k) {
+      fit.check_value.push_back({poly(best.a, fit.check_g_s[k] / g_max) * g_max,
+                                 percentile_interval(check_draws[k], confidence)});
+    }
+    for (std::size_t k = 0; k < fit.grid_g_s.size(); ++k) {
+      fit.grid_value.push_back({poly(best.a, fit.grid_g_s[k] / g_max) * g_max,
+                                percentile_interval(grid_draws[k], confidence)});
+    }
+    std::vector<double> sum(fit.devices.size(), 0.0);
+    for (std::size_t i = 0; i < n; ++i) sum[res.device[i]] += res.absolute[i] * res.absolute[i];
+    for (std::size_t d = 0; d < fit.devices.size(); ++d) {
+      fit.devices[d].estimate = std::sqrt(sum[d] / static_cast<double>(fit.devices[d].reads));
+    }
+  }
+  if (B > 0 && fit.failed_replicates * 20 > B) {
+    throw NumericalError(
+        fmt::format("read-noise fit: {} of {} bootstrap refits failed", fit.failed_replicates, B));
+  }
+  fit.replicates = B - fit.failed_replicates;
+  fit.residuals = residual_report(z, x);
+  fit.read_g_s.resize(n);
+  for (std::size_t i = 0; i < n; ++i) fit.read_g_s[i] = x[i] * g_max;
+  fit.read_z = z;
+  return fit;
+}
+
+std::string format_report(const ReadNoiseFit& fit) {
+  constexpr double uS = 1e-6;
+  std::string text;
+  const std::size_t trends = static_cast<std::size_t>(
+      std::count_if(fit.devices.begin(), fit.devices.end(), [](const auto& d) { return d.trend; }));
+  text += fmt::format(
+      "read noise: {} devices, {} reads used ({} devices with repeated reads at one time, {} with "
+      "a drift trend), x = g/g_max from the {}, g_max = {}\n",
+      fit.devices.size(), fit.reads, fit.devices.size() - trends, trends,
+      fit.from_targets ? "targets" : "devices' mean conductances", g_text(fit.g_max_s));
+  if (fit.form == ReadNoiseForm::pcm) {
+    text += fmt::format(
+        "sigma_R = g(t) Q_s(x) sqrt(ln((t + t_read)/(2 t_read))), Q_s(x) = min(c x^(-alpha), "
+        "q_max), t_read = {}\n",
+        format_quantity(fit.t_read_s, Dimension::time));
+    text += fmt::format("parameter      estimate   {:g}% interval (parametric bootstrap, B = {})\n",
+                        100.0 * fit.confidence, fit.replicates);
+    text += fmt::format("  {:<12} {:>10.6f}   {}\n", "c", fit.q_coefficient.value,
+                        interval_text(fit.q_coefficient.interval, 1.0, 6));
+    text += fmt::format("  {:<12} {:>10.5f}   {}\n", "alpha", fit.q_exponent.value,
+                        interval_text(fit.q_exponent.interval, 1.0, 5));
+    text += fmt::format("  {:<12} {:>10.5f}   ({})\n", "q_max", fit.q_max,
+                        fit.q_max_given ? "given" : "the largest Q_s over the measured range");
+    text += "Q_s at conductances across the measured range:\n";
+    for (std::size_t k = 0; k < fit.check_g_s.size(); ++k) {
+      text +=
+          fmt::format("  g = {:>10}   Q_s = {:.5f}   {}\n", g_text(fit.check_g_s[k]),
+                      fit.check_value[k].value, interval_text(fit.check_value[k].interval, 1.0, 5));
+    }
+  } else {
+    text += fmt::format("sigma_R(x) = sum c_k x^k, degree {}\n", fit.degree);
+    text += fmt::format(
+        "parameter      estimate (uS)   {:g}% interval (uS, parametric bootstrap, B = {})\n",
+        100.0 * fit.confidence, fit.replicates);
+    for (std::size_t k = 0; k < fit.coefficients_s.size(); ++k) {
+      const auto& c = fit.coefficients_s[k];
+      text += fmt::format("  c{:<11}  {:>13.6f}   {}\n", k, c.value / uS,
+                          interval_text(c.interval, uS, 6));
+    }
+    text += "sigma_R at conductances across the measured range:\n";
+    for (std::size_t k = 0; k < fit.check_g_s.size(); ++k) {
+      text += fmt::format("  g = {:>10}   sigma_R = {:.5f} uS   {}\n", g_text(fit.check_g_s[k]),
+                          fit.check_value[k].value / uS,
+                          interval_text(fit.check_value[k].interval, uS, 5));
+    }
+  }
+  text += fmt::format("log-likelihood {:.6g}\n", fit.log_likelihood);
+  if (fit.failed_replicates > 0) {
+    text += fmt::format("{} bootstrap refits did not converge and were left out\n",
+                        fit.failed_replicates);
+  }
+  text += residual_lines(fit.residuals, "conductance");
+  return text;
+}
+
+std::string device_file_toml(const ReadNoiseFit& fit, const std::string& name,
+                             const std::string& source) {
+  std::string t;
+  t += "# Device file written by `kirchhoff fit read-noise` (docs/fitting.md).\n";
+  t += commented(format_report(fit));
+  t += fmt::format("name = {}\n", toml_string(name));
+  t += "model = \"generic\"\n";
+  t += fmt::format(
+      "description = {}\n",
+      toml_string(fmt::format("Read noise fitted to {} devices ({} form)", fit.devices.size(),
+                              fit.form == ReadNoiseForm::pcm ? "pcm" : "polynomial")));
+  t += fmt::format("source = {}\n\n", toml_string(fmt::format("fit to {}", source)));
+  t += "[parameters]\n";
+  t += fmt::format("g_max = \"{:.9g}uS\"                 # normalisation of x = g_T/g_max\n",
+                   fit.g_max_s * 1e6);
+  t += "clip = false\n";
+  if (fit.form == ReadNoiseForm::pcm) {
+    t +=
+        fmt::format("t_read = \"{:.9g}ns\"                # read pulse width of the 1/f integral\n",
+                    fit.t_read_s * 1e9);
+    t += fmt::format("read_q_coefficient = {:.9g}  # Q_s(x) = min(c x^(-alpha), q_max): c\n",
+                     fit.q_coefficient.value);
+    t += fmt::format("read_q_exponent = {:.9g}     # alpha\n", fit.q_exponent.value);
+    t += fmt::format("read_q_max = {:.9g}          # q_max\n", fit.q_max);
+  } else {
+    std::vector<double> a;
+    std::vector<std::string> us;
+    for (const auto& c : fit.coefficients_s) {
+      a.push_back(c.value / fit.g_max_s);
+      us.push_back(fmt::format("{:.5g}", c.value * 1e6));
+    }
+    t += fmt::format("read_sigma_polynomial = {}  # sigma_R / g_max; in uS: {}\n", number_list(a),
+                     fmt::join(us, ", "));
+  }
+  return t;
+}
+
+}  // namespace kirchhoff::devices
