@@ -1,8 +1,6 @@
 #include "kirchhoff/apps/cli.hpp"
-#include "run_cli.hpp"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cctype>
@@ -17,6 +15,7 @@
 
 #include "kirchhoff/core/build_info.hpp"
 #include "kirchhoff/core/hdf5.hpp"
+#include "run_cli.hpp"
 
 namespace kirchhoff::cli {
 namespace {
@@ -116,17 +115,22 @@ TEST_F(CliFiles, DeviceSampleWritesASelfDescribingHdf5File) {
   const auto g = file.open_dataset("conductance");
   EXPECT_EQ(g.shape(), (h5::Shape{1000, 2}));
   EXPECT_EQ(g.read_attribute<std::string>("units"), "S");
-  EXPECT_EQ(file.read_dataset<std::vector<double>>("read_time"), (std::vector<double>{20.0, 86400.0}));
+  EXPECT_EQ(file.read_dataset<std::vector<double>>("read_time"),
+            (std::vector<double>{20.0, 86400.0}));
 }
 
 TEST(CliDevice, BadOptionsAreNamedInTheError) {
-  auto r = run_cli({"device", "sample", "--preset", "pcm-joshi2020", "--target", "10us", "--time", "1s"});
+  auto r = run_cli(
+      {"device", "sample", "--preset", "pcm-joshi2020", "--target", "10us", "--time", "1s"});
   EXPECT_EQ(r.exit_status, kExitUsage);
   EXPECT_EQ(r.err.rfind("kirchhoff: error: option --target: ", 0), 0u) << r.err;
   r = run_cli({"device", "sample", "--preset", "pcm-josh2020", "--target", "10uS", "--time", "1s"});
   EXPECT_NE(r.err.find("did you mean 'pcm-joshi2020'?"), std::string::npos) << r.err;
-  r = run_cli({"device", "sample", "--preset", "pcm-joshi2020", "--target", "30uS", "--time", "1s"});
-  EXPECT_NE(r.err.find("target conductance of cell 0 is 3e-05 S; allowed: 0 to g_max"), std::string::npos) << r.err;
+  r = run_cli(
+      {"device", "sample", "--preset", "pcm-joshi2020", "--target", "30uS", "--time", "1s"});
+  EXPECT_NE(r.err.find("target conductance of cell 0 is 3e-05 S; allowed: 0 to g_max"),
+            std::string::npos)
+      << r.err;
   r = run_cli({"device", "curve", "--preset", "rram-wan2022", "--pulses", "3"});
   EXPECT_EQ(r.exit_status, kExitUsage);
   EXPECT_NE(r.err.find("needs a pulse-programmed device"), std::string::npos) << r.err;
@@ -298,6 +302,31 @@ key = "workload.adc.bits"
 values = [4, 8]
 )";
 
+// The MLP of data/models over 50 shipped test images on PCM, with and without compensation.
+std::string dnn_campaign() {
+  const std::string data = KIRCHHOFF_DATA_DIR;
+  return R"(name = "plot-dnn"
+seed = 13
+trials = 3
+read_times = ["1s", "1d", "1y"]
+checkpoint_interval = "0s"
+[device]
+preset = "pcm-joshi2020"
+[workload]
+kind = "dnn"
+model = ")" +
+         data + R"(/models/mlp.onnx"
+dataset = ")" +
+         data + R"(/datasets/fashion-mnist"
+samples = 50
+[workload.calibration]
+samples = 50
+[[sweep]]
+key = "workload.compensation"
+values = ["none", "global"]
+)";
+}
+
 class CliPlot : public ::testing::Test {
  protected:
   // The campaigns run once for all tests of the suite.
@@ -314,7 +343,8 @@ class CliPlot : public ::testing::Test {
     const std::vector<std::pair<std::string, std::string>> campaigns{
         {"device", device_campaign(R"(["1s", "1d"])")},
         {"device1", device_campaign(R"(["1d"])")},
-        {"array", kArrayCampaign}};
+        {"array", kArrayCampaign},
+        {"dnn", dnn_campaign()}};
     for (const auto& [name, text] : campaigns) {
       std::ofstream(*dir_ / (name + ".toml")) << text;
       const auto r = run_cli({"run", (*dir_ / (name + ".toml")).string(), "--output",
@@ -424,6 +454,18 @@ TEST_F(CliPlot, OneReadTimeGivesTheMetricAgainstTheSweptKey) {
   const auto r2 = run_cli({"plot", h5.string(), "--kind", "sweep", "--x", "workload.cells", "--out",
                            path("cells.png").string()});
   EXPECT_EQ(r2.exit_status, kExitOk) << r2.err;
+}
+
+TEST_F(CliPlot, DnnCampaignPlotsTopOneAccuracyAgainstTime) {
+  const auto h5 = path("dnn.h5");
+  const auto json = path("dnn.json");
+  const auto r = run_cli({"plot", h5.string(), "--data-json", json.string()});
+  ASSERT_EQ(r.exit_status, kExitOk) << r.err;
+  EXPECT_EQ(file_start(path("dnn.png"), 4), "\x89PNG");
+  const Json data = read_json(json);
+  EXPECT_EQ(data["kind"].text(), "time");
+  EXPECT_EQ(data["unit"].text(), "1");
+  expect_time_series_equal_file(data, h5, "top1_accuracy");
 }
 
 TEST_F(CliPlot, ArrayCampaignPlotsRelativeErrorAndHistogramsOfTheTrials) {
