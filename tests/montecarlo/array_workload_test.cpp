@@ -18,6 +18,7 @@ namespace kirchhoff::montecarlo {
 namespace {
 
 using testing::dataset_bytes;
+using testing::metric_index;
 using testing::TempDir;
 
 // A campaign of one array-workload point; `workload` is the body of [workload] (after kind).
@@ -42,21 +43,6 @@ kind = "array"
 
 Campaign parse(const std::string& text) {
   return parse_campaign(text, "study.toml", {});
-}
-
-std::size_t metric_index(const Campaign& c, const std::string& name) {
-  for (std::size_t i = 0; i < c.metrics.size(); ++i) {
-    if (c.metrics[i].name == name) return i;
-  }
-  ADD_FAILURE() << "no metric " << name;
-  return 0;
-}
-
-// Metrics of one trial: [read time][metric].
-std::vector<double> run(const Campaign& c, std::uint32_t trial, std::uint32_t point = 0) {
-  std::vector<double> out(c.trial_width());
-  c.workloads.at(point)->run_trial(trial, out);
-  return out;
 }
 
 TEST(ArrayWorkload, MetricsHaveUnitsAndDescriptions) {
@@ -87,7 +73,7 @@ bits = 0
 )"));
   const std::size_t m = c.metrics.size();
   for (std::uint32_t trial = 0; trial < 3; ++trial) {
-    const auto out = run(c, trial);
+    const auto out = testing::run_trial(c, trial);
     for (std::size_t k = 0; k < 2; ++k) {
       const double* row = out.data() + k * m;
       EXPECT_LT(row[metric_index(c, "relative_error")], 1e-13);
@@ -127,7 +113,7 @@ r_col = "1ohm"
   };
   const auto error_of_model = [&](const char* model) {
     const Campaign c = parse(campaign("generic-ideal", R"(["1s"])", body(model)));
-    return run(c, 0)[metric_index(c, "relative_error")];
+    return testing::run_trial(c, 0)[metric_index(c, "relative_error")];
   };
   const double none = error_of_model("none");
   const double exact = error_of_model("exact");
@@ -151,7 +137,8 @@ calibration_vectors = 32
 gain_std = 0.01
 output_noise_std = 0.001
 )"));
-  const auto a = run(c, 3), b = run(c, 3), other = run(c, 4);
+  const auto a = testing::run_trial(c, 3), b = testing::run_trial(c, 3),
+             other = testing::run_trial(c, 4);
   EXPECT_EQ(a, b);
   EXPECT_NE(a, other);
   // Fresh read noise at each read time and drift: the two read times differ.
@@ -184,7 +171,8 @@ bits = 0
 )"));
   EXPECT_NE(t.workloads[0]->description().find("per trial"), std::string::npos);
   // Same inputs (same trial), different weights: per point vs per trial give different outputs.
-  EXPECT_NE(run(c, 2)[metric_index(c, "output_range")], run(t, 2)[metric_index(t, "output_range")]);
+  EXPECT_NE(testing::run_trial(c, 2)[metric_index(c, "output_range")],
+            testing::run_trial(t, 2)[metric_index(t, "output_range")]);
 }
 
 // Mean and standard error of paired differences later - earlier of one metric over trials.
@@ -196,7 +184,7 @@ Paired paired_difference(const Campaign& c, std::size_t metric, std::size_t earl
   RunningStats s;
   const std::size_t m = c.metrics.size();
   for (std::uint32_t t = 0; t < trials; ++t) {
-    const auto out = run(c, t);
+    const auto out = testing::run_trial(c, t);
     s.add(out[later * m + metric] - out[earlier * m + metric]);
   }
   return {s.mean(), s.stddev() / std::sqrt(static_cast<double>(s.count()))};
@@ -225,7 +213,7 @@ bits = 8
     EXPECT_LT(dgain.mean, -5.0 * dgain.sem) << "output_gain " << earlier << " -> " << later;
   }
   // Joshi's drift, ν ≈ 0.05 ... 0.1: after a year G has shrunk to ~(1y / 20s)^-ν ≈ 0.25 ... 0.5.
-  const auto out = run(c, 0);
+  const auto out = testing::run_trial(c, 0);
   const double gain_1y = out[2 * c.metrics.size() + gain];
   EXPECT_GT(gain_1y, 0.2);
   EXPECT_LT(gain_1y, 0.6);
@@ -261,7 +249,7 @@ TEST(ArrayWorkloadStatistics, AdcQuantisationNoiseIsDeltaSquaredOverTwelve) {
   const Campaign c = parse(campaign("generic-ideal", R"(["1s"])", quantisation_body(0, 8)));
   const double expected = 256.0 / 127.0 / std::sqrt(12.0);
   for (std::uint32_t t = 0; t < 4; ++t) {
-    const auto out = run(c, t);
+    const auto out = testing::run_trial(c, t);
     EXPECT_NEAR(out[metric_index(c, "rms_error")], expected, 0.03 * expected) << "trial " << t;
     EXPECT_EQ(out[metric_index(c, "clipped_fraction")], 0.0);
     // Unbiased: the mean error is far below its standard deviation.
@@ -280,7 +268,7 @@ TEST(ArrayWorkloadStatistics, DacQuantisationNoiseIsDeltaSquaredOverTwelvePerInp
   const Campaign c = parse(campaign("generic-ideal", R"(["1s"])", quantisation_body(8, 0)));
   const double expected = std::sqrt(256.0 / 3.0 / 12.0) / 127.0;
   for (std::uint32_t t = 0; t < 4; ++t) {
-    const auto out = run(c, t);
+    const auto out = testing::run_trial(c, t);
     EXPECT_NEAR(out[metric_index(c, "rms_error")], expected, 0.03 * expected) << "trial " << t;
   }
 }

@@ -19,6 +19,7 @@ namespace kirchhoff::montecarlo {
 namespace {
 
 using testing::dataset_bytes;
+using testing::metric_index;
 using testing::TempDir;
 
 const std::string kData = std::string(KIRCHHOFF_TEST_SOURCE_DIR) + "/../../data";
@@ -50,20 +51,6 @@ Campaign parse(const std::string& text) {
   return parse_campaign(text, "dnn.toml", {});
 }
 
-std::size_t metric_index(const Campaign& c, const std::string& name) {
-  for (std::size_t i = 0; i < c.metrics.size(); ++i) {
-    if (c.metrics[i].name == name) return i;
-  }
-  ADD_FAILURE() << "no metric " << name;
-  return 0;
-}
-
-std::vector<double> run(const Campaign& c, std::uint32_t trial) {
-  std::vector<double> out(c.trial_width());
-  c.workloads.front()->run_trial(trial, out);
-  return out;
-}
-
 constexpr const char* kIdealPeriphery = R"(read_noise = false
 [workload.dac]
 bits = 0
@@ -89,7 +76,7 @@ TEST(DnnWorkload, IdealChipReproducesTheFloatAccuracyAtEveryReadTime) {
   const std::size_t top1 = metric_index(c, "top1_accuracy");
   const std::size_t reference = metric_index(c, "float_top1_accuracy");
   for (std::uint32_t t = 0; t < 2; ++t) {
-    const auto out = run(c, t);
+    const auto out = testing::run_trial(c, t);
     for (std::size_t k = 0; k < 2; ++k) {
       const double* row = out.data() + k * c.metrics.size();
       EXPECT_GT(row[reference], 0.8);
@@ -114,7 +101,7 @@ cols = 128
   const Campaign dropped = parse(campaign("generic-ideal", body("approx")));
   EXPECT_NE(dropped.workloads.front()->description().find("IR drop approx"), std::string::npos);
   const std::size_t top1 = metric_index(ideal, "top1_accuracy");
-  const auto a = run(ideal, 0), b = run(dropped, 0);
+  const auto a = testing::run_trial(ideal, 0), b = testing::run_trial(dropped, 0);
   EXPECT_EQ(a[top1], a[metric_index(ideal, "float_top1_accuracy")]);
   // 20 ohm segments over 128 cells of at most 25 uS: a first-order loss of up to ~4 % of the far
   // columns' currents, which the classifier mostly tolerates (the effect on the outputs is

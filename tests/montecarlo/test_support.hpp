@@ -17,6 +17,7 @@
 
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/hdf5.hpp"
+#include "kirchhoff/montecarlo/campaign.hpp"
 
 namespace kirchhoff::montecarlo::testing {
 
@@ -43,6 +44,23 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The position of a metric in a campaign's metric list (a test failure when there is none).
+inline std::size_t metric_index(const Campaign& c, const std::string& name) {
+  for (std::size_t i = 0; i < c.metrics.size(); ++i) {
+    if (c.metrics[i].name == name) return i;
+  }
+  ADD_FAILURE() << "no metric " << name;
+  return 0;
+}
+
+// Metrics of one trial of a point: [read time][metric].
+inline std::vector<double> run_trial(const Campaign& c, std::uint32_t trial,
+                                     std::uint32_t point = 0) {
+  std::vector<double> out(c.trial_width());
+  c.workloads.at(point)->run_trial(trial, out);
+  return out;
+}
 
 inline void write_text(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path);
