@@ -341,9 +341,10 @@ def plot_fit(report, fig):
         drawn["data"].append({"label": s["label"], "x": s["x"], "y": s["y"]})
     for k, s in enumerate(report["curves"]):
         style = {"color": colours[k]} if paired else {}
-        (line,) = ax.plot(s["x"], s["y"], linewidth=1.5, **style,
-                          label=None if many and k > 0 else ("fitted curves" if many
-                                                             else s["label"]))
+        # Paired curves share their data's colour: one legend entry says so.
+        label = s["label"] if not (many or paired) else (
+            None if k > 0 else "fitted curves (lines)")
+        (line,) = ax.plot(s["x"], s["y"], linewidth=1.5, **style, label=label)
         entry = {"label": s["label"], "x": s["x"], "y": s["y"]}
         if "lower" in s:
             ok = np.isfinite(s["lower"]) & np.isfinite(s["upper"])
@@ -384,7 +385,10 @@ def plot_fit(report, fig):
     ax.set_title(f"{report['title']}\n{report['source']}", fontsize="medium")
     for a in (ax, res):
         a.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize="small")
+    if sum(1 for h in ax.get_legend_handles_labels()[1]) > 6:
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    else:
+        ax.legend(fontsize="small")
     return {"fit_kind": report["kind"], "form": report["form"], "x_unit": x_axis["unit"],
             "y_unit": y_axis["unit"], **drawn}
 

@@ -62,6 +62,7 @@ TEST(ProgrammingFitStatistical, BootstrapIntervalsCoverTheTruth) {
   }
   for (std::size_t k = 0; k < 3; ++k) {
     const double coverage = covered[k] / static_cast<double>(kSets);
+    std::printf("programming: coverage of c%zu %.2f\n", k, coverage);
     EXPECT_GE(coverage, 0.88) << "c" << k;
     EXPECT_LE(coverage, 1.0) << "c" << k;
   }
@@ -91,6 +92,8 @@ TEST(ProgrammingFitStatistical, ErrorShrinksAsOneOverSquareRootOfN) {
   };
   const double small = rms_error(500), large = rms_error(8000);
   const double ratio = small / large;
+  std::printf("programming: rms error of sigma_P %.3g (500), %.3g (8000), ratio %.2f\n", small,
+              large, ratio);
   EXPECT_GT(ratio, 2.8) << small << " " << large;
   EXPECT_LT(ratio, 5.6) << small << " " << large;
 }
