@@ -145,8 +145,9 @@ FitReport fit_report(const ProgrammingFit& fit, std::span<const double> target_s
   }
   r.data.push_back(std::move(data));
   r.residuals.push_back(std::move(z));
-  // σ_P on a grid of 48 targets, from the coefficients and, for the band, the five check points'
-  // intervals are too coarse: the band is interpolated between them (linear in g).
+  // σ_P on a grid of 48 targets from the coefficients; the bootstrap intervals are known at the
+  // five check targets only, so the band's offsets from σ_P are interpolated between them
+  // (linear in g).
   std::vector<Estimate> grid;
   std::vector<double> gx;
   const double lo = fit.check_targets_s.front(), hi = fit.check_targets_s.back();
@@ -154,7 +155,7 @@ FitReport fit_report(const ProgrammingFit& fit, std::span<const double> target_s
     const double g = lo + (hi - lo) * k / 47.0;
     gx.push_back(g);
     Estimate e{fit.sigma_s(g), {kNaN, kNaN}};
-    // Interpolate the interval's relative width between the check points.
+    // The check points' offsets of the bounds from sigma_P, interpolated.
     for (std::size_t c = 0; c + 1 < fit.check_targets_s.size(); ++c) {
       const double a = fit.check_targets_s[c], b = fit.check_targets_s[c + 1];
       if (g >= a && g <= b && b > a) {

@@ -323,8 +323,8 @@ TEST(MergeDeviceFiles, ConflictsNeedReplaceAndReplaceTheWholeFamily) {
   EXPECT_EQ(replaced.replaced, (std::vector<std::string>{"t0", "drift_g", "drift_nu_mean",
                                                          "drift_nu_std", "drift_nu_absolute"}));
   EXPECT_EQ(replaced.text.find("drift_g ="), std::string::npos);
-  const auto* generic = dynamic_cast<const GenericModel*>(
-      load_text(replaced.text, "kirchhoff-replaced.toml").model.get());
+  const Device device = load_text(replaced.text, "kirchhoff-replaced.toml");
+  const auto* generic = dynamic_cast<const GenericModel*>(device.model.get());
   ASSERT_NE(generic, nullptr);
   EXPECT_EQ(generic->parameters().drift_nu_mean_log.size(), 4u);
 }
