@@ -1092,8 +1092,11 @@ File File::create(const std::filesystem::path& path, const FileIdentity& identit
   return file;
 }
 
-File File::open(const std::filesystem::path& path, OpenMode mode,
-                std::string_view expected_filetype, std::int32_t supported_major) {
+File File::open_foreign(const std::filesystem::path& path) {
+  return open_any(path, OpenMode::read_only);
+}
+
+File File::open_any(const std::filesystem::path& path, OpenMode mode) {
   silence_hdf5_errors();
   const std::string file_path = path.string();
   const Where where{file_path, ""};
@@ -1120,6 +1123,14 @@ File File::open(const std::filesystem::path& path, OpenMode mode,
   file.path_ = root_path;
   file.handle_ = Where{file_path, "/"}.check_id(H5Gopen2(file.file_.get(), "/", H5P_DEFAULT),
                                                 HandleKind::group, "open root group");
+  return file;
+}
+
+File File::open(const std::filesystem::path& path, OpenMode mode,
+                std::string_view expected_filetype, std::int32_t supported_major) {
+  const std::string file_path = path.string();
+  const Where where{file_path, ""};
+  File file = open_any(path, mode);
   if (!file.has_attribute("filetype") || !file.has_attribute("schema_version")) {
     where.format_error(
         fmt::format("expected a '{}' file, found no file identity (root attributes 'filetype' and "

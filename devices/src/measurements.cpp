@@ -269,8 +269,13 @@ Table read_hdf5_table(const std::filesystem::path& path, const std::vector<Role>
                       const MeasurementOptions& options, std::string_view kind) {
   check_roles(roles, options, kind);
   const std::string file_name = path.string();
-  const auto file =
-      h5::File::open(path, h5::OpenMode::read_only, kMeasurementFiletype, kMeasurementSchemaMajor);
+  // Measurements come from a lab's own scripts: the identity attributes are optional, but a file
+  // that has them must be a measurement file of a schema this build reads.
+  auto file = h5::File::open_foreign(path);
+  if (file.has_attribute("filetype") || file.has_attribute("schema_version")) {
+    file = h5::File::open(path, h5::OpenMode::read_only, kMeasurementFiletype,
+                          kMeasurementSchemaMajor);
+  }
   Table table;
   table.file = file_name;
   table.hdf5 = true;

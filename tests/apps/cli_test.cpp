@@ -11,7 +11,6 @@
 #include <map>
 #include <memory>
 #include <sstream>
-#include <variant>
 
 #include "json_reader.hpp"
 #include "kirchhoff/core/build_info.hpp"

@@ -2,7 +2,9 @@
 // per column, units in attributes), read-noise and pulse-response data, the choice of format by
 // content and extension, and every bad-data message with its exact text.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -159,6 +161,43 @@ TEST_F(MeasurementFiles, BadHdf5DataNamesTheFileDatasetAndRow) {
   EXPECT_EQ(message_of<FormatError>([&] { (void)read_programming(path("other.h5")); }),
             "file '" + path("other.h5") +
                 "': expected a 'kirchhoff-measurements' file, found a 'kirchhoff-campaign' file");
+}
+
+// A file written by a lab's own script (h5py, MATLAB): datasets with unit attributes, no
+// Kirchhoff identity. Written here with the HDF5 C library directly.
+TEST_F(MeasurementFiles, Hdf5FromAnotherProgramNeedsNoIdentity) {
+  const auto write_column = [](hid_t file, const char* name, const std::vector<double>& values,
+                               const char* unit) {
+    const hsize_t n = values.size();
+    const hid_t space = H5Screate_simple(1, &n, nullptr);
+    const hid_t set =
+        H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+    const hid_t text = H5Tcopy(H5T_C_S1);
+    H5Tset_size(text, std::strlen(unit));
+    const hid_t scalar = H5Screate(H5S_SCALAR);
+    const hid_t attribute = H5Acreate2(set, "unit", text, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(attribute, text, unit);
+    H5Aclose(attribute);
+    H5Sclose(scalar);
+    H5Tclose(text);
+    H5Dclose(set);
+    H5Sclose(space);
+  };
+  const hid_t file = H5Fcreate(path("lab.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  std::vector<double> target, programmed;
+  for (int i = 1; i <= 10; ++i) {
+    target.push_back(1.5 * i);
+    programmed.push_back(1.5 * i + 0.25);
+  }
+  write_column(file, "target", target, "uS");
+  write_column(file, "programmed", programmed, "uS");
+  H5Fclose(file);
+  const auto data = read_programming(path("lab.h5"));
+  ASSERT_EQ(data.target_s.size(), 10u);
+  EXPECT_DOUBLE_EQ(data.target_s[1], 3e-6);
+  EXPECT_DOUBLE_EQ(data.programmed_s[9], 15.25e-6);
 }
 
 TEST(Measurements, ReadNoiseRowsWithAndWithoutTargets) {

@@ -335,6 +335,11 @@ class File : public Group {
   [[nodiscard]] static File open(const std::filesystem::path& path, OpenMode mode,
                                  std::string_view expected_filetype, std::int32_t supported_major);
 
+  // Opens, read-only, an HDF5 file written by another program (measurements from a lab's own
+  // scripts): no identity is required. The same IoError / FormatError for a missing, unreadable
+  // or non-HDF5 file.
+  [[nodiscard]] static File open_foreign(const std::filesystem::path& path);
+
   // The identity stored in the root attributes (FormatError if missing or malformed).
   [[nodiscard]] FileIdentity identity() const;
 
@@ -346,6 +351,8 @@ class File : public Group {
   void close();
 
  private:
+  [[nodiscard]] static File open_any(const std::filesystem::path& path, OpenMode mode);
+
   Handle file_;
 };
 
