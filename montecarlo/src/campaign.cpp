@@ -449,6 +449,20 @@ Campaign parse_campaign(std::string_view text, std::string source_name,
   c.quantile_probabilities = settings.quantiles;
   c.workload_kind = settings.workload_kind;
   c.axes = read_axes(base);
+  // A --set of a swept key would be overwritten by the sweep at every point: say so instead.
+  for (const std::string& assignment : overrides) {
+    std::string key = assignment.substr(0, assignment.find('='));
+    while (!key.empty() && key.back() == ' ') key.pop_back();
+    while (!key.empty() && key.front() == ' ') key.erase(0, 1);
+    for (const SweepAxis& axis : c.axes) {
+      if (key == axis.key) {
+        throw ConfigError(axis.location, axis.key,
+                          fmt::format("is swept here, so '--set {}' would have no effect; drop "
+                                      "the sweep too with --set sweep=[] or change its values",
+                                      assignment));
+      }
+    }
+  }
   c.points = make_points(c.axes, base);
   if (c.points.size() > std::numeric_limits<std::uint32_t>::max()) {
     base.root().fail("sweep", "too many sweep points");

@@ -216,6 +216,25 @@ TEST(CampaignErrors, CampaignWideKeysCannotBeSwept) {
   EXPECT_NE(e.find("cannot be swept"), std::string::npos) << e;
 }
 
+TEST(CampaignErrors, SetOfASweptKeyIsRefusedAtTheSweep) {
+  const std::string text = kBase + "[[sweep]]\nkey = \"workload.cells\"\nvalues = [1, 2]\n";
+  const std::vector<std::string> overrides{"workload.cells = 3"};
+  try {
+    (void)parse_campaign(text, "c.toml", overrides);
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("key 'workload.cells': is swept here, so '--set workload.cells = 3' "
+                           "would have no effect"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(e.where().file, "c.toml");
+  }
+  // Dropping the sweep with it works.
+  const std::vector<std::string> both{"sweep=[]", "workload.cells=3"};
+  EXPECT_EQ(parse_campaign(text, "c.toml", both).points.size(), 1u);
+}
+
 TEST(CampaignErrors, SweepNeedsValuesOrRange) {
   const auto e = error_of(kBase + "[[sweep]]\nkey = \"workload.cells\"\n");
   EXPECT_NE(e.find("needs 'values' (a list) or a range"), std::string::npos) << e;
