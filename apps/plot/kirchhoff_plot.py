@@ -217,9 +217,21 @@ def plot_sweep(results, m, ax, x_name):
     return {"x_key": results.keys[a], "x_unit": unit, "series": series}
 
 
-def plot_histogram(results, m, ax, unit):
-    """Per-trial values of the metric at the last read time, one histogram per point."""
-    k = len(results.read_times) - 1
+def read_time_index(results, time_s):
+    """The index of the read time time_s (the last one when None)."""
+    if time_s is None:
+        return len(results.read_times) - 1
+    for k, t in enumerate(results.read_times):
+        if abs(t - time_s) <= 1e-9 * max(abs(t), abs(time_s)):
+            return k
+    listed = ", ".join(format_time(t) for t in results.read_times)
+    raise InputError(f"no read time {format_time(time_s)} in the file; read times: {listed}")
+
+
+def plot_histogram(results, m, ax, unit, time_s=None):
+    """Per-trial values of the metric at one read time (the last by default), one histogram per
+    point."""
+    k = read_time_index(results, time_s)
     per_point = [results.trial_values(p, k, m) for p in range(len(results.labels))]
     finite = np.concatenate(per_point) if per_point else np.array([])
     # Common bins so that the histograms compare: about 2 sqrt(n) of them for n trials per
@@ -405,6 +417,8 @@ def main(argv):
     parser.add_argument("--out", required=True, help="image file to write")
     parser.add_argument("--format", help="png, svg or pdf (default: from --out's extension)")
     parser.add_argument("--data-json", help="also write the plotted series to this JSON file")
+    parser.add_argument("--read-time", type=float,
+                        help="read time (s) of a histogram (default: the last read time)")
     args = parser.parse_args(argv)
 
     if args.kind == "fit" or (args.kind == "auto" and is_fit_report(args.file)):
@@ -433,7 +447,7 @@ def main(argv):
     elif kind == "sweep":
         data = plot_sweep(results, m, ax, args.x_key)
     else:
-        data = plot_histogram(results, m, ax, unit)
+        data = plot_histogram(results, m, ax, unit, args.read_time)
     if kind != "histogram":
         ax.set_ylabel(metric + unit_suffix(unit))
         format_axis(ax.yaxis, unit)

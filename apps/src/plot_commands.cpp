@@ -41,6 +41,7 @@ struct PlotOptions {
   std::string x;
   std::string out;
   std::string data_json;
+  std::string time;  // read time of a histogram ("1d"); the last one when empty
   bool force = false;
 };
 
@@ -156,6 +157,9 @@ bool is_fit_report(const std::filesystem::path& input, const std::string& kind) 
 }
 
 int plot_command(const PlotOptions& o, std::ostream& out) {
+  if (!o.time.empty() && o.kind != "histogram") {
+    throw InvalidArgument("option --time: it chooses the read time of --kind histogram");
+  }
   const std::filesystem::path input(o.file);
   bool fit = false;
   {
@@ -215,6 +219,11 @@ int plot_command(const PlotOptions& o, std::ostream& out) {
     if (!o.metric.empty()) args.insert(args.end(), {"--metric", o.metric});
     if (!o.x.empty()) args.insert(args.end(), {"--x", o.x});
     if (!o.data_json.empty()) args.insert(args.end(), {"--data-json", o.data_json});
+    if (!o.time.empty()) {
+      args.insert(args.end(),
+                  {"--read-time",
+                   fmt::format("{:.17g}", option_quantity("--time", o.time, Dimension::time))});
+    }
     const int status = run_program(args, messages);
     if (status == 0) return;
     std::string text = messages;
@@ -260,6 +269,8 @@ void add_plot_commands(CLI::App& app, std::ostream& out, Action& action) {
   cmd->add_option("--out,-o", o->out, "Image to write: .png, .svg or .pdf (default: FILE.png)");
   cmd->add_flag("--force", o->force, "Replace existing output files");
   cmd->add_option("--data-json", o->data_json, "Also write the plotted series as JSON");
+  cmd->add_option("--time", o->time,
+                  "Read time of a histogram, e.g. 1d (default: the last read time of the file)");
   cmd->callback([&, o] { action = [&, o] { return plot_command(*o, out); }; });
 }
 

@@ -411,6 +411,26 @@ TEST_F(CliPlot, ArrayCampaignPlotsRelativeErrorAndHistogramsOfTheTrials) {
     for (double c : hist["series"][p]["counts"].numbers()) counted += c;
     EXPECT_EQ(counted, static_cast<double>(done[p]));
   }
+  // Another read time, chosen by its value.
+  const auto first_json = path("array-hist-1s.json");
+  const auto r3 =
+      run_cli({"plot", h5.string(), "--kind", "histogram", "--metric", "snr_db", "--time", "1s",
+               "--out", path("array-hist-1s.png").string(), "--data-json", first_json.string()});
+  ASSERT_EQ(r3.exit_status, kExitOk) << r3.err;
+  const Json first = read_json(first_json);
+  EXPECT_EQ(first["read_time"].number(), 1.0);
+  std::vector<double> expected;
+  for (std::size_t t = 0; t < done[0]; ++t) expected.push_back(trials.data[(t * K) * M + m]);
+  EXPECT_EQ(first["series"][0]["values"].numbers(), expected);
+  const auto missing = run_cli({"plot", h5.string(), "--kind", "histogram", "--time", "1h", "--out",
+                                path("none.png").string()});
+  EXPECT_EQ(missing.exit_status, kExitUsage);
+  EXPECT_NE(missing.err.find("no read time 1 h in the file; read times: 1 s, 1 d"),
+            std::string::npos)
+      << missing.err;
+  const auto not_histogram =
+      run_cli({"plot", h5.string(), "--time", "1s", "--out", path("none.png").string()});
+  EXPECT_EQ(not_histogram.exit_status, kExitUsage);
 }
 
 TEST_F(CliPlot, NeverReplacesAFileWithoutForce) {
