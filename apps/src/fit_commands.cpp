@@ -159,6 +159,16 @@ double g_max_option(const FitOptions& o) {
   return o.g_max.empty() ? 0.0 : option_quantity("--g-max", o.g_max, Dimension::conductance);
 }
 
+// After a fit: the data line and the report on the terminal, then --out, --into and --report.
+template <class Fit>
+int print_and_write(const FitOptions& o, std::size_t rows, const Fit& fit,
+                    const devices::FitReport& report, std::ostream& out) {
+  out << fmt::format("{}: {} rows, bootstrap seed {}\n", o.data, rows, o.seed);
+  out << devices::format_report(fit);
+  write_outputs(o, devices::device_file_toml(fit, device_name(o), o.data), report, out);
+  return 0;
+}
+
 int fit_programming(const FitOptions& o, std::ostream& out) {
   check_outputs(o);
   devices::ProgrammingFitOptions options;
@@ -168,11 +178,8 @@ int fit_programming(const FitOptions& o, std::ostream& out) {
   options.g_max_s = g_max_option(o);
   const auto data = devices::read_programming(o.data, measurement_options(o));
   const auto fit = devices::fit_programming(data.target_s, data.programmed_s, options);
-  out << fmt::format("{}: {} rows, bootstrap seed {}\n", o.data, data.target_s.size(), o.seed);
-  out << devices::format_report(fit);
-  write_outputs(o, devices::device_file_toml(fit, device_name(o), o.data),
-                devices::fit_report(fit, data.target_s, data.programmed_s, o.data), out);
-  return 0;
+  return print_and_write(o, data.target_s.size(), fit,
+                         devices::fit_report(fit, data.target_s, data.programmed_s, o.data), out);
 }
 
 int fit_drift(const FitOptions& o, std::ostream& out) {
@@ -185,11 +192,7 @@ int fit_drift(const FitOptions& o, std::ostream& out) {
   if (!o.t0.empty()) options.t0_s = option_quantity("--t0", o.t0, Dimension::time);
   const auto data = devices::read_drift(o.data, measurement_options(o));
   const auto fit = devices::fit_drift(data, options);
-  out << fmt::format("{}: {} rows, bootstrap seed {}\n", o.data, data.time_s.size(), o.seed);
-  out << devices::format_report(fit);
-  write_outputs(o, devices::device_file_toml(fit, device_name(o), o.data),
-                devices::fit_report(fit, o.data), out);
-  return 0;
+  return print_and_write(o, data.time_s.size(), fit, devices::fit_report(fit, o.data), out);
 }
 
 int fit_read_noise(const FitOptions& o, std::ostream& out) {
@@ -206,11 +209,7 @@ int fit_read_noise(const FitOptions& o, std::ostream& out) {
   }
   const auto data = devices::read_read_noise(o.data, measurement_options(o));
   const auto fit = devices::fit_read_noise(data, options);
-  out << fmt::format("{}: {} rows, bootstrap seed {}\n", o.data, data.time_s.size(), o.seed);
-  out << devices::format_report(fit);
-  write_outputs(o, devices::device_file_toml(fit, device_name(o), o.data),
-                devices::fit_report(fit, o.data), out);
-  return 0;
+  return print_and_write(o, data.time_s.size(), fit, devices::fit_report(fit, o.data), out);
 }
 
 int fit_pulse(const FitOptions& o, std::ostream& out) {
@@ -221,11 +220,7 @@ int fit_pulse(const FitOptions& o, std::ostream& out) {
   options.bootstrap = bootstrap_options(o);
   const auto data = devices::read_pulse(o.data, measurement_options(o));
   const auto fit = devices::fit_pulse(data, options);
-  out << fmt::format("{}: {} rows, bootstrap seed {}\n", o.data, data.conductance_s.size(), o.seed);
-  out << devices::format_report(fit);
-  write_outputs(o, devices::device_file_toml(fit, device_name(o), o.data),
-                devices::fit_report(fit, o.data), out);
-  return 0;
+  return print_and_write(o, data.conductance_s.size(), fit, devices::fit_report(fit, o.data), out);
 }
 
 void add_common(CLI::App* cmd, FitOptions& o, bool g_max) {

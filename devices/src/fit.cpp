@@ -562,6 +562,29 @@ std::string residual_lines(const ResidualReport& r, const std::string& what) {
   return text;
 }
 
+std::string report_tail(std::size_t failed_replicates, const ResidualReport& residuals,
+                        const std::string& what) {
+  std::string text;
+  if (failed_replicates > 0) {
+    text +=
+        fmt::format("{} bootstrap refits did not converge and were left out\n", failed_replicates);
+  }
+  return text + residual_lines(residuals, what);
+}
+
+std::string device_file_header(const std::string& command, const std::string& report,
+                               const std::string& name, const std::string& model,
+                               const std::string& description, const std::string& source) {
+  std::string t =
+      fmt::format("# Device file written by `kirchhoff fit {}` (docs/fitting.md).\n", command);
+  t += commented(report);
+  t += fmt::format("name = {}\n", toml_string(name));
+  t += fmt::format("model = {}\n", toml_string(model));
+  t += fmt::format("description = {}\n", toml_string(description));
+  t += fmt::format("source = {}\n\n", toml_string(fmt::format("fit to {}", source)));
+  return t;
+}
+
 std::string commented(const std::string& report) {
   std::string out;
   std::size_t start = 0;
@@ -618,11 +641,7 @@ std::string format_report(const ProgrammingFit& fit) {
                         interval_text(fit.check_sigma_s[k].interval, uS, 4));
   }
   text += fmt::format("log-likelihood {:.6g}\n", fit.log_likelihood);
-  if (fit.failed_replicates > 0) {
-    text += fmt::format("{} bootstrap refits did not converge and were left out\n",
-                        fit.failed_replicates);
-  }
-  text += residual_lines(fit.residuals, "target");
+  text += report_tail(fit.failed_replicates, fit.residuals, "target");
   return text;
 }
 
@@ -677,15 +696,9 @@ std::string format_report(const DriftFit& fit) {
 
 std::string device_file_toml(const ProgrammingFit& fit, const std::string& name,
                              const std::string& source) {
-  std::string t;
-  t += "# Device file written by `kirchhoff fit programming` (docs/fitting.md).\n";
-  t += commented(format_report(fit));
-  t += fmt::format("name = {}\n", toml_string(name));
-  t += "model = \"generic\"\n";
-  t += fmt::format("description = {}\n",
-                   toml_string(fmt::format("Programming noise fitted to {} devices (degree {})",
-                                           fit.n, fit.degree)));
-  t += fmt::format("source = {}\n\n", toml_string(fmt::format("fit to {}", source)));
+  std::string t = device_file_header(
+      "programming", format_report(fit), name, "generic",
+      fmt::format("Programming noise fitted to {} devices (degree {})", fit.n, fit.degree), source);
   t += "[parameters]\n";
   t += fmt::format("g_max = \"{:.9g}uS\"                 # normalisation of x = g_T/g_max\n",
                    fit.g_max_s * 1e6);
@@ -705,15 +718,10 @@ std::string device_file_toml(const ProgrammingFit& fit, const std::string& name,
 
 std::string device_file_toml(const DriftFit& fit, const std::string& name,
                              const std::string& source) {
-  std::string t;
-  t += "# Device file written by `kirchhoff fit drift` (docs/fitting.md).\n";
-  t += commented(format_report(fit));
-  t += fmt::format("name = {}\n", toml_string(name));
-  t += "model = \"generic\"\n";
-  t += fmt::format("description = {}\n",
-                   toml_string(fmt::format("Drift fitted to {} devices{}", fit.devices.size(),
-                                           fit.pcm ? " (PCM form)" : "")));
-  t += fmt::format("source = {}\n\n", toml_string(fmt::format("fit to {}", source)));
+  std::string t = device_file_header(
+      "drift", format_report(fit), name, "generic",
+      fmt::format("Drift fitted to {} devices{}", fit.devices.size(), fit.pcm ? " (PCM form)" : ""),
+      source);
   t += "[parameters]\n";
   t += fmt::format("g_max = \"{:.9g}uS\"\n", fit.g_max_s * 1e6);
   t += "clip = false\n";

@@ -78,6 +78,14 @@ DriftFormFit fit_drift_form(const DriftFit& fit,
 std::string interval_text(const Interval& ci, double scale, int digits);
 std::string residual_lines(const ResidualReport& r, const std::string& what);
 std::string commented(const std::string& report);
+// The end of every fit report: the bootstrap refits left out (if any) and the residual checks.
+std::string report_tail(std::size_t failed_replicates, const ResidualReport& residuals,
+                        const std::string& what);
+// The start of every fitted device file: which command wrote it, its report as comments, then
+// name, model, description and source (a blank line after).
+std::string device_file_header(const std::string& command, const std::string& report,
+                               const std::string& name, const std::string& model,
+                               const std::string& description, const std::string& source);
 std::string toml_string(const std::string& s);
 std::string number_list(const std::vector<double>& values);
 

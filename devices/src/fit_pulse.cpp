@@ -731,26 +731,17 @@ std::string format_report(const PulseFit& fit) {
     }
     text += "  (* taken from clipped reads)\n";
   }
-  if (fit.failed_replicates > 0) {
-    text += fmt::format("{} bootstrap refits did not converge and were left out\n",
-                        fit.failed_replicates);
-  }
-  text += residual_lines(fit.residuals, "previous conductance");
+  text += report_tail(fit.failed_replicates, fit.residuals, "previous conductance");
   return text;
 }
 
 std::string device_file_toml(const PulseFit& fit, const std::string& name,
                              const std::string& source) {
-  std::string t;
-  t += "# Device file written by `kirchhoff fit pulse` (docs/fitting.md).\n";
-  t += commented(format_report(fit));
-  t += fmt::format("name = {}\n", toml_string(name));
-  t += "model = \"pulse-nonlinear\"\n";
-  t +=
-      fmt::format("description = {}\n",
-                  toml_string(fmt::format("Pulse response fitted to {} device{}",
-                                          fit.devices.size(), fit.devices.size() == 1 ? "" : "s")));
-  t += fmt::format("source = {}\n\n", toml_string(fmt::format("fit to {}", source)));
+  std::string t =
+      device_file_header("pulse", format_report(fit), name, "pulse-nonlinear",
+                         fmt::format("Pulse response fitted to {} device{}", fit.devices.size(),
+                                     fit.devices.size() == 1 ? "" : "s"),
+                         source);
   t += "[parameters]\n";
   t += fmt::format("g_min = \"{:.9g}uS\"\n", fit.g_min_s.value * 1e6);
   t += fmt::format("g_max = \"{:.9g}uS\"\n", fit.g_max_s.value * 1e6);

@@ -481,26 +481,17 @@ std::string format_report(const ReadNoiseFit& fit) {
     }
   }
   text += fmt::format("log-likelihood {:.6g}\n", fit.log_likelihood);
-  if (fit.failed_replicates > 0) {
-    text += fmt::format("{} bootstrap refits did not converge and were left out\n",
-                        fit.failed_replicates);
-  }
-  text += residual_lines(fit.residuals, "conductance");
+  text += report_tail(fit.failed_replicates, fit.residuals, "conductance");
   return text;
 }
 
 std::string device_file_toml(const ReadNoiseFit& fit, const std::string& name,
                              const std::string& source) {
-  std::string t;
-  t += "# Device file written by `kirchhoff fit read-noise` (docs/fitting.md).\n";
-  t += commented(format_report(fit));
-  t += fmt::format("name = {}\n", toml_string(name));
-  t += "model = \"generic\"\n";
-  t += fmt::format(
-      "description = {}\n",
-      toml_string(fmt::format("Read noise fitted to {} devices ({} form)", fit.devices.size(),
-                              fit.form == ReadNoiseForm::pcm ? "pcm" : "polynomial")));
-  t += fmt::format("source = {}\n\n", toml_string(fmt::format("fit to {}", source)));
+  std::string t = device_file_header(
+      "read-noise", format_report(fit), name, "generic",
+      fmt::format("Read noise fitted to {} devices ({} form)", fit.devices.size(),
+                  fit.form == ReadNoiseForm::pcm ? "pcm" : "polynomial"),
+      source);
   t += "[parameters]\n";
   t += fmt::format("g_max = \"{:.9g}uS\"                 # normalisation of x = g_T/g_max\n",
                    fit.g_max_s * 1e6);
