@@ -48,8 +48,8 @@ double best_seconds(F&& run, int repeats) {
   for (int r = 0; r < repeats; ++r) {
     const auto start = std::chrono::steady_clock::now();
     run();
-    best = std::min(best,
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    best = std::min(
+        best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return best;
 }
@@ -103,8 +103,8 @@ void BM_AnalogTrial(benchmark::State& state) {
   options.mvm.periphery.adc.bits = 8;
   options.mvm.periphery.adc.range_mode = crossbar::AdcRangeMode::calibrated;
   options.mvm.single_precision_signal = true;  // as the dnn workload
-  const nn::LayerInputs calibration =
-      nn::record_layer_inputs(f.network, f.dataset, f.network.normalization(), 256, 4096);
+  const nn::Calibration calibration = nn::prepare_calibration(
+      nn::record_layer_inputs(f.network, f.dataset, f.network.normalization(), 256, 4096), options);
   nn::Accuracy accuracy;
   std::uint32_t trial = 0;
   const auto run = [&] {

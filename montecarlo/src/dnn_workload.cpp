@@ -37,7 +37,7 @@ struct Loaded {
   nn::Network network;
   nn::Dataset dataset;
   nn::Normalization norm;
-  nn::LayerInputs calibration;
+  nn::Calibration calibration;
   double float_top1 = 0.0;
 };
 
@@ -230,8 +230,10 @@ std::unique_ptr<Workload> make_dnn_workload(const Config& config, const Workload
       cal.fail("samples", fmt::format("{} has only {} samples", calibration_set.name,
                                       calibration_set.count()));
     }
-    d.calibration = nn::record_layer_inputs(d.network, calibration_set, d.norm,
-                                            s.calibration_samples, s.calibration_vectors);
+    d.calibration = nn::prepare_calibration(
+        nn::record_layer_inputs(d.network, calibration_set, d.norm, s.calibration_samples,
+                                s.calibration_vectors),
+        s.analog);
   } catch (const IoError& e) {
     cal.fail("dataset", e.what());
   }

@@ -126,24 +126,50 @@ LayerInputs record_layer_inputs(const Network& network, const Dataset& dataset,
   return inputs;
 }
 
+Calibration prepare_calibration(const LayerInputs& inputs, const AnalogOptions& options) {
+  options.validate();
+  Calibration c;
+  for (const auto& layer : inputs) {
+    auto& x_layer = c.inputs.emplace_back();
+    auto& reference_layer = c.reference_inputs.emplace_back();
+    auto& range_layer = c.input_range.emplace_back();
+    for (const Eigen::MatrixXf& x : layer) {
+      x_layer.push_back(x.cast<double>());
+      reference_layer.push_back(
+          spread_columns(x, static_cast<Index>(options.reference_vectors)).cast<double>());
+      double range = 0.0;
+      if (options.calibrate_inputs && x.size() > 0) {
+        std::vector<double> magnitudes(static_cast<std::size_t>(x.size()));
+        for (Index i = 0; i < x.size(); ++i) {
+          magnitudes[static_cast<std::size_t>(i)] = std::abs(static_cast<double>(x.data()[i]));
+        }
+        range = quantile(magnitudes, options.input_percentile);
+      }
+      range_layer.push_back(range);
+    }
+  }
+  return c;
+}
+
 AnalogNetwork::AnalogNetwork(const Network& network, const AnalogOptions& options,
                              const devices::DeviceModel& model, const devices::CellAddress& address,
-                             const LayerInputs& calibration)
+                             const Calibration& calibration)
     : network_(&network), options_(options), digital_(network.linear_layers()) {
   options_.validate();
   const auto& layers = network.linear_layers();
   analog_ = select_layers(layers, options_.layers);
-  if (calibration.size() != layers.size()) {
+  if (calibration.inputs.size() != layers.size()) {
     throw InvalidArgument(fmt::format("calibration inputs for {} layers; the network has {}",
-                                      calibration.size(), layers.size()));
+                                      calibration.inputs.size(), layers.size()));
   }
   const std::uint64_t reads = 2 * std::uint64_t{options_.read_times} + 1;
   instance_of_.resize(layers.size());
   for (std::size_t l = 0; l < layers.size(); ++l) {
     if (!analog_[l]) continue;
-    if (calibration[l].size() != layers[l].groups()) {
+    if (calibration.inputs[l].size() != layers[l].groups()) {
       throw InvalidArgument(fmt::format("calibration inputs of layer {} have {} groups, not {}",
-                                        layers[l].name, calibration[l].size(), layers[l].groups()));
+                                        layers[l].name, calibration.inputs[l].size(),
+                                        layers[l].groups()));
     }
     for (std::size_t g = 0; g < layers[l].groups(); ++g) {
       const auto instance = matrices_.size();
@@ -152,27 +178,20 @@ AnalogNetwork::AnalogNetwork(const Network& network, const AnalogOptions& option
             fmt::format("{} analog matrices x {} reads exceed the {} read ids of a trial",
                         instance + 1, reads, std::uint64_t{kMaxSubstream} + 1));
       }
-      const Eigen::MatrixXf& x = calibration[l][g];
-      if (x.cols() == 0) {
+      if (calibration.inputs[l][g].cols() == 0) {
         throw InvalidArgument(fmt::format("no calibration inputs for layer {}", layers[l].name));
       }
       crossbar::MvmOptions mvm = options_.mvm;
       mvm.instance = static_cast<std::uint32_t>(instance);
-      if (options_.calibrate_inputs) {
-        std::vector<double> magnitudes(static_cast<std::size_t>(x.size()));
-        for (Index i = 0; i < x.size(); ++i) {
-          magnitudes[static_cast<std::size_t>(i)] = std::abs(static_cast<double>(x.data()[i]));
-        }
-        const double range = quantile(magnitudes, options_.input_percentile);
-        // All-zero inputs (a dead layer) keep the configured range: nothing to scale.
-        if (range > 0.0) mvm.periphery.dac.input_range = range;
+      // All-zero inputs (a dead layer) keep the configured range: nothing to scale.
+      if (const double range = calibration.input_range[l][g]; range > 0.0) {
+        mvm.periphery.dac.input_range = range;
       }
       matrices_.emplace_back(layers[l].weights[g].cast<double>(), mvm, model,
                              address.offset(cells_));
       cells_ += matrices_.back().cell_count();
       instance_of_[l].push_back(instance);
-      reference_inputs_.push_back(
-          spread_columns(x, static_cast<Index>(options_.reference_vectors)).cast<double>());
+      reference_inputs_.push_back(&calibration.reference_inputs[l][g]);
     }
   }
 
@@ -184,7 +203,7 @@ AnalogNetwork::AnalogNetwork(const Network& network, const AnalogOptions& option
     for (std::size_t g = 0; g < instance_of_[l].size(); ++g) {
       crossbar::AnalogMatrix& m = matrices_[instance_of_[l][g]];
       m.set_read_time(devices::ReadTime{options_.reference_time_s, t_count}, options_.response);
-      if (calibrated_adc) m.calibrate_adc(calibration[l][g].cast<double>());
+      if (calibrated_adc) m.calibrate_adc(calibration.inputs[l][g]);
     }
   }
   reference_sums_.resize(layers.size());
@@ -223,7 +242,7 @@ Eigen::VectorXd AnalogNetwork::reference_readout(std::size_t layer, std::uint32_
   for (std::size_t g = 0; g < l.groups(); ++g) {
     const std::size_t instance = instance_of_[layer][g];
     const crossbar::MvmResult result =
-        matrices_[instance].multiply(reference_inputs_[instance], read_id(instance, r));
+        matrices_[instance].multiply(*reference_inputs_[instance], read_id(instance, r));
     sums.segment(static_cast<Index>(g) * per_group, per_group) =
         result.y.cwiseAbs().rowwise().sum();
   }

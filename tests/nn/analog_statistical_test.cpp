@@ -39,7 +39,8 @@ TEST(AnalogNetworkStatistics, NoiseAndDriftCostAccuracyAndCompensationRecoversPa
       std::string(KIRCHHOFF_DATASETS_DIR) + "/fashion-mnist/t10k-images-idx3-ubyte.gz",
       std::string(KIRCHHOFF_DATASETS_DIR) + "/fashion-mnist/t10k-labels-idx1-ubyte.gz", kSamples);
   const Normalization& norm = network.normalization();
-  const LayerInputs calibration = record_layer_inputs(network, data, norm, 128, 2048);
+  const Calibration calibration =
+      prepare_calibration(record_layer_inputs(network, data, norm, 128, 2048), AnalogOptions{});
   const FloatExecutor products(network.linear_layers());
   const double float_top1 = evaluate(network, data, products, norm).top1_fraction();
 

@@ -54,14 +54,16 @@ constexpr devices::CellAddress kChip{7, 0, 3, 0};
 struct Fixture {
   Network network;
   Dataset data;
-  LayerInputs calibration;
+  Calibration calibration;  // prepared for the default calibration options
   Accuracy float_accuracy;
 };
 
 Fixture fixture(const std::string& name, std::int64_t samples) {
   Fixture f{model(name), subset(samples), {}, {}};
-  f.calibration = record_layer_inputs(f.network, f.data, f.network.normalization(),
-                                      std::min<std::int64_t>(samples, 128), 2048);
+  f.calibration =
+      prepare_calibration(record_layer_inputs(f.network, f.data, f.network.normalization(),
+                                              std::min<std::int64_t>(samples, 128), 2048),
+                          AnalogOptions{});
   const FloatExecutor products(f.network.linear_layers());
   f.float_accuracy = evaluate(f.network, f.data, products, f.network.normalization());
   return f;
@@ -233,7 +235,7 @@ TEST(AnalogNetwork, RejectsInvalidOptionsAndCalibration) {
   options.input_percentile = 0.0;
   EXPECT_THROW(AnalogNetwork(f.network, options, device, kChip, f.calibration), InvalidArgument);
   options = ideal_options();
-  EXPECT_THROW(AnalogNetwork(f.network, options, device, kChip, LayerInputs{}), InvalidArgument);
+  EXPECT_THROW(AnalogNetwork(f.network, options, device, kChip, Calibration{}), InvalidArgument);
   AnalogNetwork analog(f.network, options, device, kChip, f.calibration);
   EXPECT_THROW(analog.set_read_time(1.0, 1), InvalidArgument);  // one read time: index 0 only
   EXPECT_THROW((void)record_layer_inputs(f.network, f.data, f.network.normalization(), 17, 10),

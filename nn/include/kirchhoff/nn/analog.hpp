@@ -66,14 +66,27 @@ using LayerInputs = std::vector<std::vector<Eigen::MatrixXf>>;
                                               const Normalization& norm, std::int64_t samples,
                                               std::int64_t max_vectors);
 
+// What every chip of a network calibrates with, the same for all its chips, so computed once:
+// per [layer][group] the calibration inputs, the inputs of the reference readouts
+// (reference_vectors of them, evenly spaced) and the DAC input range (the input_percentile
+// quantile of |x|; 0 when not calibrated or all inputs are zero: the configured range stays).
+struct Calibration {
+  std::vector<std::vector<Eigen::MatrixXd>> inputs;
+  std::vector<std::vector<Eigen::MatrixXd>> reference_inputs;
+  std::vector<std::vector<double>> input_range;
+};
+[[nodiscard]] Calibration prepare_calibration(const LayerInputs& inputs,
+                                              const AnalogOptions& options);
+
 class AnalogNetwork final : public LinearExecutor {
  public:
   // Programs every selected layer group of `network` with `model` at `address` (one chip) and
-  // calibrates it with `calibration` (record_layer_inputs of the same network). The network and
-  // the model must outlive this object. Throws InvalidArgument for invalid options.
+  // calibrates it with `calibration` (prepare_calibration of the same network's recorded inputs
+  // and these options). The network, the model and the calibration must outlive this object.
+  // Throws InvalidArgument for invalid options.
   AnalogNetwork(const Network& network, const AnalogOptions& options,
                 const devices::DeviceModel& model, const devices::CellAddress& address,
-                const LayerInputs& calibration);
+                const Calibration& calibration);
 
   // Looks at the chip at read time k < T (devices::ReadTime{time_s, k}); with drift
   // compensation, takes the reference readout and sets the factors. Not thread-safe; call
@@ -104,9 +117,9 @@ class AnalogNetwork final : public LinearExecutor {
   std::vector<bool> analog_;
   std::vector<std::vector<std::size_t>> instance_of_;  // [layer][group] → instance
   std::vector<crossbar::AnalogMatrix> matrices_;
-  std::vector<Eigen::MatrixXd> reference_inputs_;  // per instance
-  std::vector<Eigen::VectorXd> reference_sums_;    // per layer: after programming
-  std::vector<Eigen::VectorXd> factors_;           // per layer
+  std::vector<const Eigen::MatrixXd*> reference_inputs_;  // per instance, in the calibration
+  std::vector<Eigen::VectorXd> reference_sums_;           // per layer: after programming
+  std::vector<Eigen::VectorXd> factors_;                  // per layer
   std::uint64_t cells_ = 0;
   std::uint32_t k_ = 0;
   bool time_set_ = false;
