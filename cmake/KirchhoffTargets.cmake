@@ -15,6 +15,12 @@ endif()
 # both let the compiler vectorise loops with sqrt and comparisons (the random transforms).
 add_compile_options(-ffp-contract=off -fno-math-errno -fno-trapping-math)
 
+# Boost.Math evaluates double functions (erfc_inv, Student-t and beta quantiles) in long double by
+# default, through the x87 logl/expl/powl whose last bits differ between CPU vendors: truncated
+# normals and confidence bounds differed between an Intel and an AMD machine. In double they run
+# on the C library's software functions, the same bits on every x86-64 CPU.
+add_compile_definitions(BOOST_MATH_PROMOTE_DOUBLE_POLICY=false)
+
 if(KIRCHHOFF_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
                       -fno-sanitize-recover=undefined)
