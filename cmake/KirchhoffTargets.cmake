@@ -64,12 +64,16 @@ function(kirchhoff_add_module name)
   endif()
 endfunction()
 
-# kirchhoff_add_test(<name> SOURCES ... LIBS ... [LABELS ...])
-# One executable per test file; every GoogleTest case becomes a ctest test.
+# kirchhoff_add_test(<name> SOURCES ... LIBS ... [LABELS ...] [TIMEOUT seconds])
+# One executable per test file, linked with the test support library (tests/support); every
+# GoogleTest case becomes a ctest test <name>.<suite>.<test>. Labels are per test: a case whose
+# suite name contains "Statistic" (PcmStatistics, DriftFitStatistical, ...) is labelled
+# "statistical", every other case "unit" (or LABELS when given, e.g. integration).
 function(kirchhoff_add_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main kirchhoff_warnings)
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} kirchhoff_test_support GTest::gtest
+                        GTest::gtest_main kirchhoff_warnings)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
@@ -78,25 +82,25 @@ function(kirchhoff_add_test name)
   endif()
   include(GoogleTest)
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST TEST_PREFIX "${name}."
+                       TEST_FILTER "-*Statistic*.*"
                        PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+                       WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST TEST_PREFIX "${name}."
+                       TEST_FILTER "*Statistic*.*"
+                       PROPERTIES LABELS statistical TIMEOUT ${ARG_TIMEOUT}
                        WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 endfunction()
 
 # kirchhoff_add_test_folder(<prefix> LIBS ... [TARGETS <variable>])
-# One test executable per *_test.cpp of the calling folder, named <prefix>_<file>; files named
-# *_statistical_test.cpp get the label "statistical", the others "unit". TARGETS names a
-# variable that receives the list of test targets.
+# One test executable per *_test.cpp of the calling folder, named <prefix>_<file>, labelled per
+# test as kirchhoff_add_test does. TARGETS names a variable that receives the list of targets.
 function(kirchhoff_add_test_folder prefix)
   cmake_parse_arguments(ARG "" "TARGETS" "LIBS" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
   set(targets "")
   foreach(source ${sources})
     get_filename_component(name ${source} NAME_WE)
-    set(labels unit)
-    if(name MATCHES "_statistical_test$")
-      set(labels statistical)
-    endif()
-    kirchhoff_add_test(${prefix}_${name} SOURCES ${source} LIBS ${ARG_LIBS} LABELS ${labels})
+    kirchhoff_add_test(${prefix}_${name} SOURCES ${source} LIBS ${ARG_LIBS})
     list(APPEND targets ${prefix}_${name})
   endforeach()
   if(ARG_TARGETS)

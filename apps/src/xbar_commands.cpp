@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "commands.hpp"
+#include "kirchhoff/core/csv.hpp"
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/crossbar/ir_drop.hpp"
@@ -32,57 +33,41 @@ struct XbarOptions {
   bool force = false;
 };
 
-using Table = std::vector<std::vector<double>>;
+// The numbers of each line of a CSV file, with the line's number in the file.
+struct NumbersLine {
+  std::uint32_t line = 0;
+  std::vector<double> values;
+};
+using Table = std::vector<NumbersLine>;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-// A CSV of numbers without header; blank lines are skipped. Every line must have as many values
-// as the first. Errors name the file, the line and the column (value number), both 1-based.
+// A CSV of numbers without header (core/csv.hpp: blank and '#' lines skipped, every line as
+// wide as the first). Errors name the file, the line and the column (value number), 1-based.
 Table read_numbers_csv(const std::string& path, const char* what) {
-  std::ifstream file(path);
-  if (!file) throw IoError(fmt::format("cannot open {} file '{}'", what, path));
-  Table table;
-  std::string line;
-  std::uint32_t line_number = 0;
-  std::size_t first_line_width = 0;
-  std::uint32_t first_line_number = 0;
-  while (std::getline(file, line)) {
-    ++line_number;
-    if (trim(line).empty()) continue;
-    std::vector<double> values;
-    std::size_t start = 0;
-    for (std::uint32_t column = 1;; ++column) {
-      const auto comma = line.find(',', start);
-      const std::string_view field = trim(std::string_view(line).substr(
-          start, comma == std::string::npos ? std::string::npos : comma - start));
-      double value = 0.0;
-      const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
-      if (field.empty() || ec != std::errc() || end != field.data() + field.size() ||
-          !std::isfinite(value)) {
-        throw FormatError(fmt::format(
-            "{} file '{}', line {}, column {}: {} is not a finite number", what, path, line_number,
-            column, field.empty() ? std::string("an empty value") : fmt::format("'{}'", field)));
-      }
-      values.push_back(value);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-    if (table.empty()) {
-      first_line_width = values.size();
-      first_line_number = line_number;
-    } else if (values.size() != first_line_width) {
-      throw FormatError(fmt::format(
-          "{} file '{}', line {}: {} values, but line {} has {} (every line must have as many)",
-          what, path, line_number, values.size(), first_line_number, first_line_width));
-    }
-    table.push_back(std::move(values));
+  CsvTable csv;
+  try {
+    csv = read_csv_file(path, {.header = false});
+  } catch (const FormatError&) {
+    throw;
+  } catch (const IoError&) {
+    throw IoError(fmt::format("cannot open {} file '{}'", what, path));
   }
-  if (file.bad()) throw IoError(fmt::format("cannot read {} file '{}'", what, path));
-  if (table.empty()) throw FormatError(fmt::format("{} file '{}' is empty", what, path));
+  if (csv.records.empty()) throw FormatError(fmt::format("{} file '{}' is empty", what, path));
+  Table table;
+  for (const CsvRecord& record : csv.records) {
+    std::vector<double> values;
+    for (std::size_t column = 0; column < record.fields.size(); ++column) {
+      const std::string& field = record.fields[column];
+      const auto value = parse_csv_number(field);
+      if (!value) {
+        throw FormatError(fmt::format(
+            "{} file '{}', line {}, column {}: {} is not a finite number", what, path,
+            record.line, column + 1,
+            field.empty() ? std::string("an empty value") : fmt::format("'{}'", field)));
+      }
+      values.push_back(*value);
+    }
+    table.push_back({record.line, std::move(values)});
+  }
   return table;
 }
 
@@ -107,28 +92,29 @@ XbarInputs read_inputs(const XbarOptions& o) {
     }
   }
   const Table g = read_numbers_csv(o.conductance, "conductance");
-  in.g.resize(static_cast<Eigen::Index>(g.size()), static_cast<Eigen::Index>(g.front().size()));
+  in.g.resize(static_cast<Eigen::Index>(g.size()),
+              static_cast<Eigen::Index>(g.front().values.size()));
   for (std::size_t i = 0; i < g.size(); ++i) {
-    for (std::size_t j = 0; j < g[i].size(); ++j) {
-      if (g[i][j] < 0.0) {
+    for (std::size_t j = 0; j < g[i].values.size(); ++j) {
+      if (g[i].values[j] < 0.0) {
         throw InvalidArgument(
             fmt::format("conductance file '{}', line {}, column {}: conductance {} S is negative",
-                        o.conductance, i + 1, j + 1, g[i][j]));
+                        o.conductance, g[i].line, j + 1, g[i].values[j]));
       }
-      in.g(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = g[i][j];
+      in.g(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = g[i].values[j];
     }
   }
   const Table v = read_numbers_csv(o.voltage, "voltage");
-  if (v.front().size() != g.size()) {
+  if (v.front().values.size() != g.size()) {
     throw InvalidArgument(fmt::format(
         "voltage file '{}': {} values per line, but the conductance file '{}' has {} rows (one "
         "input per row)",
-        o.voltage, v.front().size(), o.conductance, g.size()));
+        o.voltage, v.front().values.size(), o.conductance, g.size()));
   }
   in.v.resize(static_cast<Eigen::Index>(v.size()), static_cast<Eigen::Index>(g.size()));
   for (std::size_t k = 0; k < v.size(); ++k) {
-    for (std::size_t i = 0; i < v[k].size(); ++i) {
-      in.v(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(i)) = v[k][i];
+    for (std::size_t i = 0; i < v[k].values.size(); ++i) {
+      in.v(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(i)) = v[k].values[i];
     }
   }
   return in;

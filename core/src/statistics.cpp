@@ -7,7 +7,9 @@
 #include <boost/math/distributions/students_t.hpp>
 #include <boost/math/special_functions/beta.hpp>
 #include <cmath>
+#include <limits>
 #include <string_view>
+#include <vector>
 
 #include "kirchhoff/core/error.hpp"
 
@@ -304,6 +306,48 @@ std::vector<double> quantiles(std::span<const double> values, std::span<const do
                                          : lerp(x[pos.lower], x[pos.lower + 1], pos.fraction));
   }
   return result;
+}
+
+Interval percentile_interval(std::span<const double> replicates, double confidence) {
+  if (replicates.empty()) {
+    return {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+  }
+  const double tail = 0.5 * (1.0 - confidence);
+  const std::vector<double> ps{tail, 1.0 - tail};
+  const auto q = quantiles(replicates, ps);
+  return {q[0], q[1]};
+}
+
+double ks_statistic_sorted(std::span<const double> sorted,
+                           const std::function<double(double)>& cdf) {
+  const std::size_t n = sorted.size();
+  double d = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double f = cdf(sorted[i]);
+    d = std::max({d, static_cast<double>(i + 1) / static_cast<double>(n) - f,
+                  f - static_cast<double>(i) / static_cast<double>(n)});
+  }
+  return d;
+}
+
+double ks_statistic(std::span<const double> values, const std::function<double(double)>& cdf) {
+  std::vector<double> sorted(values.begin(), values.end());
+  std::sort(sorted.begin(), sorted.end());
+  return ks_statistic_sorted(sorted, cdf);
+}
+
+double kolmogorov_smirnov_p_value(double d, std::size_t n) {
+  if (n == 0 || !(d > 0.0)) return 1.0;
+  const double sn = std::sqrt(static_cast<double>(n));
+  const double lambda = (sn + 0.12 + 0.11 / sn) * d;
+  if (lambda < 0.2) return 1.0;  // the series converges slowly here; Q(0.2) = 1 - 1e-9
+  double sum = 0.0, sign = 1.0;
+  for (int k = 1; k <= 100; ++k, sign = -sign) {
+    const double term = sign * std::exp(-2.0 * k * k * lambda * lambda);
+    sum += term;
+    if (std::abs(term) < 1e-16 * std::abs(sum)) break;
+  }
+  return std::clamp(2.0 * sum, 0.0, 1.0);
 }
 
 }  // namespace kirchhoff

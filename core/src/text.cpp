@@ -5,6 +5,15 @@
 
 namespace kirchhoff {
 
+std::string_view trim(std::string_view text) noexcept {
+  const auto blank = [](char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+  };
+  while (!text.empty() && blank(text.front())) text.remove_prefix(1);
+  while (!text.empty() && blank(text.back())) text.remove_suffix(1);
+  return text;
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   // Three rows of the (a.size()+1) x (b.size()+1) dynamic programming table: the row two
   // above is needed for transpositions.

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/text.hpp"
 
 namespace kirchhoff {
 
@@ -105,12 +106,6 @@ bool is_digit(char c) {
 bool is_unit_char(char c) {
   const auto byte = static_cast<unsigned char>(c);
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || byte >= 0x80;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_blank(text.back())) text.remove_suffix(1);
-  return text;
 }
 
 char ascii_lower(char c) {

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/text.hpp"
 
 namespace kirchhoff::crossbar {
 
@@ -49,12 +50,6 @@ std::optional<Eigen::Index> parse_index(std::string_view text) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace

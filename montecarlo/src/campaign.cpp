@@ -14,6 +14,7 @@
 #include "kirchhoff/core/config.hpp"
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/text.hpp"
+#include "kirchhoff/core/toml_writer.hpp"
 #include "kirchhoff/core/units.hpp"
 
 namespace kirchhoff::montecarlo {
@@ -52,22 +53,6 @@ std::optional<std::pair<double, Dimension>> parse_any_quantity(std::string_view 
     }
   }
   return std::nullopt;
-}
-
-std::string toml_string(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-// A double as a TOML float (always with '.' or an exponent, so it stays a float).
-std::string toml_float(double value) {
-  std::string text = fmt::format("{}", value);
-  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
-  return text;
 }
 
 // Keys that hold for the whole campaign and cannot vary between points.

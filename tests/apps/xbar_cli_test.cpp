@@ -100,7 +100,7 @@ TEST_F(XbarCli, MalformedFilesAreErrorsNamingFileLineAndColumn) {
   const std::string v_path = (dir_ / "bad_V.csv").string();
   const std::vector<Case> cases{
       {"1e-4,2e-4\n3e-4\n", "0.1,0.2\n",
-       "conductance file '" + g_path + "', line 2: 1 values, but line 1 has 2"},
+       g_path + ":2: 1 fields, but line 1 has 2 (every line must have as many)"},
       {"1e-4,2e-4\n3e-4,abc\n", "0.1,0.2\n",
        "conductance file '" + g_path + "', line 2, column 2: 'abc' is not a finite number"},
       {"1e-4,,2e-4\n", "0.1\n",
@@ -109,10 +109,13 @@ TEST_F(XbarCli, MalformedFilesAreErrorsNamingFileLineAndColumn) {
       {"\n\n", "0.1\n", "conductance file '" + g_path + "' is empty"},
       {"1e-4,2e-4\n3e-4,-4e-4\n", "0.1,0.2\n",
        "conductance file '" + g_path + "', line 2, column 2: conductance -0.0004 S is negative"},
+      // The line in the file, not the row of the matrix: blank and comment lines count.
+      {"# G in S\n1e-4,2e-4\n\n3e-4,-4e-4\n", "0.1,0.2\n",
+       "conductance file '" + g_path + "', line 4, column 2: conductance -0.0004 S is negative"},
       {"1e-4,2e-4\n3e-4,4e-4\n", "0.1,0.2,0.3\n",
        "voltage file '" + v_path + "': 3 values per line, but the conductance file '" + g_path +
            "' has 2 rows"},
-      {"1e-4\n", "0.1\n\n0.2\n0.3,nan\n",
+      {"1e-4,2e-4\n3e-4,4e-4\n", "0.1,0.2\n\n0.2,0.1\n0.3,nan\n",
        "voltage file '" + v_path + "', line 4, column 2: 'nan' is not a finite number"},
   };
   for (const auto& c : cases) {

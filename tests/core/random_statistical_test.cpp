@@ -54,9 +54,9 @@ Moments moments(const std::vector<double>& x) {
   return {mean, m2, m3 / std::pow(m2, 1.5), m4 / (m2 * m2) - 3.0};
 }
 
-class NormalTransform : public ::testing::TestWithParam<std::uint64_t> {};
+class NormalTransformStatistical : public ::testing::TestWithParam<std::uint64_t> {};
 
-TEST_P(NormalTransform, MomentsAndKolmogorovSmirnovAgainstBoostCdf) {
+TEST_P(NormalTransformStatistical, MomentsAndKolmogorovSmirnovAgainstBoostCdf) {
   const RandomStream stream(GetParam(), {2, 3, StreamId::testing, 0});
   std::vector<double> z(kSamples);
   stream.normal(z);
@@ -71,9 +71,9 @@ TEST_P(NormalTransform, MomentsAndKolmogorovSmirnovAgainstBoostCdf) {
   EXPECT_LT(ks_statistic(z, [&](double x) { return boost::math::cdf(normal, x); }), kKsCritical);
 }
 
-INSTANTIATE_TEST_SUITE_P(FixedSeeds, NormalTransform, ::testing::Values(1u, 20261124u, 0xdeadbeefcafeu));
+INSTANTIATE_TEST_SUITE_P(FixedSeeds, NormalTransformStatistical, ::testing::Values(1u, 20261124u, 0xdeadbeefcafeu));
 
-TEST(UniformTransform, KolmogorovSmirnovAndEquidistributionOfPairs) {
+TEST(UniformTransformStatistical, KolmogorovSmirnovAndEquidistributionOfPairs) {
   const RandomStream stream(8, {0, 0, StreamId::testing, 1});
   std::vector<double> u(kSamples);
   stream.uniform(u);
@@ -90,7 +90,7 @@ TEST(UniformTransform, KolmogorovSmirnovAndEquidistributionOfPairs) {
   EXPECT_LT(chi2, boost::math::quantile(dist, 0.999));
 }
 
-TEST(LognormalTransform, KolmogorovSmirnovAgainstBoostCdf) {
+TEST(LognormalTransformStatistical, KolmogorovSmirnovAgainstBoostCdf) {
   const RandomStream stream(9, {0, 0, StreamId::device_to_device, 0});
   std::vector<double> x(kSamples);
   stream.lognormal(x, std::log(25e-6), 0.3);
@@ -98,7 +98,7 @@ TEST(LognormalTransform, KolmogorovSmirnovAgainstBoostCdf) {
   EXPECT_LT(ks_statistic(x, [&](double v) { return boost::math::cdf(dist, v); }), kKsCritical);
 }
 
-TEST(TruncatedNormalTransform, KolmogorovSmirnovOnCentralAndTailIntervals) {
+TEST(TruncatedNormalTransformStatistical, KolmogorovSmirnovOnCentralAndTailIntervals) {
   const RandomStream stream(10, {0, 0, StreamId::testing, 2});
   const boost::math::normal_distribution<> normal(1.0, 2.0);
   std::vector<double> x(kSamples);
@@ -116,7 +116,7 @@ TEST(TruncatedNormalTransform, KolmogorovSmirnovOnCentralAndTailIntervals) {
   }
 }
 
-TEST(BernoulliTransform, CountsInsideTheBinomialCentralInterval) {
+TEST(BernoulliTransformStatistical, CountsInsideTheBinomialCentralInterval) {
   const RandomStream stream(12, {0, 0, StreamId::stuck_at_fault, 0});
   std::vector<std::uint8_t> hit(kSamples);
   for (double p : {1e-4, 0.098, 0.5, 0.9}) {

@@ -655,3 +655,47 @@ TEST(StatsQuantile, BadInputIsRejected) {
 
 }  // namespace
 }  // namespace kirchhoff
+
+namespace kirchhoff {
+namespace {
+
+TEST(PercentileInterval, IsTheTailQuantilesOfTheReplicates) {
+  std::vector<double> r(101);
+  for (std::size_t i = 0; i < r.size(); ++i) r[i] = static_cast<double>(100 - i);  // 100 ... 0
+  const Interval q = percentile_interval(r, 0.9);
+  EXPECT_DOUBLE_EQ(q.lower, 5.0);  // type 7 at p = 0.05 of 0..100
+  EXPECT_DOUBLE_EQ(q.upper, 95.0);
+  const Interval none = percentile_interval({}, 0.95);
+  EXPECT_TRUE(std::isnan(none.lower) && std::isnan(none.upper));
+}
+
+TEST(KolmogorovSmirnov, StatisticOfSmallSamplesByHand) {
+  const auto uniform = [](double x) { return std::clamp(x, 0.0, 1.0); };
+  // One point at 0.5: D = max(1 - 0.5, 0.5 - 0) = 0.5.
+  EXPECT_DOUBLE_EQ(ks_statistic(std::vector<double>{0.5}, uniform), 0.5);
+  // The sample {0.1, 0.4, 0.8} against U(0, 1): steps 1/3, 2/3, 1 after each point:
+  // max(1/3 - 0.1, 0.1, 2/3 - 0.4, 0.4 - 1/3, 1 - 0.8, 0.8 - 2/3) = 2/3 - 0.4 = 0.2666...
+  const std::vector<double> unsorted{0.8, 0.1, 0.4};
+  EXPECT_DOUBLE_EQ(ks_statistic(unsorted, uniform), 2.0 / 3.0 - 0.4);
+  const std::vector<double> sorted{0.1, 0.4, 0.8};
+  EXPECT_EQ(ks_statistic_sorted(sorted, uniform), ks_statistic(unsorted, uniform));
+  EXPECT_EQ(ks_statistic(std::vector<double>{}, uniform), 0.0);
+}
+
+TEST(KolmogorovSmirnov, PValueOfTheKolmogorovDistribution) {
+  // Q(lambda) at the classical critical values of the limiting distribution: lambda = 1.3581
+  // for 0.05, 1.6276 for 0.01 (Smirnov 1948). For large n the Stephens factor tends to sqrt(n).
+  const std::size_t n = 100'000'000;
+  const double sn = std::sqrt(static_cast<double>(n));
+  const double factor = sn + 0.12 + 0.11 / sn;
+  EXPECT_NEAR(kolmogorov_smirnov_p_value(1.3581 / factor, n), 0.05, 1e-4);
+  EXPECT_NEAR(kolmogorov_smirnov_p_value(1.6276 / factor, n), 0.01, 1e-4);
+  // 2 exp(-2 lambda^2) dominates in the far tail.
+  EXPECT_NEAR(kolmogorov_smirnov_p_value(3.0 / factor, n), 2.0 * std::exp(-18.0), 1e-12);
+  EXPECT_EQ(kolmogorov_smirnov_p_value(0.0, 10), 1.0);
+  EXPECT_EQ(kolmogorov_smirnov_p_value(0.5, 0), 1.0);
+  EXPECT_EQ(kolmogorov_smirnov_p_value(0.01, 100), 1.0);  // lambda < 0.2
+}
+
+}  // namespace
+}  // namespace kirchhoff

@@ -78,3 +78,17 @@ TEST(ClosestMatch, PrefersTheFirstOfEquallyCloseCandidates) {
 
 }  // namespace
 }  // namespace kirchhoff
+
+namespace kirchhoff {
+namespace {
+
+TEST(Trim, RemovesAsciiWhiteSpaceAtBothEndsOnly) {
+  EXPECT_EQ(trim("  a b \t\r\n"), "a b");
+  EXPECT_EQ(trim("\v\fx"), "x");
+  EXPECT_EQ(trim(""), "");
+  EXPECT_EQ(trim(" \t "), "");
+  EXPECT_EQ(trim("\xC2\xA0x"), "\xC2\xA0x");  // no-break space (UTF-8) is not ASCII white space
+}
+
+}  // namespace
+}  // namespace kirchhoff

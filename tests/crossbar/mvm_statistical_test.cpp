@@ -41,7 +41,7 @@ void expect_variances(const std::vector<RunningStats>& columns, const Eigen::Vec
   EXPECT_LT(q, boost::math::quantile(pooled, 1 - kAlpha / 2)) << what;
 }
 
-TEST(ReadNoiseShortcut, OutputVarianceEqualsThePerCellMonteCarlo) {
+TEST(ReadNoiseShortcutStatistical, OutputVarianceEqualsThePerCellMonteCarlo) {
   devices::GenericParameters p = ideal_device(25 * uS);
   p.programming_sigma_s = 0.5 * uS;
   p.read_sigma_s = 0.3 * uS;
@@ -104,7 +104,7 @@ TEST(ReadNoiseShortcut, OutputVarianceEqualsThePerCellMonteCarlo) {
   }
 }
 
-TEST(AdcMismatch, GainAndOffsetHaveTheRequestedMeanAndSpread) {
+TEST(AdcMismatchStatistical, GainAndOffsetHaveTheRequestedMeanAndSpread) {
   const devices::GenericModel model(ideal_device());
   MvmOptions o = ideal_options(4, 256);
   o.periphery.adc.gain_std = 0.03;
@@ -130,7 +130,7 @@ TEST(AdcMismatch, GainAndOffsetHaveTheRequestedMeanAndSpread) {
   EXPECT_FALSE(other.adc_gain() == m.adc_gain());
 }
 
-TEST(OutputNoise, HasTheRequestedVarianceAsAFractionOfTheAdcRange) {
+TEST(OutputNoiseStatistical, HasTheRequestedVarianceAsAFractionOfTheAdcRange) {
   const devices::GenericModel model(ideal_device());
   MvmOptions o = ideal_options(8, 8);
   o.periphery.adc.output_noise_std = 0.01;

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -190,5 +191,24 @@ struct Interval {
 // Several quantiles of the same sample, one sort; the result has one entry per element of ps.
 [[nodiscard]] std::vector<double> quantiles(std::span<const double> values,
                                             std::span<const double> ps);
+
+// Bootstrap percentile interval (Efron & Tibshirani 1993, ch. 13): the (1 - c)/2 and (1 + c)/2
+// type-7 quantiles of the replicate estimates. NaN bounds when there are no replicates.
+[[nodiscard]] Interval percentile_interval(std::span<const double> replicates, double confidence);
+
+// One-sample Kolmogorov-Smirnov statistic D_n = sup_x |F_n(x) - F(x)| of a sample against a
+// continuous CDF: max over the sorted sample of (i + 1)/n - F(x_i) and F(x_i) - i/n.
+// `sorted` must be in ascending order; 0 for an empty sample.
+[[nodiscard]] double ks_statistic_sorted(std::span<const double> sorted,
+                                         const std::function<double(double)>& cdf);
+// The same for a sample in any order (sorts a copy).
+[[nodiscard]] double ks_statistic(std::span<const double> values,
+                                  const std::function<double(double)>& cdf);
+
+// Asymptotic p-value P(D_n >= d) of the KS statistic: the Kolmogorov series
+// Q(lambda) = 2 sum_{k>=1} (-1)^(k-1) exp(-2 k^2 lambda^2) at lambda = (sqrt(n) + 0.12 +
+// 0.11/sqrt(n)) d, Stephens' (1970) finite-n correction (Numerical Recipes, 3rd ed., 14.3.3).
+// 1 for n = 0 or d <= 0.
+[[nodiscard]] double kolmogorov_smirnov_p_value(double d, std::size_t n);
 
 }  // namespace kirchhoff

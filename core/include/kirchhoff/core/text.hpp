@@ -1,4 +1,4 @@
-// Small text utilities shared by the configuration layer and the command line.
+// Small text utilities shared by the configuration layer, file readers and the command line.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +8,9 @@
 #include <string_view>
 
 namespace kirchhoff {
+
+// `text` without the ASCII white space (space, tab, CR, LF, VT, FF) at either end.
+[[nodiscard]] std::string_view trim(std::string_view text) noexcept;
 
 // Damerau–Levenshtein distance, optimal string alignment variant: the least number of
 // insertions, deletions, substitutions and transpositions of two adjacent characters that turn
