@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kirchhoff/core/error.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff {
 namespace {
@@ -366,22 +367,13 @@ TEST(ConfigParse, ReportsSyntaxErrorsWithLineAndColumn) {
 
 class ConfigFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    directory_ = std::filesystem::temp_directory_path() /
-                 (std::string("kirchhoff_config_test_") + info->name());
-    std::filesystem::remove_all(directory_);
-    std::filesystem::create_directories(directory_);
-  }
-  void TearDown() override { std::filesystem::remove_all(directory_); }
-
   std::filesystem::path write(const std::string& name, std::string_view content) {
     const std::filesystem::path path = directory_ / name;
-    std::ofstream(path) << content;
+    testing::write_text(path, content);
     return path;
   }
 
-  std::filesystem::path directory_;
+  const testing::TempDir directory_{"config"};
 };
 
 TEST_F(ConfigFile, LoadsAFile) {
@@ -410,11 +402,11 @@ TEST_F(ConfigFile, ReportsUnreadableFiles) {
                                          "': No such file or directory");
   }
   try {
-    (void)Config::load_file(directory_);
+    (void)Config::load_file(directory_.path());
     ADD_FAILURE() << "no IoError";
   } catch (const IoError& e) {
     EXPECT_EQ(std::string(e.what()),
-              "cannot read configuration file '" + directory_.string() + "': it is a directory");
+              "cannot read configuration file '" + directory_.path().string() + "': it is a directory");
   }
 }
 

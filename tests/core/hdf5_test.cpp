@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "kirchhoff/core/error.hpp"
+#include "support/expect.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::h5 {
 namespace {
@@ -23,29 +25,7 @@ namespace fs = std::filesystem;
 const FileIdentity kIdentity{"kirchhoff-results", 2, 1};
 constexpr std::string_view kUnicode = "µS – résumé – 電導 – 🙂";
 
-// EXPECT_CONTAINS(text, part): `part` occurs in `text`.
-::testing::AssertionResult contains(const char* text_expr, const char* part_expr,
-                                    std::string_view text, std::string_view part) {
-  if (text.find(part) != std::string_view::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << text_expr << " does not contain " << part_expr
-                                       << "\n  text: " << text << "\n  part: " << part;
-}
-#define EXPECT_CONTAINS(text, part) EXPECT_PRED_FORMAT2(contains, text, part)
-
-// Runs `f`, expects it to throw exactly E (or a subclass), returns the message.
-template <typename E, typename F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected another exception type, got: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "expected an exception, none was thrown";
-  return {};
-}
+using testing::message_of;
 
 std::string file_bytes(const fs::path& path) {
   std::string bytes(static_cast<std::size_t>(fs::file_size(path)), '\0');
@@ -55,28 +35,17 @@ std::string file_bytes(const fs::path& path) {
   return bytes;
 }
 
-void write_text(const fs::path& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
+using testing::write_text;
 
 // Each test gets its own fresh directory, removed afterwards, and must leave no HDF5 object open.
 class Hdf5Test : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "kirchhoff-hdf5-test-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
   void TearDown() override {
     EXPECT_EQ(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0) << "HDF5 files or objects left open";
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-    EXPECT_FALSE(ec) << ec.message();
   }
   [[nodiscard]] fs::path path(std::string_view name) const { return dir_ / name; }
 
-  fs::path dir_;
+  const testing::TempDir dir_{"hdf5"};
 };
 // Lower-case suite names, so that `ctest -R hdf5` selects these tests.
 using hdf5 = Hdf5Test;

@@ -15,25 +15,15 @@
 #include <vector>
 
 #include "kirchhoff/core/random.hpp"
+#include "kirchhoff/core/statistics.hpp"
+#include "support/distributions.hpp"
 
 namespace kirchhoff {
 namespace {
 
 constexpr std::size_t kSamples = 1'000'000;
 // Asymptotic Kolmogorov distribution: P(sqrt(n) D_n > 1.9495) = 0.001.
-const double kKsCritical = 1.9495 / std::sqrt(static_cast<double>(kSamples));
-
-template <class Cdf>
-double ks_statistic(std::vector<double> x, Cdf cdf) {
-  std::sort(x.begin(), x.end());
-  const double n = static_cast<double>(x.size());
-  double d = 0.0;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    const double f = cdf(x[i]);
-    d = std::max({d, f - static_cast<double>(i) / n, static_cast<double>(i + 1) / n - f});
-  }
-  return d;
-}
+const double kKsCritical = testing::ks_critical_value(kSamples, 1e-3);
 
 struct Moments {
   double mean, variance, skewness, excess_kurtosis;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "kirchhoff/core/error.hpp"
+#include "support/expect.hpp"
 
 namespace kirchhoff {
 namespace {
@@ -35,15 +36,9 @@ std::uint64_t ulp_distance(double a, double b) {
   return ia > ib ? static_cast<std::uint64_t>(ia - ib) : static_cast<std::uint64_t>(ib - ia);
 }
 
-// The message of the InvalidArgument thrown by f, or a test failure if f throws nothing.
+// The message of the InvalidArgument thrown by f, or a test failure.
 std::string invalid_argument_message(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InvalidArgument& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected InvalidArgument, nothing was thrown";
-  return {};
+  return testing::message_of<InvalidArgument>(f);
 }
 
 RunningStats stats_of(std::span<const double> xs) {
