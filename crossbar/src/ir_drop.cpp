@@ -109,6 +109,115 @@ Eigen::Index block_size(Eigen::Index unknowns) {
   return std::clamp<Eigen::Index>(budget, 1, 64);
 }
 
+// The wires of an r × n array as a circuit of physical nodes — row wire (i, j), column wire
+// (i, j), source i, ground — before the cells are added: a wire of zero resistance merges its two
+// nodes (exactly), any other is an edge of conductance 1/R.
+class WireCircuit {
+ public:
+  struct Edge {
+    std::size_t p, q;
+    double g;
+  };
+
+  WireCircuit(std::size_t r, std::size_t n, const WireResistances& wires)
+      : r_(r), n_(n), merged_(ground_node() + 1) {
+    for (std::size_t i = 0; i < r; ++i) {
+      if (wires.r_driver_ohm == 0.0) {
+        merged_.unite(row_node(i, 0), source_node(i));
+      } else {
+        edges_.push_back({source_node(i), row_node(i, 0), 1.0 / wires.r_driver_ohm});
+      }
+      for (std::size_t j = 0; j + 1 < n; ++j) {
+        if (wires.r_row_ohm == 0.0) {
+          merged_.unite(row_node(i, j), row_node(i, j + 1));
+        } else {
+          edges_.push_back({row_node(i, j), row_node(i, j + 1), 1.0 / wires.r_row_ohm});
+        }
+      }
+    }
+    for (std::size_t j = 0; j < n; ++j) {
+      for (std::size_t i = 0; i + 1 < r; ++i) {
+        if (wires.r_col_ohm == 0.0) {
+          merged_.unite(col_node(i, j), col_node(i + 1, j));
+        } else {
+          edges_.push_back({col_node(i, j), col_node(i + 1, j), 1.0 / wires.r_col_ohm});
+        }
+      }
+      if (wires.r_sense_ohm == 0.0) {
+        merged_.unite(col_node(r - 1, j), ground_node());
+      } else {
+        edges_.push_back({col_node(r - 1, j), ground_node(), 1.0 / wires.r_sense_ohm});
+      }
+    }
+  }
+
+  [[nodiscard]] std::size_t rows() const { return r_; }
+  [[nodiscard]] std::size_t row_node(std::size_t i, std::size_t j) const { return i * n_ + j; }
+  [[nodiscard]] std::size_t col_node(std::size_t i, std::size_t j) const {
+    return r_ * n_ + i * n_ + j;
+  }
+  [[nodiscard]] std::size_t source_node(std::size_t i) const { return 2 * r_ * n_ + i; }
+  [[nodiscard]] std::size_t ground_node() const { return 2 * r_ * n_ + r_; }
+  [[nodiscard]] const std::vector<Edge>& edges() const { return edges_; }
+  UnionFind& merged() { return merged_; }
+
+ private:
+  std::size_t r_, n_;
+  UnionFind merged_;
+  std::vector<Edge> edges_;
+};
+
+// The merged nodes of a WireCircuit as NodeRefs: the ground, the sources, and free nodes numbered
+// in order of first appearance.
+class NodeNumbering {
+ public:
+  explicit NodeNumbering(WireCircuit& circuit)
+      : uf_(circuit.merged()),
+        ref_(circuit.ground_node() + 1),
+        known_(circuit.ground_node() + 1, 0) {
+    ref_[uf_.find(circuit.ground_node())] = {NodeRef::ground, 0};
+    known_[uf_.find(circuit.ground_node())] = 1;
+    for (std::size_t i = 0; i < circuit.rows(); ++i) {
+      const auto root = uf_.find(circuit.source_node(i));
+      ref_[root] = {NodeRef::source, static_cast<int>(i)};
+      known_[root] = 1;
+    }
+  }
+
+  // The node that physical node p was merged into.
+  NodeRef operator()(std::size_t p) {
+    const auto root = uf_.find(p);
+    if (!known_[root]) {
+      ref_[root] = {NodeRef::free, next_++};
+      known_[root] = 1;
+    }
+    return ref_[root];
+  }
+
+  // The free nodes numbered so far.
+  [[nodiscard]] int free_nodes() const { return next_; }
+
+ private:
+  UnionFind& uf_;
+  std::vector<NodeRef> ref_;
+  std::vector<char> known_;
+  int next_ = 0;
+};
+
+// A conductance between merged nodes p and q, into A (between free nodes) and B (from a source).
+void stamp(std::vector<Triplet>& ta_out, std::vector<Triplet>& tb_out, const NodeRef& p,
+           const NodeRef& q, double conductance) {
+  for (const auto& [x, y] : {std::pair{p, q}, std::pair{q, p}}) {
+    if (x.kind != NodeRef::free) continue;
+    ta_out.emplace_back(x.index, x.index, conductance);
+    if (y.kind == NodeRef::free) {
+      if (y.index != x.index) ta_out.emplace_back(x.index, y.index, -conductance);
+    } else if (y.kind == NodeRef::source) {
+      tb_out.emplace_back(x.index, y.index, conductance);
+    }
+  }
+}
+
 }  // namespace
 
 struct IrDropSolver::Impl {
@@ -126,6 +235,8 @@ struct IrDropSolver::Impl {
   std::unique_ptr<Factorization> factor;
 
   void assemble();
+  void stamp_cells(std::vector<Triplet>& ta, std::vector<Triplet>& tb, std::vector<Triplet>& tc,
+                   std::vector<Triplet>& td) const;
   void stamp_cell_jacobian(std::vector<Triplet>& t, std::size_t cell, double g_cell) const;
   [[nodiscard]] double potential(const NodeRef& n, const Eigen::VectorXd& x,
                                  const Eigen::VectorXd& v) const {
@@ -163,92 +274,40 @@ struct IrDropSolver::Impl {
 
 void IrDropSolver::Impl::assemble() {
   const auto r = static_cast<std::size_t>(rows), n = static_cast<std::size_t>(cols);
-  // Physical nodes: row wire (i, j), column wire (i, j), source i, ground.
-  auto row_node = [&](std::size_t i, std::size_t j) { return i * n + j; };
-  auto col_node = [&](std::size_t i, std::size_t j) { return r * n + i * n + j; };
-  auto source_node = [&](std::size_t i) { return 2 * r * n + i; };
-  const std::size_t ground_node = 2 * r * n + r;
-  UnionFind uf(ground_node + 1);
-
-  struct Edge {
-    std::size_t p, q;
-    double g;
-  };
-  std::vector<Edge> edges;
-  for (std::size_t i = 0; i < r; ++i) {
-    if (wires.r_driver_ohm == 0.0) {
-      uf.unite(row_node(i, 0), source_node(i));
-    } else {
-      edges.push_back({source_node(i), row_node(i, 0), 1.0 / wires.r_driver_ohm});
-    }
-    for (std::size_t j = 0; j + 1 < n; ++j) {
-      if (wires.r_row_ohm == 0.0) {
-        uf.unite(row_node(i, j), row_node(i, j + 1));
-      } else {
-        edges.push_back({row_node(i, j), row_node(i, j + 1), 1.0 / wires.r_row_ohm});
-      }
-    }
-  }
-  for (std::size_t j = 0; j < n; ++j) {
-    for (std::size_t i = 0; i + 1 < r; ++i) {
-      if (wires.r_col_ohm == 0.0) {
-        uf.unite(col_node(i, j), col_node(i + 1, j));
-      } else {
-        edges.push_back({col_node(i, j), col_node(i + 1, j), 1.0 / wires.r_col_ohm});
-      }
-    }
-    if (wires.r_sense_ohm == 0.0) {
-      uf.unite(col_node(r - 1, j), ground_node);
-    } else {
-      edges.push_back({col_node(r - 1, j), ground_node, 1.0 / wires.r_sense_ohm});
-    }
-  }
-
-  // Classify the merged nodes; free ones are numbered in order of first appearance.
-  std::vector<NodeRef> ref(ground_node + 1);
-  std::vector<char> known(ground_node + 1, 0);
-  ref[uf.find(ground_node)] = {NodeRef::ground, 0};
-  known[uf.find(ground_node)] = 1;
-  for (std::size_t i = 0; i < r; ++i) {
-    const auto root = uf.find(source_node(i));
-    ref[root] = {NodeRef::source, static_cast<int>(i)};
-    known[root] = 1;
-  }
-  int next = 0;
-  auto node = [&](std::size_t p) {
-    const auto root = uf.find(p);
-    if (!known[root]) {
-      ref[root] = {NodeRef::free, next++};
-      known[root] = 1;
-    }
-    return ref[root];
-  };
+  WireCircuit circuit(r, n, wires);
+  NodeNumbering node(circuit);
   cell_row.resize(r * n);
   cell_col.resize(r * n);
   for (std::size_t i = 0; i < r; ++i) {
     for (std::size_t j = 0; j < n; ++j) {
-      cell_row[i * n + j] = node(row_node(i, j));
-      cell_col[i * n + j] = node(col_node(i, j));
+      cell_row[i * n + j] = node(circuit.row_node(i, j));
+      cell_col[i * n + j] = node(circuit.col_node(i, j));
     }
   }
-  unknowns = next;
+  unknowns = node.free_nodes();
 
   std::vector<Triplet> ta, tb_wire;
-  auto stamp = [](std::vector<Triplet>& ta_out, std::vector<Triplet>& tb_out, const NodeRef& p,
-                  const NodeRef& q, double conductance) {
-    for (const auto& [x, y] : {std::pair{p, q}, std::pair{q, p}}) {
-      if (x.kind != NodeRef::free) continue;
-      ta_out.emplace_back(x.index, x.index, conductance);
-      if (y.kind == NodeRef::free) {
-        if (y.index != x.index) ta_out.emplace_back(x.index, y.index, -conductance);
-      } else if (y.kind == NodeRef::source) {
-        tb_out.emplace_back(x.index, y.index, conductance);
-      }
-    }
-  };
-  for (const auto& e : edges) stamp(wire_a, tb_wire, node(e.p), node(e.q), e.g);
+  for (const auto& e : circuit.edges()) stamp(wire_a, tb_wire, node(e.p), node(e.q), e.g);
   ta = wire_a;
   std::vector<Triplet> tb = tb_wire, tc, td;
+  stamp_cells(ta, tb, tc, td);
+  a.resize(unknowns, unknowns);
+  a.setFromTriplets(ta.begin(), ta.end());
+  b.resize(unknowns, rows);
+  b.setFromTriplets(tb.begin(), tb.end());
+  b_wire.resize(unknowns, rows);
+  b_wire.setFromTriplets(tb_wire.begin(), tb_wire.end());
+  c.resize(cols, unknowns);
+  c.setFromTriplets(tc.begin(), tc.end());
+  d.resize(cols, rows);
+  d.setFromTriplets(td.begin(), td.end());
+}
+
+// The cells into A and B (as the wires), and into the output I = C x + D v: the current into
+// column j's ground is the sum of its cells' currents.
+void IrDropSolver::Impl::stamp_cells(std::vector<Triplet>& ta, std::vector<Triplet>& tb,
+                                     std::vector<Triplet>& tc, std::vector<Triplet>& td) const {
+  const auto r = static_cast<std::size_t>(rows), n = static_cast<std::size_t>(cols);
   for (std::size_t i = 0; i < r; ++i) {
     for (std::size_t j = 0; j < n; ++j) {
       const double gij = g(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
@@ -262,16 +321,6 @@ void IrDropSolver::Impl::assemble() {
       }
     }
   }
-  a.resize(unknowns, unknowns);
-  a.setFromTriplets(ta.begin(), ta.end());
-  b.resize(unknowns, rows);
-  b.setFromTriplets(tb.begin(), tb.end());
-  b_wire.resize(unknowns, rows);
-  b_wire.setFromTriplets(tb_wire.begin(), tb_wire.end());
-  c.resize(cols, unknowns);
-  c.setFromTriplets(tc.begin(), tc.end());
-  d.resize(cols, rows);
-  d.setFromTriplets(td.begin(), td.end());
 }
 
 void IrDropSolver::Impl::stamp_cell_jacobian(std::vector<Triplet>& t, std::size_t cell,
@@ -397,129 +446,190 @@ ConductanceMatrix IrDropSolver::cell_voltages(const Eigen::VectorXd& input_v) co
   return Eigen::Map<const ConductanceMatrix>(cells.data(), s.rows, s.cols);
 }
 
+namespace {
+
+// The nonlinear nodal system of one input vector v for Newton's method
+// (IrDropSolver::Impl::newton): the KCL residual F(x) = A_w x − B_w v + (cell currents) at the free
+// nodes, its Jacobian, and a damped step. Holds the iterate x, F(x), and the cells' voltages and
+// currents at x.
+class NewtonSystem {
+ public:
+  NewtonSystem(const IrDropSolver::Impl& s, const devices::DeviceModel& model,
+               const Eigen::VectorXd& v, Eigen::Index vector_index, const NewtonOptions& opt)
+      : s_(s),
+        model_(model),
+        v_(v),
+        vector_index_(vector_index),
+        opt_(opt),
+        cells_(s.cell_row.size()),
+        g_flat_(s.g.data(), cells_),
+        vcell_(cells_),
+        icell_(cells_),
+        shifted_(cells_),
+        i1_(cells_),
+        i2_(cells_),
+        a_wire_(s.unknowns, s.unknowns),
+        bv_(s.b_wire * v) {
+    a_wire_.setFromTriplets(s.wire_a.begin(), s.wire_a.end());
+    const double v_scale = v.size() ? v.cwiseAbs().maxCoeff() : 0.0;
+    const double i_scale = v_scale * s.g.colwise().sum().maxCoeff();
+    // The residual cannot be computed more precisely than the rounding of its largest terms
+    // (wire conductance × node voltage): the tolerance never goes below that.
+    f_tol_ = std::max(opt.residual_rtol * i_scale,
+                      64 * std::numeric_limits<double>::epsilon() *
+                          (s.unknowns > 0 ? s.a.diagonal().maxCoeff() : 0.0) * v_scale);
+    x_tol_ = opt.step_rtol * v_scale;
+  }
+
+  // The linear (small-signal) solution as the starting point.
+  void start() {
+    x_ = s_.free_voltages(v_);
+    try {
+      evaluate(x_, f_);
+    } catch (const InvalidArgument& e) {
+      throw failure(0, fmt::format("the device model rejects the starting point: {}", e.what()));
+    }
+  }
+
+  // The Jacobian at x: the wires, and each cell's derivative dI/dV by the one-sided second-order
+  // difference toward 0 V.
+  [[nodiscard]] SparseMatrix jacobian(std::uint32_t it) {
+    const double h = opt_.derivative_step_v;
+    for (std::size_t k = 0; k < cells_; ++k) shifted_[k] = vcell_[k] - (vcell_[k] >= 0 ? h : -h);
+    try {
+      model_.current(g_flat_, shifted_, i1_);
+      for (std::size_t k = 0; k < cells_; ++k)
+        shifted_[k] = vcell_[k] - (vcell_[k] >= 0 ? 2 * h : -2 * h);
+      model_.current(g_flat_, shifted_, i2_);
+    } catch (const InvalidArgument& e) {
+      throw failure(
+          it, fmt::format("the device model rejects the voltages of the derivative: {}", e.what()));
+    }
+    t_ = s_.wire_a;
+    for (std::size_t k = 0; k < cells_; ++k) {
+      const double sh = vcell_[k] >= 0 ? h : -h;
+      s_.stamp_cell_jacobian(t_, k, (3 * icell_[k] - 4 * i1_[k] + i2_[k]) / (2 * sh));
+    }
+    SparseMatrix jac(s_.unknowns, s_.unknowns);
+    jac.setFromTriplets(t_.begin(), t_.end());
+    return jac;
+  }
+
+  // Moves x along dx, halving the step until the residual decreases and the model accepts the
+  // voltages. Returns the fraction of dx taken.
+  double damped_step(std::uint32_t it, const Eigen::VectorXd& dx) {
+    const double f_norm = f_.lpNorm<Eigen::Infinity>();
+    double lambda = 1.0;
+    std::string rejected;
+    bool accepted = false;
+    for (int halving = 0; halving < 30 && !accepted; ++halving, lambda *= 0.5) {
+      x_try_ = x_ + lambda * dx;
+      try {
+        evaluate(x_try_, f_try_);
+      } catch (const InvalidArgument& e) {
+        rejected = e.what();
+        continue;
+      }
+      const double n_try = f_try_.lpNorm<Eigen::Infinity>();
+      accepted = n_try <= f_tol_ || n_try < (1.0 - 1e-4 * lambda) * f_norm;
+      if (accepted) break;
+    }
+    if (!accepted) {
+      throw failure(it, rejected.empty()
+                            ? std::string("no step along the Newton direction reduces the residual")
+                            : fmt::format("the device model rejects every step: {}", rejected));
+    }
+    x_.swap(x_try_);
+    f_.swap(f_try_);
+    return lambda;
+  }
+
+  [[nodiscard]] bool converged(double step) const {
+    return f_.lpNorm<Eigen::Infinity>() <= f_tol_ && step <= x_tol_;
+  }
+
+  // KCL: the current into column j's ground is the sum of its cells'.
+  [[nodiscard]] Eigen::RowVectorXd column_sums() const {
+    Eigen::RowVectorXd currents = Eigen::RowVectorXd::Zero(s_.cols);
+    for (std::size_t k = 0; k < cells_; ++k)
+      currents[static_cast<Eigen::Index>(k) % s_.cols] += icell_[k];
+    return currents;
+  }
+
+  [[nodiscard]] const Eigen::VectorXd& residual() const { return f_; }
+  [[nodiscard]] double residual_tolerance() const { return f_tol_; }
+
+  [[nodiscard]] NumericalError failure(std::uint32_t iteration, const std::string& why) const {
+    return NumericalError(fmt::format(
+        "IR drop with {} cells: Newton did not converge for input vector {} (0-based) after {} "
+        "iteration(s): {}",
+        model_.kind(), vector_index_, iteration, why));
+  }
+
+ private:
+  // Residual of KCL at the free nodes (current leaving each node), and the cell currents.
+  void evaluate(const Eigen::VectorXd& x, Eigen::VectorXd& f) {
+    s_.cell_voltages(x, v_, vcell_);
+    model_.current(g_flat_, vcell_, icell_);
+    f = a_wire_ * x - bv_;
+    for (std::size_t k = 0; k < cells_; ++k) {
+      if (s_.cell_row[k].kind == NodeRef::free) f[s_.cell_row[k].index] += icell_[k];
+      if (s_.cell_col[k].kind == NodeRef::free) f[s_.cell_col[k].index] -= icell_[k];
+    }
+  }
+
+  const IrDropSolver::Impl& s_;
+  const devices::DeviceModel& model_;
+  const Eigen::VectorXd& v_;
+  const Eigen::Index vector_index_;
+  const NewtonOptions& opt_;
+  const std::size_t cells_;
+  const std::span<const double> g_flat_;
+  std::vector<double> vcell_, icell_, shifted_, i1_, i2_;
+  SparseMatrix a_wire_;
+  const Eigen::VectorXd bv_;
+  double f_tol_ = 0.0, x_tol_ = 0.0;
+  Eigen::VectorXd x_, f_, x_try_, f_try_;
+  std::vector<Triplet> t_;
+};
+
+}  // namespace
+
 Eigen::RowVectorXd IrDropSolver::Impl::newton(const devices::DeviceModel& model,
                                               const Eigen::VectorXd& v, Eigen::Index vector_index,
                                               const NewtonOptions& opt,
                                               std::uint32_t& iterations) const {
-  const std::size_t cells = cell_row.size();
-  const std::span<const double> g_flat(g.data(), cells);
-  std::vector<double> vcell(cells), icell(cells), shifted(cells), i1(cells), i2(cells);
-  const SparseMatrix a_wire = [&] {
-    SparseMatrix m(unknowns, unknowns);
-    m.setFromTriplets(wire_a.begin(), wire_a.end());
-    return m;
-  }();
-  const Eigen::VectorXd bv = b_wire * v;
-
-  // Residual of KCL at the free nodes (current leaving each node), and the cell currents.
-  auto evaluate = [&](const Eigen::VectorXd& x, Eigen::VectorXd& f) {
-    cell_voltages(x, v, vcell);
-    model.current(g_flat, vcell, icell);
-    f = a_wire * x - bv;
-    for (std::size_t k = 0; k < cells; ++k) {
-      if (cell_row[k].kind == NodeRef::free) f[cell_row[k].index] += icell[k];
-      if (cell_col[k].kind == NodeRef::free) f[cell_col[k].index] -= icell[k];
-    }
-  };
-  auto fail = [&](std::uint32_t iteration, const std::string& why) {
-    return NumericalError(fmt::format(
-        "IR drop with {} cells: Newton did not converge for input vector {} (0-based) after {} "
-        "iteration(s): {}",
-        model.kind(), vector_index, iteration, why));
-  };
-
-  const double v_scale = v.size() ? v.cwiseAbs().maxCoeff() : 0.0;
-  const double i_scale = v_scale * g.colwise().sum().maxCoeff();
-  // The residual cannot be computed more precisely than the rounding of its largest terms
-  // (wire conductance × node voltage): the tolerance never goes below that.
-  const double f_tol = std::max(opt.residual_rtol * i_scale,
-                                64 * std::numeric_limits<double>::epsilon() *
-                                    (unknowns > 0 ? a.diagonal().maxCoeff() : 0.0) * v_scale);
-  const double x_tol = opt.step_rtol * v_scale;
-
-  auto column_sums = [&] {  // KCL: the current into column j's ground is the sum of its cells'
-    Eigen::RowVectorXd currents = Eigen::RowVectorXd::Zero(cols);
-    for (std::size_t k = 0; k < cells; ++k)
-      currents[static_cast<Eigen::Index>(k) % cols] += icell[k];
-    return currents;
-  };
-  Eigen::VectorXd x = free_voltages(v);  // linear (small-signal) start
-  Eigen::VectorXd f, f_try, x_try;
-  try {
-    evaluate(x, f);
-  } catch (const InvalidArgument& e) {
-    throw fail(0, fmt::format("the device model rejects the starting point: {}", e.what()));
-  }
+  NewtonSystem system(*this, model, v, vector_index, opt);
+  system.start();
   if (unknowns == 0) {  // every node is fixed: the cell voltages are the inputs
     iterations = 0;
-    return column_sums();
+    return system.column_sums();
   }
   auto jacobian_factor = make_factorization(options.backend, unknowns);
   bool analyzed = false;
-  std::vector<Triplet> t;
-  const double h = opt.derivative_step_v;
   for (std::uint32_t it = 1; it <= opt.max_iterations; ++it) {
-    // Cell derivative dI/dV by the one-sided second-order difference toward 0 V.
-    for (std::size_t k = 0; k < cells; ++k) shifted[k] = vcell[k] - (vcell[k] >= 0 ? h : -h);
-    try {
-      model.current(g_flat, shifted, i1);
-      for (std::size_t k = 0; k < cells; ++k)
-        shifted[k] = vcell[k] - (vcell[k] >= 0 ? 2 * h : -2 * h);
-      model.current(g_flat, shifted, i2);
-    } catch (const InvalidArgument& e) {
-      throw fail(
-          it, fmt::format("the device model rejects the voltages of the derivative: {}", e.what()));
-    }
-    t = wire_a;
-    for (std::size_t k = 0; k < cells; ++k) {
-      const double sh = vcell[k] >= 0 ? h : -h;
-      stamp_cell_jacobian(t, k, (3 * icell[k] - 4 * i1[k] + i2[k]) / (2 * sh));
-    }
-    SparseMatrix jac(unknowns, unknowns);
-    jac.setFromTriplets(t.begin(), t.end());
+    const SparseMatrix jac = system.jacobian(it);
     if (!analyzed) {
       jacobian_factor->analyze(jac);
       analyzed = true;
     }
     if (!jacobian_factor->factorize(jac)) {
-      throw fail(it,
-                 "the Jacobian is not positive definite (a cell has a negative differential "
-                 "conductance)");
+      throw system.failure(it,
+                           "the Jacobian is not positive definite (a cell has a negative "
+                           "differential conductance)");
     }
-    const Eigen::VectorXd dx = -jacobian_factor->solve(f).col(0);
-    // Damped step: halve until the residual decreases and the model accepts the voltages.
-    const double f_norm = f.lpNorm<Eigen::Infinity>();
-    double lambda = 1.0;
-    std::string rejected;
-    bool accepted = false;
-    for (int halving = 0; halving < 30 && !accepted; ++halving, lambda *= 0.5) {
-      x_try = x + lambda * dx;
-      try {
-        evaluate(x_try, f_try);
-      } catch (const InvalidArgument& e) {
-        rejected = e.what();
-        continue;
-      }
-      const double n_try = f_try.lpNorm<Eigen::Infinity>();
-      accepted = n_try <= f_tol || n_try < (1.0 - 1e-4 * lambda) * f_norm;
-      if (accepted) break;
-    }
-    if (!accepted) {
-      throw fail(it, rejected.empty()
-                         ? std::string("no step along the Newton direction reduces the residual")
-                         : fmt::format("the device model rejects every step: {}", rejected));
-    }
-    x.swap(x_try);
-    f.swap(f_try);
+    const Eigen::VectorXd dx = -jacobian_factor->solve(system.residual()).col(0);
+    const double lambda = system.damped_step(it, dx);
     const double step = lambda * dx.lpNorm<Eigen::Infinity>();
-    if (f.lpNorm<Eigen::Infinity>() <= f_tol && step <= x_tol) {
+    if (system.converged(step)) {
       iterations = it;
-      return column_sums();
+      return system.column_sums();
     }
   }
-  throw fail(opt.max_iterations,
-             fmt::format("residual {:.3g} A (tolerance {:.3g} A) after the last step",
-                         f.lpNorm<Eigen::Infinity>(), f_tol));
+  throw system.failure(
+      opt.max_iterations,
+      fmt::format("residual {:.3g} A (tolerance {:.3g} A) after the last step",
+                  system.residual().lpNorm<Eigen::Infinity>(), system.residual_tolerance()));
 }
 
 CurrentBatch IrDropSolver::solve_nonlinear(const devices::DeviceModel& model,

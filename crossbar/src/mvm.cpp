@@ -309,6 +309,17 @@ KIRCHHOFF_SIMD_CLONES std::uint64_t convert_vector(const AdcColumn& c, const dou
   return clipped;
 }
 
+// The scratch matrices of one thread of a multiply, reused from block to block: voltages v,
+// currents i, read-noise variance var (var_f in single precision), the block's sums y, the noise
+// draws z and the voltage sums v_sum of offset_digital.
+struct BlockWorkspace {
+  Eigen::MatrixXd v, i, var, y;
+  // Noise of one block: row j holds ADC j's nb draws, contiguous in the stream.
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z;
+  Eigen::MatrixXf var_f;
+  Eigen::RowVectorXd v_sum;
+};
+
 template <class Matrix>
 void check_input(const Matrix& x, Index inputs, const char* what) {
   if (x.rows() != inputs) {
@@ -370,6 +381,212 @@ MvmResult AnalogMatrix::multiply_single(const Eigen::MatrixXf& x, std::uint32_t 
   return multiply_batch(x, read_id, first_vector);
 }
 
+// One multiply call (multiply_batch): x in blocks of batch_block vectors aligned to global vector
+// indices, one task per (tile column, block). A task runs its block through every tile row, input
+// slice and weight slice — DAC, T (+ read noise), ADC — and sums the digitised partial products.
+template <class Matrix>
+class AnalogMatrix::BatchProduct {
+ public:
+  // Throws InvalidArgument when the vectors of the call exceed the noise elements of a read.
+  BatchProduct(const AnalogMatrix& m, const Matrix& x, std::uint32_t read_id,
+               std::uint64_t first_vector)
+      : m_(m),
+        x_(x),
+        adc_(m.options_.periphery.adc),
+        dac_(m.options_.periphery.dac),
+        mapping_(m.options_.mapping),
+        reference_(mapping_.scheme == MappingScheme::offset_reference),
+        digital_offset_(mapping_.scheme == MappingScheme::offset_digital),
+        slices_in_(dac_.input_slices()),
+        nb_(m.options_.batch_block),
+        n_(x.cols()),
+        nb_u_(to_u64(nb_)),
+        first_vector_(first_vector),
+        block0_(first_vector / nb_u_),
+        n_adc_(m.adc_count()),
+        blocks_(block_count()),
+        quantizer_{adc_.bits, 1.0, adc_.coding},
+        read_stream_(m.address_.stream(StreamId::read_noise, read_id)),
+        out_stream_(m.address_.stream(StreamId::output_noise, read_id)),
+        unit_(mapping_.unit_conductance_s()),
+        g_mid_(mapping_.g_mid_s()) {}
+
+  [[nodiscard]] MvmResult run() const {
+    MvmResult result;
+    result.y.resize(m_.grid_.outputs(), n_);
+    const std::uint64_t tasks = to_u64(m_.grid_.tile_cols()) * blocks_;
+    std::vector<std::uint64_t> clipped(tasks, 0), conversions(tasks, 0);
+    tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, tasks, 1), [&](const auto& range) {
+      BlockWorkspace w;
+      for (std::uint64_t task = range.begin(); task != range.end(); ++task) {
+        const Counts counts = block_task(task, w, result.y);
+        clipped[task] = counts.clipped;
+        conversions[task] = counts.conversions;
+      }
+    });
+    for (std::uint64_t t = 0; t < tasks; ++t) {
+      result.clipped += clipped[t];
+      result.conversions += conversions[t];
+    }
+    return result;
+  }
+
+ private:
+  // The block of a task and its place in x.
+  struct Block {
+    Index c;                     // tile column
+    std::uint64_t index;         // global block index: vectors [index · nb, (index + 1) · nb)
+    Index col0;                  // column of x of the block's first vector (negative before x)
+    Index used_cols;             // outputs of tile column c
+    Index outs;                  // used_cols, plus the reference column
+    Index live_begin, live_end;  // the block's vectors that are columns of x
+  };
+
+  struct Counts {
+    std::uint64_t clipped = 0, conversions = 0;
+  };
+
+  // The blocks that hold the call's vectors, checked against the noise elements of a read.
+  [[nodiscard]] std::uint64_t block_count() const {
+    const std::uint64_t block_end = (first_vector_ + to_u64(n_) + nb_u_ - 1) / nb_u_;
+    if (block_end * nb_u_ * slices_in_ * n_adc_ > kElementsPerSubstream) {
+      throw InvalidArgument(fmt::format(
+          "multiply: vectors up to {} x {} input slices x {} ADCs exceed the 2^34 noise elements "
+          "of a read; use another read id",
+          block_end * nb_u_, slices_in_, n_adc_));
+    }
+    return block_end - block0_;
+  }
+
+  [[nodiscard]] Block block_of(std::uint64_t task) const {
+    const TileGrid& grid = m_.grid_;
+    Block blk{};
+    blk.c = static_cast<Index>(task % to_u64(grid.tile_cols()));
+    blk.index = block0_ + task / to_u64(grid.tile_cols());
+    const std::uint64_t vec0 = blk.index * nb_u_;  // global index of the block's first vector
+    blk.col0 = static_cast<Index>(static_cast<std::int64_t>(vec0) -
+                                  static_cast<std::int64_t>(first_vector_));
+    blk.used_cols = grid.col_count(blk.c);
+    blk.outs = blk.used_cols + (reference_ ? 1 : 0);
+    blk.live_begin = std::max<Index>(blk.col0, 0) - blk.col0;
+    blk.live_end = std::min<Index>(blk.col0 + nb_, n_) - blk.col0;
+    return blk;
+  }
+
+  // The first noise element of the block's ADC adc0 in input slice p (the layout of mvm.hpp).
+  [[nodiscard]] std::uint64_t noise_element(const Block& blk, std::uint32_t p,
+                                            std::uint64_t adc0) const {
+    return ((blk.index * slices_in_ + p) * n_adc_ + adc0) * nb_u_;
+  }
+
+  // One task: the block's products summed over tile rows, input slices and weight slices into
+  // w.y, then scaled into the columns of y it owns.
+  Counts block_task(std::uint64_t task, BlockWorkspace& w, Eigen::MatrixXd& y) const {
+    const TileGrid& grid = m_.grid_;
+    const Block blk = block_of(task);
+    w.y.setZero(blk.used_cols, nb_);
+    Counts counts;
+    for (Index r = 0; r < grid.tile_rows(); ++r) {
+      const Index used_rows = grid.row_count(r);
+      for (std::uint32_t p = 0; p < slices_in_; ++p) {
+        dac_block(dac_, x_, grid.row_begin(r), used_rows, blk.col0, nb_, p, w.v);
+        if (digital_offset_) w.v_sum = w.v.colwise().sum();
+        const double a_p = dac_.slice_weight(p);
+        for (std::uint32_t k = 0; k < mapping_.slices; ++k) {
+          const Group& group = m_.groups_[m_.group_index(r, blk.c, k)];
+          const std::uint64_t adc0 =
+              m_.group_index(r, blk.c, k) * to_u64(m_.options_.tile.cols + 1);
+          analog_currents(group, blk, p, adc0, w);
+          counts.clipped += digitise(group, blk, p, k, a_p, adc0, w);
+          counts.conversions += to_u64(blk.used_cols) * to_u64(blk.live_end - blk.live_begin);
+        }
+      }
+    }
+    store(blk, w.y, y);
+    return counts;
+  }
+
+  // The group's column currents for the voltages w.v into w.i: T·v, plus read noise with the
+  // variance (S∘S)ᵀ(v∘v), minus the reference column.
+  void analog_currents(const Group& group, const Block& blk, std::uint32_t p, std::uint64_t adc0,
+                       BlockWorkspace& w) const {
+    m_.currents(group, w.v, w.i);
+    if (group.noisy) {
+      w.var_f.noalias() = group.var_f * w.v.cwiseAbs2().cast<float>();
+      w.var = w.var_f.cast<double>() * group.var_scale;
+      w.z.resize(blk.outs, nb_);
+      read_stream_.normal({w.z.data(), to_size(w.z.size())}, noise_element(blk, p, adc0));
+      w.i.array() += w.var.array().sqrt() * w.z.array();
+    }
+    if (reference_) {
+      for (Index j = 0; j < blk.used_cols; ++j) w.i.row(j) -= w.i.row(blk.used_cols);
+    }
+  }
+
+  // The currents w.i through the ADCs of the group (output noise, mismatch, quantiser) into w.y
+  // with the weight of input slice p (a_p) and weight slice k. Returns how many conversions of
+  // the block's vectors in x clipped.
+  std::uint64_t digitise(const Group& group, const Block& blk, std::uint32_t p, std::uint32_t k,
+                         double a_p, std::uint64_t adc0, BlockWorkspace& w) const {
+    const double range_a = group.range_a;
+    if (adc_.output_noise_std > 0.0) {
+      w.z.resize(blk.outs, nb_);
+      out_stream_.normal({w.z.data(), to_size(w.z.size())}, noise_element(blk, p, adc0));
+    }
+    const double coefficient = mapping_.slice_coefficient(k) * a_p / unit_;
+    const double* gain = m_.adc_gain_.data() + adc0;
+    const double* offset = m_.adc_offset_.data() + adc0;
+    const bool output_noise = adc_.output_noise_std > 0.0;
+    const double noise_a = adc_.output_noise_std * range_a;
+    const double step = quantizer_.step();
+    const auto lo = static_cast<double>(quantizer_.min_code());
+    const auto hi = static_cast<double>(quantizer_.max_code());
+    const AdcColumn column{gain,
+                           offset,
+                           noise_a,
+                           range_a,
+                           step,
+                           lo,
+                           hi,
+                           quantizer_.coding == Coding::sign_magnitude ? -1.0 : 0.0,
+                           quantizer_.ideal(),
+                           coefficient};
+    std::uint64_t clipped = 0;
+    for (Index b = 0; b < nb_; ++b) {
+      const double offset_v = digital_offset_ ? g_mid_ * w.v_sum(b) : 0.0;
+      const std::uint64_t clipped_b =
+          convert_vector(column, w.i.col(b).data(), output_noise ? &w.z(0, b) : nullptr, nb_,
+                         blk.used_cols, offset_v, w.y.col(b).data());
+      if (b >= blk.live_begin && b < blk.live_end) clipped += clipped_b;
+    }
+    return clipped;
+  }
+
+  // The block's sums, scaled per output, into its columns of y.
+  void store(const Block& blk, const Eigen::MatrixXd& sums, Eigen::MatrixXd& y) const {
+    const Index col_begin = m_.grid_.col_begin(blk.c);
+    for (Index b = blk.live_begin; b < blk.live_end; ++b) {
+      for (Index j = 0; j < blk.used_cols; ++j) {
+        y(col_begin + j, blk.col0 + b) = m_.scale_(col_begin + j) * sums(j, b);
+      }
+    }
+  }
+
+  const AnalogMatrix& m_;
+  const Matrix& x_;
+  const AdcOptions& adc_;
+  const DacOptions& dac_;
+  const MappingOptions& mapping_;
+  const bool reference_, digital_offset_;
+  const std::uint32_t slices_in_;
+  const Index nb_, n_;
+  const std::uint64_t nb_u_, first_vector_, block0_, n_adc_;
+  const std::uint64_t blocks_;  // initialised after the members block_count reads
+  const Quantizer quantizer_;
+  const RandomStream read_stream_, out_stream_;
+  const double unit_, g_mid_;
+};
+
 template <class Matrix>
 MvmResult AnalogMatrix::multiply_batch(const Matrix& x, std::uint32_t read_id,
                                        std::uint64_t first_vector) const {
@@ -380,123 +597,7 @@ MvmResult AnalogMatrix::multiply_batch(const Matrix& x, std::uint32_t read_id,
   if (adc.range_mode == AdcRangeMode::calibrated && !calibrated_) {
     throw InvalidArgument("multiply: ADC range not calibrated: call calibrate_adc first");
   }
-  const DacOptions& dac = options_.periphery.dac;
-  const MappingOptions& mapping = options_.mapping;
-  const bool reference = mapping.scheme == MappingScheme::offset_reference;
-  const bool digital_offset = mapping.scheme == MappingScheme::offset_digital;
-  const std::uint32_t slices_in = dac.input_slices();
-  const Index nb = options_.batch_block;
-  const Index n = x.cols();
-  const auto nb_u = to_u64(nb);
-  const std::uint64_t block0 = first_vector / nb_u;
-  const std::uint64_t block_end = (first_vector + to_u64(n) + nb_u - 1) / nb_u;
-  const std::uint64_t blocks = block_end - block0;
-  const std::uint64_t n_adc = adc_count();
-  if (block_end * nb_u * slices_in * n_adc > kElementsPerSubstream) {
-    throw InvalidArgument(fmt::format(
-        "multiply: vectors up to {} x {} input slices x {} ADCs exceed the 2^34 noise elements "
-        "of a read; use another read id",
-        block_end * nb_u, slices_in, n_adc));
-  }
-  const Quantizer quantizer{adc.bits, 1.0, adc.coding};
-  const RandomStream read_stream = address_.stream(StreamId::read_noise, read_id);
-  const RandomStream out_stream = address_.stream(StreamId::output_noise, read_id);
-  const double unit = mapping.unit_conductance_s();
-  const double g_mid = mapping.g_mid_s();
-
-  MvmResult result;
-  result.y.resize(grid_.outputs(), n);
-  const std::uint64_t tasks = to_u64(grid_.tile_cols()) * blocks;
-  std::vector<std::uint64_t> clipped(tasks, 0), conversions(tasks, 0);
-
-  tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, tasks, 1), [&](const auto& range) {
-    Eigen::MatrixXd v, i, var, y;
-    // Noise of one block: row j holds ADC j's nb draws, contiguous in the stream.
-    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z;
-    Eigen::MatrixXf var_f;
-    Eigen::RowVectorXd v_sum;
-    for (std::uint64_t task = range.begin(); task != range.end(); ++task) {
-      const auto c = static_cast<Index>(task % to_u64(grid_.tile_cols()));
-      const std::uint64_t block = block0 + task / to_u64(grid_.tile_cols());
-      const std::uint64_t vec0 = block * nb_u;  // global index of the block's first vector
-      const auto col0 = static_cast<Index>(static_cast<std::int64_t>(vec0) -
-                                           static_cast<std::int64_t>(first_vector));
-      const Index used_cols = grid_.col_count(c);
-      const Index outs = used_cols + (reference ? 1 : 0);
-      const Index live_begin = std::max<Index>(col0, 0) - col0;
-      const Index live_end = std::min<Index>(col0 + nb, n) - col0;
-      y.setZero(used_cols, nb);
-      std::uint64_t task_clipped = 0, task_conversions = 0;
-      for (Index r = 0; r < grid_.tile_rows(); ++r) {
-        const Index used_rows = grid_.row_count(r);
-        for (std::uint32_t p = 0; p < slices_in; ++p) {
-          dac_block(dac, x, grid_.row_begin(r), used_rows, col0, nb, p, v);
-          if (digital_offset) v_sum = v.colwise().sum();
-          const double a_p = dac.slice_weight(p);
-          for (std::uint32_t k = 0; k < mapping.slices; ++k) {
-            const Group& group = groups_[group_index(r, c, k)];
-            const std::uint64_t adc0 = group_index(r, c, k) * to_u64(options_.tile.cols + 1);
-            currents(group, v, i);
-            if (group.noisy) {
-              var_f.noalias() = group.var_f * v.cwiseAbs2().cast<float>();
-              var = var_f.cast<double>() * group.var_scale;
-              z.resize(outs, nb);
-              read_stream.normal({z.data(), to_size(z.size())},
-                                 ((block * slices_in + p) * n_adc + adc0) * nb_u);
-              i.array() += var.array().sqrt() * z.array();
-            }
-            if (reference) {
-              for (Index j = 0; j < used_cols; ++j) i.row(j) -= i.row(used_cols);
-            }
-            const double range_a = group.range_a;
-            if (adc.output_noise_std > 0.0) {
-              z.resize(outs, nb);
-              out_stream.normal({z.data(), to_size(z.size())},
-                                ((block * slices_in + p) * n_adc + adc0) * nb_u);
-            }
-            const double coefficient = mapping.slice_coefficient(k) * a_p / unit;
-            const double* gain = adc_gain_.data() + adc0;
-            const double* offset = adc_offset_.data() + adc0;
-            const bool output_noise = adc.output_noise_std > 0.0;
-            const double noise_a = adc.output_noise_std * range_a;
-            const double step = quantizer.step();
-            const auto lo = static_cast<double>(quantizer.min_code());
-            const auto hi = static_cast<double>(quantizer.max_code());
-            const AdcColumn column{gain,
-                                   offset,
-                                   noise_a,
-                                   range_a,
-                                   step,
-                                   lo,
-                                   hi,
-                                   quantizer.coding == Coding::sign_magnitude ? -1.0 : 0.0,
-                                   quantizer.ideal(),
-                                   coefficient};
-            for (Index b = 0; b < nb; ++b) {
-              const double offset_v = digital_offset ? g_mid * v_sum(b) : 0.0;
-              const std::uint64_t clipped_b =
-                  convert_vector(column, i.col(b).data(), output_noise ? &z(0, b) : nullptr, nb,
-                                 used_cols, offset_v, y.col(b).data());
-              if (b >= live_begin && b < live_end) task_clipped += clipped_b;
-            }
-            task_conversions += to_u64(used_cols) * to_u64(live_end - live_begin);
-          }
-        }
-      }
-      for (Index b = live_begin; b < live_end; ++b) {
-        for (Index j = 0; j < used_cols; ++j) {
-          result.y(grid_.col_begin(c) + j, col0 + b) = scale_(grid_.col_begin(c) + j) * y(j, b);
-        }
-      }
-      clipped[task] = task_clipped;
-      conversions[task] = task_conversions;
-    }
-  });
-  for (std::uint64_t t = 0; t < tasks; ++t) {
-    result.clipped += clipped[t];
-    result.conversions += conversions[t];
-  }
-  return result;
+  return BatchProduct<Matrix>(*this, x, read_id, first_vector).run();
 }
 
 Eigen::MatrixXd AnalogMatrix::read_back_weights() const {

@@ -1,6 +1,7 @@
 // The inside of a Network (network.hpp): nodes in execution order over numbered values. Written by
-// the ONNX importer (onnx_import.cpp), run by Network::forward (network.cpp) with the kernels of
-// ops.hpp. Every value is a batched tensor {n, per-sample shape...}; shapes here are per sample.
+// the ONNX importer (onnx/importer.hpp and the translators of onnx/operators.hpp), run by
+// Network::forward (network.cpp) with the kernels of ops.hpp. Every value is a batched tensor
+// {n, per-sample shape...}; shapes here are per sample.
 #pragma once
 
 #include <cstdint>

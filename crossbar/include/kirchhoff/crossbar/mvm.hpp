@@ -149,6 +149,9 @@ class AnalogMatrix {
   template <class Matrix>
   [[nodiscard]] MvmResult multiply_batch(const Matrix& x, std::uint32_t read_id,
                                          std::uint64_t first_vector) const;
+  // The stages of one multiply_batch call (mvm.cpp).
+  template <class Matrix>
+  class BatchProduct;
   // Analog column currents of group g for voltages v (used rows × nb), noise-free.
   void currents(const Group& group, const Eigen::MatrixXd& v, Eigen::MatrixXd& i) const;
 

@@ -100,7 +100,7 @@ class Network {
   // The same with the network's float weights.
   [[nodiscard]] Tensor forward(const Tensor& input) const;
 
-  struct Graph;  // the nodes (network.cpp / onnx_import.cpp)
+  struct Graph;  // the nodes (network.cpp / onnx/importer.cpp)
   explicit Network(std::unique_ptr<Graph> graph);
 
  private:
