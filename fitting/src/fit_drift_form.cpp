@@ -18,14 +18,16 @@
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/devices/generic.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
+
+using devices::clamped_log_form;
 
 double ClampedLogCurve::operator()(double x) const {
   const std::vector<double> form = values();
   return clamped_log_form(form, x);
 }
 
-namespace fit_detail {
+namespace detail {
 namespace {
 
 struct ClampLinear {
@@ -287,5 +289,5 @@ DriftFormFit fit_drift_form(const DriftFit& fit,
   return out;
 }
 
-}  // namespace fit_detail
-}  // namespace kirchhoff::devices
+}  // namespace detail
+}  // namespace kirchhoff::fitting

@@ -35,10 +35,10 @@
 #include <string>
 #include <vector>
 
-#include "kirchhoff/devices/fit.hpp"
-#include "kirchhoff/devices/measurements.hpp"
+#include "kirchhoff/fitting/fit.hpp"
+#include "kirchhoff/fitting/measurements.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 
 struct PulseFitOptions {
   std::uint32_t pulses_ltp = 0;  // P_max of the LTP curve; 0 = the longest LTP run in the data
@@ -88,4 +88,4 @@ std::string format_report(const PulseFit& fit);
 std::string device_file_toml(const PulseFit& fit, const std::string& name,
                              const std::string& source);
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

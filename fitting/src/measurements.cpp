@@ -1,4 +1,4 @@
-#include "kirchhoff/devices/measurements.hpp"
+#include "kirchhoff/fitting/measurements.hpp"
 
 #include <fmt/format.h>
 
@@ -16,7 +16,7 @@
 #include "kirchhoff/core/hdf5.hpp"
 #include "kirchhoff/core/units.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
 
 struct Role {
@@ -783,4 +783,4 @@ std::map<std::string, std::string, std::less<>> parse_role_list(std::string_view
   return roles;
 }
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

@@ -1,6 +1,6 @@
 // Fit reports (JSON and HDF5: the data and curves as fitted, exactly) and merged device files
 // (programming + drift + read noise in one generic device; conflicts, replacement, refusals).
-#include "kirchhoff/devices/fit_report.hpp"
+#include "kirchhoff/fitting/fit_report.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,8 +18,10 @@
 #include "kirchhoff/devices/presets.hpp"
 #include "kirchhoff/devices/pulse.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
+
+using namespace kirchhoff::devices;  // the device models the fits are checked against
 
 constexpr double uS = 1e-6;
 constexpr double kGMax = 25 * uS;
@@ -358,4 +360,4 @@ TEST(MergeDeviceFiles, RefusesOtherModelsPresetsAndAnotherGMax) {
 }
 
 }  // namespace
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

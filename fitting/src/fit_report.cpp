@@ -1,4 +1,4 @@
-#include "kirchhoff/devices/fit_report.hpp"
+#include "kirchhoff/fitting/fit_report.hpp"
 
 #include <fmt/format.h>
 
@@ -8,9 +8,9 @@
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/hdf5.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 
-using namespace fit_detail;
+using namespace detail;
 
 namespace {
 
@@ -467,4 +467,4 @@ void write_report_hdf5(const FitReport& report, const std::filesystem::path& pat
   file.close();
 }
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

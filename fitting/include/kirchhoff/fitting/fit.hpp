@@ -35,9 +35,9 @@
 #include <vector>
 
 #include "kirchhoff/core/statistics.hpp"
-#include "kirchhoff/devices/measurements.hpp"
+#include "kirchhoff/fitting/measurements.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 
 // A point estimate with its bootstrap percentile interval.
 struct Estimate {
@@ -205,4 +205,4 @@ DeviceFileMerge merge_device_files(std::string_view base, std::string_view base_
 [[nodiscard]] ResidualReport residual_report(std::span<const double> z,
                                              std::span<const double> order);
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

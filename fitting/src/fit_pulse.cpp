@@ -1,4 +1,4 @@
-#include "kirchhoff/devices/fit_pulse.hpp"
+#include "kirchhoff/fitting/fit_pulse.hpp"
 
 #include <fmt/format.h>
 
@@ -15,9 +15,12 @@
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/devices/pulse.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 
-using namespace fit_detail;
+using namespace detail;
+using devices::kMaxNonlinearityLabel;
+using devices::nonlinearity_label;
+using devices::normalised_a;
 
 namespace {
 
@@ -766,4 +769,4 @@ std::string device_file_toml(const PulseFit& fit, const std::string& name,
   return t;
 }
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

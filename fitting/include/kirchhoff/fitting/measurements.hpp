@@ -48,7 +48,7 @@
 #include <string_view>
 #include <vector>
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 
 struct MeasurementOptions {
   // role -> column name, replacing the default names of that role ("target" -> "Gt").
@@ -137,4 +137,4 @@ inline constexpr std::int32_t kMeasurementSchemaMajor = 1;
 std::map<std::string, std::string, std::less<>> parse_role_list(std::string_view option,
                                                                 std::string_view list);
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

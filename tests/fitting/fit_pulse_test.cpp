@@ -2,7 +2,7 @@
 // fit's one-step map against PulseCurve), round trips from pulse_response of the
 // agasi-neurosim preset and of a device population with device-to-device variation at fixed
 // seeds, the device file, bad inputs.
-#include "kirchhoff/devices/fit_pulse.hpp"
+#include "kirchhoff/fitting/fit_pulse.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,8 +16,10 @@
 #include "kirchhoff/devices/presets.hpp"
 #include "kirchhoff/devices/pulse.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
+
+using namespace kirchhoff::devices;  // the device models the fits are checked against
 
 constexpr double uS = 1e-6;
 
@@ -205,4 +207,4 @@ TEST(PulseFit, BadInputs) {
 }
 
 }  // namespace
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

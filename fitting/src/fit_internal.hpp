@@ -11,9 +11,9 @@
 
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/statistics.hpp"
-#include "kirchhoff/devices/fit.hpp"
+#include "kirchhoff/fitting/fit.hpp"
 
-namespace kirchhoff::devices::fit_detail {
+namespace kirchhoff::fitting::detail {
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -89,4 +89,4 @@ std::string device_file_header(const std::string& command, const std::string& re
 std::string toml_string(const std::string& s);
 std::string number_list(const std::vector<double>& values);
 
-}  // namespace kirchhoff::devices::fit_detail
+}  // namespace kirchhoff::fitting::detail

@@ -15,10 +15,10 @@
 #include "kirchhoff/core/config.hpp"
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/units.hpp"
-#include "kirchhoff/devices/fit.hpp"
+#include "kirchhoff/fitting/fit.hpp"
 #include "kirchhoff/devices/presets.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
 
 std::string_view trim(std::string_view s) {
@@ -237,9 +237,9 @@ DeviceFileMerge merge_device_files(std::string_view base, std::string_view base_
   }
   // The merged file must load as a device.
   const Config merged = Config::parse(t, std::string(base_name));
-  (void)make_device(merged.root());
+  (void)devices::make_device(merged.root());
   result.text = std::move(t);
   return result;
 }
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

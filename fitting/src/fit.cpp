@@ -1,4 +1,4 @@
-#include "kirchhoff/devices/fit.hpp"
+#include "kirchhoff/fitting/fit.hpp"
 
 #include <fmt/format.h>
 
@@ -15,8 +15,8 @@
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/units.hpp"
 
-namespace kirchhoff::devices {
-namespace fit_detail {
+namespace kirchhoff::fitting {
+namespace detail {
 
 std::string g_text(double s) {
   return format_quantity(s, Dimension::conductance);
@@ -163,9 +163,9 @@ void check_bootstrap(const BootstrapOptions& b) {
   }
 }
 
-}  // namespace fit_detail
+}  // namespace detail
 
-using namespace fit_detail;
+using namespace detail;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -352,7 +352,7 @@ ProgrammingFit fit_programming(std::span<const double> target_s,
 // ---------------------------------------------------------------------------------------------
 // Drift
 
-namespace fit_detail {
+namespace detail {
 
 BinEstimate estimate_bin(const std::vector<std::size_t>& members, std::span<const double> nu,
                          std::span<const double> se) {
@@ -373,7 +373,7 @@ BinEstimate estimate_bin(const std::vector<std::size_t>& members, std::span<cons
   return {stats.mean(), std::sqrt(variance)};
 }
 
-}  // namespace fit_detail
+}  // namespace detail
 
 DriftFit fit_drift(const DriftData& data, const DriftFitOptions& options) {
   check_bootstrap(options.bootstrap);
@@ -538,7 +538,7 @@ DriftFit fit_drift(const DriftData& data, const DriftFitOptions& options) {
 // ---------------------------------------------------------------------------------------------
 // Reports and device files
 
-namespace fit_detail {
+namespace detail {
 
 std::string interval_text(const Interval& ci, double scale, int digits) {
   if (std::isnan(ci.lower)) return "(no interval)";
@@ -613,7 +613,7 @@ std::string number_list(const std::vector<double>& values) {
   return fmt::format("[{}]", fmt::join(parts, ", "));
 }
 
-}  // namespace fit_detail
+}  // namespace detail
 
 std::string format_report(const ProgrammingFit& fit) {
   constexpr double uS = 1e-6;
@@ -749,4 +749,4 @@ std::string device_file_toml(const DriftFit& fit, const std::string& name,
   return t;
 }
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

@@ -1,6 +1,6 @@
 // CSV measurements for fitting: columns by role, units from the header or options, and every bad
 // data case with its exact error type and message.
-#include "kirchhoff/devices/measurements.hpp"
+#include "kirchhoff/fitting/measurements.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,8 +8,9 @@
 
 #include "kirchhoff/core/error.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
+
 
 // Ten rows of target,programmed in uS, after `header`.
 std::string programming_text(const std::string& header) {
@@ -141,4 +142,4 @@ TEST(Measurements, BadDriftDataNamesFileLineAndDevice) {
 }
 
 }  // namespace
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

@@ -12,10 +12,11 @@
 
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/hdf5.hpp"
-#include "kirchhoff/devices/measurements.hpp"
+#include "kirchhoff/fitting/measurements.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
+
 
 template <typename Error, typename F>
 std::string message_of(F&& f) {
@@ -265,4 +266,4 @@ TEST(Measurements, BadPulseDataNamesFileLineAndDevice) {
 }
 
 }  // namespace
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

@@ -1,7 +1,7 @@
 // Read-noise fits: round trips from synthetic repeated reads of the pcm-joshi2020 model (Q_s =
 // 0.0088 x^−0.65, DESIGN.md) and of the generic model with a σ polynomial, at fixed seeds; the
 // device file loads and reproduces the fitted noise; drift trends between reads; bad inputs.
-#include "kirchhoff/devices/fit_read_noise.hpp"
+#include "kirchhoff/fitting/fit_read_noise.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,8 +16,10 @@
 #include "kirchhoff/devices/pcm.hpp"
 #include "kirchhoff/devices/presets.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
+
+using namespace kirchhoff::devices;  // the device models the fits are checked against
 
 constexpr double uS = 1e-6;
 constexpr double kGMax = 25 * uS;
@@ -212,4 +214,4 @@ TEST(ReadNoiseFit, BadInputs) {
 }
 
 }  // namespace
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

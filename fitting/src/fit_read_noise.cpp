@@ -1,4 +1,4 @@
-#include "kirchhoff/devices/fit_read_noise.hpp"
+#include "kirchhoff/fitting/fit_read_noise.hpp"
 
 #include <fmt/format.h>
 
@@ -11,9 +11,9 @@
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/units.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 
-using namespace fit_detail;
+using namespace detail;
 
 namespace {
 
@@ -517,4 +517,4 @@ std::string device_file_toml(const ReadNoiseFit& fit, const std::string& name,
   return t;
 }
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

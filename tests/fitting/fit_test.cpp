@@ -1,7 +1,7 @@
 // Fits of programming noise and drift: round trips from synthetic data drawn with the generic
 // model at known parameters (fixed seeds), device files that load and reproduce the fit, the
 // Kolmogorov–Smirnov p-value against tabulated values, and bad-input errors.
-#include "kirchhoff/devices/fit.hpp"
+#include "kirchhoff/fitting/fit.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,8 +16,10 @@
 #include "kirchhoff/devices/generic.hpp"
 #include "kirchhoff/devices/presets.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
+
+using namespace kirchhoff::devices;  // the device models the fits are checked against
 
 constexpr double uS = 1e-6;
 constexpr double kGMax = 25 * uS;
@@ -311,4 +313,4 @@ TEST(DriftFit, EqualCountBins) {
 }
 
 }  // namespace
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting
