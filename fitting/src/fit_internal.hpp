@@ -1,39 +1,42 @@
-// Helpers shared by the fits (fit.cpp, fit_read_noise.cpp, fit_pulse.cpp, fit_drift_form.cpp,
-// fit_report.cpp); not installed.
+// Helpers shared by the fit kinds (fit_programming.cpp, fit_drift.cpp, fit_drift_form.cpp,
+// fit_read_noise.cpp, fit_pulse.cpp) and their reports; not installed.
 #pragma once
 
 #include <Eigen/Dense>
-#include <cstdint>
+#include <cstddef>
 #include <limits>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "kirchhoff/core/random.hpp"
-#include "kirchhoff/core/statistics.hpp"
+#include "kirchhoff/fitting/bootstrap.hpp"
 #include "kirchhoff/fitting/fit.hpp"
 
 namespace kirchhoff::fitting::detail {
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Substreams of StreamId::fit_bootstrap (docs/fitting.md): each fit its own, so that adding one
-// never changes the draws of another.
-enum BootstrapSubstream : std::uint32_t {
-  programming = 0,
-  drift_table = 1,
-  read_noise = 2,
-  pulse_noise = 3,    // point = device
-  pulse_devices = 4,  // element = device
-  drift_form = 5,
-  pulse_pit = 6,          // randomised PIT of clipped reads (goodness of fit, not the bootstrap)
-  pulse_conditional = 7,  // point = device: each device re-simulated at its own fit
-};
-
+// A conductance for messages and reports ("2.5 uS").
 std::string g_text(double s);
 
-// Gaussian likelihood with a polynomial standard deviation, in units of g_max:
-// r_i ~ N(β, σ(x_i)²), σ(x) = Σ_k a_k x^k (the programming fit, and the read-noise polynomial).
+// The rows of each device, devices in order of first appearance (names[d], rows[d] in file
+// order).
+struct DeviceRows {
+  std::vector<std::string> names;
+  std::vector<std::vector<std::size_t>> rows;
+};
+DeviceRows rows_by_device(std::span<const std::string> device);
+
+// `count` points evenly spaced from low to high (both included): the check points of reports.
+std::vector<double> evenly_spaced(double low, double high, int count = 5);
+// `count` points log-spaced from low·scale to high·scale: low·scale·(high/low)^(k/(count − 1)).
+std::vector<double> log_spaced(double low, double high, double scale, int count = 48);
+
+// ---- sigma_polynomial.cpp: Gaussian likelihood with a polynomial standard deviation ----------
+
+// In units of g_max: r_i ~ N(β, σ(x_i)²), σ(x) = Σ_k a_k x^k (the programming fit, and the
+// read-noise polynomial).
 struct SigmaPolynomialProblem {
   std::vector<double> x, r;
   unsigned degree = 2;
@@ -54,11 +57,7 @@ double poly(const Eigen::VectorXd& a, double x);
 SigmaPolynomialSolution solve_sigma_polynomial(const SigmaPolynomialProblem& problem,
                                                const SigmaPolynomialSolution* start);
 
-// 2.5 % and 97.5 % (for confidence 0.95) percentiles; NaN bounds for no values.
-Interval percentile_interval(std::vector<double> values, double confidence);
-RandomStream bootstrap_stream(const BootstrapOptions& options, std::uint32_t point,
-                              std::uint32_t replicate, std::uint32_t substream);
-void check_bootstrap(const BootstrapOptions& b);
+// ---- fit_drift.cpp, fit_drift_form.cpp -----------------------------------------------------
 
 // μ_ν and σ_ν of the devices `members` of one bin, with exponents nu and standard errors se
 // (NaN: unknown): σ_ν² = max(var ν − mean se², 0) when every se is known.
@@ -68,19 +67,25 @@ struct BinEstimate {
 BinEstimate estimate_bin(const std::vector<std::size_t>& members, std::span<const double> nu,
                          std::span<const double> se);
 
-// The PCM-form curves of a drift fit whose devices and bins are done (fit_drift_form.cpp);
-// members[b] are the devices of bin b.
+// The PCM-form curves of a drift fit whose devices and bins are done; members[b] are the
+// devices of bin b.
 DriftFormFit fit_drift_form(const DriftFit& fit,
                             const std::vector<std::vector<std::size_t>>& members,
                             const BootstrapOptions& bootstrap);
+// The PCM form's part of the drift report.
+std::string drift_form_report(const DriftFormFit& form, double g_max_s, double confidence);
 
-// Report text helpers.
+// ---- report_text.cpp: the text reports and the device files -------------------------------
+
+// "[0.17760, 0.27144]" in units of `scale`, or "(no interval)".
 std::string interval_text(const Interval& ci, double scale, int digits);
+// The goodness-of-fit lines; `what` orders the groups ("target").
 std::string residual_lines(const ResidualReport& r, const std::string& what);
-std::string commented(const std::string& report);
 // The end of every fit report: the bootstrap refits left out (if any) and the residual checks.
 std::string report_tail(std::size_t failed_replicates, const ResidualReport& residuals,
                         const std::string& what);
+
+std::string commented(const std::string& report);
 // The start of every fitted device file: which command wrote it, its report as comments, then
 // name, model, description and source (a blank line after).
 std::string device_file_header(const std::string& command, const std::string& report,

@@ -131,12 +131,13 @@ double ReadNoiseFit::value(double g_s) const {
   return p;
 }
 
-ReadNoiseFit fit_read_noise(const ReadNoiseData& data, const ReadNoiseFitOptions& options) {
-  check_bootstrap(options.bootstrap);
+namespace {
+
+void check_read_noise_inputs(const ReadNoiseData& data, const ReadNoiseFitOptions& options) {
+  check_bootstrap_options(options.bootstrap);
   const std::size_t n_rows = data.time_s.size();
-  const bool has_target = !data.target_s.empty();
   if (data.device.size() != n_rows || data.conductance_s.size() != n_rows ||
-      (has_target && data.target_s.size() != n_rows)) {
+      (!data.target_s.empty() && data.target_s.size() != n_rows)) {
     throw InvalidArgument("read-noise fit: the columns of the data differ in length");
   }
   if (options.form == ReadNoiseForm::polynomial && options.degree > 6) {
@@ -150,102 +151,123 @@ ReadNoiseFit fit_read_noise(const ReadNoiseData& data, const ReadNoiseFitOptions
   if (!(std::isfinite(options.q_max) && options.q_max >= 0.0)) {
     throw InvalidArgument(fmt::format("read-noise fit: q_max must be >= 0, got {}", options.q_max));
   }
+}
 
-  ReadNoiseFit fit;
-  fit.form = options.form;
-  fit.t_read_s = options.t_read_s;
-  fit.from_targets = has_target;
-  fit.degree = options.degree;
+// Adds the residual of read r about ĝ, studentised by its leverage h; `jensen` = 1 + 3 v/ĝ² for a
+// mean ĝ of variance v, the factor by which dividing by ĝ instead of g inflates a relative
+// residual's variance (E[1/ĝ²] to second order).
+void add_residual(const ReadNoiseData& data, std::size_t device, std::size_t r, double g_hat,
+                  double leverage, double jensen, Residuals& res) {
+  const double scale = 1.0 / std::sqrt(1.0 - leverage);
+  res.device.push_back(device);
+  res.absolute.push_back((data.conductance_s[r] - g_hat) * scale);
+  res.relative.push_back((data.conductance_s[r] - g_hat) / g_hat * scale / std::sqrt(jensen));
+  res.time_s.push_back(data.time_s[r]);
+}
 
-  // Rows by device, in order of first appearance.
-  std::map<std::string, std::size_t> index_of;
-  std::vector<std::vector<std::size_t>> rows;
-  for (std::size_t r = 0; r < n_rows; ++r) {
-    const auto [it, inserted] = index_of.try_emplace(data.device[r], rows.size());
-    if (inserted) rows.emplace_back();
-    rows[it->second].push_back(r);
+// Runs of reads at one time: [begin, end) into rs (times never decrease within a device:
+// measurements.hpp).
+std::vector<std::pair<std::size_t, std::size_t>> runs_at_one_time(
+    const ReadNoiseData& data, const std::vector<std::size_t>& rs) {
+  std::vector<std::pair<std::size_t, std::size_t>> runs;
+  for (std::size_t k = 0; k < rs.size();) {
+    std::size_t e = k + 1;
+    while (e < rs.size() && data.time_s[rs[e]] == data.time_s[rs[k]]) ++e;
+    runs.emplace_back(k, e);
+    k = e;
   }
-  std::vector<std::string> names(rows.size());
-  for (const auto& [name, k] : index_of) names[k] = name;
+  return runs;
+}
 
-  Residuals res;
-  for (std::size_t d = 0; d < rows.size(); ++d) {
-    const auto& rs = rows[d];
-    ReadNoiseDevice dev;
-    dev.device = names[d];
-    double g_sum = 0.0;
-    std::size_t g_count = 0;
-    // `jensen`: 1 + 3 v/ĝ² for a mean ĝ of variance v, the factor by which dividing by ĝ
-    // instead of g inflates a relative residual's variance (E[1/ĝ²] to second order).
-    auto add = [&](std::size_t r, double g_hat, double leverage, double jensen) {
-      const double scale = 1.0 / std::sqrt(1.0 - leverage);
-      res.device.push_back(d);
-      res.absolute.push_back((data.conductance_s[r] - g_hat) * scale);
-      res.relative.push_back((data.conductance_s[r] - g_hat) / g_hat * scale / std::sqrt(jensen));
-      res.time_s.push_back(data.time_s[r]);
-      g_sum += g_hat;
-      ++g_count;
-      ++dev.reads;
-    };
-    // Runs of reads at one time (times never decrease within a device: measurements.hpp).
-    std::vector<std::pair<std::size_t, std::size_t>> runs;  // [begin, end) into rs
-    for (std::size_t k = 0; k < rs.size();) {
-      std::size_t e = k + 1;
-      while (e < rs.size() && data.time_s[rs[e]] == data.time_s[rs[k]]) ++e;
-      runs.emplace_back(k, e);
-      k = e;
+// Repeats: ĝ is the mean of the m reads at one time (leverage 1/m); reads alone at their time are
+// left out. Returns Σ ĝ over the residuals added.
+double add_repeat_residuals(const ReadNoiseData& data, std::size_t d,
+                            const std::vector<std::size_t>& rs,
+                            const std::vector<std::pair<std::size_t, std::size_t>>& runs,
+                            Residuals& res) {
+  double g_sum = 0.0;
+  for (const auto& [b, e] : runs) {
+    const std::size_t m = e - b;
+    if (m < 2) continue;
+    double mean = 0.0;
+    for (std::size_t k = b; k < e; ++k) mean += data.conductance_s[rs[k]];
+    mean /= static_cast<double>(m);
+    double ss = 0.0;
+    for (std::size_t k = b; k < e; ++k) {
+      ss += (data.conductance_s[rs[k]] - mean) * (data.conductance_s[rs[k]] - mean);
     }
+    const double v = ss / static_cast<double>(m - 1) / static_cast<double>(m);
+    const double jensen = 1.0 + 3.0 * v / (mean * mean);
+    for (std::size_t k = b; k < e; ++k) {
+      add_residual(data, d, rs[k], mean, 1.0 / static_cast<double>(m), jensen, res);
+      g_sum += mean;
+    }
+  }
+  return g_sum;
+}
+
+// Trend: ln ĝ(t) = α − ν ln t by least squares over the device's reads (it drifts between
+// them; leverage 1/m + u²/Σu²). Returns Σ ĝ over the residuals added.
+double add_trend_residuals(const ReadNoiseData& data, std::size_t d, const std::string& name,
+                           const std::vector<std::size_t>& rs, Residuals& res) {
+  if (rs.size() < 3) {
+    throw InvalidArgument(fmt::format(
+        "read-noise fit: device '{}' has {} reads at different times; at least 3 needed", name,
+        rs.size()));
+  }
+  const auto m = static_cast<double>(rs.size());
+  double mu = 0.0, my = 0.0;
+  for (std::size_t r : rs) {
+    mu += std::log(data.time_s[r]);
+    my += std::log(data.conductance_s[r]);
+  }
+  mu /= m;
+  my /= m;
+  double suu = 0.0, suy = 0.0;
+  for (std::size_t r : rs) {
+    const double u = std::log(data.time_s[r]) - mu;
+    suu += u * u;
+    suy += u * (std::log(data.conductance_s[r]) - my);
+  }
+  const double slope = suy / suu;
+  double g_sum = 0.0;
+  for (std::size_t r : rs) {
+    const double u = std::log(data.time_s[r]) - mu;
+    const double g_hat = std::exp(my + slope * u);
+    add_residual(data, d, r, g_hat, 1.0 / m + u * u / suu, 1.0, res);
+    g_sum += g_hat;
+  }
+  return g_sum;
+}
+
+// Every device's residuals about its noiseless conductance, devices in order of first
+// appearance (fit.devices: name, reads, trend, and g_s, the target or the mean ĝ).
+Residuals studentised_residuals(const ReadNoiseData& data, ReadNoiseFit& fit) {
+  const DeviceRows devices = rows_by_device(data.device);
+  Residuals res;
+  for (std::size_t d = 0; d < devices.rows.size(); ++d) {
+    const auto& rs = devices.rows[d];
+    ReadNoiseDevice dev;
+    dev.device = devices.names[d];
+    const std::size_t before = res.device.size();
+    const auto runs = runs_at_one_time(data, rs);
     const bool repeats = std::any_of(runs.begin(), runs.end(),
                                      [](const auto& run) { return run.second - run.first >= 2; });
-    if (repeats) {
-      for (const auto& [b, e] : runs) {
-        const std::size_t m = e - b;
-        if (m < 2) continue;
-        double mean = 0.0;
-        for (std::size_t k = b; k < e; ++k) mean += data.conductance_s[rs[k]];
-        mean /= static_cast<double>(m);
-        double ss = 0.0;
-        for (std::size_t k = b; k < e; ++k) {
-          ss += (data.conductance_s[rs[k]] - mean) * (data.conductance_s[rs[k]] - mean);
-        }
-        const double v = ss / static_cast<double>(m - 1) / static_cast<double>(m);
-        const double jensen = 1.0 + 3.0 * v / (mean * mean);
-        for (std::size_t k = b; k < e; ++k) add(rs[k], mean, 1.0 / static_cast<double>(m), jensen);
-      }
-    } else {
-      if (rs.size() < 3) {
-        throw InvalidArgument(fmt::format(
-            "read-noise fit: device '{}' has {} reads at different times; at least 3 needed",
-            names[d], rs.size()));
-      }
-      // ln ĝ(t) = α − ν ln t by least squares: the device drifts between its reads.
-      const auto m = static_cast<double>(rs.size());
-      double mu = 0.0, my = 0.0;
-      for (std::size_t r : rs) {
-        mu += std::log(data.time_s[r]);
-        my += std::log(data.conductance_s[r]);
-      }
-      mu /= m;
-      my /= m;
-      double suu = 0.0, suy = 0.0;
-      for (std::size_t r : rs) {
-        const double u = std::log(data.time_s[r]) - mu;
-        suu += u * u;
-        suy += u * (std::log(data.conductance_s[r]) - my);
-      }
-      const double slope = suy / suu;
-      for (std::size_t r : rs) {
-        const double u = std::log(data.time_s[r]) - mu;
-        add(r, std::exp(my + slope * u), 1.0 / m + u * u / suu, 1.0);
-      }
-      dev.trend = true;
-    }
-    dev.g_s = has_target ? data.target_s[rs.front()] : g_sum / static_cast<double>(g_count);
+    const double g_sum = repeats ? add_repeat_residuals(data, d, rs, runs, res)
+                                 : add_trend_residuals(data, d, dev.device, rs, res);
+    dev.trend = !repeats;
+    dev.reads = res.device.size() - before;
+    dev.g_s = fit.from_targets ? data.target_s[rs.front()] : g_sum / static_cast<double>(dev.reads);
     fit.devices.push_back(dev);
   }
+  return res;
+}
 
+// x = g/g_max of every residual's device, g_max the option or the largest device conductance;
+// InvalidArgument when the devices' conductances or the usable reads are too few for the form.
+std::vector<double> conductance_ratios(const Residuals& res, const ReadNoiseFitOptions& options,
+                                       ReadNoiseFit& fit) {
   const std::size_t n = res.device.size();
-  fit.reads = n;
   double g_max = options.g_max_s;
   if (g_max == 0.0) {
     for (const auto& d : fit.devices) g_max = std::max(g_max, d.g_s);
@@ -254,28 +276,21 @@ ReadNoiseFit fit_read_noise(const ReadNoiseData& data, const ReadNoiseFitOptions
     throw InvalidArgument(fmt::format("read-noise fit: g_max must be > 0, got {}", g_text(g_max)));
   }
   fit.g_max_s = g_max;
-
   std::vector<double> x(n);
   for (std::size_t i = 0; i < n; ++i) x[i] = fit.devices[res.device[i]].g_s / g_max;
-  double x_low = *std::min_element(x.begin(), x.end());
-  double x_high = *std::max_element(x.begin(), x.end());
-  {
-    std::vector<double> xs = x;
-    std::sort(xs.begin(), xs.end());
-    const auto distinct = static_cast<std::size_t>(std::unique(xs.begin(), xs.end()) - xs.begin());
-    const std::size_t needed =
-        options.form == ReadNoiseForm::pcm ? std::size_t{2} : options.degree + std::size_t{1};
-    if (distinct < needed) {
-      throw InvalidArgument(fmt::format(
-          "read-noise fit: the devices are at {} distinct conductance{}; the {} needs at least {}",
-          distinct, distinct == 1 ? "" : "s",
-          options.form == ReadNoiseForm::pcm
-              ? std::string("pcm form")
-              : fmt::format("polynomial of degree {}", options.degree),
-          needed));
-    }
+  std::vector<double> xs = x;
+  std::sort(xs.begin(), xs.end());
+  const auto distinct = static_cast<std::size_t>(std::unique(xs.begin(), xs.end()) - xs.begin());
+  const bool pcm = options.form == ReadNoiseForm::pcm;
+  const std::size_t needed_distinct = pcm ? std::size_t{2} : options.degree + std::size_t{1};
+  if (distinct < needed_distinct) {
+    throw InvalidArgument(fmt::format(
+        "read-noise fit: the devices are at {} distinct conductance{}; the {} needs at least {}",
+        distinct, distinct == 1 ? "" : "s",
+        pcm ? std::string("pcm form") : fmt::format("polynomial of degree {}", options.degree),
+        needed_distinct));
   }
-  const std::size_t parameters = options.form == ReadNoiseForm::pcm ? 2 : options.degree + 1;
+  const std::size_t parameters = pcm ? 2 : options.degree + 1;
   const std::size_t needed = std::max(kMinProgrammingRows, 5 * parameters);
   if (n < needed) {
     throw InvalidArgument(
@@ -283,153 +298,183 @@ ReadNoiseFit fit_read_noise(const ReadNoiseData& data, const ReadNoiseFitOptions
                     "trend); at least {} needed",
                     n, needed));
   }
+  return x;
+}
 
-  for (int k = 0; k < 5; ++k) fit.check_g_s.push_back((x_low + (x_high - x_low) * k / 4.0) * g_max);
-  constexpr int kGrid = 48;
-  for (int k = 0; k < kGrid; ++k) {
-    fit.grid_g_s.push_back(x_low * g_max * std::pow(x_high / x_low, k / double(kGrid - 1)));
+// Each device's own Q_s (or σ): the rms of its residuals `w`.
+void device_estimates(const Residuals& res, std::span<const double> w, ReadNoiseFit& fit) {
+  std::vector<double> sum(fit.devices.size(), 0.0);
+  for (std::size_t i = 0; i < w.size(); ++i) sum[res.device[i]] += w[i] * w[i];
+  for (std::size_t d = 0; d < fit.devices.size(); ++d) {
+    fit.devices[d].estimate = std::sqrt(sum[d] / static_cast<double>(fit.devices[d].reads));
   }
-  const std::uint32_t B = options.bootstrap.replicates;
-  const double confidence = options.bootstrap.confidence;
-  fit.confidence = confidence;
-  std::vector<double> z(n), noise(n);
-  std::vector<std::vector<double>> check_draws(fit.check_g_s.size()),
-      grid_draws(fit.grid_g_s.size());
+}
 
-  if (options.form == ReadNoiseForm::pcm) {
-    QProblem p;
-    p.w.resize(n);
-    p.log_x.resize(n);
+// The conductance ratios where the fitted curve is reported: five check points, then the grid.
+std::vector<double> report_ratios(const ReadNoiseFit& fit) {
+  std::vector<double> at;
+  for (double g : fit.check_g_s) at.push_back(g / fit.g_max_s);
+  for (double g : fit.grid_g_s) at.push_back(g / fit.g_max_s);
+  return at;
+}
+
+// Stores the fitted curve's values with their intervals (estimates first_estimate, ... of the
+// bootstrap) at the check points and on the grid.
+void curve_estimates(const std::vector<double>& values, const BootstrapDraws& draws,
+                     std::size_t first_estimate, ReadNoiseFit& fit) {
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    const Estimate e = draws.estimate(first_estimate + k, values[k]);
+    (k < fit.check_g_s.size() ? fit.check_value : fit.grid_value).push_back(e);
+  }
+}
+
+// pcm form: the data w = relative residual / f(t), checked.
+QProblem pcm_problem(const Residuals& res, const std::vector<double>& x,
+                     const ReadNoiseFitOptions& options, const ReadNoiseFit& fit) {
+  const std::size_t n = x.size();
+  QProblem p;
+  p.w.resize(n);
+  p.log_x.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!(x[i] > 0.0)) {
+      throw InvalidArgument(fmt::format(
+          "read-noise fit: device '{}' is at {}; the pcm form takes ln x and needs g > 0",
+          fit.devices[res.device[i]].device, g_text(x[i] * fit.g_max_s)));
+    }
+    const double f = time_factor(res.time_s[i], options.t_read_s);
+    if (!(f > 0.0)) {
+      throw InvalidArgument(fmt::format(
+          "read-noise fit: device '{}' has a read at {}, not after t_read = {}, where the 1/f "
+          "model has no noise",
+          fit.devices[res.device[i]].device, format_quantity(res.time_s[i], Dimension::time),
+          format_quantity(options.t_read_s, Dimension::time)));
+    }
+    p.w[i] = res.relative[i] / f;
+    p.log_x[i] = std::log(x[i]);
+  }
+  if (options.q_max > 0.0) p.q_max = options.q_max;
+  return p;
+}
+
+// pcm form: Q_s(x) = min(c x^(−α), q_max) by maximum likelihood, intervals by the bootstrap
+// w* = Q̂_s(x) z. Returns the standardised residuals.
+std::vector<double> fit_pcm_form(const Residuals& res, const std::vector<double>& x, double x_low,
+                                 double x_high, const ReadNoiseFitOptions& options,
+                                 ReadNoiseFit& fit) {
+  const std::size_t n = x.size();
+  const QProblem p = pcm_problem(res, x, options, fit);
+  fit.q_max_given = options.q_max > 0.0;
+  // Without a given bound, Q_s is held at its largest value over the measured range.
+  auto bound = [&](const QSolution& s) {
+    return fit.q_max_given ? options.q_max
+                           : std::max(std::exp(s.beta0 - s.alpha * std::log(x_low)),
+                                      std::exp(s.beta0 - s.alpha * std::log(x_high)));
+  };
+  auto q_at = [&](const QSolution& s, double x_value) {
+    return std::min(std::exp(s.beta0 - s.alpha * std::log(x_value)), bound(s));
+  };
+  const QSolution best = solve_q(p, nullptr);
+  fit.q_max = bound(best);
+  fit.log_likelihood = -best.nll - 0.5 * static_cast<double>(n) * std::log(2.0 * M_PI);
+  std::vector<double> z(n);
+  for (std::size_t i = 0; i < n; ++i) z[i] = p.w[i] / q_of(p, best.beta0, best.alpha, p.log_x[i]);
+
+  // Estimates per replicate: c, α, then Q_s at the check points and on the grid.
+  const std::vector<double> at = report_ratios(fit);
+  QProblem replicate = p;
+  std::vector<double> noise(n);
+  auto refit = [&](const BootstrapReplicate& r) {
+    r.stream(BootstrapSubstream::read_noise).normal(noise);
     for (std::size_t i = 0; i < n; ++i) {
-      if (!(x[i] > 0.0)) {
-        throw InvalidArgument(fmt::format(
-            "read-noise fit: device '{}' is at {}; the pcm form takes ln x and needs g > 0",
-            fit.devices[res.device[i]].device, g_text(x[i] * g_max)));
-      }
-      const double f = time_factor(res.time_s[i], options.t_read_s);
-      if (!(f > 0.0)) {
-        throw InvalidArgument(fmt::format(
-            "read-noise fit: device '{}' has a read at {}, not after t_read = {}, where the 1/f "
-            "model has no noise",
-            fit.devices[res.device[i]].device, format_quantity(res.time_s[i], Dimension::time),
-            format_quantity(options.t_read_s, Dimension::time)));
-      }
-      p.w[i] = res.relative[i] / f;
-      p.log_x[i] = std::log(x[i]);
+      replicate.w[i] = q_of(p, best.beta0, best.alpha, p.log_x[i]) * noise[i];
     }
-    fit.q_max_given = options.q_max > 0.0;
-    if (fit.q_max_given) p.q_max = options.q_max;
-    // Without a given bound, Q_s is held at its largest value over the measured range.
-    auto bound = [&](const QSolution& s) {
-      return fit.q_max_given ? options.q_max
-                             : std::max(std::exp(s.beta0 - s.alpha * std::log(x_low)),
-                                        std::exp(s.beta0 - s.alpha * std::log(x_high)));
-    };
-    const QSolution best = solve_q(p, nullptr);
-    fit.q_max = bound(best);
-    fit.log_likelihood = -best.nll - 0.5 * static_cast<double>(n) * std::log(2.0 * M_PI);
-    auto q_at = [&](const QSolution& s, double x_value) {
-      return std::min(std::exp(s.beta0 - s.alpha * std::log(x_value)), bound(s));
-    };
-    for (std::size_t i = 0; i < n; ++i) z[i] = p.w[i] / q_of(p, best.beta0, best.alpha, p.log_x[i]);
-    std::vector<double> c_draws, alpha_draws;
-    QProblem replicate = p;
-    for (std::uint32_t b = 0; b < B; ++b) {
-      bootstrap_stream(options.bootstrap, 0, b, BootstrapSubstream::read_noise).normal(noise);
-      for (std::size_t i = 0; i < n; ++i) {
-        replicate.w[i] = q_of(p, best.beta0, best.alpha, p.log_x[i]) * noise[i];
-      }
-      QSolution s;
-      try {
-        s = solve_q(replicate, &best);
-      } catch (const NumericalError&) {
-        ++fit.failed_replicates;
-        continue;
-      }
-      c_draws.push_back(std::exp(s.beta0));
-      alpha_draws.push_back(s.alpha);
-      for (std::size_t k = 0; k < fit.check_g_s.size(); ++k) {
-        check_draws[k].push_back(q_at(s, fit.check_g_s[k] / g_max));
-      }
-      for (std::size_t k = 0; k < fit.grid_g_s.size(); ++k) {
-        grid_draws[k].push_back(q_at(s, fit.grid_g_s[k] / g_max));
-      }
-    }
-    fit.q_coefficient = {std::exp(best.beta0), percentile_interval(c_draws, confidence)};
-    fit.q_exponent = {best.alpha, percentile_interval(alpha_draws, confidence)};
-    for (std::size_t k = 0; k < fit.check_g_s.size(); ++k) {
-      fit.check_value.push_back(
-          {q_at(best, fit.check_g_s[k] / g_max), percentile_interval(check_draws[k], confidence)});
-    }
-    for (std::size_t k = 0; k < fit.grid_g_s.size(); ++k) {
-      fit.grid_value.push_back(
-          {q_at(best, fit.grid_g_s[k] / g_max), percentile_interval(grid_draws[k], confidence)});
-    }
-    std::vector<double> sum(fit.devices.size(), 0.0);
-    for (std::size_t i = 0; i < n; ++i) sum[res.device[i]] += p.w[i] * p.w[i];
-    for (std::size_t d = 0; d < fit.devices.size(); ++d) {
-      fit.devices[d].estimate = std::sqrt(sum[d] / static_cast<double>(fit.devices[d].reads));
-    }
-  } else {
-    SigmaPolynomialProblem p;
-    p.degree = options.degree;
-    p.what = "read-noise fit";
-    p.x = x;
-    p.r.resize(n);
-    for (std::size_t i = 0; i < n; ++i) p.r[i] = res.absolute[i] / g_max;
-    const SigmaPolynomialSolution best = solve_sigma_polynomial(p, nullptr);
-    fit.log_likelihood = -best.nll - 0.5 * static_cast<double>(n) * std::log(2.0 * M_PI) -
-                         static_cast<double>(n) * std::log(g_max);
-    for (std::size_t i = 0; i < n; ++i) z[i] = p.r[i] / poly(best.a, x[i]);
-    const auto m = static_cast<std::size_t>(best.a.size());
-    std::vector<std::vector<double>> coefficient_draws(m);
-    SigmaPolynomialProblem replicate = p;
-    for (std::uint32_t b = 0; b < B; ++b) {
-      bootstrap_stream(options.bootstrap, 0, b, BootstrapSubstream::read_noise).normal(noise);
-      for (std::size_t i = 0; i < n; ++i) replicate.r[i] = poly(best.a, x[i]) * noise[i];
-      SigmaPolynomialSolution s;
-      try {
-        s = solve_sigma_polynomial(replicate, &best);
-      } catch (const NumericalError&) {
-        ++fit.failed_replicates;
-        continue;
-      }
-      for (std::size_t k = 0; k < m; ++k) {
-        coefficient_draws[k].push_back(s.a[static_cast<Eigen::Index>(k)] * g_max);
-      }
-      for (std::size_t k = 0; k < fit.check_g_s.size(); ++k) {
-        check_draws[k].push_back(poly(s.a, fit.check_g_s[k] / g_max) * g_max);
-      }
-      for (std::size_t k = 0; k < fit.grid_g_s.size(); ++k) {
-        grid_draws[k].push_back(poly(s.a, fit.grid_g_s[k] / g_max) * g_max);
-      }
-    }
-    for (std::size_t k = 0; k < m; ++k) {
-      fit.coefficients_s.push_back({best.a[static_cast<Eigen::Index>(k)] * g_max,
-                                    percentile_interval(coefficient_draws[k], confidence)});
-    }
-    for (std::size_t k = 0; k < fit.check_g_s.size(); ++k) {
-      fit.check_value.push_back({poly(best.a, fit.check_g_s[k] / g_max) * g_max,
-                                 percentile_interval(check_draws[k], confidence)});
-    }
-    for (std::size_t k = 0; k < fit.grid_g_s.size(); ++k) {
-      fit.grid_value.push_back({poly(best.a, fit.grid_g_s[k] / g_max) * g_max,
-                                percentile_interval(grid_draws[k], confidence)});
-    }
-    std::vector<double> sum(fit.devices.size(), 0.0);
-    for (std::size_t i = 0; i < n; ++i) sum[res.device[i]] += res.absolute[i] * res.absolute[i];
-    for (std::size_t d = 0; d < fit.devices.size(); ++d) {
-      fit.devices[d].estimate = std::sqrt(sum[d] / static_cast<double>(fit.devices[d].reads));
-    }
+    const QSolution s = solve_q(replicate, &best);
+    std::vector<double> out{std::exp(s.beta0), s.alpha};
+    for (double xk : at) out.push_back(q_at(s, xk));
+    return out;
+  };
+  const BootstrapDraws draws =
+      run_bootstrap("read-noise fit", options.bootstrap, 2 + at.size(), refit);
+  fit.failed_replicates = draws.failed;
+  fit.replicates = draws.used();
+  fit.q_coefficient = draws.estimate(0, std::exp(best.beta0));
+  fit.q_exponent = draws.estimate(1, best.alpha);
+  std::vector<double> values;
+  for (double xk : at) values.push_back(q_at(best, xk));
+  curve_estimates(values, draws, 2, fit);
+  device_estimates(res, p.w, fit);
+  return z;
+}
+
+// polynomial form: σ(x) = Σ_k c_k x^k by maximum likelihood (as σ_P), intervals by the bootstrap
+// e* = σ̂(x) z. Returns the standardised residuals.
+std::vector<double> fit_polynomial_form(const Residuals& res, const std::vector<double>& x,
+                                        const ReadNoiseFitOptions& options, ReadNoiseFit& fit) {
+  const std::size_t n = x.size();
+  const double g_max = fit.g_max_s;
+  SigmaPolynomialProblem p;
+  p.degree = options.degree;
+  p.what = "read-noise fit";
+  p.x = x;
+  p.r.resize(n);
+  for (std::size_t i = 0; i < n; ++i) p.r[i] = res.absolute[i] / g_max;
+  const SigmaPolynomialSolution best = solve_sigma_polynomial(p, nullptr);
+  fit.log_likelihood = -best.nll - 0.5 * static_cast<double>(n) * std::log(2.0 * M_PI) -
+                       static_cast<double>(n) * std::log(g_max);
+  std::vector<double> z(n);
+  for (std::size_t i = 0; i < n; ++i) z[i] = p.r[i] / poly(best.a, x[i]);
+
+  // Estimates per replicate (S): c_0 .. c_K, then σ at the check points and on the grid.
+  const auto m = static_cast<std::size_t>(best.a.size());
+  const std::vector<double> at = report_ratios(fit);
+  SigmaPolynomialProblem replicate = p;
+  std::vector<double> noise(n);
+  auto refit = [&](const BootstrapReplicate& r) {
+    r.stream(BootstrapSubstream::read_noise).normal(noise);
+    for (std::size_t i = 0; i < n; ++i) replicate.r[i] = poly(best.a, x[i]) * noise[i];
+    const SigmaPolynomialSolution s = solve_sigma_polynomial(replicate, &best);
+    std::vector<double> out;
+    for (std::size_t k = 0; k < m; ++k) out.push_back(s.a[static_cast<Eigen::Index>(k)] * g_max);
+    for (double xk : at) out.push_back(poly(s.a, xk) * g_max);
+    return out;
+  };
+  const BootstrapDraws draws =
+      run_bootstrap("read-noise fit", options.bootstrap, m + at.size(), refit);
+  fit.failed_replicates = draws.failed;
+  fit.replicates = draws.used();
+  for (std::size_t k = 0; k < m; ++k) {
+    fit.coefficients_s.push_back(draws.estimate(k, best.a[static_cast<Eigen::Index>(k)] * g_max));
   }
-  if (B > 0 && fit.failed_replicates * 20 > B) {
-    throw NumericalError(
-        fmt::format("read-noise fit: {} of {} bootstrap refits failed", fit.failed_replicates, B));
-  }
-  fit.replicates = B - fit.failed_replicates;
+  std::vector<double> values;
+  for (double xk : at) values.push_back(poly(best.a, xk) * g_max);
+  curve_estimates(values, draws, m, fit);
+  device_estimates(res, res.absolute, fit);
+  return z;
+}
+
+}  // namespace
+
+ReadNoiseFit fit_read_noise(const ReadNoiseData& data, const ReadNoiseFitOptions& options) {
+  check_read_noise_inputs(data, options);
+  ReadNoiseFit fit;
+  fit.form = options.form;
+  fit.t_read_s = options.t_read_s;
+  fit.from_targets = !data.target_s.empty();
+  fit.degree = options.degree;
+  fit.confidence = options.bootstrap.confidence;
+  const Residuals res = studentised_residuals(data, fit);
+  fit.reads = res.device.size();
+  const std::vector<double> x = conductance_ratios(res, options, fit);
+  const double x_low = *std::min_element(x.begin(), x.end());
+  const double x_high = *std::max_element(x.begin(), x.end());
+  for (double v : evenly_spaced(x_low, x_high)) fit.check_g_s.push_back(v * fit.g_max_s);
+  fit.grid_g_s = log_spaced(x_low, x_high, fit.g_max_s);
+  const std::vector<double> z = options.form == ReadNoiseForm::pcm
+                                    ? fit_pcm_form(res, x, x_low, x_high, options, fit)
+                                    : fit_polynomial_form(res, x, options, fit);
   fit.residuals = residual_report(z, x);
-  fit.read_g_s.resize(n);
-  for (std::size_t i = 0; i < n; ++i) fit.read_g_s[i] = x[i] * g_max;
+  fit.read_g_s.resize(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) fit.read_g_s[i] = x[i] * fit.g_max_s;
   fit.read_z = z;
   return fit;
 }

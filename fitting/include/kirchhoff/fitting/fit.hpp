@@ -1,6 +1,6 @@
 // Fitting device models to measurements (docs/fitting.md): programming noise and drift, with
-// parametric-bootstrap confidence intervals (StreamId::fit_bootstrap, trial = replicate) and
-// goodness-of-fit reports, written as device files of the generic model.
+// parametric-bootstrap confidence intervals (bootstrap.hpp: StreamId::fit_bootstrap, trial =
+// replicate) and goodness-of-fit reports, written as device files of the generic model.
 //
 // Programming noise. With x = g_T/g_max and r = g_P − g_T, the model is
 //   r ~ N(β g_max, σ_P(x)²),   σ_P(x) = Σ_{k=0..K} c_k x^k   (c_k in S; β = 0 without bias)
@@ -35,21 +35,10 @@
 #include <vector>
 
 #include "kirchhoff/core/statistics.hpp"
+#include "kirchhoff/fitting/bootstrap.hpp"
 #include "kirchhoff/fitting/measurements.hpp"
 
 namespace kirchhoff::fitting {
-
-// A point estimate with its bootstrap percentile interval.
-struct Estimate {
-  double value = 0.0;
-  Interval interval;
-};
-
-struct BootstrapOptions {
-  std::uint32_t replicates = 200;  // B; 0 = no intervals (both bounds NaN)
-  std::uint64_t seed = 1;
-  double confidence = 0.95;
-};
 
 struct ProgrammingFitOptions {
   double g_max_s = 0.0;  // normalisation of x; 0 = the largest target in the data
@@ -197,11 +186,10 @@ struct DeviceFileMerge {
 DeviceFileMerge merge_device_files(std::string_view base, std::string_view base_name,
                                    std::string_view addition, bool replace);
 
-// The p-value of the Kolmogorov–Smirnov statistic D of a sample of n against a fully specified
-// continuous distribution: Q((√n + 0.12 + 0.11/√n) D), Q(λ) = 2 Σ_{k≥1} (−1)^{k−1} e^{−2k²λ²}
-// (Stephens 1970; Numerical Recipes §14.3).
-[[nodiscard]] double kolmogorov_smirnov_p_value(double d, std::size_t n);
-// Residual checks of z against N(0, 1), with `order` (e.g. the targets) ordering the groups.
+// Residual checks of z against N(0, 1), with `order` (e.g. the targets) ordering the groups. The
+// KS statistic and its p-value are core's (statistics.hpp): the asymptotic Kolmogorov
+// distribution with Stephens' correction, conservative here since the parameters are estimated
+// from the same data.
 [[nodiscard]] ResidualReport residual_report(std::span<const double> z,
                                              std::span<const double> order);
 
