@@ -266,35 +266,31 @@ std::string format_report(const DriftFit& fit) {
 
 std::string device_file_toml(const DriftFit& fit, const std::string& name,
                              const std::string& source) {
-  std::string t = device_file_header(
+  TomlWriter w = device_file_writer(
       "drift", format_report(fit), name, "generic",
       fmt::format("Drift fitted to {} devices{}", fit.devices.size(), fit.pcm ? " (PCM form)" : ""),
       source);
-  t += "[parameters]\n";
-  t += fmt::format("g_max = \"{:.9g}uS\"\n", fit.g_max_s * 1e6);
-  t += "clip = false\n";
-  t += fmt::format("t0 = \"{:.9g}s\"                      # drift reference time\n", fit.t0_s);
+  w.key("g_max", toml_quantity(fit.g_max_s * 1e6, "uS"));
+  w.key("clip", toml_bool(false));
+  w.key("t0", toml_quantity(fit.t0_s, "s"), "drift reference time");
   if (fit.pcm) {
-    t += fmt::format(
-        "drift_nu_mean_log = {}  # mu_nu = clamp(a ln x + b, lo, hi), x = g_T/g_max: [a, b, lo, "
-        "hi]\n",
-        number_list(fit.pcm->mean.values()));
-    t += fmt::format("drift_nu_std_log = {}   # sigma_nu, the same form\n",
-                     number_list(fit.pcm->std.values()));
+    w.key("drift_nu_mean_log", toml_nine_digits(fit.pcm->mean.values()),
+          "mu_nu = clamp(a ln x + b, lo, hi), x = g_T/g_max: [a, b, lo, hi]");
+    w.key("drift_nu_std_log", toml_nine_digits(fit.pcm->std.values()), "sigma_nu, the same form");
   } else {
     std::vector<std::string> g;
     std::vector<double> mean, std;
     for (const auto& b : fit.bins) {
-      g.push_back(fmt::format("\"{:.9g}uS\"", b.g_s * 1e6));
+      g.push_back(toml_quantity(b.g_s * 1e6, "uS"));
       mean.push_back(b.nu_mean.value);
       std.push_back(b.nu_std.value);
     }
-    t += fmt::format("drift_g = [{}]\n", fmt::join(g, ", "));
-    t += fmt::format("drift_nu_mean = {}\n", number_list(mean));
-    t += fmt::format("drift_nu_std = {}\n", number_list(std));
+    w.key("drift_g", toml_array(g));
+    w.key("drift_nu_mean", toml_nine_digits(mean));
+    w.key("drift_nu_std", toml_nine_digits(std));
   }
-  t += "drift_nu_absolute = false         # nu = N(mu_nu, sigma_nu^2), as measured\n";
-  return t;
+  w.key("drift_nu_absolute", toml_bool(false), "nu = N(mu_nu, sigma_nu^2), as measured");
+  return w.finish();
 }
 
 }  // namespace kirchhoff::fitting

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kirchhoff/core/toml_writer.hpp"
 #include "kirchhoff/fitting/bootstrap.hpp"
 #include "kirchhoff/fitting/fit.hpp"
 
@@ -85,13 +86,20 @@ std::string residual_lines(const ResidualReport& r, const std::string& what);
 std::string report_tail(std::size_t failed_replicates, const ResidualReport& residuals,
                         const std::string& what);
 
-std::string commented(const std::string& report);
-// The start of every fitted device file: which command wrote it, its report as comments, then
-// name, model, description and source (a blank line after).
-std::string device_file_header(const std::string& command, const std::string& report,
-                               const std::string& name, const std::string& model,
-                               const std::string& description, const std::string& source);
-std::string toml_string(const std::string& s);
-std::string number_list(const std::vector<double>& values);
+// The start of every fitted device file: which command wrote it and its report as comments,
+// name, model, description and source, then the [parameters] table, ready for the fit's keys.
+TomlWriter device_file_writer(std::string_view command, std::string_view report,
+                              std::string_view name, std::string_view model,
+                              std::string_view description, std::string_view source);
+// Device files keep nine significant digits, as they always have: the value rounded to them
+// (the double nearest its "{:.9g}" text) and written in shortest round-trip form.
+double nine_digits(double value);
+std::string toml_nine_digits(double value);
+std::string toml_nine_digits(std::span<const double> values);  // an array
+// A quantity with its unit as a TOML string, the number to nine significant digits:
+// toml_quantity(25e-6 * 1e6, "uS") = "\"25uS\"".
+std::string toml_quantity(double value, std::string_view unit);
+// An array of TOML value texts: "[a, b]".
+std::string toml_array(std::span<const std::string> value_texts);
 
 }  // namespace kirchhoff::fitting::detail

@@ -176,24 +176,24 @@ std::string format_report(const ProgrammingFit& fit) {
 
 std::string device_file_toml(const ProgrammingFit& fit, const std::string& name,
                              const std::string& source) {
-  std::string t = device_file_header(
+  TomlWriter w = device_file_writer(
       "programming", format_report(fit), name, "generic",
       fmt::format("Programming noise fitted to {} devices (degree {})", fit.n, fit.degree), source);
-  t += "[parameters]\n";
-  t += fmt::format("g_max = \"{:.9g}uS\"                 # normalisation of x = g_T/g_max\n",
-                   fit.g_max_s * 1e6);
-  t += "clip = false                      # the fit did not see clipping\n";
+  w.key("g_max", toml_quantity(fit.g_max_s * 1e6, "uS"), "normalisation of x = g_T/g_max");
+  w.key("clip", toml_bool(false), "the fit did not see clipping");
   std::vector<double> a;
-  for (const auto& c : fit.coefficients_s) a.push_back(c.value / fit.g_max_s);
   std::vector<std::string> us;
-  for (const auto& c : fit.coefficients_s) us.push_back(fmt::format("{:.5g}", c.value * 1e6));
-  t += fmt::format("programming_sigma_polynomial = {}  # sigma_P / g_max; in uS: {}\n",
-                   number_list(a), fmt::join(us, ", "));
-  if (fit.has_bias) {
-    t += fmt::format("programming_bias = {:.9g}  # fraction of g_max: {:.5g} uS\n",
-                     fit.bias_s.value / fit.g_max_s, fit.bias_s.value * 1e6);
+  for (const auto& c : fit.coefficients_s) {
+    a.push_back(c.value / fit.g_max_s);
+    us.push_back(fmt::format("{:.5g}", c.value * 1e6));
   }
-  return t;
+  w.key("programming_sigma_polynomial", toml_nine_digits(a),
+        fmt::format("sigma_P / g_max; in uS: {}", fmt::join(us, ", ")));
+  if (fit.has_bias) {
+    w.key("programming_bias", toml_nine_digits(fit.bias_s.value / fit.g_max_s),
+          fmt::format("fraction of g_max: {:.5g} uS", fit.bias_s.value * 1e6));
+  }
+  return w.finish();
 }
 
 }  // namespace kirchhoff::fitting

@@ -756,33 +756,28 @@ std::string format_report(const PulseFit& fit) {
 
 std::string device_file_toml(const PulseFit& fit, const std::string& name,
                              const std::string& source) {
-  std::string t =
-      device_file_header("pulse", format_report(fit), name, "pulse-nonlinear",
+  TomlWriter w =
+      device_file_writer("pulse", format_report(fit), name, "pulse-nonlinear",
                          fmt::format("Pulse response fitted to {} device{}", fit.devices.size(),
                                      fit.devices.size() == 1 ? "" : "s"),
                          source);
-  t += "[parameters]\n";
-  t += fmt::format("g_min = \"{:.9g}uS\"\n", fit.g_min_s.value * 1e6);
-  t += fmt::format("g_max = \"{:.9g}uS\"\n", fit.g_max_s.value * 1e6);
-  t += fmt::format("pulses = {}                  # P_max of the LTP curve (not fitted)\n",
-                   fit.pulses_ltp);
-  t += fmt::format("pulses_ltd = {}              # P_max of the LTD curve (not fitted)\n",
-                   fit.pulses_ltd);
-  t += fmt::format("nl_ltp = {:.9g}\n", fit.nl_ltp.value);
-  t += fmt::format("nl_ltd = {:.9g}\n", fit.nl_ltd.value);
-  t += fmt::format("c2c = {:.9g}                 # sigma per pulse / (G_max - G_min)\n",
-                   fit.c2c.value);
+  w.key("g_min", toml_quantity(fit.g_min_s.value * 1e6, "uS"));
+  w.key("g_max", toml_quantity(fit.g_max_s.value * 1e6, "uS"));
+  w.key("pulses", toml_integer(fit.pulses_ltp), "P_max of the LTP curve (not fitted)");
+  w.key("pulses_ltd", toml_integer(fit.pulses_ltd), "P_max of the LTD curve (not fitted)");
+  w.key("nl_ltp", toml_nine_digits(fit.nl_ltp.value));
+  w.key("nl_ltd", toml_nine_digits(fit.nl_ltd.value));
+  w.key("c2c", toml_nine_digits(fit.c2c.value), "sigma per pulse / (G_max - G_min)");
   if (fit.devices.size() >= 2) {
     const double d2d = std::sqrt(0.5 * (fit.d2d_nl_ltp.value * fit.d2d_nl_ltp.value +
                                         fit.d2d_nl_ltd.value * fit.d2d_nl_ltd.value));
-    t += fmt::format(
-        "d2d_nl = {:.9g}              # rms of the LTP ({:.4g}) and LTD ({:.4g}) spreads: the "
-        "model has one\n",
-        d2d, fit.d2d_nl_ltp.value, fit.d2d_nl_ltd.value);
-    t += fmt::format("d2d_g_max = \"{:.9g}uS\"\n", fit.d2d_g_max_s.value * 1e6);
-    t += fmt::format("d2d_g_min = \"{:.9g}uS\"\n", fit.d2d_g_min_s.value * 1e6);
+    w.key("d2d_nl", toml_nine_digits(d2d),
+          fmt::format("rms of the LTP ({:.4g}) and LTD ({:.4g}) spreads: the model has one",
+                      fit.d2d_nl_ltp.value, fit.d2d_nl_ltd.value));
+    w.key("d2d_g_max", toml_quantity(fit.d2d_g_max_s.value * 1e6, "uS"));
+    w.key("d2d_g_min", toml_quantity(fit.d2d_g_min_s.value * 1e6, "uS"));
   }
-  return t;
+  return w.finish();
 }
 
 }  // namespace kirchhoff::fitting

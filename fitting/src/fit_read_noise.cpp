@@ -532,23 +532,20 @@ std::string format_report(const ReadNoiseFit& fit) {
 
 std::string device_file_toml(const ReadNoiseFit& fit, const std::string& name,
                              const std::string& source) {
-  std::string t = device_file_header(
+  TomlWriter w = device_file_writer(
       "read-noise", format_report(fit), name, "generic",
       fmt::format("Read noise fitted to {} devices ({} form)", fit.devices.size(),
                   fit.form == ReadNoiseForm::pcm ? "pcm" : "polynomial"),
       source);
-  t += "[parameters]\n";
-  t += fmt::format("g_max = \"{:.9g}uS\"                 # normalisation of x = g_T/g_max\n",
-                   fit.g_max_s * 1e6);
-  t += "clip = false\n";
+  w.key("g_max", toml_quantity(fit.g_max_s * 1e6, "uS"), "normalisation of x = g_T/g_max");
+  w.key("clip", toml_bool(false));
   if (fit.form == ReadNoiseForm::pcm) {
-    t +=
-        fmt::format("t_read = \"{:.9g}ns\"                # read pulse width of the 1/f integral\n",
-                    fit.t_read_s * 1e9);
-    t += fmt::format("read_q_coefficient = {:.9g}  # Q_s(x) = min(c x^(-alpha), q_max): c\n",
-                     fit.q_coefficient.value);
-    t += fmt::format("read_q_exponent = {:.9g}     # alpha\n", fit.q_exponent.value);
-    t += fmt::format("read_q_max = {:.9g}          # q_max\n", fit.q_max);
+    w.key("t_read", toml_quantity(fit.t_read_s * 1e9, "ns"),
+          "read pulse width of the 1/f integral");
+    w.key("read_q_coefficient", toml_nine_digits(fit.q_coefficient.value),
+          "Q_s(x) = min(c x^(-alpha), q_max): c");
+    w.key("read_q_exponent", toml_nine_digits(fit.q_exponent.value), "alpha");
+    w.key("read_q_max", toml_nine_digits(fit.q_max), "q_max");
   } else {
     std::vector<double> a;
     std::vector<std::string> us;
@@ -556,10 +553,10 @@ std::string device_file_toml(const ReadNoiseFit& fit, const std::string& name,
       a.push_back(c.value / fit.g_max_s);
       us.push_back(fmt::format("{:.5g}", c.value * 1e6));
     }
-    t += fmt::format("read_sigma_polynomial = {}  # sigma_R / g_max; in uS: {}\n", number_list(a),
-                     fmt::join(us, ", "));
+    w.key("read_sigma_polynomial", toml_nine_digits(a),
+          fmt::format("sigma_R / g_max; in uS: {}", fmt::join(us, ", ")));
   }
-  return t;
+  return w.finish();
 }
 
 }  // namespace kirchhoff::fitting

@@ -1,6 +1,7 @@
 // The text reports of the fits and the fitted device files (fit_internal.hpp).
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 
 #include "fit_internal.hpp"
@@ -39,45 +40,44 @@ std::string report_tail(std::size_t failed_replicates, const ResidualReport& res
   return text + residual_lines(residuals, what);
 }
 
-std::string device_file_header(const std::string& command, const std::string& report,
-                               const std::string& name, const std::string& model,
-                               const std::string& description, const std::string& source) {
-  std::string t =
-      fmt::format("# Device file written by `kirchhoff fit {}` (docs/fitting.md).\n", command);
-  t += commented(report);
-  t += fmt::format("name = {}\n", toml_string(name));
-  t += fmt::format("model = {}\n", toml_string(model));
-  t += fmt::format("description = {}\n", toml_string(description));
-  t += fmt::format("source = {}\n\n", toml_string(fmt::format("fit to {}", source)));
-  return t;
+TomlWriter device_file_writer(std::string_view command, std::string_view report,
+                              std::string_view name, std::string_view model,
+                              std::string_view description, std::string_view source) {
+  TomlWriter w;
+  w.comment(fmt::format("Device file written by `kirchhoff fit {}` (docs/fitting.md).", command));
+  if (!report.empty()) w.comment(report);
+  w.key("name", toml_string(name));
+  w.key("model", toml_string(model));
+  w.key("description", toml_string(description));
+  w.key("source", toml_string(fmt::format("fit to {}", source)));
+  w.table("parameters");
+  return w;
 }
 
-std::string commented(const std::string& report) {
-  std::string out;
-  std::size_t start = 0;
-  while (start < report.size()) {
-    const auto end = report.find('\n', start);
-    const std::string line = report.substr(start, end - start);
-    out += line.empty() ? "#\n" : "# " + line + "\n";
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return out;
+double nine_digits(double value) {
+  if (!std::isfinite(value)) return value;
+  const std::string text = fmt::format("{:.9g}", value);
+  double rounded = 0.0;
+  std::from_chars(text.data(), text.data() + text.size(), rounded);
+  return rounded;
 }
 
-std::string toml_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
+std::string toml_nine_digits(double value) {
+  return toml_float(nine_digits(value));
 }
 
-std::string number_list(const std::vector<double>& values) {
-  std::vector<std::string> parts;
-  for (double v : values) parts.push_back(fmt::format("{:.9g}", v));
-  return fmt::format("[{}]", fmt::join(parts, ", "));
+std::string toml_nine_digits(std::span<const double> values) {
+  std::vector<double> rounded;
+  for (double v : values) rounded.push_back(nine_digits(v));
+  return toml_floats(rounded);
+}
+
+std::string toml_quantity(double value, std::string_view unit) {
+  return toml_string(fmt::format("{:.9g}{}", value, unit));
+}
+
+std::string toml_array(std::span<const std::string> value_texts) {
+  return fmt::format("[{}]", fmt::join(value_texts, ", "));
 }
 
 }  // namespace kirchhoff::fitting::detail

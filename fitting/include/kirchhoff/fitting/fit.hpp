@@ -163,7 +163,9 @@ std::string format_report(const DriftFit& fit);
 //                programming_bias = β when fitted;
 //   drift: g_max, clip = false, t0, drift_g, drift_nu_mean, drift_nu_std (DriftForm::table) or
 //          drift_nu_mean_log, drift_nu_std_log (DriftForm::pcm), drift_nu_absolute = false.
-// `name` goes into `name`, `source` into `source` (e.g. the data file).
+// `name` goes into `name`, `source` into `source` (e.g. the data file), escaped as TOML strings
+// whatever they hold. Written with the TOML writer (core/toml_writer.hpp); numbers keep nine
+// significant digits.
 std::string device_file_toml(const ProgrammingFit& fit, const std::string& name,
                              const std::string& source);
 std::string device_file_toml(const DriftFit& fit, const std::string& name,
@@ -175,9 +177,12 @@ std::string device_file_toml(const DriftFit& fit, const std::string& name,
 // writes together: programming (programming_*, device_to_device_sigma), drift (t0, drift_*) and
 // read noise (read_*, t_read); other keys (g_max, clip, ...) are single. A family or key of the
 // addition that the base has too, with other values, is a conflict: InvalidArgument naming the
-// keys unless `replace`, which removes the base's whole family (or key) first. g_max of a
-// generic device normalises its polynomials and must agree. The result keeps the base's name,
-// its lines and comments, and both reports as comments; it is checked to load (make_device).
+// keys unless `replace`, which removes the base's whole family (or key) first; values are
+// compared as TOML values. g_max of a generic device normalises its polynomials and must agree.
+// Both files are read as TOML; the base may have one table, [parameters], of `key = value`
+// entries. The result keeps the base's name, the lines of its entries with their comments (as
+// the TOML parser locates them), and both reports as comments; name, model, description and
+// source are written anew; it is checked to load (make_device).
 struct DeviceFileMerge {
   std::string text;
   std::vector<std::string> added;     // keys new to the base
