@@ -48,7 +48,7 @@ TEST(Measurements, ProgrammingUnitsFromTheHeader) {
 }
 
 TEST(Measurements, ColumnsAndUnitsByOption) {
-  CsvOptions options;
+  MeasurementOptions options;
   options.columns = {{"target", "Gt"}, {"programmed", "Gp"}};
   options.units = {{"target", "nS"}, {"programmed", "nS"}};
   const auto data = parse_programming_csv(programming_text("Gt,Gp"), "p.csv", options);
@@ -93,7 +93,7 @@ TEST(Measurements, BadProgrammingDataNamesFileLineAndColumn) {
             }),
             "p.csv: columns 'g_P_uS' and 'programmed_S' both name the programmed column; choose "
             "one with --columns programmed=NAME");
-  CsvOptions bad_role;
+  MeasurementOptions bad_role;
   bad_role.columns = {{"tagret", "x"}};
   EXPECT_EQ(message_of<InvalidArgument>([&] {
               (void)parse_programming_csv(programming_text("target_uS,programmed_uS"), "p.csv",

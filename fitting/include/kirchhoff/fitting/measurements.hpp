@@ -1,7 +1,8 @@
 // Device measurements from CSV or HDF5 files, for fitting (fit.hpp, docs/fitting.md).
 //
-// CSV: lines starting with '#' and blank lines are ignored; the first other line is the header,
-// comma-separated column names; every following line one row (no quoting). A column's unit is
+// CSV (read by core's csv.hpp): lines starting with '#' and blank lines are ignored; the first
+// other line is the header, comma-separated column names; every following line one row (no
+// quoting, fields trimmed of white space). A column's unit is
 // the suffix after its last '_' when that suffix is a unit of the column's dimension
 // ("target_uS", "g_S", "time_s", "time_h"), otherwise it must be given in
 // MeasurementOptions::units. Extra columns are ignored.
@@ -56,7 +57,6 @@ struct MeasurementOptions {
   // role -> unit for a column whose name has no unit ("target" -> "uS", "time" -> "h").
   std::map<std::string, std::string, std::less<>> units;
 };
-using CsvOptions = MeasurementOptions;  // the name from when only CSV was read
 
 // `line` of each data struct: the CSV file line (1-based) or the HDF5 row (0-based) of each row.
 struct ProgrammingData {
