@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "kirchhoff/fitting/fit.hpp"
-#include "kirchhoff/fitting/fit_pulse.hpp"
-#include "kirchhoff/fitting/fit_read_noise.hpp"
 #include "kirchhoff/devices/generic.hpp"
 #include "kirchhoff/devices/pcm.hpp"
 #include "kirchhoff/devices/pulse.hpp"
+#include "kirchhoff/fitting/fit.hpp"
+#include "kirchhoff/fitting/fit_pulse.hpp"
+#include "kirchhoff/fitting/fit_read_noise.hpp"
 
 namespace kirchhoff::fitting {
 namespace {

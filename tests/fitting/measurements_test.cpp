@@ -7,28 +7,18 @@
 #include <string>
 
 #include "kirchhoff/core/error.hpp"
+#include "support/expect.hpp"
 
 namespace kirchhoff::fitting {
 namespace {
 
+using kirchhoff::testing::message_of;
 
 // Ten rows of target,programmed in uS, after `header`.
 std::string programming_text(const std::string& header) {
   std::string text = "# synthetic\n" + header + "\n";
   for (int i = 1; i <= 10; ++i) text += std::to_string(i) + "," + std::to_string(i) + ".5\n";
   return text;
-}
-
-template <typename Error, typename F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("wrong exception type: ") + e.what();
-  }
-  return "no exception";
 }
 
 TEST(Measurements, ProgrammingUnitsFromTheHeader) {
