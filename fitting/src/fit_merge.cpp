@@ -101,8 +101,9 @@ Layout layout_of(std::string_view text, std::string_view name) {
     if (&value != parameters) last_top = std::max<std::size_t>(last_top, value.source().end.line);
   }
   Layout layout;
-  for (std::size_t l = 1; l < first && l <= lines.size(); ++l)
+  for (std::size_t l = 1; l < first && l <= lines.size(); ++l) {
     layout.header.push_back(lines[l - 1]);
+  }
 
   struct Located {
     std::size_t begin, end;
