@@ -11,11 +11,11 @@
 #include "commands.hpp"
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/units.hpp"
-#include "kirchhoff/devices/fit.hpp"
-#include "kirchhoff/devices/fit_pulse.hpp"
-#include "kirchhoff/devices/fit_read_noise.hpp"
-#include "kirchhoff/devices/fit_report.hpp"
-#include "kirchhoff/devices/measurements.hpp"
+#include "kirchhoff/fitting/fit.hpp"
+#include "kirchhoff/fitting/fit_pulse.hpp"
+#include "kirchhoff/fitting/fit_read_noise.hpp"
+#include "kirchhoff/fitting/fit_report.hpp"
+#include "kirchhoff/fitting/measurements.hpp"
 #include "kirchhoff/devices/presets.hpp"
 #include "output_file.hpp"
 
@@ -44,15 +44,15 @@ struct FitOptions {
   bool force = false;
 };
 
-devices::MeasurementOptions measurement_options(const FitOptions& o) {
-  devices::MeasurementOptions m;
-  m.columns = devices::parse_role_list("--columns", o.columns);
-  m.units = devices::parse_role_list("--units", o.units);
+fitting::MeasurementOptions measurement_options(const FitOptions& o) {
+  fitting::MeasurementOptions m;
+  m.columns = fitting::parse_role_list("--columns", o.columns);
+  m.units = fitting::parse_role_list("--units", o.units);
   return m;
 }
 
-devices::BootstrapOptions bootstrap_options(const FitOptions& o) {
-  devices::BootstrapOptions b;
+fitting::BootstrapOptions bootstrap_options(const FitOptions& o) {
+  fitting::BootstrapOptions b;
   b.replicates = o.bootstrap;
   b.seed = o.seed;
   return b;
@@ -109,12 +109,12 @@ void check_outputs(const FitOptions& o) {
 
 // --out, --into and --report after a fit: the device file (checked to load), the report.
 void write_outputs(const FitOptions& o, const std::string& device_text,
-                   const devices::FitReport& report, std::ostream& out) {
+                   const fitting::FitReport& report, std::ostream& out) {
   std::string destination = o.out;
   std::string text = device_text;
   if (!o.into.empty()) {
     const auto merged =
-        devices::merge_device_files(read_file(o.into), o.into, device_text, o.force);
+        fitting::merge_device_files(read_file(o.into), o.into, device_text, o.force);
     text = merged.text;
     if (destination.empty()) destination = o.into;
     out << fmt::format("merged into {}: added {}{}\n", destination,
@@ -138,10 +138,10 @@ void write_outputs(const FitOptions& o, const std::string& device_text,
     const std::filesystem::path path(o.report);
     write_output_file(path, o.force, [&](const std::filesystem::path& tmp) {
       if (path.extension() == ".h5") {
-        devices::write_report_hdf5(report, tmp);
+        fitting::write_report_hdf5(report, tmp);
       } else {
         std::ofstream file(tmp);
-        file << devices::report_json(report);
+        file << fitting::report_json(report);
         file.flush();
         if (!file) throw IoError(fmt::format("cannot write '{}'", tmp.string()));
       }
@@ -162,44 +162,44 @@ double g_max_option(const FitOptions& o) {
 // After a fit: the data line and the report on the terminal, then --out, --into and --report.
 template <class Fit>
 int print_and_write(const FitOptions& o, std::size_t rows, const Fit& fit,
-                    const devices::FitReport& report, std::ostream& out) {
+                    const fitting::FitReport& report, std::ostream& out) {
   out << fmt::format("{}: {} rows, bootstrap seed {}\n", o.data, rows, o.seed);
-  out << devices::format_report(fit);
-  write_outputs(o, devices::device_file_toml(fit, device_name(o), o.data), report, out);
+  out << fitting::format_report(fit);
+  write_outputs(o, fitting::device_file_toml(fit, device_name(o), o.data), report, out);
   return 0;
 }
 
 int fit_programming(const FitOptions& o, std::ostream& out) {
   check_outputs(o);
-  devices::ProgrammingFitOptions options;
+  fitting::ProgrammingFitOptions options;
   options.degree = o.degree;
   options.bias = o.bias;
   options.bootstrap = bootstrap_options(o);
   options.g_max_s = g_max_option(o);
-  const auto data = devices::read_programming(o.data, measurement_options(o));
-  const auto fit = devices::fit_programming(data.target_s, data.programmed_s, options);
+  const auto data = fitting::read_programming(o.data, measurement_options(o));
+  const auto fit = fitting::fit_programming(data.target_s, data.programmed_s, options);
   return print_and_write(o, data.target_s.size(), fit,
-                         devices::fit_report(fit, data.target_s, data.programmed_s, o.data), out);
+                         fitting::fit_report(fit, data.target_s, data.programmed_s, o.data), out);
 }
 
 int fit_drift(const FitOptions& o, std::ostream& out) {
   check_outputs(o);
-  devices::DriftFitOptions options;
+  fitting::DriftFitOptions options;
   options.bins = o.bins;
-  options.form = o.form == "pcm" ? devices::DriftForm::pcm : devices::DriftForm::table;
+  options.form = o.form == "pcm" ? fitting::DriftForm::pcm : fitting::DriftForm::table;
   options.bootstrap = bootstrap_options(o);
   options.g_max_s = g_max_option(o);
   if (!o.t0.empty()) options.t0_s = option_quantity("--t0", o.t0, Dimension::time);
-  const auto data = devices::read_drift(o.data, measurement_options(o));
-  const auto fit = devices::fit_drift(data, options);
-  return print_and_write(o, data.time_s.size(), fit, devices::fit_report(fit, o.data), out);
+  const auto data = fitting::read_drift(o.data, measurement_options(o));
+  const auto fit = fitting::fit_drift(data, options);
+  return print_and_write(o, data.time_s.size(), fit, fitting::fit_report(fit, o.data), out);
 }
 
 int fit_read_noise(const FitOptions& o, std::ostream& out) {
   check_outputs(o);
-  devices::ReadNoiseFitOptions options;
+  fitting::ReadNoiseFitOptions options;
   options.form =
-      o.form == "polynomial" ? devices::ReadNoiseForm::polynomial : devices::ReadNoiseForm::pcm;
+      o.form == "polynomial" ? fitting::ReadNoiseForm::polynomial : fitting::ReadNoiseForm::pcm;
   options.degree = o.degree;
   options.q_max = o.q_max;
   options.bootstrap = bootstrap_options(o);
@@ -207,20 +207,20 @@ int fit_read_noise(const FitOptions& o, std::ostream& out) {
   if (!o.t_read.empty()) {
     options.t_read_s = option_quantity("--t-read", o.t_read, Dimension::time);
   }
-  const auto data = devices::read_read_noise(o.data, measurement_options(o));
-  const auto fit = devices::fit_read_noise(data, options);
-  return print_and_write(o, data.time_s.size(), fit, devices::fit_report(fit, o.data), out);
+  const auto data = fitting::read_read_noise(o.data, measurement_options(o));
+  const auto fit = fitting::fit_read_noise(data, options);
+  return print_and_write(o, data.time_s.size(), fit, fitting::fit_report(fit, o.data), out);
 }
 
 int fit_pulse(const FitOptions& o, std::ostream& out) {
   check_outputs(o);
-  devices::PulseFitOptions options;
+  fitting::PulseFitOptions options;
   options.pulses_ltp = o.pulses;
   options.pulses_ltd = o.pulses_ltd;
   options.bootstrap = bootstrap_options(o);
-  const auto data = devices::read_pulse(o.data, measurement_options(o));
-  const auto fit = devices::fit_pulse(data, options);
-  return print_and_write(o, data.conductance_s.size(), fit, devices::fit_report(fit, o.data), out);
+  const auto data = fitting::read_pulse(o.data, measurement_options(o));
+  const auto fit = fitting::fit_pulse(data, options);
+  return print_and_write(o, data.conductance_s.size(), fit, fitting::fit_report(fit, o.data), out);
 }
 
 void add_common(CLI::App* cmd, FitOptions& o, bool g_max) {

@@ -25,7 +25,7 @@
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/hdf5.hpp"
 #include "kirchhoff/core/text.hpp"
-#include "kirchhoff/devices/fit_report.hpp"
+#include "kirchhoff/fitting/fit_report.hpp"
 #include "output_file.hpp"
 
 extern char** environ;
@@ -142,14 +142,14 @@ bool is_fit_report(const std::filesystem::path& input, const std::string& kind) 
     return true;
   }
   if (kind == "fit") {
-    (void)h5::File::open(input, h5::OpenMode::read_only, devices::kFitReportFiletype,
-                         devices::kFitReportSchemaMajor);
+    (void)h5::File::open(input, h5::OpenMode::read_only, fitting::kFitReportFiletype,
+                         fitting::kFitReportSchemaMajor);
     return true;
   }
   if (kind != "auto") return false;
   try {
-    (void)h5::File::open(input, h5::OpenMode::read_only, devices::kFitReportFiletype,
-                         devices::kFitReportSchemaMajor);
+    (void)h5::File::open(input, h5::OpenMode::read_only, fitting::kFitReportFiletype,
+                         fitting::kFitReportSchemaMajor);
     return true;
   } catch (const FormatError&) {
     return false;  // not a fit report: the campaign checks below say what it is

@@ -3,11 +3,9 @@
 // device (--into, with and without --force), and `kirchhoff plot` of fit reports, whose plotted
 // series must equal the report's.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -15,6 +13,8 @@
 #include "kirchhoff/apps/cli.hpp"
 #include "kirchhoff/core/hdf5.hpp"
 #include "run_cli.hpp"
+#include "support/expect.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::cli {
 namespace {
@@ -29,25 +29,16 @@ std::string measurements(const std::string& name) {
 
 class FitCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string name = "kirchhoff-fit-cli-";
-    name += std::to_string(::getpid());
-    name += "-";
-    name += ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    dir_ = std::filesystem::temp_directory_path() / name;
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   [[nodiscard]] std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::filesystem::path dir_;
+  const kirchhoff::testing::TempDir dir_{"fit-cli"};
 };
 
 TEST_F(FitCli, ReadNoiseWritesADeviceFileThatSamples) {
   const auto r = run_cli({"fit", "read-noise", measurements("read-noise-synthetic.csv"), "--g-max",
                           "25uS", "--bootstrap", "20", "--out", path("noisy.toml")});
   ASSERT_EQ(r.exit_status, kExitOk) << r.err;
-  EXPECT_NE(r.out.find("Q_s(x) = min(c x^(-alpha), q_max)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("wrote " + path("noisy.toml") + " (model generic"), std::string::npos);
+  EXPECT_CONTAINS(r.out, "Q_s(x) = min(c x^(-alpha), q_max)");
+  EXPECT_CONTAINS(r.out, "wrote " + path("noisy.toml") + " (model generic");
   const auto s = run_cli({"device", "sample", "--preset", path("noisy.toml"), "--target", "10uS",
                           "--time", "1min,1d", "--count", "200"});
   EXPECT_EQ(s.exit_status, kExitOk) << s.err;
@@ -55,15 +46,15 @@ TEST_F(FitCli, ReadNoiseWritesADeviceFileThatSamples) {
   const auto p = run_cli({"fit", "read-noise", measurements("read-noise-synthetic.csv"), "--form",
                           "polynomial", "--degree", "1", "--bootstrap", "0"});
   EXPECT_EQ(p.exit_status, kExitOk) << p.err;
-  EXPECT_NE(p.out.find("sigma_R(x) = sum c_k x^k, degree 1"), std::string::npos) << p.out;
+  EXPECT_CONTAINS(p.out, "sigma_R(x) = sum c_k x^k, degree 1");
 }
 
 TEST_F(FitCli, PulseFromHdf5WritesAPulseDevice) {
   const auto r = run_cli({"fit", "pulse", measurements("pulse-synthetic.h5"), "--pulses-ltd", "100",
                           "--bootstrap", "10", "--out", path("pulsed.toml")});
   ASSERT_EQ(r.exit_status, kExitOk) << r.err;
-  EXPECT_NE(r.out.find("P_max = 97 (LTP), 100 (LTD)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("(model pulse-nonlinear"), std::string::npos) << r.out;
+  EXPECT_CONTAINS(r.out, "P_max = 97 (LTP), 100 (LTD)");
+  EXPECT_CONTAINS(r.out, "(model pulse-nonlinear");
   const auto c = run_cli({"device", "curve", "--preset", path("pulsed.toml"), "--pulses", "5"});
   EXPECT_EQ(c.exit_status, kExitOk) << c.err;
   // The CSV twin of the file gives the same fit.
@@ -82,10 +73,8 @@ TEST_F(FitCli, ProgrammingDriftAndReadNoiseMergeIntoOneDevice) {
   r = run_cli({"fit", "drift", measurements("drift-synthetic.csv"), "--g-max", "25uS", "--form",
                "pcm", "--bootstrap", "20", "--into", device});
   ASSERT_EQ(r.exit_status, kExitOk) << r.err;
-  EXPECT_NE(r.out.find("merged into " + device +
-                       ": added t0, drift_nu_mean_log, drift_nu_std_log, drift_nu_absolute"),
-            std::string::npos)
-      << r.out;
+  EXPECT_CONTAINS(r.out, "merged into " + device +
+                             ": added t0, drift_nu_mean_log, drift_nu_std_log, drift_nu_absolute");
   r = run_cli({"fit", "read-noise", measurements("read-noise-synthetic.csv"), "--g-max", "25uS",
                "--bootstrap", "20", "--into", device});
   ASSERT_EQ(r.exit_status, kExitOk) << r.err;
@@ -99,47 +88,40 @@ TEST_F(FitCli, ProgrammingDriftAndReadNoiseMergeIntoOneDevice) {
   r = run_cli({"fit", "drift", measurements("drift-synthetic.csv"), "--g-max", "25uS",
                "--bootstrap", "0", "--into", device});
   EXPECT_EQ(r.exit_status, kExitUsage);
-  EXPECT_NE(r.err.find("already has drift keys (t0, drift_nu_mean_log, drift_nu_std_log, "
-                       "drift_nu_absolute) with other values than this fit; use --force"),
-            std::string::npos)
-      << r.err;
+  EXPECT_CONTAINS(r.err,
+                  "already has drift keys (t0, drift_nu_mean_log, drift_nu_std_log, "
+                  "drift_nu_absolute) with other values than this fit; use --force");
   EXPECT_EQ(std::filesystem::file_size(device), before);
   r = run_cli({"fit", "drift", measurements("drift-synthetic.csv"), "--g-max", "25uS",
                "--bootstrap", "0", "--into", device, "--force"});
   EXPECT_EQ(r.exit_status, kExitOk) << r.err;
-  EXPECT_NE(r.out.find("; replaced t0, drift_nu_mean_log, drift_nu_std_log, drift_nu_absolute"),
-            std::string::npos)
-      << r.out;
+  EXPECT_CONTAINS(r.out, "; replaced t0, drift_nu_mean_log, drift_nu_std_log, drift_nu_absolute");
   // Another g_max: refused, with the fix in the message.
   r = run_cli({"fit", "read-noise", measurements("read-noise-synthetic.csv"), "--bootstrap", "0",
                "--into", device, "--force"});
   EXPECT_EQ(r.exit_status, kExitUsage);
-  EXPECT_NE(r.err.find("g_max is 25 uS there but 24 uS in this fit"), std::string::npos) << r.err;
+  EXPECT_CONTAINS(r.err, "g_max is 25 uS there but 24 uS in this fit");
   // --into needs an existing file.
   r = run_cli(
       {"fit", "read-noise", measurements("read-noise-synthetic.csv"), "--into", path("none.toml")});
   EXPECT_EQ(r.exit_status, kExitUsage);
-  EXPECT_NE(r.err.find("option --into: no device file"), std::string::npos) << r.err;
+  EXPECT_CONTAINS(r.err, "option --into: no device file");
 }
 
 TEST_F(FitCli, BadDataIsAUsageErrorNamingTheFile) {
   auto r = run_cli({"fit", "pulse", measurements("programming-synthetic.csv")});
   EXPECT_EQ(r.exit_status, kExitUsage);
-  EXPECT_NE(r.err.find("programming-synthetic.csv: no pulse column (looked for pulse, "
-                       "pulse_number, n; the header has target_uS, programmed_uS)"),
-            std::string::npos)
-      << r.err;
+  EXPECT_CONTAINS(r.err,
+                  "programming-synthetic.csv: no pulse column (looked for pulse, "
+                  "pulse_number, n; the header has target_uS, programmed_uS)");
   r = run_cli({"fit", "read-noise", measurements("pulse-synthetic.h5")});
   EXPECT_EQ(r.exit_status, kExitUsage);
-  EXPECT_NE(r.err.find("pulse-synthetic.h5: no time column (looked for time, t; the file has "
-                       "datasets conductance, device, polarity, pulse)"),
-            std::string::npos)
-      << r.err;
+  EXPECT_CONTAINS(r.err,
+                  "pulse-synthetic.h5: no time column (looked for time, t; the file has "
+                  "datasets conductance, device, polarity, pulse)");
   r = run_cli({"fit", "pulse", measurements("pulse-synthetic.h5"), "--report", path("r.txt")});
   EXPECT_EQ(r.exit_status, kExitUsage);
-  EXPECT_NE(r.err.find("option --report: '" + path("r.txt") + "' must end in .json or .h5"),
-            std::string::npos)
-      << r.err;
+  EXPECT_CONTAINS(r.err, "option --report: '" + path("r.txt") + "' must end in .json or .h5");
 }
 
 // ---- kirchhoff plot of fit reports --------------------------------------------------------
@@ -235,11 +217,10 @@ TEST_F(FitPlot, JsonReportPlotsTheFittedCurveOverTheData) {
   auto r = run_cli({"fit", "drift", measurements("drift-synthetic.csv"), "--g-max", "25uS",
                     "--form", "pcm", "--bootstrap", "30", "--report", report});
   ASSERT_EQ(r.exit_status, kExitOk) << r.err;
-  EXPECT_NE(r.out.find("wrote " + report + " (plot it: kirchhoff plot " + report + ")"),
-            std::string::npos);
+  EXPECT_CONTAINS(r.out, "wrote " + report + " (plot it: kirchhoff plot " + report + ")");
   r = run_cli({"plot", report, "--data-json", path("drift-plot.json")});  // auto: a fit report
   ASSERT_EQ(r.exit_status, kExitOk) << r.err;
-  EXPECT_NE(r.out.find("wrote " + path("drift.png")), std::string::npos) << r.out;
+  EXPECT_CONTAINS(r.out, "wrote " + path("drift.png"));
   const Json plotted = read_json(path("drift-plot.json"));
   const Json fitted = read_json(report);
   EXPECT_EQ(plotted["kind"].text(), "fit");
@@ -268,12 +249,10 @@ TEST_F(FitPlot, Hdf5ReportIsFoundByItsFiletype) {
   // Options of campaign plots do not apply to a report.
   r = run_cli({"plot", report, "--metric", "rms_error", "--out", path("x.png")});
   EXPECT_EQ(r.exit_status, kExitUsage);
-  EXPECT_NE(r.err.find("option --metric: a fit report has no metrics"), std::string::npos) << r.err;
+  EXPECT_CONTAINS(r.err, "option --metric: a fit report has no metrics");
   r = run_cli({"plot", path("pulse.h5"), "--kind", "time", "--out", path("y.png")});
   EXPECT_EQ(r.exit_status, kExitUsage);
-  EXPECT_NE(r.err.find("expected a 'kirchhoff-campaign' file, found a 'kirchhoff-fit-report'"),
-            std::string::npos)
-      << r.err;
+  EXPECT_CONTAINS(r.err, "expected a 'kirchhoff-campaign' file, found a 'kirchhoff-fit-report'");
 }
 
 }  // namespace

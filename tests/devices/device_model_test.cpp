@@ -11,29 +11,21 @@
 #include "gaussian_test_model.hpp"
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/devices/device_config.hpp"
+#include "support/expect.hpp"
 
 namespace kirchhoff::devices {
 namespace {
 
+using kirchhoff::testing::message_of;
 using testing::GaussianTestModel;
 using testing::test_range;
-
-template <class E, class F>
-void expect_error(F&& call, const std::string& message) {
-  try {
-    call();
-    ADD_FAILURE() << "no exception; expected: " << message;
-  } catch (const E& e) {
-    EXPECT_EQ(std::string(e.what()), message);
-  }
-}
 
 TEST(DeviceModel, RejectsTargetsOutsideTheRangeNamingTheCell) {
   const GaussianTestModel model(test_range(), 0.0, 0.0);
   const std::vector<double> targets{1e-6, 30e-6};
-  expect_error<InvalidArgument>([&] { (void)model.program(targets, {}); },
-                                "target conductance of cell 1 is 3e-05 S; allowed: 0 to g_max = "
-                                "2.5e-05 S");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)model.program(targets, {}); }),
+            "target conductance of cell 1 is 3e-05 S; allowed: 0 to g_max = "
+            "2.5e-05 S");
   const std::vector<double> nan_target{NAN};
   EXPECT_THROW((void)model.program(nan_target, {}), InvalidArgument);
 }
@@ -141,10 +133,14 @@ TEST(DeviceModel, RejectsBadTimesAndOutputSizes) {
   const GaussianTestModel model(test_range(), 0.0, 0.0);
   const auto cells = model.program(std::vector<double>(3, 1e-6), {});
   std::vector<double> g(3), short_g(2);
-  expect_error<InvalidArgument>([&] { model.conductance_at(cells, {-1.0, 0}, g); },
-                                "read time must be finite and >= 0 s, got -1 s");
-  expect_error<InvalidArgument>([&] { model.conductance_at(cells, {1.0, 0}, short_g); },
-                                "conductance output has 2 entries for an array of 3 cells");
+  EXPECT_EQ(message_of<InvalidArgument>([&] {
+              model.conductance_at(cells, {-1.0, 0}, g);
+            }),
+            "read time must be finite and >= 0 s, got -1 s");
+  EXPECT_EQ(message_of<InvalidArgument>([&] {
+              model.conductance_at(cells, {1.0, 0}, short_g);
+            }),
+            "conductance output has 2 entries for an array of 3 cells");
 }
 
 TEST(DeviceModel, OhmsLawIsTheDefaultIV) {
@@ -159,19 +155,20 @@ TEST(DeviceModel, OhmsLawIsTheDefaultIV) {
 
 TEST(CommonParameters, ValidateNamesTheParameter) {
   auto p = test_range(5e-6, 1e-6);
-  expect_error<InvalidArgument>([&] { p.validate(); },
-                                "g_max must be finite and greater than g_min (5e-06 S), got 1e-06 S");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { p.validate(); }),
+            "g_max must be finite and greater than g_min (5e-06 S), got 1e-06 S");
   p = test_range();
   p.levels = 1;
-  expect_error<InvalidArgument>([&] { p.validate(); },
-                                "levels must be 0 (continuous) or at least 2, got 1");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { p.validate(); }),
+            "levels must be 0 (continuous) or at least 2, got 1");
   p = test_range();
   p.stuck_on_rate = 1.5;
-  expect_error<InvalidArgument>([&] { p.validate(); },
-                                "stuck_on_rate must be a probability in [0, 1], got 1.5");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { p.validate(); }),
+            "stuck_on_rate must be a probability in [0, 1], got 1.5");
   p = test_range();
   p.g_min_s = -1.0;
-  expect_error<InvalidArgument>([&] { p.validate(); }, "g_min must be finite and >= 0 S, got -1 S");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { p.validate(); }),
+            "g_min must be finite and >= 0 S, got -1 S");
 }
 
 TEST(CommonParameters, ReadFromTomlWithDefaultsAndLocatedErrors) {
@@ -186,16 +183,19 @@ TEST(CommonParameters, ReadFromTomlWithDefaultsAndLocatedErrors) {
   config.check_unknown_keys();
 
   auto bad = Config::parse("[parameters]\ng_min = \"30uS\"\n", "device.toml");
-  expect_error<ConfigError>(
-      [&] { (void)read_common_parameters(bad.table("parameters"), test_range(0.0, 25e-6)); },
-      "device.toml:2:9: key 'parameters.g_min': must be less than g_max (25 uS), got 30 uS");
+  EXPECT_EQ(message_of<ConfigError>([&] {
+              (void)read_common_parameters(bad.table("parameters"), test_range(0.0, 25e-6));
+            }),
+            "device.toml:2:9: key 'parameters.g_min': must be less than g_max (25 uS), got 30 uS");
   auto both = Config::parse("[parameters]\ng_min = \"30uS\"\ng_max = \"20uS\"\n", "device.toml");
-  expect_error<ConfigError>(
-      [&] { (void)read_common_parameters(both.table("parameters"), test_range(0.0, 25e-6)); },
+  EXPECT_EQ(
+      message_of<ConfigError>(
+          [&] { (void)read_common_parameters(both.table("parameters"), test_range(0.0, 25e-6)); }),
       "device.toml:3:9: key 'parameters.g_max': must be greater than g_min (30 uS), got 20 uS");
   auto rate = Config::parse("[parameters]\nstuck_on_rate = 2.0\n", "device.toml");
-  expect_error<ConfigError>(
-      [&] { (void)read_common_parameters(rate.table("parameters"), test_range()); },
+  EXPECT_EQ(
+      message_of<ConfigError>(
+          [&] { (void)read_common_parameters(rate.table("parameters"), test_range()); }),
       "device.toml:2:17: key 'parameters.stuck_on_rate': must be a probability in [0, 1], got 2");
   auto unit = Config::parse("[parameters]\ng_max = \"25us\"\n", "device.toml");
   EXPECT_THROW((void)read_common_parameters(unit.table("parameters"), test_range()), ConfigError);

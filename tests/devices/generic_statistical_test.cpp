@@ -22,14 +22,13 @@
 #include <vector>
 
 #include "kirchhoff/core/statistics.hpp"
-
 #include "kirchhoff/devices/generic.hpp"
-#include "moment_checks.hpp"
+#include "support/distributions.hpp"
 
 namespace kirchhoff::devices {
 namespace {
 
-using namespace testing;
+using namespace kirchhoff::testing;  // closed-form moment and KS checks
 
 constexpr double uS = 1e-6;
 constexpr std::size_t kCells = 100'000;

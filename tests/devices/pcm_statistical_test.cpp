@@ -30,15 +30,14 @@
 #include <vector>
 
 #include "kirchhoff/core/statistics.hpp"
-
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/devices/pcm.hpp"
-#include "moment_checks.hpp"
+#include "support/distributions.hpp"
 
 namespace kirchhoff::devices {
 namespace {
 
-using namespace testing;
+using namespace kirchhoff::testing;  // closed-form moment and KS checks
 
 constexpr double uS = 1e-6;
 constexpr std::size_t kCells = 100'000;
@@ -109,19 +108,6 @@ Moments multiplicative_noise(double c) {
   return {{1.0, 1.0 + c2, 1.0 + 3 * c2, 1.0 + 6 * c2 + 3 * c2 * c2}};
 }
 
-double ks_statistic(std::vector<double> x, const std::function<double(double)>& cdf) {
-  std::sort(x.begin(), x.end());
-  const double n = static_cast<double>(x.size());
-  double d = 0.0;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    const double f = cdf(x[i]);
-    d = std::max({d, f - static_cast<double>(i) / n, static_cast<double>(i + 1) / n - f});
-  }
-  return d;
-}
-// Asymptotic Kolmogorov distribution: P(sqrt(n) D_n > K) = 2 exp(−2K²) = 10⁻⁴.
-const double kKsCritical = std::sqrt(-0.5 * std::log(0.5e-4)) / std::sqrt(double(kCells));
-
 std::vector<double> in_us(std::vector<double> g) {
   for (double& v : g) v /= uS;
   return g;
@@ -181,10 +167,10 @@ TEST_P(PcmStatistics, ProgrammedDriftedAndReadConductancesMatchTheModel) {
               kMomentSigmas * std::sqrt(folded_variance(mu_nu, sd_nu) / n))
       << name << ", nu";
   expect_moments(cells.drift_exponent, nu_moments, name + ", nu");
-  EXPECT_LT(
-      ks_statistic(cells.drift_exponent, [&](double v) { return folded_cdf(v, mu_nu, sd_nu); }),
-      kKsCritical)
-      << name << ", nu";
+  // Against the asymptotic Kolmogorov distribution at α = 10⁻⁴.
+  expect_ks_below(
+      cells.drift_exponent, [&](double v) { return folded_cdf(v, mu_nu, sd_nu); }, 1e-4,
+      name + ", nu");
 
   // Conductance without and with read noise at each time.
   std::vector<double> g(kCells), r(kCells);

@@ -9,16 +9,19 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <limits>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "kirchhoff/core/config.hpp"
 #include "kirchhoff/core/error.hpp"
+#include "support/expect.hpp"
 
 namespace kirchhoff::devices {
 namespace {
+
+using kirchhoff::testing::message_of;
 
 constexpr double uS = 1e-6;
 
@@ -350,12 +353,8 @@ TEST(PcmModelParameters, ConstructorRejectsBadValues) {
                InvalidArgument);
   EXPECT_THROW(PcmModel(with([](PcmParameters& p) { p.common.g_min_s = 30 * uS; })),
                InvalidArgument);
-  try {
-    PcmModel(with([](PcmParameters& p) { p.read_noise_scale = -2.0; }));
-    FAIL() << "no exception";
-  } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find("read_noise_scale"), std::string::npos) << e.what();
-  }
+  EXPECT_THROW_MSG(PcmModel(with([](PcmParameters& p) { p.read_noise_scale = -2.0; })),
+                   InvalidArgument, "read_noise_scale");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -430,12 +429,7 @@ TEST(PcmFactories, DefaultsAndOverrides) {
 std::string factory_error(std::unique_ptr<DeviceModel> (*factory)(const ConfigTable&),
                           const std::string& line) {
   const Config config = Config::parse("[parameters]\n" + line + "\n", "device.toml");
-  try {
-    (void)factory(config.table("parameters"));
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no ConfigError";
+  return message_of<ConfigError>([&] { (void)factory(config.table("parameters")); });
 }
 
 TEST(PcmFactories, RejectBadValuesWithLocatedMessages) {

@@ -1,40 +1,23 @@
 #include "kirchhoff/devices/presets.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <fstream>
 
 #include "kirchhoff/core/error.hpp"
+#include "support/expect.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::devices {
 namespace {
 
+using kirchhoff::testing::message_of;
+
 class PresetsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kirchhoff-presets-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string write(const std::string& name, const std::string& text) {
-    const auto path = dir_ / name;
-    std::ofstream(path) << text;
-    return path.string();
+    kirchhoff::testing::write_text(dir_ / name, text);
+    return (dir_ / name).string();
   }
-  template <class E>
-  std::string error_of(const std::function<void()>& call) {
-    try {
-      call();
-    } catch (const E& e) {
-      return e.what();
-    }
-    ADD_FAILURE() << "no exception";
-    return "";
-  }
-  std::filesystem::path dir_;
+  const kirchhoff::testing::TempDir dir_{"presets"};
 };
 
 TEST_F(PresetsTest, EveryPresetLoadsUsesEveryKeyAndNamesItsSource) {
@@ -55,13 +38,13 @@ TEST_F(PresetsTest, EveryPresetLoadsUsesEveryKeyAndNamesItsSource) {
 }
 
 TEST_F(PresetsTest, UnknownPresetSuggestsTheClosestName) {
-  const auto message = error_of<ConfigError>([] { (void)load_device("rram-wan2021"); });
+  const auto message = message_of<ConfigError>([] { (void)load_device("rram-wan2021"); });
   EXPECT_EQ(message.rfind("unknown device preset 'rram-wan2021'; did you mean 'rram-wan2022'? "
                           "('kirchhoff device list' shows the presets; searched: ",
                           0),
             0u)
       << message;
-  EXPECT_EQ(error_of<IoError>([] { (void)load_device("no/such/device.toml"); }),
+  EXPECT_EQ(message_of<IoError>([] { (void)load_device("no/such/device.toml"); }),
             "device file 'no/such/device.toml' does not exist");
 }
 
@@ -81,13 +64,13 @@ TEST_F(PresetsTest, AUserFileOverridesPresetParameters) {
 
 TEST_F(PresetsTest, ErrorsInOverridesPointAtTheUsersFile) {
   const auto typo = write("typo.toml", "preset = \"rram-wan2022\"\n[parameters]\ng_mx = \"30uS\"\n");
-  EXPECT_EQ(error_of<ConfigError>([&] { (void)load_device(typo); }),
+  EXPECT_EQ(message_of<ConfigError>([&] { (void)load_device(typo); }),
             typo + ":3:8: key 'parameters.g_mx': unknown key; did you mean 'parameters.g_max'?");
   const auto unit = write("unit.toml", "preset = \"rram-wan2022\"\n[parameters]\ng_max = \"30us\"\n");
-  const auto message = error_of<ConfigError>([&] { (void)load_device(unit); });
+  const auto message = message_of<ConfigError>([&] { (void)load_device(unit); });
   EXPECT_EQ(message.rfind(unit + ":3:9: key 'parameters.g_max': ", 0), 0u) << message;
   const auto top = write("top.toml", "preset = \"rram-wan2022\"\ndescriptoin = \"x\"\n");
-  EXPECT_EQ(error_of<ConfigError>([&] { (void)load_device(top); }),
+  EXPECT_EQ(message_of<ConfigError>([&] { (void)load_device(top); }),
             top + ":2:1: key 'descriptoin': unknown key; did you mean 'description'?");
 }
 
@@ -104,16 +87,17 @@ TEST_F(PresetsTest, CyclesAndContradictionsAreRefused) {
   const auto a = (dir_ / "a.toml").string(), b = (dir_ / "b.toml").string();
   write("a.toml", "preset = \"" + b + "\"\n");
   write("b.toml", "preset = \"" + a + "\"\n");
-  const auto cycle = error_of<ConfigError>([&] { (void)load_device(a); });
+  const auto cycle = message_of<ConfigError>([&] { (void)load_device(a); });
   EXPECT_NE(cycle.find("leads back to itself"), std::string::npos) << cycle;
   const auto both = write("both.toml", "model = \"rram-wan2022\"\npreset = \"rram-wan2022\"\n");
-  EXPECT_EQ(error_of<ConfigError>([&] { (void)load_device(both); }),
+  EXPECT_EQ(message_of<ConfigError>([&] { (void)load_device(both); }),
             both + ": give either 'model' or 'preset', not both");
   const auto neither = write("neither.toml", "description = \"?\"\n");
-  EXPECT_EQ(error_of<ConfigError>([&] { (void)load_device(neither); }),
-            neither + ": needs 'model' (a model kind) or 'preset' (a preset name or a device file)");
+  EXPECT_EQ(
+      message_of<ConfigError>([&] { (void)load_device(neither); }),
+      neither + ": needs 'model' (a model kind) or 'preset' (a preset name or a device file)");
   const auto kind = write("kind.toml", "model = \"rram-wan2023\"\n");
-  const auto unknown = error_of<ConfigError>([&] { (void)load_device(kind); });
+  const auto unknown = message_of<ConfigError>([&] { (void)load_device(kind); });
   EXPECT_EQ(unknown.rfind(kind + ":1:9: key 'model': unknown model 'rram-wan2023'; did you mean "
                                  "'rram-wan2022'? (known models: ",
                           0),
@@ -133,7 +117,7 @@ TEST_F(PresetsTest, ACampaignStyleDeviceTableWorksToo) {
 
 TEST_F(PresetsTest, AnUnknownPresetInATableIsReportedAtItsKey) {
   const auto config = Config::parse("[device]\npreset = \"pcm-josh2020\"\n", "campaign.toml");
-  const auto message = error_of<ConfigError>([&] { (void)make_device(config.table("device")); });
+  const auto message = message_of<ConfigError>([&] { (void)make_device(config.table("device")); });
   EXPECT_EQ(message.rfind("campaign.toml:2:10: key 'device.preset': unknown device preset "
                           "'pcm-josh2020'; did you mean 'pcm-joshi2020'?",
                           0),

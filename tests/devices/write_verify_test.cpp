@@ -1,8 +1,7 @@
 #include "kirchhoff/devices/write_verify.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
@@ -10,10 +9,12 @@
 #include "gaussian_test_model.hpp"
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/devices/presets.hpp"
+#include "support/expect.hpp"
 
 namespace kirchhoff::devices {
 namespace {
 
+using kirchhoff::testing::message_of;
 using testing::GaussianTestModel;
 using testing::test_range;
 
@@ -66,15 +67,10 @@ TEST(WriteVerify, ReportsFailureInsteadOfAWrongValueAtTheCap) {
     }
   }
   EXPECT_EQ(flagged, result.unconverged_cells);
-  try {
-    result.require_converged(options);
-    ADD_FAILURE() << "no exception";
-  } catch (const NumericalError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              fmt::format("write-verify: {} of 1000 cells outside the band (max(10 nS, 0 x target)) "
-                          "after 3 iterations",
-                          result.unconverged_cells));
-  }
+  EXPECT_EQ(message_of<NumericalError>([&] { result.require_converged(options); }),
+            fmt::format("write-verify: {} of 1000 cells outside the band (max(10 nS, 0 x target)) "
+                        "after 3 iterations",
+                        result.unconverged_cells));
 }
 
 TEST(WriteVerify, ReadNoiseBoundsTheAchievableError) {
@@ -138,12 +134,7 @@ TEST(WriteVerify, RejectsBadOptions) {
   const GaussianTestModel model(test_range(), 1e-6, 0.0);
   const auto t = targets(4);
   auto expect = [&](WriteVerifyOptions o, const std::string& message) {
-    try {
-      (void)write_verify(model, t, {}, o);
-      ADD_FAILURE() << "no exception; expected " << message;
-    } catch (const InvalidArgument& e) {
-      EXPECT_EQ(std::string(e.what()), message);
-    }
+    EXPECT_EQ(message_of<InvalidArgument>([&] { (void)write_verify(model, t, {}, o); }), message);
   };
   expect({}, "write-verify needs a tolerance band: tolerance or relative_tolerance > 0");
   expect({.tolerance_s = -1.0},

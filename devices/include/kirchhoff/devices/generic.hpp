@@ -8,7 +8,7 @@
 //                standard deviation of the log of the lognormal device-to-device factor (whose
 //                median is 1 and mean exp(s²/2)); σ_p(x) = g_max max(Σ a_k x^k, 0) with
 //                x = g_T/g_max and b = g_max β: the polynomial form and mean offset that
-//                `kirchhoff fit programming` writes (devices/fit.hpp).
+//                `kirchhoff fit programming` writes (fitting/fit.hpp).
 //   drift        g(t) = g_P (t/t_0)^(−ν) for t > t_0, g(t) = g_P for t <= t_0,
 //                ν = μ_ν(g_T) + σ_ν(g_T) z₃ (or its absolute value), z₃ from
 //                StreamId::drift_exponent, drawn once per cell; μ_ν and σ_ν are tables over

@@ -18,14 +18,16 @@
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/devices/generic.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
+
+using devices::clamped_log_form;
 
 double ClampedLogCurve::operator()(double x) const {
   const std::vector<double> form = values();
   return clamped_log_form(form, x);
 }
 
-namespace fit_detail {
+namespace detail {
 namespace {
 
 struct ClampLinear {
@@ -183,14 +185,18 @@ FormPair fit_forms(std::span<const double> u_device, std::span<const double> nu,
   return f;
 }
 
-}  // namespace
+// The form's data: per device x = g_T/g_max, u = ln x, ν and se; per bin u of its table point.
+struct FormData {
+  std::vector<double> x, u, nu, se, u_bin;
+};
 
-DriftFormFit fit_drift_form(const DriftFit& fit,
-                            const std::vector<std::vector<std::size_t>>& members,
-                            const BootstrapOptions& bootstrap) {
+FormData form_data(const DriftFit& fit) {
   const std::size_t nd = fit.devices.size();
-  const double g_max = fit.g_max_s;
-  std::vector<double> u(nd), nu(nd), se(nd), x(nd);
+  FormData d;
+  d.x.resize(nd);
+  d.u.resize(nd);
+  d.nu.resize(nd);
+  d.se.resize(nd);
   for (std::size_t i = 0; i < nd; ++i) {
     const double t = fit.devices[i].target_s;
     if (!(t > 0.0)) {
@@ -199,93 +205,124 @@ DriftFormFit fit_drift_form(const DriftFit& fit,
                       "and needs targets > 0",
                       fit.devices[i].device, g_text(t)));
     }
-    x[i] = t / g_max;
-    u[i] = std::log(x[i]);
-    nu[i] = fit.devices[i].nu;
-    se[i] = fit.devices[i].nu_se;
+    d.x[i] = t / fit.g_max_s;
+    d.u[i] = std::log(d.x[i]);
+    d.nu[i] = fit.devices[i].nu;
+    d.se[i] = fit.devices[i].nu_se;
   }
-  std::vector<double> u_bin;
-  for (const auto& b : fit.bins) u_bin.push_back(std::log(b.g_s / g_max));
+  for (const auto& b : fit.bins) d.u_bin.push_back(std::log(b.g_s / fit.g_max_s));
+  return d;
+}
 
-  const FormPair best = fit_forms(u, nu, se, members, u_bin);
-  DriftFormFit out;
-  auto curve_of = [](const std::vector<double>& f) {
-    ClampedLogCurve c;
-    c.a.value = f[0];
-    c.b.value = f[1];
-    c.lo.value = f[2];
-    c.hi.value = f[3];
-    return c;
+// σ_ν(x)² + se², the variance of a device's ν̂ about μ_ν(x) (se unknown: σ_ν(x)² alone).
+double exponent_variance(const FormPair& f, double x, double se) {
+  const double s = clamped_log_form(f.std, x);
+  return s * s + (std::isfinite(se) ? se * se : 0.0);
+}
+
+ClampedLogCurve curve_of(const std::vector<double>& f) {
+  ClampedLogCurve c;
+  c.a.value = f[0];
+  c.b.value = f[1];
+  c.lo.value = f[2];
+  c.hi.value = f[3];
+  return c;
+}
+
+// Replicates ν* = μ̂_ν(x) + sqrt(σ̂_ν(x)² + se²) z from the fitted curves, both curves refitted.
+// Estimates per replicate: μ_ν's a, b, lo, hi, then σ_ν's, then μ_ν and σ_ν at each of `at`.
+BootstrapDraws bootstrap_forms(const FormData& d, const FormPair& best,
+                               const std::vector<std::vector<std::size_t>>& members,
+                               const std::vector<double>& at, const BootstrapOptions& options) {
+  const std::size_t nd = d.x.size();
+  std::vector<double> noise(nd), nu_star(nd);
+  auto refit = [&](const BootstrapReplicate& r) {
+    r.stream(BootstrapSubstream::drift_form).normal(noise);
+    for (std::size_t i = 0; i < nd; ++i) {
+      nu_star[i] = clamped_log_form(best.mean, d.x[i]) +
+                   std::sqrt(exponent_variance(best, d.x[i], d.se[i])) * noise[i];
+    }
+    const FormPair f = fit_forms(d.u, nu_star, d.se, members, d.u_bin);
+    std::vector<double> out(f.mean.begin(), f.mean.end());
+    out.insert(out.end(), f.std.begin(), f.std.end());
+    for (double x : at) {
+      out.push_back(clamped_log_form(f.mean, x));
+      out.push_back(clamped_log_form(f.std, x));
+    }
+    return out;
   };
+  return run_bootstrap("drift fit, PCM form", options, 8 + 2 * at.size(), refit);
+}
+
+}  // namespace
+
+DriftFormFit fit_drift_form(const DriftFit& fit,
+                            const std::vector<std::vector<std::size_t>>& members,
+                            const BootstrapOptions& bootstrap) {
+  const double g_max = fit.g_max_s;
+  const FormData d = form_data(fit);
+  const FormPair best = fit_forms(d.u, d.nu, d.se, members, d.u_bin);
+  DriftFormFit out;
   out.mean = curve_of(best.mean);
   out.std = curve_of(best.std);
 
-  const double g_low = *std::min_element(x.begin(), x.end()) * g_max;
-  const double g_high = *std::max_element(x.begin(), x.end()) * g_max;
-  for (int k = 0; k < 5; ++k) out.check_g_s.push_back(g_low + (g_high - g_low) * k / 4.0);
-  constexpr int kGrid = 48;
-  for (int k = 0; k < kGrid; ++k) {
-    out.grid_g_s.push_back(g_low * std::pow(g_high / g_low, k / double(kGrid - 1)));
-  }
+  const double g_low = *std::min_element(d.x.begin(), d.x.end()) * g_max;
+  const double g_high = *std::max_element(d.x.begin(), d.x.end()) * g_max;
+  out.check_g_s = evenly_spaced(g_low, g_high);
+  out.grid_g_s = log_spaced(g_low, g_high, 1.0);
 
-  std::vector<double> z(nd);
-  for (std::size_t i = 0; i < nd; ++i) {
-    const double s = clamped_log_form(best.std, x[i]);
-    const double s2 = s * s + (std::isfinite(se[i]) ? se[i] * se[i] : 0.0);
-    z[i] = s2 > 0.0 ? (nu[i] - clamped_log_form(best.mean, x[i])) / std::sqrt(s2) : 0.0;
+  std::vector<double> z(d.x.size()), targets(d.x.size());
+  for (std::size_t i = 0; i < d.x.size(); ++i) {
+    const double s2 = exponent_variance(best, d.x[i], d.se[i]);
+    z[i] = s2 > 0.0 ? (d.nu[i] - clamped_log_form(best.mean, d.x[i])) / std::sqrt(s2) : 0.0;
+    targets[i] = fit.devices[i].target_s;
   }
-  std::vector<double> targets(nd);
-  for (std::size_t i = 0; i < nd; ++i) targets[i] = fit.devices[i].target_s;
   out.residuals = residual_report(z, targets);
 
-  // Parametric bootstrap from the fitted curves.
-  const std::uint32_t B = bootstrap.replicates;
-  std::vector<std::vector<double>> mean_draws(4), std_draws(4);
-  const std::size_t nc = out.check_g_s.size(), ng = out.grid_g_s.size();
-  std::vector<std::vector<double>> check_mean(nc), check_std(nc), grid_mean(ng), grid_std(ng);
-  std::vector<double> noise(nd), nu_star(nd);
-  for (std::uint32_t r = 0; r < B; ++r) {
-    bootstrap_stream(bootstrap, 0, r, BootstrapSubstream::drift_form).normal(noise);
-    for (std::size_t i = 0; i < nd; ++i) {
-      const double s = clamped_log_form(best.std, x[i]);
-      const double s2 = s * s + (std::isfinite(se[i]) ? se[i] * se[i] : 0.0);
-      nu_star[i] = clamped_log_form(best.mean, x[i]) + std::sqrt(s2) * noise[i];
-    }
-    const FormPair f = fit_forms(u, nu_star, se, members, u_bin);
-    for (std::size_t k = 0; k < 4; ++k) {
-      mean_draws[k].push_back(f.mean[k]);
-      std_draws[k].push_back(f.std[k]);
-    }
-    for (std::size_t k = 0; k < nc; ++k) {
-      check_mean[k].push_back(clamped_log_form(f.mean, out.check_g_s[k] / g_max));
-      check_std[k].push_back(clamped_log_form(f.std, out.check_g_s[k] / g_max));
-    }
-    for (std::size_t k = 0; k < ng; ++k) {
-      grid_mean[k].push_back(clamped_log_form(f.mean, out.grid_g_s[k] / g_max));
-      grid_std[k].push_back(clamped_log_form(f.std, out.grid_g_s[k] / g_max));
-    }
-  }
-  const double c = bootstrap.confidence;
-  Estimate* mean_parts[] = {&out.mean.a, &out.mean.b, &out.mean.lo, &out.mean.hi};
-  Estimate* std_parts[] = {&out.std.a, &out.std.b, &out.std.lo, &out.std.hi};
-  for (std::size_t k = 0; k < 4; ++k) {
-    mean_parts[k]->interval = percentile_interval(mean_draws[k], c);
-    std_parts[k]->interval = percentile_interval(std_draws[k], c);
-  }
-  for (std::size_t k = 0; k < nc; ++k) {
-    const double xk = out.check_g_s[k] / g_max;
-    out.check_mean.push_back(
-        {clamped_log_form(best.mean, xk), percentile_interval(check_mean[k], c)});
-    out.check_std.push_back({clamped_log_form(best.std, xk), percentile_interval(check_std[k], c)});
-  }
-  for (std::size_t k = 0; k < ng; ++k) {
-    const double xk = out.grid_g_s[k] / g_max;
-    out.grid_mean.push_back(
-        {clamped_log_form(best.mean, xk), percentile_interval(grid_mean[k], c)});
-    out.grid_std.push_back({clamped_log_form(best.std, xk), percentile_interval(grid_std[k], c)});
+  // The curves at the check conductances, then on the grid.
+  std::vector<double> at;
+  for (double g : out.check_g_s) at.push_back(g / g_max);
+  for (double g : out.grid_g_s) at.push_back(g / g_max);
+  const BootstrapDraws draws = bootstrap_forms(d, best, members, at, bootstrap);
+  out.failed_replicates = draws.failed;
+  Estimate* parts[] = {&out.mean.a, &out.mean.b, &out.mean.lo, &out.mean.hi,
+                       &out.std.a,  &out.std.b,  &out.std.lo,  &out.std.hi};
+  for (std::size_t k = 0; k < 8; ++k) parts[k]->interval = draws.interval(k);
+  for (std::size_t k = 0; k < at.size(); ++k) {
+    const Estimate mean = draws.estimate(8 + 2 * k, clamped_log_form(best.mean, at[k]));
+    const Estimate std = draws.estimate(9 + 2 * k, clamped_log_form(best.std, at[k]));
+    const bool check = k < out.check_g_s.size();
+    (check ? out.check_mean : out.grid_mean).push_back(mean);
+    (check ? out.check_std : out.grid_std).push_back(std);
   }
   return out;
 }
 
-}  // namespace fit_detail
-}  // namespace kirchhoff::devices
+std::string drift_form_report(const DriftFormFit& f, double g_max_s, double confidence) {
+  std::string text = fmt::format(
+      "PCM form, x = g_T/g_max (g_max = {}): mu_nu, sigma_nu = clamp(a ln x + b, lo, hi)\n",
+      g_text(g_max_s));
+  text += fmt::format("parameter      estimate    {:g}% interval\n", 100.0 * confidence);
+  const std::pair<const char*, const ClampedLogCurve*> curves[] = {{"mu", &f.mean},
+                                                                   {"sigma", &f.std}};
+  for (const auto& [name, c] : curves) {
+    const std::pair<const char*, const Estimate*> parts[] = {
+        {"a", &c->a}, {"b", &c->b}, {"lo", &c->lo}, {"hi", &c->hi}};
+    for (const auto& [part, e] : parts) {
+      text += fmt::format("  {:<11}  {:>10.5f}   {}\n", fmt::format("{}_{}", name, part), e->value,
+                          interval_text(e->interval, 1.0, 5));
+    }
+  }
+  text += "the form at conductances across the measured range:\n";
+  for (std::size_t k = 0; k < f.check_g_s.size(); ++k) {
+    text += fmt::format("  g_T = {:>10}   mu_nu = {:.4f} {}   sigma_nu = {:.4f} {}\n",
+                        g_text(f.check_g_s[k]), f.check_mean[k].value,
+                        interval_text(f.check_mean[k].interval, 1.0, 4), f.check_std[k].value,
+                        interval_text(f.check_std[k].interval, 1.0, 4));
+  }
+  text += residual_lines(f.residuals, "target").insert(0, "PCM form: ");
+  return text;
+}
+
+}  // namespace detail
+}  // namespace kirchhoff::fitting

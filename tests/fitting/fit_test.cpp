@@ -1,13 +1,11 @@
 // Fits of programming noise and drift: round trips from synthetic data drawn with the generic
-// model at known parameters (fixed seeds), device files that load and reproduce the fit, the
-// Kolmogorov–Smirnov p-value against tabulated values, and bad-input errors.
-#include "kirchhoff/devices/fit.hpp"
+// model at known parameters (fixed seeds), device files that load and reproduce the fit, and
+// bad-input errors. (The Kolmogorov–Smirnov p-value is core's, tested in core_statistics_test.)
+#include "kirchhoff/fitting/fit.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -15,9 +13,14 @@
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/devices/generic.hpp"
 #include "kirchhoff/devices/presets.hpp"
+#include "support/expect.hpp"
+#include "support/temp_dir.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
+
+using namespace kirchhoff::devices;  // the device models the fits are checked against
+using kirchhoff::testing::message_of;
 
 constexpr double uS = 1e-6;
 constexpr double kGMax = 25 * uS;
@@ -48,22 +51,6 @@ Programming draw_programming(std::size_t n, std::uint64_t seed, double bias_us =
 double true_sigma(double g) {
   const double x = g / kGMax;
   return (kTrueSigmaUs[0] + kTrueSigmaUs[1] * x + kTrueSigmaUs[2] * x * x) * uS;
-}
-
-std::filesystem::path temp_file(const std::string& name) {
-  return std::filesystem::temp_directory_path() /
-         (name + "-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".toml");
-}
-
-TEST(KolmogorovSmirnov, PValueMatchesTheAsymptoticTable) {
-  // Critical values of the Kolmogorov distribution: Q(1.3581) = 0.05, Q(1.6276) = 0.01,
-  // Q(1.2238) = 0.10. With n = 10^8 the small-sample correction is negligible.
-  const double n = 1e8;
-  EXPECT_NEAR(kolmogorov_smirnov_p_value(1.3581 / std::sqrt(n), 100'000'000), 0.05, 1e-4);
-  EXPECT_NEAR(kolmogorov_smirnov_p_value(1.6276 / std::sqrt(n), 100'000'000), 0.01, 1e-4);
-  EXPECT_NEAR(kolmogorov_smirnov_p_value(1.2238 / std::sqrt(n), 100'000'000), 0.10, 1e-4);
-  EXPECT_EQ(kolmogorov_smirnov_p_value(0.0, 10), 1.0);
-  EXPECT_LT(kolmogorov_smirnov_p_value(0.5, 100), 1e-20);
 }
 
 TEST(ProgrammingFit, RoundTripCoversEveryTrueParameter) {
@@ -145,13 +132,10 @@ TEST(ProgrammingFit, DeviceFileLoadsAndReproducesTheFittedSigma) {
   options.bias = true;
   options.bootstrap.replicates = 20;
   const auto fit = fit_programming(data.target, data.programmed, options);
-  const auto path = temp_file("kirchhoff-fit-programming");
-  {
-    std::ofstream file(path);
-    file << device_file_toml(fit, "fitted", "synthetic.csv");
-  }
-  const auto device = load_device(path.string());
-  std::filesystem::remove(path);
+  const kirchhoff::testing::TempDir dir("fit-programming");
+  kirchhoff::testing::write_text(dir / "fitted.toml",
+                                 device_file_toml(fit, "fitted", "synthetic.csv"));
+  const auto device = load_device((dir / "fitted.toml").string());
   EXPECT_EQ(device.description.name, "fitted");
   EXPECT_EQ(device.description.source, "fit to synthetic.csv");
   const auto* generic = dynamic_cast<const GenericModel*>(device.model.get());
@@ -176,21 +160,15 @@ TEST(ProgrammingFit, BadInputs) {
   options.degree = 7;
   EXPECT_THROW((void)fit_programming(data.target, data.programmed, options), InvalidArgument);
   options.degree = 2;
-  try {
-    (void)fit_programming(std::span(data.target).first(12), std::span(data.programmed).first(12),
-                          options);
-    FAIL() << "no exception";
-  } catch (const InvalidArgument& e) {
-    EXPECT_STREQ(e.what(), "programming fit: 12 measurements; degree 2 needs at least 15");
-  }
+  EXPECT_EQ(message_of<InvalidArgument>([&] {
+              (void)fit_programming(std::span(data.target).first(12),
+                                    std::span(data.programmed).first(12), options);
+            }),
+            "programming fit: 12 measurements; degree 2 needs at least 15");
   const std::vector<double> same(20, 5 * uS);
-  try {
-    (void)fit_programming(same, data.programmed, options);
-    FAIL() << "no exception";
-  } catch (const InvalidArgument& e) {
-    EXPECT_STREQ(e.what(),
-                 "programming fit: 1 distinct targets cannot determine a polynomial of degree 2");
-  }
+  EXPECT_EQ(
+      message_of<InvalidArgument>([&] { (void)fit_programming(same, data.programmed, options); }),
+      "programming fit: 1 distinct targets cannot determine a polynomial of degree 2");
 }
 
 // Drift data: `per_target` devices at each of three targets, read at `times`, from the generic
@@ -273,13 +251,9 @@ TEST(DriftFit, ReadNoiseIsDeconvolvedAndTheDeviceFileLoads) {
   }
   EXPECT_GT(fit.residuals.ks_p_value, 0.01);
 
-  const auto path = temp_file("kirchhoff-fit-drift");
-  {
-    std::ofstream file(path);
-    file << device_file_toml(fit, "drifty", "synthetic");
-  }
-  const auto device = load_device(path.string());
-  std::filesystem::remove(path);
+  const kirchhoff::testing::TempDir dir("fit-drift");
+  kirchhoff::testing::write_text(dir / "drifty.toml", device_file_toml(fit, "drifty", "synthetic"));
+  const auto device = load_device((dir / "drifty.toml").string());
   const auto* generic = dynamic_cast<const GenericModel*>(device.model.get());
   ASSERT_NE(generic, nullptr);
   EXPECT_EQ(generic->parameters().t0_s, 20.0);
@@ -300,15 +274,10 @@ TEST(DriftFit, EqualCountBins) {
   EXPECT_EQ(fit.bins[0].g_low_s, 2 * uS);
   EXPECT_EQ(fit.bins[0].g_high_s, 10 * uS);
   options.bins = 40;
-  try {
-    (void)fit_drift(data, options);
-    FAIL() << "no exception";
-  } catch (const InvalidArgument& e) {
-    EXPECT_STREQ(e.what(),
-                 "drift fit: the bin at 2 uS has 1 device; each bin needs at least 2 (use fewer "
-                 "--bins)");
-  }
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)fit_drift(data, options); }),
+            "drift fit: the bin at 2 uS has 1 device; each bin needs at least 2 (use fewer "
+            "--bins)");
 }
 
 }  // namespace
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

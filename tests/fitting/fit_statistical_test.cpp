@@ -11,15 +11,17 @@
 #include <string>
 #include <vector>
 
-#include "kirchhoff/devices/fit.hpp"
-#include "kirchhoff/devices/fit_pulse.hpp"
-#include "kirchhoff/devices/fit_read_noise.hpp"
 #include "kirchhoff/devices/generic.hpp"
 #include "kirchhoff/devices/pcm.hpp"
 #include "kirchhoff/devices/pulse.hpp"
+#include "kirchhoff/fitting/fit.hpp"
+#include "kirchhoff/fitting/fit_pulse.hpp"
+#include "kirchhoff/fitting/fit_read_noise.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
+
+using namespace kirchhoff::devices;  // the device models the fits are checked against
 
 constexpr double uS = 1e-6;
 constexpr double kGMax = 25 * uS;
@@ -379,4 +381,4 @@ TEST(PulseFitStatistical, ErrorShrinksAsOneOverSquareRootOfN) {
 }
 
 }  // namespace
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

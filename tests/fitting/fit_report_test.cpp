@@ -1,13 +1,11 @@
 // Fit reports (JSON and HDF5: the data and curves as fitted, exactly) and merged device files
 // (programming + drift + read noise in one generic device; conflicts, replacement, refusals).
-#include "kirchhoff/devices/fit_report.hpp"
+#include "kirchhoff/fitting/fit_report.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -17,9 +15,14 @@
 #include "kirchhoff/devices/pcm.hpp"
 #include "kirchhoff/devices/presets.hpp"
 #include "kirchhoff/devices/pulse.hpp"
+#include "support/expect.hpp"
+#include "support/temp_dir.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
+
+using namespace kirchhoff::devices;  // the device models the fits are checked against
+using kirchhoff::testing::message_of;
 
 constexpr double uS = 1e-6;
 constexpr double kGMax = 25 * uS;
@@ -100,13 +103,6 @@ std::vector<double> json_array_after(const std::string& json, const std::string&
   return values;
 }
 
-std::filesystem::path temp_path(const std::string& name) {
-  std::string file = name;
-  file += "-";
-  file += std::to_string(::testing::UnitTest::GetInstance()->random_seed());
-  return std::filesystem::temp_directory_path() / file;
-}
-
 TEST(FitReport, JsonAndHdf5HoldTheDataAndCurvesExactly) {
   const auto data = draw_programming(400, 1);
   ProgrammingFitOptions options;
@@ -137,7 +133,8 @@ TEST(FitReport, JsonAndHdf5HoldTheDataAndCurvesExactly) {
   EXPECT_EQ(json.find("\"lower\": null, \"upper\": null}", g_max),
             json.find('}', g_max) - std::string("\"lower\": null, \"upper\": null").size());
 
-  const auto h5_path = temp_path("kirchhoff-fit-report.h5");
+  const kirchhoff::testing::TempDir dir("fit-report");
+  const auto h5_path = dir / "report.h5";
   write_report_hdf5(report, h5_path);
   {
     const auto f = h5::File::open(h5_path, h5::OpenMode::read_only, "kirchhoff-fit-report", 1);
@@ -153,7 +150,6 @@ TEST(FitReport, JsonAndHdf5HoldTheDataAndCurvesExactly) {
     EXPECT_EQ(f.read_dataset<std::vector<double>>("parameters/value")[1],
               fit.coefficients_s[1].value);
   }
-  std::filesystem::remove(h5_path);
 }
 
 TEST(FitReport, EveryKindHasDataCurvesAndResiduals) {
@@ -214,24 +210,10 @@ TEST(FitReport, EveryKindHasDataCurvesAndResiduals) {
 
 // ---- merged device files ------------------------------------------------------------------
 
-template <typename F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const InvalidArgument& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("wrong exception type: ") + e.what();
-  }
-  return "no exception";
-}
-
 Device load_text(const std::string& text, const std::string& name) {
-  const auto path = temp_path(name);
-  std::ofstream(path) << text;
-  auto device = load_device(path.string());
-  std::filesystem::remove(path);
-  return device;
+  const kirchhoff::testing::TempDir dir("fit-merge");
+  kirchhoff::testing::write_text(dir / name, text);
+  return load_device((dir / name).string());
 }
 
 TEST(MergeDeviceFiles, ProgrammingDriftAndReadNoiseMakeOneDevice) {
@@ -316,9 +298,10 @@ TEST(MergeDeviceFiles, ConflictsNeedReplaceAndReplaceTheWholeFamily) {
   const auto data = draw_drift(6);
   const std::string base = device_file_toml(fit_drift(data, table), "d", "a.csv");
   const std::string other = device_file_toml(fit_drift(data, pcm), "e", "b.csv");
-  EXPECT_EQ(message_of([&] { (void)merge_device_files(base, "d.toml", other, false); }),
-            "d.toml already has drift keys (t0, drift_g, drift_nu_mean, drift_nu_std, "
-            "drift_nu_absolute) with other values than this fit; use --force to replace them");
+  EXPECT_EQ(
+      message_of<InvalidArgument>([&] { (void)merge_device_files(base, "d.toml", other, false); }),
+      "d.toml already has drift keys (t0, drift_g, drift_nu_mean, drift_nu_std, "
+      "drift_nu_absolute) with other values than this fit; use --force to replace them");
   const auto replaced = merge_device_files(base, "d.toml", other, true);
   EXPECT_EQ(replaced.replaced, (std::vector<std::string>{"t0", "drift_g", "drift_nu_mean",
                                                          "drift_nu_std", "drift_nu_absolute"}));
@@ -337,18 +320,18 @@ TEST(MergeDeviceFiles, RefusesOtherModelsPresetsAndAnotherGMax) {
   b.g_max_s = 20 * uS;
   const auto data = draw_drift(7);
   const std::string base = device_file_toml(fit_drift(data, a), "d", "a.csv");
-  EXPECT_EQ(message_of([&] {
+  EXPECT_EQ(message_of<InvalidArgument>([&] {
               (void)merge_device_files(base, "d.toml",
                                        device_file_toml(fit_drift(data, b), "e", "b.csv"), false);
             }),
             "d.toml: g_max is 25 uS there but 20 uS in this fit; the polynomials and forms are in "
             "x = g/g_max, so refit with --g-max 25 uS");
-  EXPECT_EQ(message_of([&] {
+  EXPECT_EQ(message_of<InvalidArgument>([&] {
               (void)merge_device_files("preset = \"pcm-joshi2020\"\n", "p.toml", base, false);
             }),
             "p.toml: cannot merge into a device file without 'model' (a preset-based file): "
             "--into needs a file written by kirchhoff fit");
-  EXPECT_EQ(message_of([&] {
+  EXPECT_EQ(message_of<InvalidArgument>([&] {
               (void)merge_device_files(
                   "model = \"pulse-nonlinear\"\n[parameters]\ng_max = \"1uS\"\npulses = 4\n",
                   "u.toml", base, false);
@@ -358,4 +341,4 @@ TEST(MergeDeviceFiles, RefusesOtherModelsPresetsAndAnotherGMax) {
 }
 
 }  // namespace
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

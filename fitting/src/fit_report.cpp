@@ -1,4 +1,4 @@
-#include "kirchhoff/devices/fit_report.hpp"
+#include "kirchhoff/fitting/fit_report.hpp"
 
 #include <fmt/format.h>
 
@@ -8,9 +8,9 @@
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/hdf5.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 
-using namespace fit_detail;
+using namespace detail;
 
 namespace {
 
@@ -188,6 +188,80 @@ FitReport fit_report(const ProgrammingFit& fit, std::span<const double> target_s
   return r;
 }
 
+namespace {
+
+// Drift, PCM form: the curves on the form's grid, each device's z against them, a, b, lo, hi.
+void add_drift_form(const DriftFit& fit, FitReport& r) {
+  const DriftFormFit& f = *fit.pcm;
+  r.curves.push_back(band("mu_nu", f.grid_g_s, f.grid_mean));
+  ReportSeries plus{"mu_nu + sigma_nu", f.grid_g_s, {}, {}, {}};
+  ReportSeries minus{"mu_nu - sigma_nu", f.grid_g_s, {}, {}, {}};
+  for (std::size_t k = 0; k < f.grid_g_s.size(); ++k) {
+    plus.y.push_back(f.grid_mean[k].value + f.grid_std[k].value);
+    minus.y.push_back(f.grid_mean[k].value - f.grid_std[k].value);
+  }
+  r.curves.push_back(std::move(plus));
+  r.curves.push_back(std::move(minus));
+  ReportSeries z{"z", {}, {}, {}, {}};
+  for (const auto& d : fit.devices) {
+    const double x = d.target_s / fit.g_max_s;
+    const double s = f.std(x);
+    const double s2 = s * s + (std::isfinite(d.nu_se) ? d.nu_se * d.nu_se : 0.0);
+    z.x.push_back(d.target_s);
+    z.y.push_back(s2 > 0.0 ? (d.nu - f.mean(x)) / std::sqrt(s2) : 0.0);
+  }
+  r.residuals.push_back(std::move(z));
+  const std::pair<const char*, const ClampedLogCurve*> curves[] = {{"mu_nu", &f.mean},
+                                                                   {"sigma_nu", &f.std}};
+  for (const auto& [name, c] : curves) {
+    r.parameters.push_back(parameter(fmt::format("{} a", name), "1", c->a));
+    r.parameters.push_back(parameter(fmt::format("{} b", name), "1", c->b));
+    r.parameters.push_back(parameter(fmt::format("{} lo", name), "1", c->lo));
+    r.parameters.push_back(parameter(fmt::format("{} hi", name), "1", c->hi));
+  }
+  add_goodness(r, f.residuals);
+}
+
+// Drift, table: the curves through the bins, each device's z against its bin, μ_ν and σ_ν of
+// each bin.
+void add_drift_table(const DriftFit& fit, FitReport& r) {
+  std::vector<double> gx;
+  std::vector<Estimate> mean;
+  ReportSeries plus{"mu_nu + sigma_nu", {}, {}, {}, {}};
+  ReportSeries minus{"mu_nu - sigma_nu", {}, {}, {}, {}};
+  for (const auto& b : fit.bins) {
+    gx.push_back(b.g_s);
+    mean.push_back(b.nu_mean);
+    plus.x.push_back(b.g_s);
+    plus.y.push_back(b.nu_mean.value + b.nu_std.value);
+    minus.x.push_back(b.g_s);
+    minus.y.push_back(b.nu_mean.value - b.nu_std.value);
+  }
+  r.curves.push_back(band("mu_nu", gx, mean));
+  r.curves.push_back(std::move(plus));
+  r.curves.push_back(std::move(minus));
+  // The z of each device against its bin, as the table fit computes them.
+  ReportSeries z{"z", {}, {}, {}, {}};
+  for (const auto& d : fit.devices) {
+    for (const auto& b : fit.bins) {
+      if (d.target_s < b.g_low_s || d.target_s > b.g_high_s) continue;
+      const double s2 =
+          b.nu_std.value * b.nu_std.value + (std::isfinite(d.nu_se) ? d.nu_se * d.nu_se : 0.0);
+      z.x.push_back(d.target_s);
+      z.y.push_back(s2 > 0.0 ? (d.nu - b.nu_mean.value) / std::sqrt(s2) : 0.0);
+      break;
+    }
+  }
+  r.residuals.push_back(std::move(z));
+  for (const auto& b : fit.bins) {
+    r.parameters.push_back(parameter(fmt::format("mu_nu({})", g_text(b.g_s)), "1", b.nu_mean));
+    r.parameters.push_back(parameter(fmt::format("sigma_nu({})", g_text(b.g_s)), "1", b.nu_std));
+  }
+  add_goodness(r, fit.residuals);
+}
+
+}  // namespace
+
 FitReport fit_report(const DriftFit& fit, const std::string& source) {
   FitReport r;
   r.kind = "drift";
@@ -207,68 +281,9 @@ FitReport fit_report(const DriftFit& fit, const std::string& source) {
   }
   r.data.push_back(std::move(data));
   if (fit.pcm) {
-    const DriftFormFit& f = *fit.pcm;
-    r.curves.push_back(band("mu_nu", f.grid_g_s, f.grid_mean));
-    ReportSeries plus{"mu_nu + sigma_nu", f.grid_g_s, {}, {}, {}};
-    ReportSeries minus{"mu_nu - sigma_nu", f.grid_g_s, {}, {}, {}};
-    for (std::size_t k = 0; k < f.grid_g_s.size(); ++k) {
-      plus.y.push_back(f.grid_mean[k].value + f.grid_std[k].value);
-      minus.y.push_back(f.grid_mean[k].value - f.grid_std[k].value);
-    }
-    r.curves.push_back(std::move(plus));
-    r.curves.push_back(std::move(minus));
-    ReportSeries z{"z", {}, {}, {}, {}};
-    for (const auto& d : fit.devices) {
-      const double x = d.target_s / fit.g_max_s;
-      const double s = f.std(x);
-      const double s2 = s * s + (std::isfinite(d.nu_se) ? d.nu_se * d.nu_se : 0.0);
-      z.x.push_back(d.target_s);
-      z.y.push_back(s2 > 0.0 ? (d.nu - f.mean(x)) / std::sqrt(s2) : 0.0);
-    }
-    r.residuals.push_back(std::move(z));
-    const std::pair<const char*, const ClampedLogCurve*> curves[] = {{"mu_nu", &f.mean},
-                                                                     {"sigma_nu", &f.std}};
-    for (const auto& [name, c] : curves) {
-      r.parameters.push_back(parameter(fmt::format("{} a", name), "1", c->a));
-      r.parameters.push_back(parameter(fmt::format("{} b", name), "1", c->b));
-      r.parameters.push_back(parameter(fmt::format("{} lo", name), "1", c->lo));
-      r.parameters.push_back(parameter(fmt::format("{} hi", name), "1", c->hi));
-    }
-    add_goodness(r, f.residuals);
+    add_drift_form(fit, r);
   } else {
-    std::vector<double> gx;
-    std::vector<Estimate> mean;
-    ReportSeries plus{"mu_nu + sigma_nu", {}, {}, {}, {}};
-    ReportSeries minus{"mu_nu - sigma_nu", {}, {}, {}, {}};
-    for (const auto& b : fit.bins) {
-      gx.push_back(b.g_s);
-      mean.push_back(b.nu_mean);
-      plus.x.push_back(b.g_s);
-      plus.y.push_back(b.nu_mean.value + b.nu_std.value);
-      minus.x.push_back(b.g_s);
-      minus.y.push_back(b.nu_mean.value - b.nu_std.value);
-    }
-    r.curves.push_back(band("mu_nu", gx, mean));
-    r.curves.push_back(std::move(plus));
-    r.curves.push_back(std::move(minus));
-    // The z of each device against its bin, as the table fit computes them.
-    ReportSeries z{"z", {}, {}, {}, {}};
-    for (const auto& d : fit.devices) {
-      for (const auto& b : fit.bins) {
-        if (d.target_s < b.g_low_s || d.target_s > b.g_high_s) continue;
-        const double s2 =
-            b.nu_std.value * b.nu_std.value + (std::isfinite(d.nu_se) ? d.nu_se * d.nu_se : 0.0);
-        z.x.push_back(d.target_s);
-        z.y.push_back(s2 > 0.0 ? (d.nu - b.nu_mean.value) / std::sqrt(s2) : 0.0);
-        break;
-      }
-    }
-    r.residuals.push_back(std::move(z));
-    for (const auto& b : fit.bins) {
-      r.parameters.push_back(parameter(fmt::format("mu_nu({})", g_text(b.g_s)), "1", b.nu_mean));
-      r.parameters.push_back(parameter(fmt::format("sigma_nu({})", g_text(b.g_s)), "1", b.nu_std));
-    }
-    add_goodness(r, fit.residuals);
+    add_drift_table(fit, r);
   }
   r.parameters.push_back({"t0", "s", fit.t0_s, kNaN, kNaN});
   r.parameters.push_back({"g_max", "S", fit.g_max_s, kNaN, kNaN});
@@ -467,4 +482,4 @@ void write_report_hdf5(const FitReport& report, const std::filesystem::path& pat
   file.close();
 }
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

@@ -2,22 +2,25 @@
 // fit's one-step map against PulseCurve), round trips from pulse_response of the
 // agasi-neurosim preset and of a device population with device-to-device variation at fixed
 // seeds, the device file, bad inputs.
-#include "kirchhoff/devices/fit_pulse.hpp"
+#include "kirchhoff/fitting/fit_pulse.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/statistics.hpp"
 #include "kirchhoff/devices/presets.hpp"
 #include "kirchhoff/devices/pulse.hpp"
+#include "support/expect.hpp"
+#include "support/temp_dir.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
+
+using namespace kirchhoff::devices;  // the device models the fits are checked against
+using kirchhoff::testing::message_of;
 
 constexpr double uS = 1e-6;
 
@@ -143,12 +146,10 @@ TEST(PulseFit, DeviceToDeviceSpreadAndTheDeviceFile) {
   expect_covers(fit.d2d_nl_ltd, ltd.stddev(), "d2d NL_LTD");
   expect_covers(fit.d2d_g_max_s, g_max.stddev(), "d2d G_max");
 
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("kirchhoff-fit-pulse-" +
-                     std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".toml");
-  std::ofstream(path) << device_file_toml(fit, "pulsed", "synthetic.csv");
-  const auto device = load_device(path.string());
-  std::filesystem::remove(path);
+  const kirchhoff::testing::TempDir dir("fit-pulse");
+  kirchhoff::testing::write_text(dir / "pulsed.toml",
+                                 device_file_toml(fit, "pulsed", "synthetic.csv"));
+  const auto device = load_device((dir / "pulsed.toml").string());
   const auto* pulse = dynamic_cast<const PulseNonlinearModel*>(device.model.get());
   ASSERT_NE(pulse, nullptr);
   const PulseParameters& q = pulse->parameters();
@@ -188,21 +189,13 @@ TEST(PulseFit, BadInputs) {
     data.conductance_s.push_back(0.0);
     data.line.push_back(k + 2);
   }
-  try {
-    (void)fit_pulse(data);
-    FAIL() << "no exception";
-  } catch (const InvalidArgument& e) {
-    EXPECT_STREQ(e.what(), "pulse fit: every conductance is 0");
-  }
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)fit_pulse(data); }),
+            "pulse fit: every conductance is 0");
   data.polarity[3] = 0;
   data.conductance_s.assign(8, 1e-6);
-  try {
-    (void)fit_pulse(data);
-    FAIL() << "no exception";
-  } catch (const InvalidArgument& e) {
-    EXPECT_STREQ(e.what(), "pulse fit: device 'a': polarity 0 after its first read");
-  }
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)fit_pulse(data); }),
+            "pulse fit: device 'a': polarity 0 after its first read");
 }
 
 }  // namespace
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

@@ -1,7 +1,8 @@
 // Device measurements from CSV or HDF5 files, for fitting (fit.hpp, docs/fitting.md).
 //
-// CSV: lines starting with '#' and blank lines are ignored; the first other line is the header,
-// comma-separated column names; every following line one row (no quoting). A column's unit is
+// CSV (read by core's csv.hpp): lines starting with '#' and blank lines are ignored; the first
+// other line is the header, comma-separated column names; every following line one row (no
+// quoting, fields trimmed of white space). A column's unit is
 // the suffix after its last '_' when that suffix is a unit of the column's dimension
 // ("target_uS", "g_S", "time_s", "time_h"), otherwise it must be given in
 // MeasurementOptions::units. Extra columns are ignored.
@@ -48,7 +49,7 @@
 #include <string_view>
 #include <vector>
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 
 struct MeasurementOptions {
   // role -> column name, replacing the default names of that role ("target" -> "Gt").
@@ -56,7 +57,6 @@ struct MeasurementOptions {
   // role -> unit for a column whose name has no unit ("target" -> "uS", "time" -> "h").
   std::map<std::string, std::string, std::less<>> units;
 };
-using CsvOptions = MeasurementOptions;  // the name from when only CSV was read
 
 // `line` of each data struct: the CSV file line (1-based) or the HDF5 row (0-based) of each row.
 struct ProgrammingData {
@@ -137,4 +137,4 @@ inline constexpr std::int32_t kMeasurementSchemaMajor = 1;
 std::map<std::string, std::string, std::less<>> parse_role_list(std::string_view option,
                                                                 std::string_view list);
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

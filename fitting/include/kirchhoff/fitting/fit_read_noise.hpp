@@ -25,10 +25,10 @@
 #include <string>
 #include <vector>
 
-#include "kirchhoff/devices/fit.hpp"
-#include "kirchhoff/devices/measurements.hpp"
+#include "kirchhoff/fitting/fit.hpp"
+#include "kirchhoff/fitting/measurements.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 
 enum class ReadNoiseForm { pcm, polynomial };
 
@@ -94,4 +94,4 @@ std::string format_report(const ReadNoiseFit& fit);
 std::string device_file_toml(const ReadNoiseFit& fit, const std::string& name,
                              const std::string& source);
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

@@ -6,47 +6,28 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/hdf5.hpp"
-#include "kirchhoff/devices/measurements.hpp"
+#include "kirchhoff/fitting/measurements.hpp"
+#include "support/expect.hpp"
+#include "support/temp_dir.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
 
-template <typename Error, typename F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("wrong exception type: ") + e.what();
-  }
-  return "no exception";
-}
+using kirchhoff::testing::message_of;
 
 class MeasurementFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    // Appended piece by piece: GCC 12 warns (-Wrestrict, falsely) on "literal" + std::string.
-    std::string name = "kirchhoff-measurements-";
-    name += std::to_string(::testing::UnitTest::GetInstance()->random_seed());
-    name += "-";
-    name += ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    dir_ = std::filesystem::temp_directory_path() / name;
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   [[nodiscard]] std::string path(const std::string& name) const { return (dir_ / name).string(); }
   [[nodiscard]] h5::File create(const std::string& name) const {
     return h5::File::create(path(name),
                             {std::string(kMeasurementFiletype), kMeasurementSchemaMajor, 0});
   }
-  std::filesystem::path dir_;
+  const kirchhoff::testing::TempDir dir_{"measurements"};
 };
 
 TEST_F(MeasurementFiles, ProgrammingFromHdf5WithUnitAttributesAndAnyNumberType) {
@@ -92,11 +73,11 @@ TEST_F(MeasurementFiles, FormatIsChosenByContentThenExtension) {
     f.close();
   }
   EXPECT_EQ(measurement_format(path("data.csv")), MeasurementFormat::hdf5);
-  std::ofstream(path("table.h5")) << "target_uS,programmed_uS\n";
+  kirchhoff::testing::write_text(dir_ / "table.h5", "target_uS,programmed_uS\n");
   EXPECT_EQ(measurement_format(path("table.h5")), MeasurementFormat::hdf5);
   EXPECT_EQ(message_of<FormatError>([&] { (void)read_programming(path("table.h5")); }),
             "file '" + path("table.h5") + "': not an HDF5 file");
-  std::ofstream(path("table.txt")) << "target_uS,programmed_uS\n";
+  kirchhoff::testing::write_text(dir_ / "table.txt", "target_uS,programmed_uS\n");
   EXPECT_EQ(measurement_format(path("table.txt")), MeasurementFormat::csv);
   EXPECT_THROW((void)measurement_format(path("missing.csv")), IoError);
 }
@@ -265,4 +246,4 @@ TEST(Measurements, BadPulseDataNamesFileLineAndDevice) {
 }
 
 }  // namespace
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

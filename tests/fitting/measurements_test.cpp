@@ -1,33 +1,24 @@
 // CSV measurements for fitting: columns by role, units from the header or options, and every bad
 // data case with its exact error type and message.
-#include "kirchhoff/devices/measurements.hpp"
+#include "kirchhoff/fitting/measurements.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "kirchhoff/core/error.hpp"
+#include "support/expect.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
+
+using kirchhoff::testing::message_of;
 
 // Ten rows of target,programmed in uS, after `header`.
 std::string programming_text(const std::string& header) {
   std::string text = "# synthetic\n" + header + "\n";
   for (int i = 1; i <= 10; ++i) text += std::to_string(i) + "," + std::to_string(i) + ".5\n";
   return text;
-}
-
-template <typename Error, typename F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("wrong exception type: ") + e.what();
-  }
-  return "no exception";
 }
 
 TEST(Measurements, ProgrammingUnitsFromTheHeader) {
@@ -47,7 +38,7 @@ TEST(Measurements, ProgrammingUnitsFromTheHeader) {
 }
 
 TEST(Measurements, ColumnsAndUnitsByOption) {
-  CsvOptions options;
+  MeasurementOptions options;
   options.columns = {{"target", "Gt"}, {"programmed", "Gp"}};
   options.units = {{"target", "nS"}, {"programmed", "nS"}};
   const auto data = parse_programming_csv(programming_text("Gt,Gp"), "p.csv", options);
@@ -92,7 +83,7 @@ TEST(Measurements, BadProgrammingDataNamesFileLineAndColumn) {
             }),
             "p.csv: columns 'g_P_uS' and 'programmed_S' both name the programmed column; choose "
             "one with --columns programmed=NAME");
-  CsvOptions bad_role;
+  MeasurementOptions bad_role;
   bad_role.columns = {{"tagret", "x"}};
   EXPECT_EQ(message_of<InvalidArgument>([&] {
               (void)parse_programming_csv(programming_text("target_uS,programmed_uS"), "p.csv",
@@ -141,4 +132,4 @@ TEST(Measurements, BadDriftDataNamesFileLineAndDevice) {
 }
 
 }  // namespace
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

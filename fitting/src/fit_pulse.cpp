@@ -1,4 +1,4 @@
-#include "kirchhoff/devices/fit_pulse.hpp"
+#include "kirchhoff/fitting/fit_pulse.hpp"
 
 #include <fmt/format.h>
 
@@ -15,9 +15,12 @@
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/devices/pulse.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 
-using namespace fit_detail;
+using namespace detail;
+using devices::kMaxNonlinearityLabel;
+using devices::nonlinearity_label;
+using devices::normalised_a;
 
 namespace {
 
@@ -389,39 +392,37 @@ Theta draw_device(const Summary& s, double scale, const RandomStream& stream, st
 // Each device's estimation variance, for the device-to-device deconvolution: the device is
 // re-simulated `replicates` times at its own fit (σ̂, its pulse sequence and first read) and
 // refitted with σ fixed; the standard deviation of the refits replaces the Jacobian's standard
-// errors, which are too small for a near-unit-root autoregression of ~100 steps.
+// errors, which are too small for a near-unit-root autoregression of ~100 steps. Refits that
+// fail are left out; a device with fewer than two keeps the Jacobian's.
 void conditional_errors(const std::vector<Series>& series, const Geometry& geo,
                         const Solution& best, double scale, const BootstrapOptions& bootstrap,
                         std::uint32_t replicates, std::vector<PulseDeviceFit>& devices) {
+  const BootstrapOptions resimulation{replicates, bootstrap.seed, bootstrap.confidence};
   for (std::size_t d = 0; d < series.size(); ++d) {
     const Theta& t = best.devices[d].theta;
-    RunningStats g_min, g_max, nl_ltp, nl_ltd;
     Series s = series[d];
     std::vector<double> z(s.g.size());
-    for (std::uint32_t r = 0; r < replicates; ++r) {
-      bootstrap_stream(bootstrap, static_cast<std::uint32_t>(d), r,
-                       BootstrapSubstream::pulse_conditional)
-          .normal(z);
+    // Estimates per replicate: G_min, G_max (S), NL_LTP, NL_LTD.
+    auto refit = [&](const BootstrapReplicate& r) {
+      r.stream(BootstrapSubstream::pulse_conditional, static_cast<std::uint32_t>(d)).normal(z);
       for (std::size_t k = 1; k < s.g.size(); ++k) {
         const double mu = step_mean(t, s.g[k - 1], s.polarity[k], geo.p_ltp, geo.p_ltd);
         s.g[k] = std::clamp(mu + best.sigma * z[k], t.g_min, t.g_max);
       }
-      DeviceSolution sol;
-      try {
-        sol = solve_device(s, geo, find_clips(s.g), best.sigma, t);
-      } catch (const NumericalError&) {
-        continue;
-      }
-      g_min.add(sol.theta.g_min * scale);
-      g_max.add(sol.theta.g_max * scale);
-      nl_ltp.add(label_of_u(sol.theta.u_ltp));
-      nl_ltd.add(label_of_u(sol.theta.u_ltd));
+      const DeviceSolution sol = solve_device(s, geo, find_clips(s.g), best.sigma, t);
+      return std::vector<double>{sol.theta.g_min * scale, sol.theta.g_max * scale,
+                                 label_of_u(sol.theta.u_ltp), label_of_u(sol.theta.u_ltd)};
+    };
+    const BootstrapDraws draws =
+        run_bootstrap("pulse fit", resimulation, 4, refit, FailedRefits::tolerated);
+    if (draws.used() < 2) continue;  // keep the Jacobian's
+    double* se[] = {&devices[d].se_g_min_s, &devices[d].se_g_max_s, &devices[d].se_nl_ltp,
+                    &devices[d].se_nl_ltd};
+    for (std::size_t k = 0; k < 4; ++k) {
+      RunningStats stats;
+      stats.add(draws.values[k]);
+      *se[k] = stats.stddev();
     }
-    if (g_min.count() < 2) continue;  // keep the Jacobian's
-    devices[d].se_g_min_s = g_min.stddev();
-    devices[d].se_g_max_s = g_max.stddev();
-    devices[d].se_nl_ltp = nl_ltp.stddev();
-    devices[d].se_nl_ltd = nl_ltd.stddev();
   }
 }
 
@@ -429,250 +430,268 @@ std::string label_text(double nl) {
   return fmt::format("{:.4f}", nl);
 }
 
-}  // namespace
+// The population bootstrap's estimates of one replicate, in this order.
+namespace field {
+enum Index : std::size_t {
+  g_min,
+  g_max,
+  nl_ltp,
+  nl_ltd,
+  sigma,
+  c2c,
+  d2d_ltp,
+  d2d_ltd,
+  d2d_max,
+  d2d_min,
+  count
+};
+}  // namespace field
 
-PulseFit fit_pulse(const PulseData& data, const PulseFitOptions& options) {
-  check_bootstrap(options.bootstrap);
+// The data as one series per device, in units of `scale` (the largest conductance), and P_max
+// of each curve: the option, else the longest run of pulses of that polarity.
+struct PulseSeries {
+  DeviceRows devices;  // rows by device, in order of first appearance
+  std::vector<Series> series;
+  double scale = 0.0;
+  Geometry geo;
+  std::uint32_t p_ltp = 0, p_ltd = 0;
+};
+
+PulseSeries pulse_series(const PulseData& data, const PulseFitOptions& options) {
   const std::size_t n_rows = data.conductance_s.size();
   if (data.device.size() != n_rows || data.pulse.size() != n_rows ||
       data.polarity.size() != n_rows) {
     throw InvalidArgument("pulse fit: the columns of the data differ in length");
   }
-  // Rows by device, in order of first appearance (measurements.hpp checked the order).
-  std::map<std::string, std::size_t> index_of;
-  std::vector<std::vector<std::size_t>> rows;
-  for (std::size_t r = 0; r < n_rows; ++r) {
-    const auto [it, inserted] = index_of.try_emplace(data.device[r], rows.size());
-    if (inserted) rows.emplace_back();
-    rows[it->second].push_back(r);
-  }
-  std::vector<std::string> names(rows.size());
-  for (const auto& [name, k] : index_of) names[k] = name;
-
-  double scale = 0.0;
-  for (double g : data.conductance_s) scale = std::max(scale, g);
-  if (!(scale > 0.0)) throw InvalidArgument("pulse fit: every conductance is 0");
-
-  // P_max: the longest run of pulses of one polarity, unless given.
+  PulseSeries ps;
+  ps.devices = rows_by_device(data.device);  // measurements.hpp checked the order
+  for (double g : data.conductance_s) ps.scale = std::max(ps.scale, g);
+  if (!(ps.scale > 0.0)) throw InvalidArgument("pulse fit: every conductance is 0");
+  const auto& rows = ps.devices.rows;
   std::uint32_t run_ltp = 0, run_ltd = 0;
-  std::vector<Series> series(rows.size());
+  ps.series.resize(rows.size());
   for (std::size_t d = 0; d < rows.size(); ++d) {
     std::uint32_t run = 0;
     int previous = 0;
     for (std::size_t k = 0; k < rows[d].size(); ++k) {
       const std::size_t r = rows[d][k];
-      series[d].g.push_back(data.conductance_s[r] / scale);
+      ps.series[d].g.push_back(data.conductance_s[r] / ps.scale);
       const int pol = k == 0 ? 0 : data.polarity[r];
-      series[d].polarity.push_back(pol);
+      ps.series[d].polarity.push_back(pol);
       if (k == 0) continue;
       if (pol == 0) {
-        throw InvalidArgument(
-            fmt::format("pulse fit: device '{}': polarity 0 after its first read", names[d]));
+        throw InvalidArgument(fmt::format("pulse fit: device '{}': polarity 0 after its first read",
+                                          ps.devices.names[d]));
       }
       run = pol == previous ? run + 1 : 1;
       previous = pol;
       (pol > 0 ? run_ltp : run_ltd) = std::max(pol > 0 ? run_ltp : run_ltd, run);
     }
-    if (series[d].g.size() < kMinPulseRows) {
+    if (ps.series[d].g.size() < kMinPulseRows) {
       throw InvalidArgument(fmt::format("pulse fit: device '{}' has {} reads; at least {} needed",
-                                        names[d], series[d].g.size(), kMinPulseRows));
+                                        ps.devices.names[d], ps.series[d].g.size(), kMinPulseRows));
     }
   }
-  Geometry geo;
-  const std::uint32_t p_ltp = options.pulses_ltp > 0 ? options.pulses_ltp : run_ltp;
-  const std::uint32_t p_ltd = options.pulses_ltd > 0 ? options.pulses_ltd : run_ltd;
-  if (p_ltp == 0 || p_ltd == 0) {
+  ps.p_ltp = options.pulses_ltp > 0 ? options.pulses_ltp : run_ltp;
+  ps.p_ltd = options.pulses_ltd > 0 ? options.pulses_ltd : run_ltd;
+  if (ps.p_ltp == 0 || ps.p_ltd == 0) {
     throw InvalidArgument(
         "pulse fit: the data need LTP and LTD pulses (or give --pulses and "
         "--pulses-ltd)");
   }
-  geo.p_ltp = p_ltp;
-  geo.p_ltd = p_ltd;
+  ps.geo.p_ltp = ps.p_ltp;
+  ps.geo.p_ltd = ps.p_ltd;
+  return ps;
+}
 
+// Randomised probability integral transform of one read y after a pulse with noiseless mean mu
+// (Dunn & Smyth 1996): Φ((y − μ)/σ) inside the bounds, uniform over the clipped mass (v) at a
+// bound; z = Φ⁻¹(u) is N(0, 1) under the model.
+double randomised_pit(const Theta& t, double mu, double sigma, double y, double v) {
+  double u = 0.5;
+  if (sigma > 0.0) {
+    const double lower = standard_normal_cdf((t.g_min - mu) / sigma);
+    const double upper = standard_normal_cdf((t.g_max - mu) / sigma);
+    if (y >= t.g_max) {
+      u = upper + (1.0 - upper) * v;
+    } else if (y <= t.g_min) {
+      u = lower * v;
+    } else {
+      u = standard_normal_cdf((y - mu) / sigma);
+    }
+  }
+  u = std::clamp(u, 1e-300, 1.0 - 1e-16);
+  return boost::math::quantile(boost::math::normal_distribution<double>(), u);
+}
+
+// Goodness of fit (the randomised PIT of every read after a pulse, grouped by the previous read)
+// and the per-row series of the report: device, pulse, read, noiseless path, z.
+void pulse_residuals(const PulseData& data, const PulseSeries& ps, const Solution& best,
+                     const BootstrapOptions& bootstrap, PulseFit& fit) {
+  const std::size_t n_rows = data.conductance_s.size();
+  const auto& rows = ps.devices.rows;
+  std::vector<double> z, order;
+  fit.row_device.resize(n_rows);
+  fit.row_pulse.resize(n_rows);
+  fit.row_g_s.resize(n_rows);
+  fit.row_path_s.resize(n_rows);
+  fit.row_z.assign(n_rows, kNaN);
+  for (std::size_t d = 0; d < rows.size(); ++d) {
+    const Theta& t = best.devices[d].theta;
+    const Series& s = ps.series[d];
+    const RandomStream pit =
+        fit_stream(bootstrap.seed, BootstrapSubstream::pulse_pit, static_cast<std::uint32_t>(d), 0);
+    double path = s.g[0];
+    for (std::size_t k = 0; k < rows[d].size(); ++k) {
+      const std::size_t r = rows[d][k];
+      fit.row_device[r] = d;
+      fit.row_pulse[r] = data.pulse[r];
+      fit.row_g_s[r] = data.conductance_s[r];
+      if (k > 0) path = step_mean(t, path, s.polarity[k], ps.geo.p_ltp, ps.geo.p_ltd);
+      fit.row_path_s[r] = path * ps.scale;
+      if (k == 0) continue;
+      const double mu = step_mean(t, s.g[k - 1], s.polarity[k], ps.geo.p_ltp, ps.geo.p_ltd);
+      fit.row_z[r] = randomised_pit(t, mu, best.sigma, s.g[k], pit.uniform_at(k));
+      z.push_back(fit.row_z[r]);
+      order.push_back(s.g[k - 1]);
+    }
+  }
+  fit.residuals = residual_report(z, order);
+}
+
+// Parametric bootstrap: every device drawn from the fitted population (with one device, its own
+// fit), its reads simulated with the measured pulse sequence and first read, everything
+// refitted; the spreads deconvolved with the same estimation variances as the data's.
+// Estimates per replicate: in the order of field::Index.
+BootstrapDraws bootstrap_population(const PulseSeries& ps, const Solution& best,
+                                    const Summary& summary, const PulseFit& fit,
+                                    const BootstrapOptions& options) {
+  const auto& series = ps.series;
+  std::vector<Series> replicate = series;
+  auto refit = [&](const BootstrapReplicate& r) {
+    const RandomStream population = r.stream(BootstrapSubstream::pulse_devices);
+    for (std::size_t d = 0; d < series.size(); ++d) {
+      const Theta t = series.size() >= 2 ? draw_device(summary, ps.scale, population, d)
+                                         : best.devices[d].theta;
+      std::vector<double> z(series[d].g.size());
+      r.stream(BootstrapSubstream::pulse_noise, static_cast<std::uint32_t>(d)).normal(z);
+      Series& s = replicate[d];
+      s.g[0] = std::clamp(series[d].g[0], t.g_min, t.g_max);
+      for (std::size_t k = 1; k < s.g.size(); ++k) {
+        const double mu = step_mean(t, s.g[k - 1], s.polarity[k], ps.geo.p_ltp, ps.geo.p_ltd);
+        s.g[k] = std::clamp(mu + best.sigma * z[k], t.g_min, t.g_max);
+      }
+    }
+    const Solution sol = solve_all(replicate, ps.geo, &best);
+    auto devices = device_fits(replicate, ps.geo, sol, ps.scale);
+    for (std::size_t d = 0; d < devices.size(); ++d) {
+      devices[d].se_g_min_s = fit.devices[d].se_g_min_s;
+      devices[d].se_g_max_s = fit.devices[d].se_g_max_s;
+      devices[d].se_nl_ltp = fit.devices[d].se_nl_ltp;
+      devices[d].se_nl_ltd = fit.devices[d].se_nl_ltd;
+    }
+    const Summary e = summarise(devices, sol.sigma * ps.scale);
+    return std::vector<double>{
+        e.g_min,      e.g_max,      e.nl_ltp,    e.nl_ltd,   e.sigma, e.sigma / (e.g_max - e.g_min),
+        e.d2d_nl_ltp, e.d2d_nl_ltd, e.d2d_g_max, e.d2d_g_min};
+  };
+  return run_bootstrap("pulse fit", options, field::count, refit);
+}
+
+// The curve parameters are biased in small samples (a read is regressed on the previous read:
+// the autoregressive-slope bias of Hurwicz 1950), so their estimates are bias-corrected with the
+// bootstrap, 2θ̂ − mean θ*, and their intervals are basic (reverse-percentile) intervals
+// [2θ̂ − q_hi, 2θ̂ − q_lo], which carry the same correction; both bounded to [lowest, highest].
+Estimate bias_corrected(double value, const std::vector<double>& draws, double confidence,
+                        double lowest, double highest) {
+  if (draws.empty() || std::isnan(value)) return Estimate{value, {kNaN, kNaN}};
+  double mean = 0.0;
+  for (double x : draws) mean += x;
+  mean /= static_cast<double>(draws.size());
+  const Interval q = percentile_interval(draws, confidence);
+  auto bound = [&](double x) { return std::clamp(x, lowest, highest); };
+  return Estimate{bound(2.0 * value - mean),
+                  {bound(2.0 * value - q.upper), bound(2.0 * value - q.lower)}};
+}
+
+// A label corrected in u = P_max/A, where the estimates are closer to normal with a spread that
+// does not depend on the curve (the slope of the one-step map is e^(−u/P)); the label is
+// monotone in u, so the interval maps back.
+Estimate bias_corrected_label(double value, const std::vector<double>& labels, double confidence) {
+  std::vector<double> u_draws;
+  for (double x : labels) u_draws.push_back(u_of_label(std::clamp(x, -kLabelClamp, kLabelClamp)));
+  const Estimate u = bias_corrected(u_of_label(value), u_draws, confidence, -kMaxU, kMaxU);
+  auto label = [](double x) { return std::isnan(x) ? x : label_of_u(x); };
+  return Estimate{label(u.value), {label(u.interval.lower), label(u.interval.upper)}};
+}
+
+// A = a P_max from the label; its interval maps the label's (monotone on each side of 0).
+Estimate a_estimate(const Estimate& nl, double pulses) {
+  auto a_of = [&](double label) {
+    return std::abs(label) < kMaxNonlinearityLabel ? normalised_a(label) * pulses : kNaN;
+  };
+  Estimate a{a_of(nl.value), {kNaN, kNaN}};
+  const Interval& ci = nl.interval;
+  if (ci.lower * ci.upper > 0.0) a.interval = {a_of(ci.upper), a_of(ci.lower)};
+  if (a.interval.lower > a.interval.upper) std::swap(a.interval.lower, a.interval.upper);
+  return a;
+}
+
+// The estimates with their intervals: curve parameters bias-corrected, the spreads (bounded at
+// 0) with their raw estimates and percentile intervals.
+void pulse_intervals(const Summary& summary, const BootstrapDraws& draws, PulseFit& fit) {
+  const double c = draws.confidence;
+  auto corrected = [&](double value, field::Index f) {
+    return bias_corrected(value, draws.values[f], c, 0.0, kInf);
+  };
+  auto percentile = [&](double value, field::Index f) {
+    if (std::isnan(value)) return Estimate{kNaN, {kNaN, kNaN}};
+    return draws.estimate(f, value);
+  };
+  fit.g_min_s = corrected(summary.g_min, field::g_min);
+  fit.g_max_s = corrected(summary.g_max, field::g_max);
+  fit.nl_ltp = bias_corrected_label(summary.nl_ltp, draws.values[field::nl_ltp], c);
+  fit.nl_ltd = bias_corrected_label(summary.nl_ltd, draws.values[field::nl_ltd], c);
+  fit.sigma_s = corrected(summary.sigma, field::sigma);
+  fit.c2c = corrected(summary.sigma / (summary.g_max - summary.g_min), field::c2c);
+  fit.d2d_nl_ltp = percentile(summary.d2d_nl_ltp, field::d2d_ltp);
+  fit.d2d_nl_ltd = percentile(summary.d2d_nl_ltd, field::d2d_ltd);
+  fit.d2d_g_max_s = percentile(summary.d2d_g_max, field::d2d_max);
+  fit.d2d_g_min_s = percentile(summary.d2d_g_min, field::d2d_min);
+  fit.a_ltp = a_estimate(fit.nl_ltp, fit.pulses_ltp);
+  fit.a_ltd = a_estimate(fit.nl_ltd, fit.pulses_ltd);
+}
+
+}  // namespace
+
+PulseFit fit_pulse(const PulseData& data, const PulseFitOptions& options) {
+  check_bootstrap_options(options.bootstrap);
+  const PulseSeries ps = pulse_series(data, options);
   PulseFit fit;
-  fit.rows = n_rows;
-  fit.pulses_ltp = p_ltp;
-  fit.pulses_ltd = p_ltd;
+  fit.rows = data.conductance_s.size();
+  fit.pulses_ltp = ps.p_ltp;
+  fit.pulses_ltd = ps.p_ltd;
   fit.confidence = options.bootstrap.confidence;
-  const Solution best = solve_all(series, geo, nullptr);
-  fit.devices = device_fits(series, geo, best, scale);
-  for (std::size_t d = 0; d < rows.size(); ++d) fit.devices[d].device = names[d];
-  const std::uint32_t B = options.bootstrap.replicates;
-  if (B > 0 && rows.size() >= 2) {
-    conditional_errors(series, geo, best, scale, options.bootstrap, kConditionalReplicates,
+  const Solution best = solve_all(ps.series, ps.geo, nullptr);
+  fit.devices = device_fits(ps.series, ps.geo, best, ps.scale);
+  for (std::size_t d = 0; d < fit.devices.size(); ++d) fit.devices[d].device = ps.devices.names[d];
+  if (options.bootstrap.replicates > 0 && fit.devices.size() >= 2) {
+    conditional_errors(ps.series, ps.geo, best, ps.scale, options.bootstrap, kConditionalReplicates,
                        fit.devices);
   }
-  const Summary summary = summarise(fit.devices, best.sigma * scale);
+  const Summary summary = summarise(fit.devices, best.sigma * ps.scale);
   double ss = 0.0;
   for (const auto& d : best.devices) {
     ss += d.ss;
     fit.pulses += d.n;
   }
-  fit.rms_residual_s = std::sqrt(ss / static_cast<double>(fit.pulses)) * scale;
+  fit.rms_residual_s = std::sqrt(ss / static_cast<double>(fit.pulses)) * ps.scale;
+  pulse_residuals(data, ps, best, options.bootstrap, fit);
 
-  // Goodness of fit: randomised PIT of every read after a pulse.
-  {
-    std::vector<double> z, order;
-    const boost::math::normal_distribution<double> normal;
-    fit.row_device.resize(n_rows);
-    fit.row_pulse.resize(n_rows);
-    fit.row_g_s.resize(n_rows);
-    fit.row_path_s.resize(n_rows);
-    fit.row_z.assign(n_rows, kNaN);
-    for (std::size_t d = 0; d < rows.size(); ++d) {
-      const Theta& t = best.devices[d].theta;
-      const RandomStream pit = bootstrap_stream(options.bootstrap, static_cast<std::uint32_t>(d), 0,
-                                                BootstrapSubstream::pulse_pit);
-      double path = series[d].g[0];
-      for (std::size_t k = 0; k < rows[d].size(); ++k) {
-        const std::size_t r = rows[d][k];
-        fit.row_device[r] = d;
-        fit.row_pulse[r] = data.pulse[r];
-        fit.row_g_s[r] = data.conductance_s[r];
-        if (k > 0) path = step_mean(t, path, series[d].polarity[k], geo.p_ltp, geo.p_ltd);
-        fit.row_path_s[r] = path * scale;
-        if (k == 0) continue;
-        const double mu =
-            step_mean(t, series[d].g[k - 1], series[d].polarity[k], geo.p_ltp, geo.p_ltd);
-        const double y = series[d].g[k], sigma = best.sigma;
-        double u = 0.5;
-        if (sigma > 0.0) {
-          const double lower = standard_normal_cdf((t.g_min - mu) / sigma);
-          const double upper = standard_normal_cdf((t.g_max - mu) / sigma);
-          const double v = pit.uniform_at(k);
-          if (y >= t.g_max) {
-            u = upper + (1.0 - upper) * v;
-          } else if (y <= t.g_min) {
-            u = lower * v;
-          } else {
-            u = standard_normal_cdf((y - mu) / sigma);
-          }
-        }
-        u = std::clamp(u, 1e-300, 1.0 - 1e-16);
-        fit.row_z[r] = boost::math::quantile(normal, u);
-        z.push_back(fit.row_z[r]);
-        order.push_back(series[d].g[k - 1]);
-      }
-    }
-    fit.residuals = residual_report(z, order);
-  }
-
-  // Parametric bootstrap: devices drawn from the fitted population, reads simulated with the
-  // measured pulse sequences and starting reads, everything refitted; the spreads deconvolved
-  // with the same estimation variances as the data's.
-  enum Field {
-    g_min,
-    g_max,
-    nl_ltp,
-    nl_ltd,
-    sigma,
-    c2c,
-    d2d_ltp,
-    d2d_ltd,
-    d2d_max,
-    d2d_min,
-    kFields
-  };
-  std::vector<std::vector<double>> draws(kFields);
-  std::vector<Series> replicate = series;
-  for (std::uint32_t b = 0; b < B; ++b) {
-    const RandomStream population =
-        bootstrap_stream(options.bootstrap, 0, b, BootstrapSubstream::pulse_devices);
-    for (std::size_t d = 0; d < series.size(); ++d) {
-      const Theta t =
-          series.size() >= 2 ? draw_device(summary, scale, population, d) : best.devices[d].theta;
-      const RandomStream noise = bootstrap_stream(options.bootstrap, static_cast<std::uint32_t>(d),
-                                                  b, BootstrapSubstream::pulse_noise);
-      std::vector<double> z(series[d].g.size());
-      noise.normal(z);
-      Series& s = replicate[d];
-      s.g[0] = std::clamp(series[d].g[0], t.g_min, t.g_max);
-      for (std::size_t k = 1; k < s.g.size(); ++k) {
-        const double mu = step_mean(t, s.g[k - 1], s.polarity[k], geo.p_ltp, geo.p_ltd);
-        s.g[k] = std::clamp(mu + best.sigma * z[k], t.g_min, t.g_max);
-      }
-    }
-    Summary r;
-    try {
-      const Solution sol = solve_all(replicate, geo, &best);
-      auto devices = device_fits(replicate, geo, sol, scale);
-      for (std::size_t d = 0; d < devices.size(); ++d) {
-        devices[d].se_g_min_s = fit.devices[d].se_g_min_s;
-        devices[d].se_g_max_s = fit.devices[d].se_g_max_s;
-        devices[d].se_nl_ltp = fit.devices[d].se_nl_ltp;
-        devices[d].se_nl_ltd = fit.devices[d].se_nl_ltd;
-      }
-      r = summarise(devices, sol.sigma * scale);
-    } catch (const NumericalError&) {
-      ++fit.failed_replicates;
-      continue;
-    }
-    const double values[kFields] = {
-        r.g_min,      r.g_max,      r.nl_ltp,    r.nl_ltd,   r.sigma, r.sigma / (r.g_max - r.g_min),
-        r.d2d_nl_ltp, r.d2d_nl_ltd, r.d2d_g_max, r.d2d_g_min};
-    for (int f = 0; f < kFields; ++f) draws[static_cast<std::size_t>(f)].push_back(values[f]);
-  }
-  if (B > 0 && fit.failed_replicates * 20 > B) {
-    throw NumericalError(
-        fmt::format("pulse fit: {} of {} bootstrap refits failed", fit.failed_replicates, B));
-  }
-  fit.replicates = B - fit.failed_replicates;
-  const double c = options.bootstrap.confidence;
-  // The curve parameters are biased in small samples (a read is regressed on the previous read:
-  // the autoregressive-slope bias of Hurwicz 1950), so their estimates are bias-corrected with
-  // the bootstrap, 2θ̂ − mean θ*, and their intervals are basic (reverse-percentile) intervals
-  // [2θ̂ − q_hi, 2θ̂ − q_lo], which carry the same correction. The spreads, bounded at 0, keep
-  // their raw estimates and percentile intervals.
-  auto corrected = [&](double value, Field f, double lowest, double highest) {
-    const auto& v = draws[static_cast<std::size_t>(f)];
-    if (v.empty() || std::isnan(value)) return Estimate{value, {kNaN, kNaN}};
-    double mean = 0.0;
-    for (double x : v) mean += x;
-    mean /= static_cast<double>(v.size());
-    const Interval q = percentile_interval(v, c);
-    auto bound = [&](double x) { return std::clamp(x, lowest, highest); };
-    return Estimate{bound(2.0 * value - mean),
-                    {bound(2.0 * value - q.upper), bound(2.0 * value - q.lower)}};
-  };
-  auto percentile = [&](double value, Field f) {
-    if (std::isnan(value)) return Estimate{kNaN, {kNaN, kNaN}};
-    return Estimate{value, percentile_interval(draws[static_cast<std::size_t>(f)], c)};
-  };
-  fit.g_min_s = corrected(summary.g_min, g_min, 0.0, kInf);
-  fit.g_max_s = corrected(summary.g_max, g_max, 0.0, kInf);
-  // Labels are corrected in u = P_max/A, where the estimates are closer to normal with a spread
-  // that does not depend on the curve (the slope of the one-step map is e^(−u/P)); the label is
-  // monotone in u, so the interval maps back.
-  auto corrected_label = [&](double value, Field f) {
-    auto& v = draws[static_cast<std::size_t>(f)];
-    std::vector<double> labels = v;
-    for (double& x : v) x = u_of_label(std::clamp(x, -kLabelClamp, kLabelClamp));
-    const Estimate u = corrected(u_of_label(value), f, -kMaxU, kMaxU);
-    v = std::move(labels);
-    auto label = [](double x) { return std::isnan(x) ? x : label_of_u(x); };
-    return Estimate{label(u.value), {label(u.interval.lower), label(u.interval.upper)}};
-  };
-  fit.nl_ltp = corrected_label(summary.nl_ltp, nl_ltp);
-  fit.nl_ltd = corrected_label(summary.nl_ltd, nl_ltd);
-  fit.sigma_s = corrected(summary.sigma, sigma, 0.0, kInf);
-  fit.c2c = corrected(summary.sigma / (summary.g_max - summary.g_min), c2c, 0.0, kInf);
-  fit.d2d_nl_ltp = percentile(summary.d2d_nl_ltp, d2d_ltp);
-  fit.d2d_nl_ltd = percentile(summary.d2d_nl_ltd, d2d_ltd);
-  fit.d2d_g_max_s = percentile(summary.d2d_g_max, d2d_max);
-  fit.d2d_g_min_s = percentile(summary.d2d_g_min, d2d_min);
-  // A = a P_max from the label; its interval maps the label's (monotone on each side of 0).
-  auto a_estimate = [](const Estimate& nl, double pulses) {
-    auto a_of = [&](double label) {
-      return std::abs(label) < kMaxNonlinearityLabel ? normalised_a(label) * pulses : kNaN;
-    };
-    Estimate a{a_of(nl.value), {kNaN, kNaN}};
-    const Interval& ci = nl.interval;
-    if (ci.lower * ci.upper > 0.0) a.interval = {a_of(ci.upper), a_of(ci.lower)};
-    if (a.interval.lower > a.interval.upper) std::swap(a.interval.lower, a.interval.upper);
-    return a;
-  };
-  fit.a_ltp = a_estimate(fit.nl_ltp, p_ltp);
-  fit.a_ltd = a_estimate(fit.nl_ltd, p_ltd);
+  const BootstrapDraws draws = bootstrap_population(ps, best, summary, fit, options.bootstrap);
+  fit.failed_replicates = draws.failed;
+  fit.replicates = draws.used();
+  pulse_intervals(summary, draws, fit);
   return fit;
 }
 
@@ -737,33 +756,28 @@ std::string format_report(const PulseFit& fit) {
 
 std::string device_file_toml(const PulseFit& fit, const std::string& name,
                              const std::string& source) {
-  std::string t =
-      device_file_header("pulse", format_report(fit), name, "pulse-nonlinear",
+  TomlWriter w =
+      device_file_writer("pulse", format_report(fit), name, "pulse-nonlinear",
                          fmt::format("Pulse response fitted to {} device{}", fit.devices.size(),
                                      fit.devices.size() == 1 ? "" : "s"),
                          source);
-  t += "[parameters]\n";
-  t += fmt::format("g_min = \"{:.9g}uS\"\n", fit.g_min_s.value * 1e6);
-  t += fmt::format("g_max = \"{:.9g}uS\"\n", fit.g_max_s.value * 1e6);
-  t += fmt::format("pulses = {}                  # P_max of the LTP curve (not fitted)\n",
-                   fit.pulses_ltp);
-  t += fmt::format("pulses_ltd = {}              # P_max of the LTD curve (not fitted)\n",
-                   fit.pulses_ltd);
-  t += fmt::format("nl_ltp = {:.9g}\n", fit.nl_ltp.value);
-  t += fmt::format("nl_ltd = {:.9g}\n", fit.nl_ltd.value);
-  t += fmt::format("c2c = {:.9g}                 # sigma per pulse / (G_max - G_min)\n",
-                   fit.c2c.value);
+  w.key("g_min", toml_quantity(fit.g_min_s.value * 1e6, "uS"));
+  w.key("g_max", toml_quantity(fit.g_max_s.value * 1e6, "uS"));
+  w.key("pulses", toml_integer(fit.pulses_ltp), "P_max of the LTP curve (not fitted)");
+  w.key("pulses_ltd", toml_integer(fit.pulses_ltd), "P_max of the LTD curve (not fitted)");
+  w.key("nl_ltp", toml_nine_digits(fit.nl_ltp.value));
+  w.key("nl_ltd", toml_nine_digits(fit.nl_ltd.value));
+  w.key("c2c", toml_nine_digits(fit.c2c.value), "sigma per pulse / (G_max - G_min)");
   if (fit.devices.size() >= 2) {
     const double d2d = std::sqrt(0.5 * (fit.d2d_nl_ltp.value * fit.d2d_nl_ltp.value +
                                         fit.d2d_nl_ltd.value * fit.d2d_nl_ltd.value));
-    t += fmt::format(
-        "d2d_nl = {:.9g}              # rms of the LTP ({:.4g}) and LTD ({:.4g}) spreads: the "
-        "model has one\n",
-        d2d, fit.d2d_nl_ltp.value, fit.d2d_nl_ltd.value);
-    t += fmt::format("d2d_g_max = \"{:.9g}uS\"\n", fit.d2d_g_max_s.value * 1e6);
-    t += fmt::format("d2d_g_min = \"{:.9g}uS\"\n", fit.d2d_g_min_s.value * 1e6);
+    w.key("d2d_nl", toml_nine_digits(d2d),
+          fmt::format("rms of the LTP ({:.4g}) and LTD ({:.4g}) spreads: the model has one",
+                      fit.d2d_nl_ltp.value, fit.d2d_nl_ltd.value));
+    w.key("d2d_g_max", toml_quantity(fit.d2d_g_max_s.value * 1e6, "uS"));
+    w.key("d2d_g_min", toml_quantity(fit.d2d_g_min_s.value * 1e6, "uS"));
   }
-  return t;
+  return w.finish();
 }
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

@@ -1,13 +1,11 @@
 // Read-noise fits: round trips from synthetic repeated reads of the pcm-joshi2020 model (Q_s =
 // 0.0088 x^−0.65, DESIGN.md) and of the generic model with a σ polynomial, at fixed seeds; the
 // device file loads and reproduces the fitted noise; drift trends between reads; bad inputs.
-#include "kirchhoff/devices/fit_read_noise.hpp"
+#include "kirchhoff/fitting/fit_read_noise.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -15,9 +13,14 @@
 #include "kirchhoff/devices/generic.hpp"
 #include "kirchhoff/devices/pcm.hpp"
 #include "kirchhoff/devices/presets.hpp"
+#include "support/expect.hpp"
+#include "support/temp_dir.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
+
+using namespace kirchhoff::devices;  // the device models the fits are checked against
+using kirchhoff::testing::message_of;
 
 constexpr double uS = 1e-6;
 constexpr double kGMax = 25 * uS;
@@ -61,14 +64,6 @@ double joshi_q(double x) {
   return std::min(0.0088 * std::pow(x, -0.65), 0.2);
 }
 
-std::filesystem::path temp_file(const std::string& name) {
-  std::string file = name;
-  file += "-";
-  file += std::to_string(::testing::UnitTest::GetInstance()->random_seed());
-  file += ".toml";
-  return std::filesystem::temp_directory_path() / file;
-}
-
 TEST(ReadNoiseFit, PcmFormRoundTripCoversTheJoshiCurve) {
   const PcmModel model(PcmParameters::published(PcmFit::joshi2020));
   const auto data = draw_reads(model, 40, repeated({{60.0, 10}, {3600.0, 10}}), 5);
@@ -100,10 +95,10 @@ TEST(ReadNoiseFit, DeviceFileLoadsAndReproducesTheFittedNoise) {
   options.g_max_s = kGMax;
   options.bootstrap.replicates = 20;
   const auto fit = fit_read_noise(data, options);
-  const auto path = temp_file("kirchhoff-fit-read-noise");
-  std::ofstream(path) << device_file_toml(fit, "noisy", "synthetic.csv");
-  const auto device = load_device(path.string());
-  std::filesystem::remove(path);
+  const kirchhoff::testing::TempDir dir("fit-read-noise");
+  kirchhoff::testing::write_text(dir / "noisy.toml",
+                                 device_file_toml(fit, "noisy", "synthetic.csv"));
+  const auto device = load_device((dir / "noisy.toml").string());
   const auto* generic = dynamic_cast<const GenericModel*>(device.model.get());
   ASSERT_NE(generic, nullptr);
   EXPECT_EQ(generic->parameters().t_read_s, 250e-9);
@@ -143,10 +138,9 @@ TEST(ReadNoiseFit, PolynomialFormRoundTrip) {
   }
   EXPECT_GT(fit.residuals.ks_p_value, 0.01);
   // The device file's polynomial is the fit's, in units of g_max.
-  const auto path = temp_file("kirchhoff-fit-read-poly");
-  std::ofstream(path) << device_file_toml(fit, "poly", "synthetic.csv");
-  const auto device = load_device(path.string());
-  std::filesystem::remove(path);
+  const kirchhoff::testing::TempDir dir("fit-read-poly");
+  kirchhoff::testing::write_text(dir / "poly.toml", device_file_toml(fit, "poly", "synthetic.csv"));
+  const auto device = load_device((dir / "poly.toml").string());
   const auto* generic = dynamic_cast<const GenericModel*>(device.model.get());
   ASSERT_NE(generic, nullptr);
   for (double g : {3 * uS, 12 * uS, 24 * uS}) {
@@ -187,23 +181,13 @@ TEST(ReadNoiseFit, BadInputs) {
   const PcmModel model(PcmParameters::published(PcmFit::joshi2020));
   auto data = draw_reads(model, 3, repeated({{60.0, 4}}), 11);
   for (double& t : data.target_s) t = 10 * uS;  // one conductance
-  try {
-    (void)fit_read_noise(data);
-    FAIL() << "no exception";
-  } catch (const InvalidArgument& e) {
-    EXPECT_STREQ(e.what(),
-                 "read-noise fit: the devices are at 1 distinct conductance; the pcm form needs "
-                 "at least 2");
-  }
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)fit_read_noise(data); }),
+            "read-noise fit: the devices are at 1 distinct conductance; the pcm form needs at "
+            "least 2");
   auto early = draw_reads(model, 3, repeated({{100e-9, 4}}), 12);
-  try {
-    (void)fit_read_noise(early);
-    FAIL() << "no exception";
-  } catch (const InvalidArgument& e) {
-    EXPECT_STREQ(e.what(),
-                 "read-noise fit: device 'd0' has a read at 100 ns, not after t_read = 250 ns, "
-                 "where the 1/f model has no noise");
-  }
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)fit_read_noise(early); }),
+            "read-noise fit: device 'd0' has a read at 100 ns, not after t_read = 250 ns, where "
+            "the 1/f model has no noise");
   ReadNoiseFitOptions options;
   options.form = ReadNoiseForm::polynomial;
   options.degree = 7;
@@ -212,4 +196,4 @@ TEST(ReadNoiseFit, BadInputs) {
 }
 
 }  // namespace
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

@@ -1,22 +1,22 @@
-#include "kirchhoff/devices/measurements.hpp"
+#include "kirchhoff/fitting/measurements.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <functional>
 #include <optional>
-#include <sstream>
 #include <unordered_map>
 
+#include "kirchhoff/core/csv.hpp"
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/hdf5.hpp"
+#include "kirchhoff/core/text.hpp"
 #include "kirchhoff/core/units.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 namespace {
 
 struct Role {
@@ -25,24 +25,6 @@ struct Role {
   std::optional<Dimension> dimension;  // none: a text or plain-number column
   bool optional = false;
 };
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> split(std::string_view line) {
-  std::vector<std::string_view> fields;
-  for (;;) {
-    const auto comma = line.find(',');
-    fields.push_back(trim(line.substr(0, comma)));
-    if (comma == std::string_view::npos) break;
-    line.remove_prefix(comma + 1);
-  }
-  return fields;
-}
 
 // The SI scale of a unit of `dimension` ("uS" -> 1e-6), or nothing when it is not one.
 std::optional<double> unit_scale(std::string_view unit, Dimension dimension) {
@@ -74,8 +56,8 @@ struct Table {
   bool hdf5 = false;
   std::vector<Column> columns;
   std::size_t rows = 0;
-  std::vector<std::vector<std::string_view>> fields;  // CSV
-  std::vector<std::uint32_t> lines;                   // CSV line or HDF5 row of each row
+  std::vector<CsvRecord> records;    // CSV
+  std::vector<std::uint32_t> lines;  // CSV line or HDF5 row of each row
 
   // "p.csv:13" or "p.h5: row [12]".
   [[nodiscard]] std::string where(std::size_t row) const {
@@ -199,42 +181,35 @@ Column find_column(const std::vector<std::string>& names, const Role& role,
   return found;
 }
 
+// The CSV records (core's reader: header, comments, blank lines, trimmed fields, widths) as a
+// table of the roles' columns.
+Table csv_table(CsvTable csv, const std::vector<Role>& roles, const MeasurementOptions& options) {
+  if (csv.header.empty()) {
+    fail_file(csv.source, "no header line (the file is empty or only comments)");
+  }
+  Table table;
+  table.file = csv.source;
+  table.rows = csv.records.size();
+  for (const auto& record : csv.records) table.lines.push_back(record.line);
+  for (const auto& role : roles) {
+    table.columns.push_back(find_column(
+        csv.header, role, options, csv.source,
+        [](std::size_t) { return std::optional<std::string>(); }, "header has"));
+  }
+  table.records = std::move(csv.records);
+  return table;
+}
+
 Table read_csv_table(std::string_view text, std::string_view file, const std::vector<Role>& roles,
                      const MeasurementOptions& options, std::string_view kind) {
   check_roles(roles, options, kind);
-  Table table;
-  table.file = std::string(file);
-  std::vector<std::string_view> header;
-  std::uint32_t header_line = 0;
-  std::uint32_t line_number = 0;
-  while (!text.empty()) {
-    const auto eol = text.find('\n');
-    const std::string_view line = trim(text.substr(0, eol));
-    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
-    ++line_number;
-    if (line.empty() || line.front() == '#') continue;
-    if (header.empty()) {
-      header = split(line);
-      header_line = line_number;
-      continue;
-    }
-    auto fields = split(line);
-    if (fields.size() != header.size()) {
-      throw FormatError(fmt::format("{}:{}: {} fields, but the header (line {}) has {} columns",
-                                    file, line_number, fields.size(), header_line, header.size()));
-    }
-    table.fields.push_back(std::move(fields));
-    table.lines.push_back(line_number);
-  }
-  if (header.empty()) fail_file(file, "no header line (the file is empty or only comments)");
-  table.rows = table.fields.size();
-  const std::vector<std::string> names(header.begin(), header.end());
-  for (const auto& role : roles) {
-    table.columns.push_back(find_column(
-        names, role, options, file, [](std::size_t) { return std::optional<std::string>(); },
-        "header has"));
-  }
-  return table;
+  return csv_table(parse_csv(text, std::string(file)), roles, options);
+}
+
+Table read_csv_table(const std::filesystem::path& path, const std::vector<Role>& roles,
+                     const MeasurementOptions& options, std::string_view kind) {
+  check_roles(roles, options, kind);
+  return csv_table(read_csv_file(path), roles, options);
 }
 
 // The values of a 1-D dataset of any numeric type, or its strings.
@@ -332,30 +307,26 @@ bool present(const Table& table, std::size_t role) {
 // written without a decimal point).
 std::string text(const Table& table, std::size_t row, std::size_t role) {
   const Column& column = table.columns[role];
-  if (!table.hdf5) return std::string(table.fields[row][column.index]);
+  if (!table.hdf5) return table.records[row].fields[column.index];
   if (column.text) return column.texts[row];
   return fmt::format("{}", column.numbers[row]);
 }
 
 double number(const Table& table, std::size_t row, std::size_t role) {
   const Column& column = table.columns[role];
-  double value = 0.0;
   if (table.hdf5) {
     if (column.text) {
       fail_cell(table, row, role,
                 fmt::format("'{}' is not a number (the dataset holds strings)", column.texts[row]));
     }
-    value = column.numbers[row];
+    const double value = column.numbers[row];
     if (!std::isfinite(value)) fail_cell(table, row, role, fmt::format("{} is not finite", value));
     return value * column.scale;
   }
-  const std::string_view field = table.fields[row][column.index];
-  const auto* end = field.data() + field.size();
-  const auto [ptr, ec] = std::from_chars(field.data(), end, value);
-  if (field.empty() || ec != std::errc() || ptr != end || !std::isfinite(value)) {
-    fail_cell(table, row, role, fmt::format("'{}' is not a number", field));
-  }
-  return value * column.scale;
+  const std::string& field = table.records[row].fields[column.index];
+  const std::optional<double> parsed = parse_csv_number(field);
+  if (!parsed) fail_cell(table, row, role, fmt::format("'{}' is not a number", field));
+  return *parsed * column.scale;
 }
 
 double conductance(
@@ -374,9 +345,8 @@ double conductance(
 double time_since_programming(const Table& table, std::size_t row, std::size_t role) {
   const double t = number(table, row, role);
   if (!(t > 0.0)) {
-    const std::string shown = table.hdf5
-                                  ? fmt::format("{}", t / table.columns[role].scale)
-                                  : std::string(table.fields[row][table.columns[role].index]);
+    const std::string shown = table.hdf5 ? fmt::format("{}", t / table.columns[role].scale)
+                                         : table.records[row].fields[table.columns[role].index];
     fail_cell(table, row, role, fmt::format("time since programming must be > 0, got {}", shown));
   }
   return t;
@@ -386,15 +356,6 @@ std::string device_id(const Table& table, std::size_t row, std::size_t role) {
   std::string id = text(table, row, role);
   if (id.empty()) fail_cell(table, row, role, "empty device id");
   return id;
-}
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("cannot open '{}'", path.string()));
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (in.bad()) throw IoError(fmt::format("cannot read '{}'", path.string()));
-  return s.str();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -704,8 +665,7 @@ Data read_any(const std::filesystem::path& path, const MeasurementOptions& optio
   if (measurement_format(path) == MeasurementFormat::hdf5) {
     return build(read_hdf5_table(path, roles, options, kind));
   }
-  const std::string text = read_text(path);
-  return build(read_csv_table(text, path.string(), roles, options, kind));
+  return build(read_csv_table(path, roles, options, kind));
 }
 
 }  // namespace
@@ -732,11 +692,11 @@ PulseData parse_pulse_csv(std::string_view text, std::string_view file,
 
 ProgrammingData read_programming_csv(const std::filesystem::path& path,
                                      const MeasurementOptions& options) {
-  return parse_programming_csv(read_text(path), path.string(), options);
+  return programming_from(read_csv_table(path, programming_roles(), options, "programming"));
 }
 
 DriftData read_drift_csv(const std::filesystem::path& path, const MeasurementOptions& options) {
-  return parse_drift_csv(read_text(path), path.string(), options);
+  return drift_from(read_csv_table(path, drift_roles(), options, "drift"));
 }
 
 MeasurementFormat measurement_format(const std::filesystem::path& path) {
@@ -771,7 +731,9 @@ std::map<std::string, std::string, std::less<>> parse_role_list(std::string_view
                                                                 std::string_view list) {
   std::map<std::string, std::string, std::less<>> roles;
   if (trim(list).empty()) return roles;
-  for (auto item : split(list)) {
+  for (std::string_view rest = list;;) {
+    const auto comma = rest.find(',');
+    const std::string_view item = trim(rest.substr(0, comma));
     const auto eq = item.find('=');
     if (eq == std::string_view::npos || trim(item.substr(0, eq)).empty() ||
         trim(item.substr(eq + 1)).empty()) {
@@ -779,8 +741,10 @@ std::map<std::string, std::string, std::less<>> parse_role_list(std::string_view
           fmt::format("option {}: '{}' is not ROLE=VALUE (e.g. target=uS)", option, item));
     }
     roles[std::string(trim(item.substr(0, eq)))] = std::string(trim(item.substr(eq + 1)));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
   }
   return roles;
 }
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

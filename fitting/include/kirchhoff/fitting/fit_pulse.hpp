@@ -23,7 +23,8 @@
 //
 // Several devices: nominal values are the means over devices; the device-to-device spread of NL
 // labels and range ends is their standard deviation with each device's estimation variance
-// (from the Jacobian) subtracted, as the drift fit does. Bootstrap: each replicate draws every
+// subtracted, as the drift fit does (the variance of 40 refits of the device re-simulated at its
+// own fit; the Jacobian's with --bootstrap 0). Bootstrap: each replicate draws every
 // device from the fitted population (as PulseNonlinearModel draws devices), simulates its reads
 // with the same pulse sequence and starting read, and refits. Goodness of fit: randomised
 // probability integral transforms of the reads (uniform over the clipped mass for clipped reads,
@@ -35,10 +36,10 @@
 #include <string>
 #include <vector>
 
-#include "kirchhoff/devices/fit.hpp"
-#include "kirchhoff/devices/measurements.hpp"
+#include "kirchhoff/fitting/fit.hpp"
+#include "kirchhoff/fitting/measurements.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 
 struct PulseFitOptions {
   std::uint32_t pulses_ltp = 0;  // P_max of the LTP curve; 0 = the longest LTP run in the data
@@ -50,7 +51,8 @@ struct PulseDeviceFit {
   std::string device;
   std::size_t pulses = 0;  // reads after a pulse
   double g_min_s = 0.0, g_max_s = 0.0, nl_ltp = 0.0, nl_ltd = 0.0;
-  // Asymptotic standard errors (Jacobian of the least squares); 0 for a bound taken from clips.
+  // Standard errors: of the re-simulated refits with several devices and B > 0, else asymptotic
+  // (Jacobian of the least squares); 0 for a bound taken from clips.
   double se_g_min_s = 0.0, se_g_max_s = 0.0, se_nl_ltp = 0.0, se_nl_ltd = 0.0;
   bool g_min_clipped = false, g_max_clipped = false;
 };
@@ -88,4 +90,4 @@ std::string format_report(const PulseFit& fit);
 std::string device_file_toml(const PulseFit& fit, const std::string& name,
                              const std::string& source);
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

@@ -1,6 +1,6 @@
 // Fitting device models to measurements (docs/fitting.md): programming noise and drift, with
-// parametric-bootstrap confidence intervals (StreamId::fit_bootstrap, trial = replicate) and
-// goodness-of-fit reports, written as device files of the generic model.
+// parametric-bootstrap confidence intervals (bootstrap.hpp: StreamId::fit_bootstrap, trial =
+// replicate) and goodness-of-fit reports, written as device files of the generic model.
 //
 // Programming noise. With x = g_T/g_max and r = g_P − g_T, the model is
 //   r ~ N(β g_max, σ_P(x)²),   σ_P(x) = Σ_{k=0..K} c_k x^k   (c_k in S; β = 0 without bias)
@@ -35,21 +35,10 @@
 #include <vector>
 
 #include "kirchhoff/core/statistics.hpp"
-#include "kirchhoff/devices/measurements.hpp"
+#include "kirchhoff/fitting/bootstrap.hpp"
+#include "kirchhoff/fitting/measurements.hpp"
 
-namespace kirchhoff::devices {
-
-// A point estimate with its bootstrap percentile interval.
-struct Estimate {
-  double value = 0.0;
-  Interval interval;
-};
-
-struct BootstrapOptions {
-  std::uint32_t replicates = 200;  // B; 0 = no intervals (both bounds NaN)
-  std::uint64_t seed = 1;
-  double confidence = 0.95;
-};
+namespace kirchhoff::fitting {
 
 struct ProgrammingFitOptions {
   double g_max_s = 0.0;  // normalisation of x; 0 = the largest target in the data
@@ -174,7 +163,9 @@ std::string format_report(const DriftFit& fit);
 //                programming_bias = β when fitted;
 //   drift: g_max, clip = false, t0, drift_g, drift_nu_mean, drift_nu_std (DriftForm::table) or
 //          drift_nu_mean_log, drift_nu_std_log (DriftForm::pcm), drift_nu_absolute = false.
-// `name` goes into `name`, `source` into `source` (e.g. the data file).
+// `name` goes into `name`, `source` into `source` (e.g. the data file), escaped as TOML strings
+// whatever they hold. Written with the TOML writer (core/toml_writer.hpp); numbers keep nine
+// significant digits.
 std::string device_file_toml(const ProgrammingFit& fit, const std::string& name,
                              const std::string& source);
 std::string device_file_toml(const DriftFit& fit, const std::string& name,
@@ -186,9 +177,12 @@ std::string device_file_toml(const DriftFit& fit, const std::string& name,
 // writes together: programming (programming_*, device_to_device_sigma), drift (t0, drift_*) and
 // read noise (read_*, t_read); other keys (g_max, clip, ...) are single. A family or key of the
 // addition that the base has too, with other values, is a conflict: InvalidArgument naming the
-// keys unless `replace`, which removes the base's whole family (or key) first. g_max of a
-// generic device normalises its polynomials and must agree. The result keeps the base's name,
-// its lines and comments, and both reports as comments; it is checked to load (make_device).
+// keys unless `replace`, which removes the base's whole family (or key) first; values are
+// compared as TOML values. g_max of a generic device normalises its polynomials and must agree.
+// Both files are read as TOML; the base may have one table, [parameters], of `key = value`
+// entries. The result keeps the base's name, the lines of its entries with their comments (as
+// the TOML parser locates them), and both reports as comments; name, model, description and
+// source are written anew; it is checked to load (make_device).
 struct DeviceFileMerge {
   std::string text;
   std::vector<std::string> added;     // keys new to the base
@@ -197,12 +191,11 @@ struct DeviceFileMerge {
 DeviceFileMerge merge_device_files(std::string_view base, std::string_view base_name,
                                    std::string_view addition, bool replace);
 
-// The p-value of the Kolmogorov–Smirnov statistic D of a sample of n against a fully specified
-// continuous distribution: Q((√n + 0.12 + 0.11/√n) D), Q(λ) = 2 Σ_{k≥1} (−1)^{k−1} e^{−2k²λ²}
-// (Stephens 1970; Numerical Recipes §14.3).
-[[nodiscard]] double kolmogorov_smirnov_p_value(double d, std::size_t n);
-// Residual checks of z against N(0, 1), with `order` (e.g. the targets) ordering the groups.
+// Residual checks of z against N(0, 1), with `order` (e.g. the targets) ordering the groups. The
+// KS statistic and its p-value are core's (statistics.hpp): the asymptotic Kolmogorov
+// distribution with Stephens' correction, conservative here since the parameters are estimated
+// from the same data.
 [[nodiscard]] ResidualReport residual_report(std::span<const double> z,
                                              std::span<const double> order);
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting

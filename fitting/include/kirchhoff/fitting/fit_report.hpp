@@ -11,11 +11,11 @@
 #include <utility>
 #include <vector>
 
-#include "kirchhoff/devices/fit.hpp"
-#include "kirchhoff/devices/fit_pulse.hpp"
-#include "kirchhoff/devices/fit_read_noise.hpp"
+#include "kirchhoff/fitting/fit.hpp"
+#include "kirchhoff/fitting/fit_pulse.hpp"
+#include "kirchhoff/fitting/fit_read_noise.hpp"
 
-namespace kirchhoff::devices {
+namespace kirchhoff::fitting {
 
 inline constexpr std::string_view kFitReportFiletype = "kirchhoff-fit-report";
 inline constexpr std::int32_t kFitReportSchemaMajor = 1;
@@ -75,4 +75,4 @@ std::string report_json(const FitReport& report);
 // goodness_of_fit/ as parallel datasets.
 void write_report_hdf5(const FitReport& report, const std::filesystem::path& path);
 
-}  // namespace kirchhoff::devices
+}  // namespace kirchhoff::fitting
