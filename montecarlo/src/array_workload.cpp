@@ -11,12 +11,13 @@
 #include <string_view>
 #include <utility>
 
+#include "kirchhoff/core/config_checks.hpp"
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/crossbar/ir_drop.hpp"
 #include "kirchhoff/crossbar/mvm.hpp"
+#include "kirchhoff/crossbar/options_config.hpp"
 #include "kirchhoff/devices/presets.hpp"
-#include "workload_config.hpp"
 
 namespace kirchhoff::montecarlo {
 
@@ -58,7 +59,7 @@ struct Settings {
   Index inputs = 64;
   ValueDistribution input_distribution;
   Index calibration_vectors = 256;
-  ArrayResponseSettings response;
+  crossbar::ArrayResponseSettings response;
   crossbar::MvmOptions mvm;
 };
 
@@ -248,13 +249,18 @@ std::unique_ptr<Workload> make_array_workload(const Config& config,
   if (s.rows * s.cols > (Index{1} << 26)) {
     w.fail("cols", fmt::format("rows x cols = {} weights; at most 2^26 allowed", s.rows * s.cols));
   }
-  s.response = read_array_response(w);
+  s.response = crossbar::read_array_response(w);
 
   const ConfigTable weights = w.table("weights");
   s.weights = get_distribution(weights, -1.0, 1.0, 1.0);
   s.weights_per_point = get_choice(weights, "resample", "trial", {"trial", "point"}) == 1;
 
-  s.mvm = read_mvm_options(w, *device.model, &s.calibration_vectors);
+  s.mvm = crossbar::read_mvm_options(w, *device.model);
+  // Calibrated ADCs are calibrated with a batch of this workload's own random vectors.
+  const ConfigTable adc = w.table("adc");
+  const bool calibrated = s.mvm.periphery.adc.range_mode == crossbar::AdcRangeMode::calibrated;
+  reject_unless(adc, "calibration_vectors", calibrated, "with range_mode = \"calibrated\"");
+  if (calibrated) s.calibration_vectors = get_count(adc, "calibration_vectors", 256, 1, 65536);
   s.mvm.read_noise = w.get_or("read_noise", true);
   const crossbar::DacOptions& dac = s.mvm.periphery.dac;
 
