@@ -21,6 +21,7 @@
 #include "kirchhoff/nn/dataset.hpp"
 #include "kirchhoff/nn/evaluate.hpp"
 #include "kirchhoff/nn/onnx_import.hpp"
+#include "kirchhoff/workloads/registry.hpp"
 
 namespace kirchhoff::cli {
 
@@ -172,7 +173,8 @@ void print_analog_accuracy(const NnEvalOptions& o, std::ostream& out) {
                                      "workload.dataset=" + toml_dataset(o.dataset)});
   if (o.limit >= 0) overrides.push_back(fmt::format("workload.samples={}", o.limit));
   overrides.push_back(fmt::format("workload.batch={}", o.batch));
-  const montecarlo::Campaign c = montecarlo::load_campaign(o.campaign, overrides);
+  const montecarlo::Campaign c =
+      montecarlo::load_campaign(o.campaign, overrides, workloads::builtin_registry());
   const auto metric = [&](const char* name) {
     for (std::size_t m = 0; m < c.metrics.size(); ++m) {
       if (c.metrics[m].name == name) return m;

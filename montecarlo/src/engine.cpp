@@ -383,7 +383,8 @@ RunResult run_campaign(const Campaign& c, const RunOptions& options) {
 }
 
 void merge_shards(const std::filesystem::path& output,
-                  const std::vector<std::filesystem::path>& shards, bool force) {
+                  const std::vector<std::filesystem::path>& shards, bool force,
+                  const WorkloadRegistry& registry) {
   if (shards.empty()) throw InvalidArgument("merge: give the shard files to merge");
   if (file_exists(output) && !force) {
     throw IoError(
@@ -425,8 +426,8 @@ void merge_shards(const std::filesystem::path& output,
     throw FormatError(
         fmt::format("merge needs all {} shards; missing {}", count, fmt::join(missing, ", ")));
   }
-  const Campaign c =
-      parse_campaign(config, fmt::format("{} (stored configuration)", shards[0].string()), {});
+  const Campaign c = parse_campaign(
+      config, fmt::format("{} (stored configuration)", shards[0].string()), {}, registry);
   if (format_hash(c.config_hash) != hash) {
     throw FormatError(fmt::format("the configuration stored in '{}' does not match its hash {}",
                                   shards[0].string(), hash));

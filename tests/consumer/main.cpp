@@ -1,12 +1,18 @@
-// Uses the installed library: one Philox block must match Random123's known answer.
-#include <kirchhoff/core/random.hpp>
-
+// Uses the installed libraries: one Philox block must match Random123's known answer, and the
+// campaign engine must know the workloads of kirchhoff::workloads through their registry.
 #include <cstdio>
+#include <kirchhoff/core/random.hpp>
+#include <kirchhoff/workloads/registry.hpp>
 
 int main() {
   const kirchhoff::RandomStream stream(0, {0, 0, static_cast<kirchhoff::StreamId>(0), 0});
   const auto words = stream.block(0);
-  const bool ok = words[0] == 0x6627e8d5u && words[3] == 0x9b00dbd8u;
-  std::puts(ok ? "consumer: ok" : "consumer: wrong Philox output");
-  return ok ? 0 : 1;
+  const bool philox = words[0] == 0x6627e8d5u && words[3] == 0x9b00dbd8u;
+  const auto& registry = kirchhoff::workloads::builtin_registry();
+  const bool workloads =
+      registry.contains("device") && registry.contains("array") && registry.contains("dnn");
+  if (!philox) std::puts("consumer: wrong Philox output");
+  if (!workloads) std::puts("consumer: the workload registry lacks a built-in kind");
+  if (philox && workloads) std::puts("consumer: ok");
+  return philox && workloads ? 0 : 1;
 }

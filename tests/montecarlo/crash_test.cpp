@@ -2,15 +2,20 @@
 // an uninterrupted run; bad campaign files are refused before any work and leave an existing
 // output untouched.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <random>
 #include <thread>
 
-#include "test_support.hpp"
+#include "support/campaign.hpp"
+#include "support/hdf5_contents.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::montecarlo {
 namespace {

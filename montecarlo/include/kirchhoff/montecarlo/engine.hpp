@@ -77,8 +77,10 @@ RunResult run_campaign(const Campaign& campaign, const RunOptions& options);
 
 // Combines the shard files of one campaign into a results file with the same datasets as a
 // single run. Checks that they come from the same campaign and cover every task exactly once.
+// The campaign is read again from the configuration stored in the shards, with `registry`.
 void merge_shards(const std::filesystem::path& output,
-                  const std::vector<std::filesystem::path>& shards, bool force);
+                  const std::vector<std::filesystem::path>& shards, bool force,
+                  const WorkloadRegistry& registry);
 
 // Per (point, read time, metric) statistics as stored in /summary.
 struct PointSummary {

@@ -1,4 +1,4 @@
-#include "kirchhoff/montecarlo/dnn_workload.hpp"
+#include "kirchhoff/workloads/dnn_workload.hpp"
 
 #include <fmt/format.h>
 
@@ -11,10 +11,15 @@
 #include "kirchhoff/nn/dataset.hpp"
 #include "kirchhoff/nn/evaluate.hpp"
 #include "kirchhoff/nn/onnx_import.hpp"
+#include "kirchhoff/workloads/campaign_device.hpp"
 
-namespace kirchhoff::montecarlo {
+namespace kirchhoff::workloads {
 
 namespace {
+
+using montecarlo::MetricInfo;
+using montecarlo::Workload;
+using montecarlo::WorkloadContext;
 
 using Eigen::Index;
 
@@ -80,8 +85,7 @@ class DnnWorkload final : public Workload {
 
   void run_trial(std::uint32_t trial, std::span<double> out) const override {
     const devices::CellAddress address{context_.seed, context_.point, trial, 0};
-    nn::AnalogNetwork chip(d_.network, s_.analog.options, *device_.model, address,
-                           d_.calibration);
+    nn::AnalogNetwork chip(d_.network, s_.analog.options, *device_.model, address, d_.calibration);
     const std::size_t width = metrics_.size();
     const bool top5 = d_.dataset.classes > 5;
     for (std::size_t k = 0; k < context_.read_times_s.size(); ++k) {
@@ -139,10 +143,10 @@ Loaded load_network_and_data(const ConfigTable& w, const Settings& s) {
       cal.fail("samples", fmt::format("{} has only {} samples", calibration_set.name,
                                       calibration_set.count()));
     }
-    d.calibration = nn::prepare_calibration(
-        nn::record_layer_inputs(d.network, calibration_set, d.norm, samples,
-                                s.analog.calibration_vectors),
-        s.analog.options);
+    d.calibration =
+        nn::prepare_calibration(nn::record_layer_inputs(d.network, calibration_set, d.norm, samples,
+                                                        s.analog.calibration_vectors),
+                                s.analog.options);
   } catch (const IoError& e) {
     cal.fail("dataset", e.what());
   }
@@ -175,4 +179,4 @@ std::unique_ptr<Workload> make_dnn_workload(const Config& config, const Workload
   return std::make_unique<DnnWorkload>(std::move(device), context, std::move(s), std::move(d));
 }
 
-}  // namespace kirchhoff::montecarlo
+}  // namespace kirchhoff::workloads

@@ -1,4 +1,4 @@
-#include "kirchhoff/montecarlo/array_workload.hpp"
+#include "kirchhoff/workloads/array_workload.hpp"
 
 #include <fmt/format.h>
 
@@ -17,11 +17,15 @@
 #include "kirchhoff/crossbar/ir_drop.hpp"
 #include "kirchhoff/crossbar/mvm.hpp"
 #include "kirchhoff/crossbar/options_config.hpp"
-#include "kirchhoff/devices/presets.hpp"
+#include "kirchhoff/workloads/campaign_device.hpp"
 
-namespace kirchhoff::montecarlo {
+namespace kirchhoff::workloads {
 
 namespace {
+
+using montecarlo::MetricInfo;
+using montecarlo::Workload;
+using montecarlo::WorkloadContext;
 
 using Eigen::Index;
 using RowMajorMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -275,4 +279,4 @@ std::unique_ptr<Workload> make_array_workload(const Config& config,
   return std::make_unique<ArrayWorkload>(std::move(device), context, std::move(s));
 }
 
-}  // namespace kirchhoff::montecarlo
+}  // namespace kirchhoff::workloads

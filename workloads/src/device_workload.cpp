@@ -1,4 +1,4 @@
-#include "kirchhoff/montecarlo/device_workload.hpp"
+#include "kirchhoff/workloads/device_workload.hpp"
 
 #include <fmt/format.h>
 
@@ -7,12 +7,16 @@
 
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/units.hpp"
-#include "kirchhoff/devices/presets.hpp"
 #include "kirchhoff/devices/write_verify.hpp"
+#include "kirchhoff/workloads/campaign_device.hpp"
 
-namespace kirchhoff::montecarlo {
+namespace kirchhoff::workloads {
 
 namespace {
+
+using montecarlo::MetricInfo;
+using montecarlo::Workload;
+using montecarlo::WorkloadContext;
 
 enum class TargetDistribution { uniform, list };
 
@@ -208,4 +212,4 @@ std::unique_ptr<Workload> make_device_workload(const Config& config,
                                           std::move(listed), write_verify);
 }
 
-}  // namespace kirchhoff::montecarlo
+}  // namespace kirchhoff::workloads
