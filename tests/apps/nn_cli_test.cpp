@@ -206,6 +206,49 @@ values = ["none", "global"]
       << wrong.err;
 }
 
+TEST_F(NnCli, EvalWithACampaignReportsItsErrorsAsRunDoes) {
+  const auto model = identity_model(4);
+  const auto data = idx_dataset({{0, 0, 9, 0}}, {2});
+  const std::string text = R"(name = "ideal"
+seed = 1
+trials = 2
+read_times = ["1s"]
+[device]
+preset = "generic-ideal"
+[workload]
+kind = "dnn"
+model = "elsewhere.onnx"
+read_noise = false
+[workload.calibration]
+samples = 1
+)";
+  const auto eval = [&](const std::string& name, const std::string& campaign) {
+    return run_cli(
+        {"nn", "eval", "--model", model, "--dataset", data, "--campaign", write(name, campaign)});
+  };
+  ASSERT_EQ(eval("good.toml", text).exit_status, kExitOk);
+  // A typo in the tables of the chip, located with a suggestion.
+  const auto typo = eval("typo.toml", text + "compensaton = \"global\"\n");
+  EXPECT_EQ(typo.exit_status, kExitUsage);
+  EXPECT_NE(typo.err.find("typo.toml:13:1: key 'workload.calibration.compensaton': unknown key; "
+                          "did you mean 'workload.compensation'?"),
+            std::string::npos)
+      << typo.err;
+  // The rest of the file is checked as `kirchhoff run` checks it.
+  const auto seed =
+      eval("seed.toml", std::string(text).replace(text.find("seed = 1"), 8, "seed = -1"));
+  EXPECT_NE(seed.err.find("seed.toml:2:8: key 'seed': must be >= 0, got -1"), std::string::npos)
+      << seed.err;
+  const auto stopping =
+      eval("stop.toml", text + "[stopping]\nmetric = \"top1\"\nhalf_width = 0.1\n");
+  EXPECT_NE(stopping.err.find("key 'stopping.metric': unknown metric 'top1'"), std::string::npos)
+      << stopping.err;
+  // Its sweep is not run, so a bad value there is not looked at.
+  EXPECT_EQ(eval("sweep.toml", text + "[[sweep]]\nkey = \"workload.samples\"\nvalues = [0]\n")
+                .exit_status,
+            kExitOk);
+}
+
 TEST_F(NnCli, EvalErrors) {
   const auto data = idx_dataset({{1, 2, 3, 4, 5, 6}}, {2});
   const auto wrong = run_cli({"nn", "eval", "--model", identity_model(8), "--dataset", data});
