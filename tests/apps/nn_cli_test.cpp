@@ -1,33 +1,26 @@
 // `kirchhoff nn info | eval` in-process through kirchhoff::cli::run.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "../nn/onnx_builder.hpp"
 #include "kirchhoff/apps/cli.hpp"
 #include "run_cli.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::cli {
 namespace {
 
+using kirchhoff::testing::TempDir;
+using kirchhoff::testing::write_text;
 using nn::testing::ModelBuilder;
 using testing::run_cli;
 
 class NnCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kirchhoff-nn-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   std::string write(const std::string& name, const std::string& bytes) const {
-    std::ofstream(path(name), std::ios::binary) << bytes;
+    write_text(path(name), bytes);
     return path(name);
   }
 
@@ -63,7 +56,7 @@ class NnCli : public ::testing::Test {
     return path("data");
   }
 
-  std::filesystem::path dir_;
+  const TempDir dir_{"nn-cli"};
 };
 
 TEST_F(NnCli, InfoListsNodesShapesParametersAndLayers) {
