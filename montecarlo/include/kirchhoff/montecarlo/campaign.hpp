@@ -22,6 +22,7 @@
 
 #include "kirchhoff/core/config.hpp"
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/montecarlo/stopping.hpp"
 #include "kirchhoff/montecarlo/workload.hpp"
 
 namespace kirchhoff::montecarlo {
@@ -46,20 +47,6 @@ struct SweepAxis {
 struct SweepPoint {
   std::vector<std::uint32_t> value_index;
   std::string label;  // "device.parameters.g_max=25uS, workload.cells=64"; "" without sweeps
-};
-
-// Stop adding trials to a point once the Student-t confidence interval of one metric at one
-// read time is narrow enough. Evaluated after each block, in block order, so the number of
-// trials per point is a pure function of the configuration.
-struct StoppingRule {
-  bool enabled = false;
-  std::string metric;
-  std::size_t metric_index = 0;
-  std::size_t time_index = 0;
-  double half_width = 0.0;           // absolute target in the metric's unit; 0 = not used
-  double relative_half_width = 0.0;  // target relative to |mean|; 0 = not used
-  double confidence = 0.95;
-  std::uint64_t min_trials = 2;
 };
 
 struct Campaign {

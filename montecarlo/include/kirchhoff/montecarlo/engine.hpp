@@ -11,6 +11,11 @@
 // block by block in block order (core OrderedReduction), quantiles from the stored values. So
 // the results are a pure function of the configuration and seed, whatever the thread count,
 // restarts or shards.
+//
+// run_campaign has three stages: the files already there are checked (an output is replaced
+// only with force, a checkpoint resumed only with resume and only of this campaign and shard);
+// the pipeline computes and commits the blocks, a StoppingMonitor (stopping.hpp) ending points;
+// the results file is written from the spool, point summaries by summarize_point (summary.hpp).
 #pragma once
 
 #include <atomic>
@@ -81,12 +86,6 @@ RunResult run_campaign(const Campaign& campaign, const RunOptions& options);
 void merge_shards(const std::filesystem::path& output,
                   const std::vector<std::filesystem::path>& shards, bool force,
                   const WorkloadRegistry& registry);
-
-// Per (point, read time, metric) statistics as stored in /summary.
-struct PointSummary {
-  std::uint64_t trials = 0;
-  std::vector<double> mean, std, sem, ci_lower, ci_upper, min, max;  // [time × metric]
-};
 
 // A human-readable description of a results or shard file (`kirchhoff info`).
 void describe_results(const std::filesystem::path& file, std::ostream& out);
