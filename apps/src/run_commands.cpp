@@ -68,7 +68,6 @@ struct RunCommandOptions {
   std::vector<std::string> overrides;
   bool dry_run = false;
   bool quiet = false;
-  std::uint64_t kill_after_blocks = 0;  // hidden, for crash tests
 };
 
 // A word for a POSIX shell: as it is when it holds only safe characters, else single-quoted.
@@ -214,7 +213,6 @@ int run_command(const RunCommandOptions& o, std::ostream& out) {
   options.threads = mc::resolve_thread_count(o.threads);
   options.resume = o.resume;
   options.force = o.force;
-  options.kill_after_blocks = o.kill_after_blocks;
   options.progress.mode = o.quiet ? ProgressMode::silent : ProgressMode::automatic;
   const mc::MpiSession* mpi = mc::MpiSession::current();
   if (o.dry_run) {
@@ -261,7 +259,6 @@ void add_campaign_commands(CLI::App& app, std::ostream& out, Action& action) {
   run_cmd->add_option("--set", run->overrides, "Override a key: KEY=VALUE (repeatable)");
   run_cmd->add_flag("--dry-run", run->dry_run, "Check the campaign and show the plan; run nothing");
   run_cmd->add_flag("--quiet,-q", run->quiet, "No progress and no summary table");
-  run_cmd->add_option("--kill-after-blocks", run->kill_after_blocks)->group("");
   run_cmd->callback([&, run] { action = [&, run] { return run_command(*run, out); }; });
 
   auto validate = std::make_shared<RunCommandOptions>();

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <csignal>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -242,8 +241,9 @@ void BlockRunner::commit(const Work& work) {
   result_.trials_run += work.trials;
   progress_->advance(work.trials);
   ++committed_this_run_;
-  if (options_.kill_after_blocks != 0 && committed_this_run_ == options_.kill_after_blocks) {
-    std::raise(SIGKILL);
+  if (options_.observer != nullptr) {
+    options_.observer->on_block_committed(
+        {work.point, work.block, work.trials, committed_this_run_});
   }
   const auto interval = std::chrono::duration<double>(c_.checkpoint_interval_s);
   if (Clock::now() - last_checkpoint_ >= interval) save();

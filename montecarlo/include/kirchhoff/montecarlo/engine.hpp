@@ -44,6 +44,25 @@ struct Shard {
 // Parses "i/n" (0 <= i < n); InvalidArgument naming --shard otherwise.
 Shard parse_shard(std::string_view text);
 
+// What a run reports to its observer after committing a block.
+struct CommittedBlock {
+  std::uint32_t point = 0;
+  std::uint32_t block = 0;
+  std::uint32_t trials = 0;
+  std::uint64_t committed_this_run = 0;  // blocks this run has committed, this one included
+};
+
+// Watches a run from its writer (tests of crash recovery install one that kills the process at
+// a chosen block). on_block_committed is called in task order on the writer's thread, right
+// after the block was appended to the spool and before the checkpoint that may follow; blocks of
+// a point beyond its stop are not committed and not reported. An exception thrown from it ends
+// the run as a crash would: the spool and the last checkpoint stay for --resume.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void on_block_committed(const CommittedBlock& block) = 0;
+};
+
 struct RunOptions {
   std::filesystem::path output;  // results (or shard) file; its spool and checkpoint sit beside it
   unsigned threads = 1;
@@ -54,9 +73,7 @@ struct RunOptions {
   // are committed, a checkpoint is written and run_campaign returns `interrupted`.
   const std::atomic<bool>* stop_requested = nullptr;
   ProgressOptions progress;
-  // For tests of crash recovery: raise SIGKILL right after committing this many blocks
-  // (0 = never), before the checkpoint that might follow.
-  std::uint64_t kill_after_blocks = 0;
+  RunObserver* observer = nullptr;  // not owned; none when null
 };
 
 enum class RunStatus { completed, interrupted };
