@@ -42,6 +42,7 @@ std::unique_ptr<Workload> WorkloadRegistry::make(const Config& config,
   if (const auto match = closest_match(kind, names)) {
     message += fmt::format("; did you mean '{}'?", *match);
   }
+  if (names.empty()) table.fail("kind", message + " (no workload kinds are registered)");
   table.fail("kind", message + fmt::format(" (available: {})", fmt::join(names, ", ")));
 }
 
