@@ -17,6 +17,7 @@
 #include <string>
 
 #include "kirchhoff/montecarlo/engine.hpp"
+#include "kirchhoff/workloads/registry.hpp"
 
 namespace {
 
@@ -37,6 +38,10 @@ std::string campaign_text(std::uint64_t trials) {
          std::to_string(cells_per_trial()) + "\n";
 }
 
+Campaign bench_campaign(std::uint64_t trials) {
+  return parse_campaign(campaign_text(trials), "bench.toml", {}, workloads::builtin_registry());
+}
+
 constexpr std::uint64_t kTrials = 1024;
 double g_direct_s = 0.0;
 double g_one_thread_s = 0.0;
@@ -46,7 +51,7 @@ std::filesystem::path scratch(const std::string& name) {
 }
 
 void BM_Direct(benchmark::State& state) {
-  const Campaign c = parse_campaign(campaign_text(kTrials), "bench.toml", {});
+  const Campaign c = bench_campaign(kTrials);
   std::vector<double> out(c.trial_width());
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
@@ -60,7 +65,7 @@ void BM_Direct(benchmark::State& state) {
 }
 
 void BM_Engine(benchmark::State& state) {
-  const Campaign c = parse_campaign(campaign_text(kTrials), "bench.toml", {});
+  const Campaign c = bench_campaign(kTrials);
   RunOptions o;
   o.output = scratch("engine");
   o.threads = static_cast<unsigned>(state.range(0));
@@ -88,7 +93,7 @@ void BM_PeakRss(benchmark::State& state) {
   for (auto _ : state) {
     const pid_t pid = ::fork();
     if (pid == 0) {
-      const Campaign c = parse_campaign(campaign_text(trials), "bench.toml", {});
+      const Campaign c = bench_campaign(trials);
       RunOptions o;
       o.output = scratch("rss");
       o.threads = 2;

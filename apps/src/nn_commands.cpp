@@ -18,9 +18,11 @@
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/montecarlo/campaign.hpp"
 #include "kirchhoff/montecarlo/engine.hpp"
+#include "kirchhoff/montecarlo/workload.hpp"
 #include "kirchhoff/nn/dataset.hpp"
 #include "kirchhoff/nn/evaluate.hpp"
 #include "kirchhoff/nn/onnx_import.hpp"
+#include "kirchhoff/workloads/dnn_workload.hpp"
 
 namespace kirchhoff::cli {
 
@@ -155,13 +157,14 @@ std::string toml_dataset(const std::string& spec) {
   return split ? path.substr(0, path.size() - 1) + spec.substr(colon) + "\"" : path;
 }
 
-// With --campaign: the campaign's device and crossbar options (its [workload] must be a dnn
-// one) with this model and dataset, as written (its sweeps are dropped: this model is the one
-// evaluated), after --set; one chip (trial 0) at every read time.
-void print_analog_accuracy(const NnEvalOptions& o, std::ostream& out) {
-  if (const std::string kind =
-          Config::load_file(o.campaign).root().table("workload").get_or("kind", "");
-      kind != "dnn") {
+// The dnn workload of a campaign file for this model and dataset: its [device] and [workload]
+// read by the modules' readers through the dnn workload, its sweeps dropped (this model is the
+// one evaluated), after --set. The rest of the file is read as `kirchhoff run` reads it, so that
+// unknown keys anywhere are reported as they are there; no Campaign is built.
+std::unique_ptr<montecarlo::Workload> campaign_chip(const NnEvalOptions& o,
+                                                    std::vector<double>& read_times_s) {
+  Config config = Config::load_file(o.campaign);
+  if (const std::string kind = config.root().table("workload").get_or("kind", ""); kind != "dnn") {
     throw InvalidArgument(
         fmt::format("--campaign {}: its workload is '{}'; a dnn workload "
                     "(with [device] and the crossbar tables) is needed",
@@ -172,35 +175,48 @@ void print_analog_accuracy(const NnEvalOptions& o, std::ostream& out) {
                                      "workload.dataset=" + toml_dataset(o.dataset)});
   if (o.limit >= 0) overrides.push_back(fmt::format("workload.samples={}", o.limit));
   overrides.push_back(fmt::format("workload.batch={}", o.batch));
-  const montecarlo::Campaign c = montecarlo::load_campaign(o.campaign, overrides);
+  for (const std::string& assignment : overrides) config.set_override(assignment);
+  const montecarlo::CampaignSettings settings =
+      montecarlo::read_campaign_settings(config, o.campaign);
+  static_cast<void>(montecarlo::read_sweep_axes(config));
+  auto chip = workloads::make_dnn_workload(config, {settings.seed, 0, settings.read_times_s});
+  static_cast<void>(montecarlo::read_stopping_rule(config, settings, chip->metrics()));
+  config.check_unknown_keys();
+  read_times_s = settings.read_times_s;
+  return chip;
+}
+
+// With --campaign: one chip (trial 0) of the campaign's device and crossbar options at every
+// read time.
+void print_analog_accuracy(const NnEvalOptions& o, std::ostream& out) {
+  std::vector<double> read_times_s;
+  const auto chip = campaign_chip(o, read_times_s);
+  const std::vector<montecarlo::MetricInfo>& metrics = chip->metrics();
   const auto metric = [&](const char* name) {
-    for (std::size_t m = 0; m < c.metrics.size(); ++m) {
-      if (c.metrics[m].name == name) return m;
+    for (std::size_t m = 0; m < metrics.size(); ++m) {
+      if (metrics[m].name == name) return m;
     }
-    return c.metrics.size();
+    return metrics.size();
   };
   const std::size_t top1 = metric("top1_accuracy"), top5 = metric("top5_accuracy");
-  const std::uint64_t n = c.metrics[top1].bernoulli_samples;
-  std::vector<double> row(c.trial_width());
-  {
-    const montecarlo::Workload& workload = *c.workloads.front();
-    out << fmt::format("analog, one chip (trial 0) with the device and crossbar of {}:\n",
-                       o.campaign);
-    out << "  " << workload.description() << "\n";
-    workload.run_trial(0, row);
-    for (std::size_t k = 0; k < c.read_times_s.size(); ++k) {
-      const double* r = row.data() + k * c.metrics.size();
-      const auto correct = [&](double fraction) {
-        return static_cast<std::uint64_t>(std::llround(fraction * static_cast<double>(n)));
-      };
-      out << fmt::format("  {:>8}: top-1 {:.2f} % ({}/{})",
-                         format_quantity(c.read_times_s[k], Dimension::time), 100.0 * r[top1],
-                         correct(r[top1]), n);
-      if (top5 < c.metrics.size()) {
-        out << fmt::format(", top-5 {:.2f} % ({}/{})", 100.0 * r[top5], correct(r[top5]), n);
-      }
-      out << "\n";
+  const std::uint64_t n = metrics[top1].bernoulli_samples;
+  std::vector<double> row(read_times_s.size() * metrics.size());
+  out << fmt::format("analog, one chip (trial 0) with the device and crossbar of {}:\n",
+                     o.campaign);
+  out << "  " << chip->description() << "\n";
+  chip->run_trial(0, row);
+  const auto correct = [&](double fraction) {
+    return static_cast<std::uint64_t>(std::llround(fraction * static_cast<double>(n)));
+  };
+  for (std::size_t k = 0; k < read_times_s.size(); ++k) {
+    const double* r = row.data() + k * metrics.size();
+    out << fmt::format("  {:>8}: top-1 {:.2f} % ({}/{})",
+                       format_quantity(read_times_s[k], Dimension::time), 100.0 * r[top1],
+                       correct(r[top1]), n);
+    if (top5 < metrics.size()) {
+      out << fmt::format(", top-5 {:.2f} % ({}/{})", 100.0 * r[top5], correct(r[top5]), n);
     }
+    out << "\n";
   }
 }
 

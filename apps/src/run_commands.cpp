@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cctype>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <ostream>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include "kirchhoff/montecarlo/campaign.hpp"
 #include "kirchhoff/montecarlo/engine.hpp"
 #include "kirchhoff/montecarlo/mpi.hpp"
+#include "kirchhoff/workloads/registry.hpp"
 
 namespace kirchhoff::cli {
 
@@ -66,7 +68,6 @@ struct RunCommandOptions {
   std::vector<std::string> overrides;
   bool dry_run = false;
   bool quiet = false;
-  std::uint64_t kill_after_blocks = 0;  // hidden, for crash tests
 };
 
 // A word for a POSIX shell: as it is when it holds only safe characters, else single-quoted.
@@ -93,10 +94,29 @@ std::string resume_command(const RunCommandOptions& o) {
   return command + " --resume";
 }
 
+// The built-in demo campaign: data/campaigns/demo.toml from $KIRCHHOFF_DATA_DIR, the source
+// tree or the installation. IoError when it cannot be found.
+std::filesystem::path demo_campaign_file() {
+  std::vector<std::string> candidates;
+  if (const char* env = std::getenv("KIRCHHOFF_DATA_DIR"); env != nullptr && *env != '\0') {
+    candidates.push_back((std::filesystem::path(env) / "campaigns" / "demo.toml").string());
+  }
+  candidates.push_back(
+      (std::filesystem::path(KIRCHHOFF_DATA_DIR) / "campaigns" / "demo.toml").string());
+  candidates.push_back(
+      (std::filesystem::path(KIRCHHOFF_INSTALL_DATA_DIR) / "campaigns" / "demo.toml").string());
+  for (const auto& file : candidates) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(file, ec)) return file;
+  }
+  throw IoError(
+      fmt::format("the demo campaign was not found (looked for {})", fmt::join(candidates, ", ")));
+}
+
 mc::Campaign load(const std::string& file, const std::vector<std::string>& overrides) {
   const std::filesystem::path path =
-      file.empty() ? mc::demo_campaign_file() : std::filesystem::path(file);
-  return mc::load_campaign(path, overrides);
+      file.empty() ? demo_campaign_file() : std::filesystem::path(file);
+  return mc::load_campaign(path, overrides, workloads::builtin_registry());
 }
 
 void print_plan(const mc::Campaign& c, std::ostream& out) {
@@ -174,7 +194,7 @@ int run_on_ranks(const mc::Campaign& campaign, mc::RunOptions options, const Run
   for (int r = 0; r < mpi.size(); ++r) {
     shards.push_back(shard_file(final_output, {static_cast<std::uint32_t>(r), shard.count}));
   }
-  mc::merge_shards(final_output, shards, o.force);
+  mc::merge_shards(final_output, shards, o.force, workloads::builtin_registry());
   for (const auto& file : shards) std::filesystem::remove(file);
   out << fmt::format("{} ranks x {} threads; wrote {}\n", mpi.size(), result.threads,
                      final_output.string());
@@ -193,7 +213,6 @@ int run_command(const RunCommandOptions& o, std::ostream& out) {
   options.threads = mc::resolve_thread_count(o.threads);
   options.resume = o.resume;
   options.force = o.force;
-  options.kill_after_blocks = o.kill_after_blocks;
   options.progress.mode = o.quiet ? ProgressMode::silent : ProgressMode::automatic;
   const mc::MpiSession* mpi = mc::MpiSession::current();
   if (o.dry_run) {
@@ -240,7 +259,6 @@ void add_campaign_commands(CLI::App& app, std::ostream& out, Action& action) {
   run_cmd->add_option("--set", run->overrides, "Override a key: KEY=VALUE (repeatable)");
   run_cmd->add_flag("--dry-run", run->dry_run, "Check the campaign and show the plan; run nothing");
   run_cmd->add_flag("--quiet,-q", run->quiet, "No progress and no summary table");
-  run_cmd->add_option("--kill-after-blocks", run->kill_after_blocks)->group("");
   run_cmd->callback([&, run] { action = [&, run] { return run_command(*run, out); }; });
 
   auto validate = std::make_shared<RunCommandOptions>();
@@ -277,7 +295,7 @@ void add_campaign_commands(CLI::App& app, std::ostream& out, Action& action) {
   merge_cmd->callback([&, merge_out, merge_inputs, merge_force] {
     action = [&, merge_out, merge_inputs, merge_force] {
       std::vector<std::filesystem::path> shards(merge_inputs->begin(), merge_inputs->end());
-      mc::merge_shards(*merge_out, shards, *merge_force);
+      mc::merge_shards(*merge_out, shards, *merge_force, workloads::builtin_registry());
       out << fmt::format("merged {} shards into {}\n", shards.size(), *merge_out);
       return kExitOk;
     };

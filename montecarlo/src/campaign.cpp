@@ -70,70 +70,6 @@ bool is_campaign_wide(std::string_view key) {
   return false;
 }
 
-struct Settings {
-  std::string name;
-  std::uint64_t seed = 0;
-  std::string output;
-  std::uint64_t trials = 0;
-  std::uint64_t block_size = 0;
-  std::vector<double> read_times_s;
-  double checkpoint_interval_s = 10.0;
-  double confidence = 0.95;
-  std::vector<double> quantiles;
-  std::string workload_kind;
-};
-
-Settings read_settings(const Config& config, const std::string& source) {
-  const ConfigTable root = config.root();
-  Settings s;
-  std::string stem = std::filesystem::path(source).stem().string();
-  if (stem.empty()) stem = "campaign";
-  s.name = root.get_or<std::string>("name", stem);
-  if (s.name.empty()) root.fail("name", "must not be empty");
-  const auto seed = root.get<std::int64_t>("seed");
-  if (seed < 0) root.fail("seed", fmt::format("must be >= 0, got {}", seed));
-  s.seed = static_cast<std::uint64_t>(seed);
-  s.output = root.get_or<std::string>("output", s.name + ".h5");
-  if (s.output.empty()) root.fail("output", "must not be empty");
-  const auto trials = root.get<std::int64_t>("trials");
-  if (trials < 1 || trials > std::int64_t{std::numeric_limits<std::uint32_t>::max()}) {
-    root.fail("trials", fmt::format("must be in [1, {}], got {}",
-                                    std::numeric_limits<std::uint32_t>::max(), trials));
-  }
-  s.trials = static_cast<std::uint64_t>(trials);
-  const auto block = root.get_or<std::int64_t>("block_size", 32);
-  if (block < 1 || block > 1'000'000) {
-    root.fail("block_size", fmt::format("must be in [1, 1000000], got {}", block));
-  }
-  s.block_size = static_cast<std::uint64_t>(block);
-  s.read_times_s = root.get_quantity_array("read_times", Dimension::time);
-  if (s.read_times_s.empty()) root.fail("read_times", "needs at least one read time");
-  if (s.read_times_s.size() > 1024) root.fail("read_times", "at most 1024 read times");
-  for (std::size_t k = 0; k < s.read_times_s.size(); ++k) {
-    if (!(s.read_times_s[k] > 0.0)) root.fail_element("read_times", k, "must be > 0 s");
-  }
-  s.checkpoint_interval_s = root.get_quantity_or("checkpoint_interval", Dimension::time, 10.0);
-
-  const ConfigTable stats = root.table("statistics");
-  s.confidence = stats.get_or("confidence", 0.95);
-  if (!(s.confidence > 0.0 && s.confidence < 1.0)) {
-    stats.fail("confidence", fmt::format("must be in (0, 1), got {}", s.confidence));
-  }
-  if (stats.contains("quantiles")) {
-    s.quantiles = stats.get_array<double>("quantiles");
-    for (std::size_t i = 0; i < s.quantiles.size(); ++i) {
-      if (!(s.quantiles[i] >= 0.0 && s.quantiles[i] <= 1.0)) {
-        stats.fail_element("quantiles", i,
-                           fmt::format("must be in [0, 1], got {}", s.quantiles[i]));
-      }
-    }
-  } else {
-    s.quantiles = {0.05, 0.25, 0.5, 0.75, 0.95};
-  }
-  s.workload_kind = root.table("workload").get<std::string>("kind");
-  return s;
-}
-
 SweepValue quantity_value(double si, Dimension d) {
   return {toml_string(fmt::format("{}{}", si, dimension_si_unit(d))), format_quantity(si, d), si,
           std::string(dimension_si_unit(d))};
@@ -242,39 +178,6 @@ std::vector<SweepValue> read_range(const ConfigTable& t) {
   return values;
 }
 
-std::vector<SweepAxis> read_axes(const Config& config) {
-  std::vector<SweepAxis> axes;
-  const ConfigTable root = config.root();
-  if (!root.contains("sweep")) return axes;
-  std::set<std::string> keys;
-  for (const ConfigTable& t : root.get_table_array("sweep")) {
-    SweepAxis axis;
-    axis.key = t.get<std::string>("key");
-    axis.location = t.location("key");
-    if (axis.key.empty()) t.fail("key", "must name a configuration key");
-    if (is_campaign_wide(axis.key)) {
-      t.fail("key", fmt::format("'{}' holds for the whole campaign and cannot be swept; sweep "
-                                "keys of [device] or [workload]",
-                                axis.key));
-    }
-    if (!keys.insert(axis.key).second) t.fail("key", "the same key is swept twice");
-    axis.zip = t.get_or("zip", "");
-    const bool listed = t.contains("values"), ranged = t.contains("start") || t.contains("stop");
-    if (listed == ranged) {
-      t.fail_table(listed ? "give either 'values' or a range ('start', 'stop', 'steps'), not both"
-                          : "needs 'values' (a list) or a range ('start', 'stop', 'steps')");
-    }
-    if (listed) {
-      axis.values = read_listed_values(t);
-      if (axis.values.empty()) t.fail("values", "empty sweep: give at least one value");
-    } else {
-      axis.values = read_range(t);
-    }
-    axes.push_back(std::move(axis));
-  }
-  return axes;
-}
-
 // Points: cartesian product over zip groups (an axis without `zip` is a group of its own), the
 // first group varying slowest; the axes of one zip group advance together.
 std::vector<SweepPoint> make_points(const std::vector<SweepAxis>& axes, const Config& config) {
@@ -325,8 +228,218 @@ std::vector<SweepPoint> make_points(const std::vector<SweepAxis>& axes, const Co
   return points;
 }
 
-StoppingRule read_stopping(const Config& config, const Settings& settings,
-                           const std::vector<MetricInfo>& metrics) {
+Config base_config(std::string_view text, const std::string& source,
+                   std::span<const std::string> overrides) {
+  Config config = Config::parse(text, source);
+  for (const std::string& assignment : overrides) config.set_override(assignment);
+  return config;
+}
+
+// Re-throws an error found while building a sweep point with the point named; errors about a
+// swept value are located at the [[sweep]] table that set it.
+[[noreturn]] void rethrow_for_point(const ConfigError& e, std::size_t p, const SweepPoint& point,
+                                    const std::vector<SweepAxis>& axes,
+                                    const std::vector<std::string>& assignments) {
+  std::string prefix = e.where().str();
+  if (!prefix.empty()) prefix += ": ";
+  if (!e.key().empty()) prefix += fmt::format("key '{}': ", e.key());
+  std::string what = e.what();
+  if (what.rfind(prefix, 0) == 0) what.erase(0, prefix.size());
+  TextLocation where = e.where();
+  bool swept = false;
+  for (std::size_t a = 0; a < axes.size(); ++a) {
+    if (e.where().file == "--set " + assignments[a]) {
+      where = axes[a].location;
+      swept = true;
+    }
+  }
+  if (p == 0 && !swept) throw e;  // nothing to do with the sweep
+  throw ConfigError(where, e.key(),
+                    fmt::format("at sweep point {} ({}): {}", p, point.label, what));
+}
+
+// A --set of a swept key would be overwritten by the sweep at every point: say so instead.
+void refuse_overrides_of_swept_keys(std::span<const std::string> overrides,
+                                    const std::vector<SweepAxis>& axes) {
+  for (const std::string& assignment : overrides) {
+    std::string key = assignment.substr(0, assignment.find('='));
+    while (!key.empty() && key.back() == ' ') key.pop_back();
+    while (!key.empty() && key.front() == ' ') key.erase(0, 1);
+    for (const SweepAxis& axis : axes) {
+      if (key == axis.key) {
+        throw ConfigError(axis.location, axis.key,
+                          fmt::format("is swept here, so '--set {}' would have no effect; drop "
+                                      "the sweep too with --set sweep=[] or change its values",
+                                      assignment));
+      }
+    }
+  }
+}
+
+// The assignments that give sweep point p its values.
+std::vector<std::string> sweep_assignments(const Campaign& c, std::size_t p) {
+  std::vector<std::string> assignments;
+  for (std::size_t a = 0; a < c.axes.size(); ++a) {
+    assignments.push_back(
+        fmt::format("{}={}", c.axes[a].key, c.axes[a].values[c.points[p].value_index[a]].toml));
+  }
+  return assignments;
+}
+
+void check_same_metrics(const Campaign& c, std::size_t p, const Workload& workload,
+                        const Config& base) {
+  const auto& m = workload.metrics();
+  const bool same =
+      m.size() == c.metrics.size() && std::equal(m.begin(), m.end(), c.metrics.begin(),
+                                                 [](const MetricInfo& x, const MetricInfo& y) {
+                                                   return x.name == y.name && x.unit == y.unit;
+                                                 });
+  if (!same) {
+    base.root().fail("sweep", fmt::format("sweep point {} ({}) has other metrics than point 0; "
+                                          "sweep values must not change which metrics a trial "
+                                          "reports",
+                                          p, c.points[p].label));
+  }
+}
+
+// Builds point p from the file again with its sweep values applied, so that every key is read
+// (and checked) in the configuration that point actually runs with.
+void add_point(Campaign& c, std::size_t p, std::string_view text,
+               std::span<const std::string> overrides, const WorkloadRegistry& registry,
+               const Config& base) {
+  const std::vector<std::string> assignments = sweep_assignments(c, p);
+  try {
+    Config config = base_config(text, c.source, overrides);
+    for (const std::string& assignment : assignments) config.set_override(assignment);
+    const CampaignSettings point_settings = read_campaign_settings(config, c.source);
+    static_cast<void>(read_sweep_axes(config));
+    const WorkloadContext context{c.seed, static_cast<std::uint32_t>(p), c.read_times_s};
+    auto workload = registry.make(config, context);
+    const StoppingRule rule = read_stopping_rule(config, point_settings, workload->metrics());
+    config.check_unknown_keys();
+    if (p == 0) {
+      c.metrics = workload->metrics();
+      c.stopping = rule;
+    } else {
+      check_same_metrics(c, p, *workload, base);
+    }
+    c.workloads.push_back(std::move(workload));
+  } catch (const ConfigError& e) {
+    if (c.axes.empty()) throw;
+    rethrow_for_point(e, p, c.points[p], c.axes, assignments);
+  }
+}
+
+void apply_settings(Campaign& c, const CampaignSettings& s) {
+  c.name = s.name;
+  c.seed = s.seed;
+  c.output = s.output;
+  c.trials = s.trials;
+  c.block_size = s.block_size;
+  c.read_times_s = s.read_times_s;
+  c.checkpoint_interval_s = s.checkpoint_interval_s;
+  c.confidence = s.confidence;
+  c.quantile_probabilities = s.quantile_probabilities;
+  c.workload_kind = s.workload_kind;
+}
+
+// The hash identifies what is computed: where the output goes and how often checkpoints are
+// written do not change a single result.
+std::uint64_t configuration_hash(const std::string& resolved_toml, const std::string& source) {
+  Config hashed = Config::parse(resolved_toml, source);
+  hashed.set_override("output=\"\"");
+  hashed.set_override("checkpoint_interval=\"0s\"");
+  return fnv1a64(hashed.to_toml());
+}
+
+}  // namespace
+
+CampaignSettings read_campaign_settings(const Config& config, std::string_view source) {
+  const ConfigTable root = config.root();
+  CampaignSettings s;
+  std::string stem = std::filesystem::path(source).stem().string();
+  if (stem.empty()) stem = "campaign";
+  s.name = root.get_or<std::string>("name", stem);
+  if (s.name.empty()) root.fail("name", "must not be empty");
+  const auto seed = root.get<std::int64_t>("seed");
+  if (seed < 0) root.fail("seed", fmt::format("must be >= 0, got {}", seed));
+  s.seed = static_cast<std::uint64_t>(seed);
+  s.output = root.get_or<std::string>("output", s.name + ".h5");
+  if (s.output.empty()) root.fail("output", "must not be empty");
+  const auto trials = root.get<std::int64_t>("trials");
+  if (trials < 1 || trials > std::int64_t{std::numeric_limits<std::uint32_t>::max()}) {
+    root.fail("trials", fmt::format("must be in [1, {}], got {}",
+                                    std::numeric_limits<std::uint32_t>::max(), trials));
+  }
+  s.trials = static_cast<std::uint64_t>(trials);
+  const auto block = root.get_or<std::int64_t>("block_size", 32);
+  if (block < 1 || block > 1'000'000) {
+    root.fail("block_size", fmt::format("must be in [1, 1000000], got {}", block));
+  }
+  s.block_size = static_cast<std::uint64_t>(block);
+  s.read_times_s = root.get_quantity_array("read_times", Dimension::time);
+  if (s.read_times_s.empty()) root.fail("read_times", "needs at least one read time");
+  if (s.read_times_s.size() > 1024) root.fail("read_times", "at most 1024 read times");
+  for (std::size_t k = 0; k < s.read_times_s.size(); ++k) {
+    if (!(s.read_times_s[k] > 0.0)) root.fail_element("read_times", k, "must be > 0 s");
+  }
+  s.checkpoint_interval_s = root.get_quantity_or("checkpoint_interval", Dimension::time, 10.0);
+
+  const ConfigTable stats = root.table("statistics");
+  s.confidence = stats.get_or("confidence", 0.95);
+  if (!(s.confidence > 0.0 && s.confidence < 1.0)) {
+    stats.fail("confidence", fmt::format("must be in (0, 1), got {}", s.confidence));
+  }
+  if (stats.contains("quantiles")) {
+    s.quantile_probabilities = stats.get_array<double>("quantiles");
+    for (std::size_t i = 0; i < s.quantile_probabilities.size(); ++i) {
+      if (!(s.quantile_probabilities[i] >= 0.0 && s.quantile_probabilities[i] <= 1.0)) {
+        stats.fail_element("quantiles", i,
+                           fmt::format("must be in [0, 1], got {}", s.quantile_probabilities[i]));
+      }
+    }
+  } else {
+    s.quantile_probabilities = {0.05, 0.25, 0.5, 0.75, 0.95};
+  }
+  s.workload_kind = root.table("workload").get<std::string>("kind");
+  return s;
+}
+
+std::vector<SweepAxis> read_sweep_axes(const Config& config) {
+  std::vector<SweepAxis> axes;
+  const ConfigTable root = config.root();
+  if (!root.contains("sweep")) return axes;
+  std::set<std::string> keys;
+  for (const ConfigTable& t : root.get_table_array("sweep")) {
+    SweepAxis axis;
+    axis.key = t.get<std::string>("key");
+    axis.location = t.location("key");
+    if (axis.key.empty()) t.fail("key", "must name a configuration key");
+    if (is_campaign_wide(axis.key)) {
+      t.fail("key", fmt::format("'{}' holds for the whole campaign and cannot be swept; sweep "
+                                "keys of [device] or [workload]",
+                                axis.key));
+    }
+    if (!keys.insert(axis.key).second) t.fail("key", "the same key is swept twice");
+    axis.zip = t.get_or("zip", "");
+    const bool listed = t.contains("values"), ranged = t.contains("start") || t.contains("stop");
+    if (listed == ranged) {
+      t.fail_table(listed ? "give either 'values' or a range ('start', 'stop', 'steps'), not both"
+                          : "needs 'values' (a list) or a range ('start', 'stop', 'steps')");
+    }
+    if (listed) {
+      axis.values = read_listed_values(t);
+      if (axis.values.empty()) t.fail("values", "empty sweep: give at least one value");
+    } else {
+      axis.values = read_range(t);
+    }
+    axes.push_back(std::move(axis));
+  }
+  return axes;
+}
+
+StoppingRule read_stopping_rule(const Config& config, const CampaignSettings& settings,
+                                const std::vector<MetricInfo>& metrics) {
   StoppingRule rule;
   const ConfigTable t = config.root().table("stopping");
   if (!t.exists()) return rule;
@@ -385,150 +498,35 @@ StoppingRule read_stopping(const Config& config, const Settings& settings,
   return rule;
 }
 
-Config base_config(std::string_view text, const std::string& source,
-                   std::span<const std::string> overrides) {
-  Config config = Config::parse(text, source);
-  for (const std::string& assignment : overrides) config.set_override(assignment);
-  return config;
-}
-
-// Re-throws an error found while building a sweep point with the point named; errors about a
-// swept value are located at the [[sweep]] table that set it.
-[[noreturn]] void rethrow_for_point(const ConfigError& e, std::size_t p, const SweepPoint& point,
-                                    const std::vector<SweepAxis>& axes,
-                                    const std::vector<std::string>& assignments) {
-  std::string prefix = e.where().str();
-  if (!prefix.empty()) prefix += ": ";
-  if (!e.key().empty()) prefix += fmt::format("key '{}': ", e.key());
-  std::string what = e.what();
-  if (what.rfind(prefix, 0) == 0) what.erase(0, prefix.size());
-  TextLocation where = e.where();
-  bool swept = false;
-  for (std::size_t a = 0; a < axes.size(); ++a) {
-    if (e.where().file == "--set " + assignments[a]) {
-      where = axes[a].location;
-      swept = true;
-    }
-  }
-  if (p == 0 && !swept) throw e;  // nothing to do with the sweep
-  throw ConfigError(where, e.key(),
-                    fmt::format("at sweep point {} ({}): {}", p, point.label, what));
-}
-
-}  // namespace
-
 Campaign parse_campaign(std::string_view text, std::string source_name,
-                        std::span<const std::string> overrides) {
+                        std::span<const std::string> overrides, const WorkloadRegistry& registry) {
   Campaign c;
-  c.source = source_name;
-  const Config base = base_config(text, source_name, overrides);
-  const Settings settings = read_settings(base, source_name);
-  c.name = settings.name;
-  c.seed = settings.seed;
-  c.output = settings.output;
-  c.trials = settings.trials;
-  c.block_size = settings.block_size;
-  c.read_times_s = settings.read_times_s;
-  c.checkpoint_interval_s = settings.checkpoint_interval_s;
-  c.confidence = settings.confidence;
-  c.quantile_probabilities = settings.quantiles;
-  c.workload_kind = settings.workload_kind;
-  c.axes = read_axes(base);
-  // A --set of a swept key would be overwritten by the sweep at every point: say so instead.
-  for (const std::string& assignment : overrides) {
-    std::string key = assignment.substr(0, assignment.find('='));
-    while (!key.empty() && key.back() == ' ') key.pop_back();
-    while (!key.empty() && key.front() == ' ') key.erase(0, 1);
-    for (const SweepAxis& axis : c.axes) {
-      if (key == axis.key) {
-        throw ConfigError(axis.location, axis.key,
-                          fmt::format("is swept here, so '--set {}' would have no effect; drop "
-                                      "the sweep too with --set sweep=[] or change its values",
-                                      assignment));
-      }
-    }
-  }
+  c.source = std::move(source_name);
+  const Config base = base_config(text, c.source, overrides);
+  apply_settings(c, read_campaign_settings(base, c.source));
+  c.axes = read_sweep_axes(base);
+  refuse_overrides_of_swept_keys(overrides, c.axes);
   c.points = make_points(c.axes, base);
   if (c.points.size() > std::numeric_limits<std::uint32_t>::max()) {
     base.root().fail("sweep", "too many sweep points");
   }
-
-  // Every point is built from the file again with its sweep values applied, so that every key
-  // is read (and checked) in the configuration that point actually runs with.
   for (std::size_t p = 0; p < c.points.size(); ++p) {
-    std::vector<std::string> assignments;
-    for (std::size_t a = 0; a < c.axes.size(); ++a) {
-      assignments.push_back(
-          fmt::format("{}={}", c.axes[a].key, c.axes[a].values[c.points[p].value_index[a]].toml));
-    }
-    try {
-      Config config = base_config(text, source_name, overrides);
-      for (const std::string& assignment : assignments) config.set_override(assignment);
-      const Settings point_settings = read_settings(config, source_name);
-      static_cast<void>(read_axes(config));
-      WorkloadContext context{c.seed, static_cast<std::uint32_t>(p), c.read_times_s};
-      auto workload = make_workload(config, context);
-      const StoppingRule rule = read_stopping(config, point_settings, workload->metrics());
-      config.check_unknown_keys();
-      if (p == 0) {
-        c.metrics = workload->metrics();
-        c.stopping = rule;
-      } else {
-        const auto& m = workload->metrics();
-        const bool same = m.size() == c.metrics.size() &&
-                          std::equal(m.begin(), m.end(), c.metrics.begin(),
-                                     [](const MetricInfo& x, const MetricInfo& y) {
-                                       return x.name == y.name && x.unit == y.unit;
-                                     });
-        if (!same) {
-          base.root().fail("sweep", fmt::format("sweep point {} ({}) has other metrics than "
-                                                "point 0; sweep values must not change which "
-                                                "metrics a trial reports",
-                                                p, c.points[p].label));
-        }
-      }
-      c.workloads.push_back(std::move(workload));
-    } catch (const ConfigError& e) {
-      if (c.axes.empty()) throw;
-      rethrow_for_point(e, p, c.points[p], c.axes, assignments);
-    }
+    add_point(c, p, text, overrides, registry, base);
   }
   if (c.trial_width() == 0) base.root().fail("workload", "the workload reports no metrics");
-
   c.resolved_toml = base.to_toml();
-  // The hash identifies what is computed: where the output goes and how often checkpoints are
-  // written do not change a single result.
-  Config hashed = Config::parse(c.resolved_toml, source_name);
-  hashed.set_override("output=\"\"");
-  hashed.set_override("checkpoint_interval=\"0s\"");
-  c.config_hash = fnv1a64(hashed.to_toml());
+  c.config_hash = configuration_hash(c.resolved_toml, c.source);
   return c;
 }
 
-Campaign load_campaign(const std::filesystem::path& file, std::span<const std::string> overrides) {
+Campaign load_campaign(const std::filesystem::path& file, std::span<const std::string> overrides,
+                       const WorkloadRegistry& registry) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw IoError(fmt::format("cannot read campaign file '{}'", file.string()));
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw IoError(fmt::format("cannot read campaign file '{}'", file.string()));
-  return parse_campaign(text.str(), file.string(), overrides);
-}
-
-std::filesystem::path demo_campaign_file() {
-  std::vector<std::string> candidates;
-  if (const char* env = std::getenv("KIRCHHOFF_DATA_DIR"); env != nullptr && *env != '\0') {
-    candidates.push_back((std::filesystem::path(env) / "campaigns" / "demo.toml").string());
-  }
-  candidates.push_back(
-      (std::filesystem::path(KIRCHHOFF_DATA_DIR) / "campaigns" / "demo.toml").string());
-  candidates.push_back(
-      (std::filesystem::path(KIRCHHOFF_INSTALL_DATA_DIR) / "campaigns" / "demo.toml").string());
-  for (const auto& file : candidates) {
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(file, ec)) return file;
-  }
-  throw IoError(
-      fmt::format("the demo campaign was not found (looked for {})", fmt::join(candidates, ", ")));
+  return parse_campaign(text.str(), file.string(), overrides, registry);
 }
 
 }  // namespace kirchhoff::montecarlo

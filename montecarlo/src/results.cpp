@@ -13,6 +13,9 @@
 #include "kirchhoff/core/build_info.hpp"
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/montecarlo/engine.hpp"
+#include "kirchhoff/montecarlo/stopping.hpp"
+#include "kirchhoff/montecarlo/summary.hpp"
+#include "spool.hpp"
 
 namespace kirchhoff::montecarlo {
 
@@ -48,18 +51,6 @@ void describe(h5::Object& object, std::string_view units, std::string_view descr
 }
 
 }  // namespace
-
-bool stop_reached(const StoppingRule& rule, const RunningStats& total) {
-  if (!rule.enabled || total.count() < rule.min_trials || total.count() < 2) return false;
-  const double half = student_t_interval(total, rule.confidence).half_width();
-  if (!std::isfinite(half)) return false;
-  if (rule.half_width > 0.0 && !(half <= rule.half_width)) return false;
-  if (rule.relative_half_width > 0.0 &&
-      !(half <= rule.relative_half_width * std::abs(total.mean()))) {
-    return false;
-  }
-  return true;
-}
 
 void write_provenance(h5::Group& root, const Campaign& c, const Provenance& p) {
   root.write_attribute("campaign", c.name);
@@ -141,23 +132,12 @@ void write_description(h5::Group& root, const Campaign& c) {
                     "the swept values as written, row-major [point][key] (points × keys)");
 }
 
-void write_results_file(const Campaign& c, const BlockSource& source,
-                        const std::filesystem::path& path, const Provenance& provenance) {
-  const std::size_t points = c.points.size();
-  const std::size_t times = c.read_times_s.size();
-  const std::size_t metrics = c.metrics.size();
-  const std::size_t width = c.trial_width();
-  const std::uint64_t blocks = c.blocks_per_point();
-  const std::size_t stop_column = c.stopping.time_index * metrics + c.stopping.metric_index;
-  const std::vector<double>& ps = c.quantile_probabilities;
+namespace {
 
-  auto file = h5::File::create(path, {kCampaignFiletype, kSchemaMajor, kSchemaMinor},
-                               h5::CreateMode::truncate);
-  write_provenance(file, c, provenance);
-  write_description(file, c);
-
-  // Chunks: one point, about 1 MiB of trials (whole blocks when they fit).
-  const std::uint64_t row_bytes = width * sizeof(double);
+// The per-trial dataset: one point, about 1 MiB of trials per chunk (whole blocks when they fit).
+h5::Dataset create_trials_dataset(h5::File& file, const Campaign& c) {
+  const std::size_t times = c.read_times_s.size(), metrics = c.metrics.size();
+  const std::uint64_t row_bytes = c.trial_width() * sizeof(double);
   const std::uint64_t chunk_trials =
       std::max<std::uint64_t>(1, std::min<std::uint64_t>(c.trials, (1u << 20) / row_bytes));
   auto trials = file.create_extendible<double>(
@@ -168,123 +148,150 @@ void write_results_file(const Campaign& c, const BlockSource& source,
            "(a stopping rule ended the point earlier, see /trials_done)");
   trials.write_attribute("dimensions",
                          std::vector<std::string>{"point", "trial", "read_time", "metric"});
+  return trials;
+}
 
-  std::vector<std::uint64_t> done(points, 0);
-  std::vector<double> mean(points * width), stddev(points * width), sem(points * width),
-      lower(points * width), upper(points * width), minimum(points * width),
-      maximum(points * width), quantile_values(points * width * ps.size()),
-      binomial_lower(points * width, kNaN), binomial_upper(points * width, kNaN);
-  std::vector<double> values(c.trials * width);
-  std::vector<double> column;
-  for (std::size_t p = 0; p < points; ++p) {
-    std::fill(values.begin(), values.end(), kNaN);
-    std::vector<OrderedReduction> reductions(width);
-    std::uint64_t count = 0;
-    for (std::uint64_t b = 0; b < blocks; ++b) {
-      const std::uint64_t n = c.trials_in_block(b);
-      const std::span<double> block(values.data() + b * c.block_size * width, n * width);
-      if (!source.read(static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(b), block)) {
-        throw FormatError(fmt::format("block {} of sweep point {} is missing", b, p));
-      }
-      for (std::size_t k = 0; k < width; ++k) {
-        RunningStats s;
-        for (std::uint64_t t = 0; t < n; ++t) s.add(block[t * width + k]);
-        reductions[k].submit(b, s);
-      }
-      count += n;
-      if (stop_reached(c.stopping, reductions[stop_column].total())) break;
+// Reads the blocks of point p into `values` ([trial][value], NaN beyond the last block read)
+// until the stopping rule ends the point; returns the trials read.
+std::uint64_t read_point(const Campaign& c, const BlockSource& source, std::uint32_t p,
+                         StoppingMonitor& monitor, std::vector<double>& values) {
+  const std::size_t width = c.trial_width();
+  std::fill(values.begin(), values.end(), kNaN);
+  std::uint64_t count = 0;
+  for (std::uint64_t b = 0; b < c.blocks_per_point(); ++b) {
+    const std::uint64_t n = c.trials_in_block(b);
+    const std::span<double> block(values.data() + b * c.block_size * width, n * width);
+    if (!source.read(p, static_cast<std::uint32_t>(b), block)) {
+      throw FormatError(fmt::format("block {} of sweep point {} is missing", b, p));
     }
-    done[p] = count;
-    trials.append(values);
-    column.resize(count);
-    for (std::size_t k = 0; k < width; ++k) {
-      const RunningStats total = reductions[k].total();
-      const std::size_t i = p * width + k;
-      mean[i] = total.mean();
-      stddev[i] = total.stddev();
-      sem[i] = total.sem();
-      const Interval ci = student_t_interval(total, c.confidence);
-      lower[i] = ci.lower;
-      upper[i] = ci.upper;
-      minimum[i] = total.min();
-      maximum[i] = total.max();
-      // A proportion of n samples: the Clopper–Pearson interval of the mean proportion as if it
-      // were one trial of n samples, i.e. the uncertainty from the finite test set alone.
-      if (const std::uint64_t n_samples = c.metrics[k % metrics].bernoulli_samples;
-          n_samples > 0 && std::isfinite(mean[i])) {
-        const double successes = std::clamp(std::round(mean[i] * static_cast<double>(n_samples)),
-                                            0.0, static_cast<double>(n_samples));
-        const Interval b = clopper_pearson_interval(static_cast<std::uint64_t>(successes),
-                                                    n_samples, c.confidence);
-        binomial_lower[i] = b.lower;
-        binomial_upper[i] = b.upper;
-      }
-      for (std::uint64_t t = 0; t < count; ++t) column[t] = values[t * width + k];
-      const bool has_nan =
-          std::any_of(column.begin(), column.end(), [](double x) { return std::isnan(x); });
-      for (std::size_t q = 0; q < ps.size(); ++q) {
-        quantile_values[i * ps.size() + q] = kNaN;
-      }
-      if (!has_nan && !column.empty() && !ps.empty()) {
-        const auto qs = quantiles(column, ps);
-        std::copy(qs.begin(), qs.end(),
-                  quantile_values.begin() + static_cast<std::ptrdiff_t>(i * ps.size()));
-      }
-    }
+    count += n;
+    if (monitor.add_block(p, block)) break;
   }
+  return count;
+}
 
+void write_trials_done(h5::File& file, const Campaign& c,
+                       const std::vector<PointSummary>& summaries) {
+  std::vector<std::uint64_t> done;
+  for (const PointSummary& s : summaries) done.push_back(s.trials);
   auto trials_done = file.write_dataset("trials_done", done);
   describe(trials_done, "1",
            "trials run at each point: trials_per_point, or fewer when the stopping rule was met");
-  if (c.stopping.enabled) {
-    trials_done.write_attribute("stopping_metric", c.stopping.metric);
-    trials_done.write_attribute("stopping_read_time_s", c.read_times_s[c.stopping.time_index]);
-    trials_done.write_attribute("stopping_half_width", c.stopping.half_width);
-    trials_done.write_attribute("stopping_relative_half_width", c.stopping.relative_half_width);
-    trials_done.write_attribute("stopping_confidence", c.stopping.confidence);
-    trials_done.write_attribute("stopping_min_trials", c.stopping.min_trials);
-  }
+  if (!c.stopping.enabled) return;
+  trials_done.write_attribute("stopping_metric", c.stopping.metric);
+  trials_done.write_attribute("stopping_read_time_s", c.read_times_s[c.stopping.time_index]);
+  trials_done.write_attribute("stopping_half_width", c.stopping.half_width);
+  trials_done.write_attribute("stopping_relative_half_width", c.stopping.relative_half_width);
+  trials_done.write_attribute("stopping_confidence", c.stopping.confidence);
+  trials_done.write_attribute("stopping_min_trials", c.stopping.min_trials);
+}
 
+// One field of every point's summary, point after point.
+std::vector<double> gather(const std::vector<PointSummary>& summaries,
+                           std::vector<double> PointSummary::*field) {
+  std::vector<double> all;
+  for (const PointSummary& s : summaries)
+    all.insert(all.end(), (s.*field).begin(), (s.*field).end());
+  return all;
+}
+
+void write_summary(h5::File& file, const Campaign& c, const std::vector<PointSummary>& summaries) {
   auto summary = file.create_group("summary");
   summary.write_attribute(
       "description",
       "per point statistics of every (read_time, metric) over the point's trials; moments "
       "folded block by block in block order (Welford/Chan), quantiles exact from /trials");
   summary.write_attribute("block_size", c.block_size);
-  const h5::Shape shape{points, times, metrics};
+  const h5::Shape shape{summaries.size(), c.read_times_s.size(), c.metrics.size()};
   const h5::DatasetOptions compressed{.chunk = {}, .deflate_level = 4, .shuffle = true};
-  auto stat = [&](const char* name, const std::vector<double>& data, const std::string& text) {
-    auto d = summary.write_dataset(name, shape, data, compressed);
+  auto stat = [&](const char* name, std::vector<double> PointSummary::*field,
+                  const std::string& text) {
+    auto d = summary.write_dataset(name, shape, gather(summaries, field), compressed);
     describe(d, "per metric: see /metrics/unit", text);
     d.write_attribute("dimensions", std::vector<std::string>{"point", "read_time", "metric"});
     return d;
   };
-  stat("mean", mean, "sample mean");
-  stat("std", stddev, "sample standard deviation (n - 1); NaN for n < 2");
-  stat("sem", sem, "standard error of the mean, std / sqrt(n)");
-  auto lo = stat("ci_lower", lower, "lower bound of the Student-t confidence interval of the mean");
-  lo.write_attribute("confidence", c.confidence);
-  auto hi = stat("ci_upper", upper, "upper bound of the Student-t confidence interval of the mean");
-  hi.write_attribute("confidence", c.confidence);
-  auto blo = stat("binomial_lower", binomial_lower,
-                  "lower bound of the Clopper-Pearson interval of a proportion metric's mean over "
-                  "its /metrics/bernoulli_samples samples (the finite test set); NaN for other "
-                  "metrics");
-  blo.write_attribute("confidence", c.confidence);
-  auto bhi = stat("binomial_upper", binomial_upper,
-                  "upper bound of the Clopper-Pearson interval of a proportion metric's mean "
-                  "(see binomial_lower)");
-  bhi.write_attribute("confidence", c.confidence);
-  stat("min", minimum, "smallest value");
-  stat("max", maximum, "largest value");
-  auto q = summary.write_dataset("quantiles", h5::Shape{points, times, metrics, ps.size()},
-                                 quantile_values, compressed);
+  stat("mean", &PointSummary::mean, "sample mean");
+  stat("std", &PointSummary::std, "sample standard deviation (n - 1); NaN for n < 2");
+  stat("sem", &PointSummary::sem, "standard error of the mean, std / sqrt(n)");
+  stat("ci_lower", &PointSummary::ci_lower,
+       "lower bound of the Student-t confidence interval of the mean")
+      .write_attribute("confidence", c.confidence);
+  stat("ci_upper", &PointSummary::ci_upper,
+       "upper bound of the Student-t confidence interval of the mean")
+      .write_attribute("confidence", c.confidence);
+  stat("binomial_lower", &PointSummary::binomial_lower,
+       "lower bound of the Clopper-Pearson interval of a proportion metric's mean over its "
+       "/metrics/bernoulli_samples samples (the finite test set); NaN for other metrics")
+      .write_attribute("confidence", c.confidence);
+  stat("binomial_upper", &PointSummary::binomial_upper,
+       "upper bound of the Clopper-Pearson interval of a proportion metric's mean (see "
+       "binomial_lower)")
+      .write_attribute("confidence", c.confidence);
+  stat("min", &PointSummary::min, "smallest value");
+  stat("max", &PointSummary::max, "largest value");
+  const std::vector<double>& ps = c.quantile_probabilities;
+  auto q = summary.write_dataset("quantiles", h5::Shape{shape[0], shape[1], shape[2], ps.size()},
+                                 gather(summaries, &PointSummary::quantiles), compressed);
   describe(q, "per metric: see /metrics/unit",
            "sample quantiles (Hyndman & Fan type 7, NumPy's default) at the probabilities of "
            "the attribute 'probabilities'; NaN when a value is NaN");
   q.write_attribute("probabilities", ps);
   q.write_attribute("dimensions",
                     std::vector<std::string>{"point", "read_time", "metric", "probability"});
+}
+
+}  // namespace
+
+void write_results_file(const Campaign& c, const BlockSource& source,
+                        const std::filesystem::path& path, const Provenance& provenance) {
+  auto file = h5::File::create(path, {kCampaignFiletype, kSchemaMajor, kSchemaMinor},
+                               h5::CreateMode::truncate);
+  write_provenance(file, c, provenance);
+  write_description(file, c);
+  auto trials = create_trials_dataset(file, c);
+  StoppingMonitor monitor(c.stopping, c);
+  std::vector<PointSummary> summaries;
+  std::vector<double> values(c.trials * c.trial_width());
+  for (std::uint32_t p = 0; p < c.points.size(); ++p) {
+    const std::uint64_t count = read_point(c, source, p, monitor, values);
+    trials.append(values);
+    summaries.push_back(summarize_point(c, std::span(values).first(count * c.trial_width())));
+  }
+  write_trials_done(file, c, summaries);
+  write_summary(file, c, summaries);
+  file.close();
+}
+
+void write_shard_file(const Campaign& c, const SpoolReader& reader,
+                      const std::filesystem::path& path, const Provenance& provenance) {
+  auto file = h5::File::create(path, {kShardFiletype, kSchemaMajor, kSchemaMinor},
+                               h5::CreateMode::truncate);
+  write_provenance(file, c, provenance);
+  file.write_attribute("shard_index", provenance.shard_index);
+  write_description(file, c);
+  const std::size_t width = c.trial_width();
+  auto values =
+      file.create_extendible<double>("values", {0, width},
+                                     {.chunk = {std::max<std::uint64_t>(1, c.block_size), width},
+                                      .deflate_level = 4,
+                                      .shuffle = true});
+  values.write_attribute("description",
+                         "per-trial values of this shard's blocks, [row][read_time × metric]; "
+                         "rows of a block are consecutive trials");
+  std::vector<std::uint64_t> blocks;
+  std::uint64_t row = 0;
+  std::vector<double> buffer;
+  for (const auto& entry : reader.entries()) {
+    buffer.resize(std::uint64_t{entry.header.trials} * entry.header.width);
+    reader.read(entry, buffer);
+    values.append(buffer);
+    blocks.insert(blocks.end(), {entry.header.point, entry.header.block, row});
+    row += entry.header.trials;
+  }
+  auto b = file.write_dataset("blocks", h5::Shape{blocks.size() / 3, 3}, blocks);
+  b.write_attribute("description",
+                    "one row per block: (sweep point, block index, first row in /values)");
   file.close();
 }
 

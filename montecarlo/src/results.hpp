@@ -6,7 +6,6 @@
 #include <span>
 
 #include "kirchhoff/core/hdf5.hpp"
-#include "kirchhoff/core/statistics.hpp"
 #include "kirchhoff/montecarlo/campaign.hpp"
 
 namespace kirchhoff::montecarlo::detail {
@@ -25,16 +24,20 @@ struct Provenance {
   std::uint32_t shard_index = 0;
 };
 
-// Whether the stopping rule is met by the fold of a point's blocks so far.
-bool stop_reached(const StoppingRule& rule, const RunningStats& total);
-
 // Root attributes: identity comes from File::create; this writes everything else.
 void write_provenance(h5::Group& root, const Campaign& campaign, const Provenance& provenance);
 // Datasets shared by results and shard files: /config, /read_times, /metrics, /points.
 void write_description(h5::Group& root, const Campaign& campaign);
 
-// Writes the complete results file at `path` (replacing it) from the committed blocks.
+// Writes the complete results file at `path` (replacing it) from the committed blocks: the
+// blocks of each point up to the stopping rule (StoppingMonitor), its summary
+// (summarize_point), then the datasets.
 void write_results_file(const Campaign& campaign, const BlockSource& source,
                         const std::filesystem::path& path, const Provenance& provenance);
+
+class SpoolReader;
+// Writes a shard file at `path` (replacing it): the spool's blocks as they are, in spool order.
+void write_shard_file(const Campaign& campaign, const SpoolReader& reader,
+                      const std::filesystem::path& path, const Provenance& provenance);
 
 }  // namespace kirchhoff::montecarlo::detail

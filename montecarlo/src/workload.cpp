@@ -1,60 +1,49 @@
 #include "kirchhoff/montecarlo/workload.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
-#include <algorithm>
-#include <map>
-
+#include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/text.hpp"
-#include "kirchhoff/montecarlo/array_workload.hpp"
-#include "kirchhoff/montecarlo/device_workload.hpp"
-#include "kirchhoff/montecarlo/dnn_workload.hpp"
 
 namespace kirchhoff::montecarlo {
 
-namespace {
-
-using Factory = std::unique_ptr<Workload> (*)(const Config&, const WorkloadContext&);
-
-// The registry of workload kinds. A new kind is one factory and one line here.
-const std::map<std::string, Factory>& registry() {
-  static const std::map<std::string, Factory> factories = {
-      {"array", &make_array_workload},
-      {"device", &make_device_workload},
-      {"dnn", &make_dnn_workload},
-  };
-  return factories;
+void WorkloadRegistry::add(std::string kind, WorkloadFactory factory) {
+  if (kind.empty()) throw InvalidArgument("WorkloadRegistry::add: empty workload kind");
+  if (!factory) {
+    throw InvalidArgument(fmt::format("WorkloadRegistry::add: no factory for '{}'", kind));
+  }
+  const std::string name = kind;
+  if (!factories_.emplace(std::move(kind), std::move(factory)).second) {
+    throw InvalidArgument(
+        fmt::format("WorkloadRegistry::add: workload kind '{}' is already registered", name));
+  }
 }
 
-}  // namespace
+bool WorkloadRegistry::contains(std::string_view kind) const {
+  return factories_.find(kind) != factories_.end();
+}
 
-std::vector<std::string> workload_kinds() {
+std::vector<std::string> WorkloadRegistry::kinds() const {
   std::vector<std::string> kinds;
-  for (const auto& [kind, factory] : registry()) kinds.push_back(kind);
+  for (const auto& [kind, factory] : factories_) kinds.push_back(kind);
   return kinds;
 }
 
-devices::Device campaign_device(const Config& config, std::string_view workload_kind) {
-  if (!config.root().contains("device")) {
-    config.root().fail("device", fmt::format("the {} workload needs a [device] table (preset = "
-                                             "\"...\" or model = \"...\")",
-                                             workload_kind));
-  }
-  return devices::make_device(config.table("device"));
-}
-
-std::unique_ptr<Workload> make_workload(const Config& config, const WorkloadContext& context) {
+std::unique_ptr<Workload> WorkloadRegistry::make(const Config& config,
+                                                 const WorkloadContext& context) const {
   const ConfigTable table = config.table("workload");
   const std::string kind = table.get<std::string>("kind");
-  if (const auto it = registry().find(kind); it != registry().end()) {
+  if (const auto it = factories_.find(kind); it != factories_.end()) {
     return it->second(config, context);
   }
-  const auto kinds = workload_kinds();
+  const auto names = kinds();
   std::string message = fmt::format("unknown workload '{}'", kind);
-  if (const auto match = closest_match(kind, kinds)) {
+  if (const auto match = closest_match(kind, names)) {
     message += fmt::format("; did you mean '{}'?", *match);
   }
-  table.fail("kind", message + fmt::format(" (available: {})", fmt::join(kinds, ", ")));
+  if (names.empty()) table.fail("kind", message + " (no workload kinds are registered)");
+  table.fail("kind", message + fmt::format(" (available: {})", fmt::join(names, ", ")));
 }
 
 }  // namespace kirchhoff::montecarlo

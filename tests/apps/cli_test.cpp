@@ -1,7 +1,6 @@
 #include "kirchhoff/apps/cli.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cmath>
@@ -16,10 +15,13 @@
 #include "kirchhoff/core/build_info.hpp"
 #include "kirchhoff/core/hdf5.hpp"
 #include "run_cli.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::cli {
 namespace {
 
+using kirchhoff::testing::TempDir;
+using kirchhoff::testing::write_text;
 using testing::Result;
 using testing::run_cli;
 
@@ -63,14 +65,7 @@ TEST(CliDevice, ListShowsEveryPresetWithItsSource) {
 
 class CliFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kirchhoff-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  const TempDir dir_{"cli"};
 };
 
 TEST_F(CliFiles, DeviceSampleWritesOneColumnPerTimeAndNeverOverwrites) {
@@ -91,7 +86,7 @@ TEST_F(CliFiles, DeviceSampleWritesOneColumnPerTimeAndNeverOverwrites) {
   EXPECT_EQ(rows, 5);
 
   // A second run does not touch the existing file without --force.
-  std::ofstream(csv) << "precious\n";
+  write_text(csv, "precious\n");
   const auto again = run_cli({"device", "sample", "--preset", "generic-ideal", "--target", "10uS",
                               "--time", "1s", "--count", "5", "--out", csv});
   EXPECT_EQ(again.exit_status, kExitUsage);
@@ -99,7 +94,8 @@ TEST_F(CliFiles, DeviceSampleWritesOneColumnPerTimeAndNeverOverwrites) {
   std::ifstream kept(csv);
   std::getline(kept, line);
   EXPECT_EQ(line, "precious");
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_), {}), 1);  // no temp left
+  // No temporary file is left.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_.path()), {}), 1);
   const auto forced = run_cli({"device", "sample", "--preset", "generic-ideal", "--target", "10uS",
                                "--time", "1s", "--count", "5", "--out", csv, "--force"});
   EXPECT_EQ(forced.exit_status, kExitOk) << forced.err;
@@ -243,9 +239,7 @@ class CliPlot : public ::testing::Test {
  protected:
   // The campaigns run once for all tests of the suite.
   static void SetUpTestSuite() {
-    dir_ = new std::filesystem::path(std::filesystem::temp_directory_path() /
-                                     ("kirchhoff-plot-" + std::to_string(::getpid())));
-    std::filesystem::create_directories(*dir_);
+    dir_ = new TempDir("plot");
     const std::string python =
         std::getenv("KIRCHHOFF_PYTHON") != nullptr && *std::getenv("KIRCHHOFF_PYTHON") != '\0'
             ? std::getenv("KIRCHHOFF_PYTHON")
@@ -258,16 +252,13 @@ class CliPlot : public ::testing::Test {
         {"array", kArrayCampaign},
         {"dnn", dnn_campaign()}};
     for (const auto& [name, text] : campaigns) {
-      std::ofstream(*dir_ / (name + ".toml")) << text;
+      write_text(*dir_ / (name + ".toml"), text);
       const auto r = run_cli({"run", (*dir_ / (name + ".toml")).string(), "--output",
                               (*dir_ / (name + ".h5")).string(), "-q", "-j", "2"});
       ASSERT_EQ(r.exit_status, kExitOk) << r.out << r.err;
     }
   }
-  static void TearDownTestSuite() {
-    std::filesystem::remove_all(*dir_);
-    delete dir_;
-  }
+  static void TearDownTestSuite() { delete dir_; }
   void SetUp() override {
     if (!have_matplotlib_) {
       GTEST_SKIP() << "the Python interpreter " << KIRCHHOFF_PYTHON
@@ -306,7 +297,7 @@ class CliPlot : public ::testing::Test {
     }
   }
 
-  static inline std::filesystem::path* dir_ = nullptr;
+  static inline TempDir* dir_ = nullptr;
   static inline bool have_matplotlib_ = false;
 };
 
@@ -436,7 +427,7 @@ TEST_F(CliPlot, ArrayCampaignPlotsRelativeErrorAndHistogramsOfTheTrials) {
 TEST_F(CliPlot, NeverReplacesAFileWithoutForce) {
   const auto h5 = path("device.h5");
   const auto png = path("kept.png");
-  std::ofstream(png) << "precious\n";
+  write_text(png, "precious\n");
   const auto r = run_cli({"plot", h5.string(), "--out", png.string()});
   EXPECT_EQ(r.exit_status, kExitUsage);
   EXPECT_NE(r.err.find("exists; use --force to replace it"), std::string::npos) << r.err;
@@ -444,7 +435,7 @@ TEST_F(CliPlot, NeverReplacesAFileWithoutForce) {
   const auto forced = run_cli({"plot", h5.string(), "--out", png.string(), "--force"});
   EXPECT_EQ(forced.exit_status, kExitOk) << forced.err;
   EXPECT_EQ(file_start(png, 4), "\x89PNG");
-  for (const auto& entry : std::filesystem::directory_iterator(*dir_)) {  // no temporary left
+  for (const auto& entry : std::filesystem::directory_iterator(dir_->path())) {  // no temporary
     EXPECT_EQ(entry.path().string().find(".tmp-"), std::string::npos) << entry.path();
   }
 }
@@ -452,7 +443,7 @@ TEST_F(CliPlot, NeverReplacesAFileWithoutForce) {
 TEST_F(CliPlot, BadInputIsAClearUsageError) {
   // Not HDF5 at all, another Kirchhoff file, a missing file, a misspelt metric, a bad format.
   const auto text = path("notes.h5");
-  std::ofstream(text) << "not hdf5\n";
+  write_text(text, "not hdf5\n");
   auto r = run_cli({"plot", text.string()});
   EXPECT_EQ(r.exit_status, kExitUsage);
   EXPECT_NE(r.err.find("not an HDF5 file"), std::string::npos) << r.err;

@@ -1,33 +1,26 @@
 // `kirchhoff nn info | eval` in-process through kirchhoff::cli::run.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "../nn/onnx_builder.hpp"
 #include "kirchhoff/apps/cli.hpp"
 #include "run_cli.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::cli {
 namespace {
 
+using kirchhoff::testing::TempDir;
+using kirchhoff::testing::write_text;
 using nn::testing::ModelBuilder;
 using testing::run_cli;
 
 class NnCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kirchhoff-nn-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   std::string write(const std::string& name, const std::string& bytes) const {
-    std::ofstream(path(name), std::ios::binary) << bytes;
+    write_text(path(name), bytes);
     return path(name);
   }
 
@@ -63,7 +56,7 @@ class NnCli : public ::testing::Test {
     return path("data");
   }
 
-  std::filesystem::path dir_;
+  const TempDir dir_{"nn-cli"};
 };
 
 TEST_F(NnCli, InfoListsNodesShapesParametersAndLayers) {
@@ -204,6 +197,49 @@ values = ["none", "global"]
   EXPECT_NE(wrong.exit_status, kExitOk);
   EXPECT_NE(wrong.err.find("its workload is 'device'; a dnn workload"), std::string::npos)
       << wrong.err;
+}
+
+TEST_F(NnCli, EvalWithACampaignReportsItsErrorsAsRunDoes) {
+  const auto model = identity_model(4);
+  const auto data = idx_dataset({{0, 0, 9, 0}}, {2});
+  const std::string text = R"(name = "ideal"
+seed = 1
+trials = 2
+read_times = ["1s"]
+[device]
+preset = "generic-ideal"
+[workload]
+kind = "dnn"
+model = "elsewhere.onnx"
+read_noise = false
+[workload.calibration]
+samples = 1
+)";
+  const auto eval = [&](const std::string& name, const std::string& campaign) {
+    return run_cli(
+        {"nn", "eval", "--model", model, "--dataset", data, "--campaign", write(name, campaign)});
+  };
+  ASSERT_EQ(eval("good.toml", text).exit_status, kExitOk);
+  // A typo in the tables of the chip, located with a suggestion.
+  const auto typo = eval("typo.toml", text + "compensaton = \"global\"\n");
+  EXPECT_EQ(typo.exit_status, kExitUsage);
+  EXPECT_NE(typo.err.find("typo.toml:13:1: key 'workload.calibration.compensaton': unknown key; "
+                          "did you mean 'workload.compensation'?"),
+            std::string::npos)
+      << typo.err;
+  // The rest of the file is checked as `kirchhoff run` checks it.
+  const auto seed =
+      eval("seed.toml", std::string(text).replace(text.find("seed = 1"), 8, "seed = -1"));
+  EXPECT_NE(seed.err.find("seed.toml:2:8: key 'seed': must be >= 0, got -1"), std::string::npos)
+      << seed.err;
+  const auto stopping =
+      eval("stop.toml", text + "[stopping]\nmetric = \"top1\"\nhalf_width = 0.1\n");
+  EXPECT_NE(stopping.err.find("key 'stopping.metric': unknown metric 'top1'"), std::string::npos)
+      << stopping.err;
+  // Its sweep is not run, so a bad value there is not looked at.
+  EXPECT_EQ(eval("sweep.toml", text + "[[sweep]]\nkey = \"workload.samples\"\nvalues = [0]\n")
+                .exit_status,
+            kExitOk);
 }
 
 TEST_F(NnCli, EvalErrors) {

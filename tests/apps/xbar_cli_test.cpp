@@ -1,6 +1,5 @@
 // `kirchhoff xbar solve | spice` in-process through kirchhoff::cli::run.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -8,27 +7,25 @@
 
 #include "kirchhoff/apps/cli.hpp"
 #include "run_cli.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::cli {
 namespace {
 
+using kirchhoff::testing::TempDir;
+using kirchhoff::testing::write_text;
 using testing::Result;
 using testing::run_cli;
 
 class XbarCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kirchhoff-xbar-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
     g_ = write("G.csv", "1e-4,2e-4,3e-4\n4e-5,5e-5,6e-5\n");
     v_ = write("V.csv", "0.1,0.2\n0.3,-0.1\n");
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string write(const std::string& name, const std::string& text) {
     const auto path = (dir_ / name).string();
-    std::ofstream(path) << text;
+    write_text(path, text);
     return path;
   }
   Result solve(const std::string& g, const std::string& v, std::vector<std::string> extra = {}) {
@@ -37,7 +34,7 @@ class XbarCli : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     return run_cli(args);
   }
-  std::filesystem::path dir_;
+  const TempDir dir_{"xbar-cli"};
   std::string g_, v_;
 };
 

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "test_support.hpp"
+#include "support/campaign.hpp"
 
 namespace kirchhoff::montecarlo {
 namespace {
@@ -14,7 +14,7 @@ namespace {
 using testing::small_campaign;
 
 Campaign parse(const std::string& text, std::vector<std::string> overrides = {}) {
-  return parse_campaign(text, "study.toml", overrides);
+  return testing::parse_builtin(text, "study.toml", overrides);
 }
 
 // The message of the ConfigError that parsing throws ("" if none).
@@ -220,7 +220,7 @@ TEST(CampaignErrors, SetOfASweptKeyIsRefusedAtTheSweep) {
   const std::string text = kBase + "[[sweep]]\nkey = \"workload.cells\"\nvalues = [1, 2]\n";
   const std::vector<std::string> overrides{"workload.cells = 3"};
   try {
-    (void)parse_campaign(text, "c.toml", overrides);
+    (void)testing::parse_builtin(text, "c.toml", overrides);
     ADD_FAILURE() << "no error";
   } catch (const ConfigError& e) {
     const std::string message = e.what();
@@ -232,7 +232,7 @@ TEST(CampaignErrors, SetOfASweptKeyIsRefusedAtTheSweep) {
   }
   // Dropping the sweep with it works.
   const std::vector<std::string> both{"sweep=[]", "workload.cells=3"};
-  EXPECT_EQ(parse_campaign(text, "c.toml", both).points.size(), 1u);
+  EXPECT_EQ(testing::parse_builtin(text, "c.toml", both).points.size(), 1u);
 }
 
 TEST(CampaignErrors, SweepNeedsValuesOrRange) {

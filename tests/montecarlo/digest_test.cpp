@@ -7,14 +7,19 @@
 // Values are printed to 10 significant digits (shape, sum, and a few elements of each dataset),
 // so the digest survives harmless last-bit differences between compilers; bitwise identity
 // across thread counts, shards and restarts is checked by the other tests.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 
+#include "kirchhoff/core/hdf5.hpp"
 #include "kirchhoff/montecarlo/engine.hpp"
-#include "test_support.hpp"
+#include "support/campaign.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::montecarlo {
 namespace {
@@ -71,7 +76,7 @@ void digest_group(const h5::Group& group, const std::string& prefix, std::ostrea
 
 TEST(Digest, SmallCampaignMatchesTheCheckedInDigest) {
   testing::TempDir dir("digest");
-  const Campaign c = parse_campaign(testing::small_campaign(), "small.toml", {});
+  const Campaign c = testing::parse_builtin(testing::small_campaign());
   RunOptions o;
   o.output = dir / "r.h5";
   o.threads = 2;

@@ -3,24 +3,35 @@
 // and resume, and the refusals that protect existing files.
 #include "kirchhoff/montecarlo/engine.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cmath>
+#include <fstream>
 #include <sstream>
 
 #include "kirchhoff/core/statistics.hpp"
-#include "test_support.hpp"
+#include "kirchhoff/workloads/registry.hpp"
+#include "support/campaign.hpp"
+#include "support/hdf5_contents.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::montecarlo {
 namespace {
 
 using testing::dataset_bytes;
+using testing::expect_same_datasets;
 using testing::small_campaign;
 using testing::TempDir;
 
 Campaign parse(const std::string& text) {
-  return parse_campaign(text, "small.toml", {});
+  return testing::parse_builtin(text);
+}
+
+// merge_shards without --force, with the toolkit's workloads.
+void merge(const std::filesystem::path& output, const std::vector<std::filesystem::path>& shards) {
+  merge_shards(output, shards, false, workloads::builtin_registry());
 }
 
 RunOptions options_for(const std::filesystem::path& output, unsigned threads) {
@@ -29,15 +40,6 @@ RunOptions options_for(const std::filesystem::path& output, unsigned threads) {
   o.threads = threads;
   o.progress.mode = ProgressMode::silent;
   return o;
-}
-
-void expect_same_datasets(const std::filesystem::path& a, const std::filesystem::path& b) {
-  const auto da = dataset_bytes(a), db = dataset_bytes(b);
-  ASSERT_EQ(da.size(), db.size());
-  for (const auto& [name, bytes] : da) {
-    ASSERT_TRUE(db.contains(name)) << name;
-    EXPECT_TRUE(bytes == db.at(name)) << "dataset " << name << " differs";
-  }
 }
 
 TEST(Engine, ThreadCountDoesNotChangeOneBit) {
@@ -166,13 +168,13 @@ TEST(Engine, ShardsMergedGiveTheDatasetsOfOneRun) {
       shards.push_back(o.output);
     }
     std::reverse(shards.begin(), shards.end());  // order of the arguments does not matter
-    merge_shards(dir / "merged.h5", shards, false);
+    merge(dir / "merged.h5", shards);
     expect_same_datasets(dir / "single.h5", dir / "merged.h5");
 
     // Incomplete or foreign sets are refused.
-    EXPECT_THROW(merge_shards(dir / "x.h5", {shards[0], shards[1]}, false), FormatError);
-    EXPECT_THROW(merge_shards(dir / "x.h5", {shards[0], shards[0], shards[1]}, false), FormatError);
-    EXPECT_THROW(merge_shards(dir / "merged.h5", shards, false), IoError);  // exists
+    EXPECT_THROW(merge(dir / "x.h5", {shards[0], shards[1]}), FormatError);
+    EXPECT_THROW(merge(dir / "x.h5", {shards[0], shards[0], shards[1]}), FormatError);
+    EXPECT_THROW(merge(dir / "merged.h5", shards), IoError);  // exists
     for (const auto& s : shards) std::filesystem::remove(s);
     std::filesystem::remove(dir / "single.h5");
     std::filesystem::remove(dir / "merged.h5");
@@ -186,10 +188,11 @@ TEST(Engine, MergeRefusesShardsOfAnotherCampaign) {
   run_campaign(parse(small_campaign()), o0);
   auto o1 = options_for(dir / "b.h5", 1);
   o1.shard = Shard{1, 2};
-  run_campaign(parse_campaign(small_campaign(), "small.toml", std::vector<std::string>{"seed=8"}),
-               o1);
+  run_campaign(
+      testing::parse_builtin(small_campaign(), "small.toml", std::vector<std::string>{"seed=8"}),
+      o1);
   try {
-    merge_shards(dir / "m.h5", {dir / "a.h5", dir / "b.h5"}, false);
+    merge(dir / "m.h5", {dir / "a.h5", dir / "b.h5"});
     FAIL() << "merged shards of two campaigns";
   } catch (const FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("belongs to another campaign"), std::string::npos);
@@ -252,7 +255,7 @@ TEST(Engine, ResumeOfAnotherCampaignIsRefused) {
   auto again = options_for(dir / "r.h5", 1);
   again.resume = true;
   const Campaign other =
-      parse_campaign(small_campaign(), "small.toml", std::vector<std::string>{"trials=31"});
+      testing::parse_builtin(small_campaign(), "small.toml", std::vector<std::string>{"trials=31"});
   try {
     run_campaign(other, again);
     FAIL() << "resumed another campaign";

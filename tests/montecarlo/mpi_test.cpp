@@ -1,11 +1,15 @@
 // `mpirun -np K kirchhoff run`: the results file of 1, 2 and 3 ranks has the same datasets, byte
 // for byte, as a run in one process; the ranks' shard files are gone afterwards; a rank count
 // with an existing output is refused without --force.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
-#include "test_support.hpp"
+#include "support/campaign.hpp"
+#include "support/hdf5_contents.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::montecarlo {
 namespace {

@@ -2,9 +2,13 @@
 // points, the workload of every point, the stopping rule. Loading a campaign checks every key
 // of every sweep point (types, ranges, unknown keys, device presets) before any work starts.
 //
-//   Campaign campaign = load_campaign("study.toml", {"trials=500"});
+//   Campaign campaign =
+//       load_campaign("study.toml", {"trials=500"}, workloads::builtin_registry());
 //   campaign.points.size();                 // cartesian product (and zips) of the [[sweep]]s
 //   campaign.workloads[p]->run_trial(t, out);
+//
+// The readers of the campaign's own tables (settings, sweeps, stopping rule) are public too, for
+// commands that check a campaign file as `kirchhoff run` does without running its sweep.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +20,9 @@
 #include <string_view>
 #include <vector>
 
+#include "kirchhoff/core/config.hpp"
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/montecarlo/stopping.hpp"
 #include "kirchhoff/montecarlo/workload.hpp"
 
 namespace kirchhoff::montecarlo {
@@ -41,20 +47,6 @@ struct SweepAxis {
 struct SweepPoint {
   std::vector<std::uint32_t> value_index;
   std::string label;  // "device.parameters.g_max=25uS, workload.cells=64"; "" without sweeps
-};
-
-// Stop adding trials to a point once the Student-t confidence interval of one metric at one
-// read time is narrow enough. Evaluated after each block, in block order, so the number of
-// trials per point is a pure function of the configuration.
-struct StoppingRule {
-  bool enabled = false;
-  std::string metric;
-  std::size_t metric_index = 0;
-  std::size_t time_index = 0;
-  double half_width = 0.0;           // absolute target in the metric's unit; 0 = not used
-  double relative_half_width = 0.0;  // target relative to |mean|; 0 = not used
-  double confidence = 0.95;
-  std::uint64_t min_trials = 2;
 };
 
 struct Campaign {
@@ -89,17 +81,35 @@ struct Campaign {
   }
 };
 
-// Loads and checks a campaign file; `overrides` are "--set KEY=VALUE" assignments.
-// Throws ConfigError (file:line:column: key '...': ...) for anything invalid, IoError when the
-// file cannot be read.
-Campaign load_campaign(const std::filesystem::path& file, std::span<const std::string> overrides);
+// Loads and checks a campaign file; `overrides` are "--set KEY=VALUE" assignments, `registry`
+// the workload kinds it may use. Throws ConfigError (file:line:column: key '...': ...) for
+// anything invalid, IoError when the file cannot be read.
+Campaign load_campaign(const std::filesystem::path& file, std::span<const std::string> overrides,
+                       const WorkloadRegistry& registry);
 // The same from text; `source_name` stands for the file in messages.
 Campaign parse_campaign(std::string_view text, std::string source_name,
-                        std::span<const std::string> overrides);
+                        std::span<const std::string> overrides, const WorkloadRegistry& registry);
 
-// The built-in demo campaign: data/campaigns/demo.toml from $KIRCHHOFF_DATA_DIR, the source
-// tree or the installation. Throws IoError when it cannot be found.
-std::filesystem::path demo_campaign_file();
+// What holds for the whole campaign: the root keys, [statistics] and workload.kind.
+struct CampaignSettings {
+  std::string name;
+  std::uint64_t seed = 0;
+  std::string output;
+  std::uint64_t trials = 0;
+  std::uint64_t block_size = 0;
+  std::vector<double> read_times_s;
+  double checkpoint_interval_s = 10.0;
+  double confidence = 0.95;
+  std::vector<double> quantile_probabilities;
+  std::string workload_kind;
+};
+// Reads and checks them; `source` is the file (its stem is the default name).
+CampaignSettings read_campaign_settings(const Config& config, std::string_view source);
+// The [[sweep]] tables, their values checked (not yet applied to any point).
+std::vector<SweepAxis> read_sweep_axes(const Config& config);
+// The [stopping] table (a disabled rule without one), its metric one of `metrics`.
+StoppingRule read_stopping_rule(const Config& config, const CampaignSettings& settings,
+                                const std::vector<MetricInfo>& metrics);
 
 // "0x0123456789abcdef".
 std::string format_hash(std::uint64_t hash);

@@ -11,6 +11,11 @@
 // block by block in block order (core OrderedReduction), quantiles from the stored values. So
 // the results are a pure function of the configuration and seed, whatever the thread count,
 // restarts or shards.
+//
+// run_campaign has three stages: the files already there are checked (an output is replaced
+// only with force, a checkpoint resumed only with resume and only of this campaign and shard);
+// the pipeline computes and commits the blocks, a StoppingMonitor (stopping.hpp) ending points;
+// the results file is written from the spool, point summaries by summarize_point (summary.hpp).
 #pragma once
 
 #include <atomic>
@@ -39,6 +44,25 @@ struct Shard {
 // Parses "i/n" (0 <= i < n); InvalidArgument naming --shard otherwise.
 Shard parse_shard(std::string_view text);
 
+// What a run reports to its observer after committing a block.
+struct CommittedBlock {
+  std::uint32_t point = 0;
+  std::uint32_t block = 0;
+  std::uint32_t trials = 0;
+  std::uint64_t committed_this_run = 0;  // blocks this run has committed, this one included
+};
+
+// Watches a run from its writer (tests of crash recovery install one that kills the process at
+// a chosen block). on_block_committed is called in task order on the writer's thread, right
+// after the block was appended to the spool and before the checkpoint that may follow; blocks of
+// a point beyond its stop are not committed and not reported. An exception thrown from it ends
+// the run as a crash would: the spool and the last checkpoint stay for --resume.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void on_block_committed(const CommittedBlock& block) = 0;
+};
+
 struct RunOptions {
   std::filesystem::path output;  // results (or shard) file; its spool and checkpoint sit beside it
   unsigned threads = 1;
@@ -49,9 +73,7 @@ struct RunOptions {
   // are committed, a checkpoint is written and run_campaign returns `interrupted`.
   const std::atomic<bool>* stop_requested = nullptr;
   ProgressOptions progress;
-  // For tests of crash recovery: raise SIGKILL right after committing this many blocks
-  // (0 = never), before the checkpoint that might follow.
-  std::uint64_t kill_after_blocks = 0;
+  RunObserver* observer = nullptr;  // not owned; none when null
 };
 
 enum class RunStatus { completed, interrupted };
@@ -77,14 +99,10 @@ RunResult run_campaign(const Campaign& campaign, const RunOptions& options);
 
 // Combines the shard files of one campaign into a results file with the same datasets as a
 // single run. Checks that they come from the same campaign and cover every task exactly once.
+// The campaign is read again from the configuration stored in the shards, with `registry`.
 void merge_shards(const std::filesystem::path& output,
-                  const std::vector<std::filesystem::path>& shards, bool force);
-
-// Per (point, read time, metric) statistics as stored in /summary.
-struct PointSummary {
-  std::uint64_t trials = 0;
-  std::vector<double> mean, std, sem, ci_lower, ci_upper, min, max;  // [time × metric]
-};
+                  const std::vector<std::filesystem::path>& shards, bool force,
+                  const WorkloadRegistry& registry);
 
 // A human-readable description of a results or shard file (`kirchhoff info`).
 void describe_results(const std::filesystem::path& file, std::ostream& out);

@@ -2,21 +2,24 @@
 // engine calls run_trial for every (point, trial) and stores the metrics it returns, one row per
 // read time; it knows nothing else about the workload.
 //
-// A workload kind is a factory in the registry of workload.cpp ("device" for cell errors,
-// "array" for crossbar MVM error metrics, "dnn" for network accuracy). A factory
-// reads its keys from the point's [workload] table (and anything else it needs, e.g. [device])
-// so that Config::check_unknown_keys still reports typos, and throws ConfigError at the key for
-// invalid values.
+// The engine knows no workload kind of its own: the caller hands it a WorkloadRegistry that maps
+// each `workload.kind` to a factory (the program passes kirchhoff::workloads::builtin_registry():
+// "device", "array", "dnn"; a test may pass a registry of its own). A factory reads its keys from
+// the point's [workload] table (and anything else it needs, e.g. [device]) so that
+// Config::check_unknown_keys still reports typos, and throws ConfigError at the key for invalid
+// values.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kirchhoff/core/config.hpp"
-#include "kirchhoff/devices/presets.hpp"
 
 namespace kirchhoff::montecarlo {
 
@@ -56,15 +59,27 @@ class Workload {
   virtual void run_trial(std::uint32_t trial, std::span<double> out) const = 0;
 };
 
-// The device of a campaign point, from its [device] table (preset or model, with parameter
-// overrides: devices::make_device). ConfigError at 'device' when there is no such table.
-devices::Device campaign_device(const Config& config, std::string_view workload_kind);
+// Builds the workload of one sweep point from that point's configuration.
+using WorkloadFactory =
+    std::function<std::unique_ptr<Workload>(const Config& config, const WorkloadContext& context)>;
 
-// Builds the workload that config's [workload] table describes (key `kind`). Throws ConfigError
-// at `workload.kind` for an unknown kind (with a suggestion).
-std::unique_ptr<Workload> make_workload(const Config& config, const WorkloadContext& context);
+// The workload kinds a campaign may name, each with its factory. Passed to load_campaign (and
+// merge_shards, which reads a campaign again) rather than filled by static initialisers, which
+// a static library drops when nothing refers to them.
+class WorkloadRegistry {
+ public:
+  // Adds a kind; InvalidArgument for an empty kind or one that is already there.
+  void add(std::string kind, WorkloadFactory factory);
+  [[nodiscard]] bool contains(std::string_view kind) const;
+  // The kinds, sorted.
+  [[nodiscard]] std::vector<std::string> kinds() const;
+  // The workload that config's [workload] table describes (key `kind`). ConfigError at
+  // `workload.kind` for a kind that is not here, with a suggestion and the kinds there are.
+  [[nodiscard]] std::unique_ptr<Workload> make(const Config& config,
+                                               const WorkloadContext& context) const;
 
-// The workload kinds this build can run.
-std::vector<std::string> workload_kinds();
+ private:
+  std::map<std::string, WorkloadFactory, std::less<>> factories_;
+};
 
 }  // namespace kirchhoff::montecarlo

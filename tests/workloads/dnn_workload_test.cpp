@@ -1,8 +1,9 @@
 // The "dnn" workload: metrics with units and sample counts, the float accuracy reproduced by an
 // ideal chip at every read time, bitwise-identical campaigns for 1 and 2 threads with binomial
 // intervals that match Clopper–Pearson recomputed from the file, and located ConfigErrors.
-#include "kirchhoff/montecarlo/dnn_workload.hpp"
+#include "kirchhoff/workloads/dnn_workload.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,10 +14,14 @@
 #include "kirchhoff/core/statistics.hpp"
 #include "kirchhoff/montecarlo/campaign.hpp"
 #include "kirchhoff/montecarlo/engine.hpp"
-#include "test_support.hpp"
+#include "support/campaign.hpp"
+#include "support/hdf5_contents.hpp"
+#include "support/temp_dir.hpp"
 
-namespace kirchhoff::montecarlo {
+namespace kirchhoff::workloads {
 namespace {
+
+using namespace kirchhoff::montecarlo;  // the engine that runs the workload
 
 using testing::dataset_bytes;
 using testing::metric_index;
@@ -48,7 +53,7 @@ samples = {}
 }
 
 Campaign parse(const std::string& text) {
-  return parse_campaign(text, "dnn.toml", {});
+  return testing::parse_builtin(text, "dnn.toml");
 }
 
 constexpr const char* kIdealPeriphery = R"(read_noise = false
@@ -187,4 +192,4 @@ calibration_vectors = 10
 }
 
 }  // namespace
-}  // namespace kirchhoff::montecarlo
+}  // namespace kirchhoff::workloads

@@ -1,4 +1,4 @@
-#include "kirchhoff/montecarlo/array_workload.hpp"
+#include "kirchhoff/workloads/array_workload.hpp"
 
 #include <fmt/format.h>
 
@@ -11,16 +11,21 @@
 #include <string_view>
 #include <utility>
 
+#include "kirchhoff/core/config_checks.hpp"
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/crossbar/ir_drop.hpp"
 #include "kirchhoff/crossbar/mvm.hpp"
-#include "kirchhoff/devices/presets.hpp"
-#include "workload_config.hpp"
+#include "kirchhoff/crossbar/options_config.hpp"
+#include "kirchhoff/workloads/campaign_device.hpp"
 
-namespace kirchhoff::montecarlo {
+namespace kirchhoff::workloads {
 
 namespace {
+
+using montecarlo::MetricInfo;
+using montecarlo::Workload;
+using montecarlo::WorkloadContext;
 
 using Eigen::Index;
 using RowMajorMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -58,9 +63,57 @@ struct Settings {
   Index inputs = 64;
   ValueDistribution input_distribution;
   Index calibration_vectors = 256;
-  ArrayResponseSettings response;
+  crossbar::ArrayResponseSettings response;
   crossbar::MvmOptions mvm;
 };
+
+// Sums over the outputs of a batch, column by column, of the error e = analog − ideal.
+struct OutputError {
+  double squares = 0.0;     // Σ e²
+  double mean = 0.0;        // Σ e / outputs
+  double deviations = 0.0;  // Σ (e − mean)²
+  double cross = 0.0;       // Σ analog · ideal
+};
+
+OutputError output_error(const Eigen::MatrixXd& analog, const Eigen::MatrixXd& ideal) {
+  OutputError r;
+  double sum = 0.0;
+  for (Index n = 0; n < ideal.cols(); ++n) {
+    for (Index j = 0; j < ideal.rows(); ++j) {
+      const double e = analog(j, n) - ideal(j, n);
+      r.squares += e * e;
+      sum += e;
+      r.cross += analog(j, n) * ideal(j, n);
+    }
+  }
+  r.mean = sum / static_cast<double>(ideal.size());
+  for (Index n = 0; n < ideal.cols(); ++n) {
+    for (Index j = 0; j < ideal.rows(); ++j) {
+      const double d = analog(j, n) - ideal(j, n) - r.mean;
+      r.deviations += d * d;
+    }
+  }
+  return r;
+}
+
+// Root mean square over every cell of every physical array of (conductance − target), with the
+// conductances of array a given by `conductances(a)` (cell order of ProgrammedCells).
+template <class Conductances>
+double cell_rms_error(const crossbar::AnalogMatrix& matrix, std::size_t arrays,
+                      Conductances&& conductances) {
+  double squares = 0.0;
+  std::size_t cells = 0;
+  for (std::size_t a = 0; a < arrays; ++a) {
+    const devices::ProgrammedCells& c = matrix.cells(a);
+    const std::span<const double> g = conductances(a);
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      const double e = g[i] - c.target_s[i];
+      squares += e * e;
+    }
+    cells += c.size();
+  }
+  return std::sqrt(squares / static_cast<double>(cells));
+}
 
 class ArrayWorkload final : public Workload {
  public:
@@ -127,17 +180,9 @@ class ArrayWorkload final : public Workload {
     const devices::DeviceModel& model = *device_.model;
     crossbar::AnalogMatrix matrix(w, s_.mvm, model, address);
     const std::size_t arrays = matrix.groups() * s_.mvm.mapping.polarities();
-    double programming_squares = 0.0;
-    std::size_t cells = 0;
-    for (std::size_t a = 0; a < arrays; ++a) {
-      const devices::ProgrammedCells& c = matrix.cells(a);
-      for (std::size_t i = 0; i < c.size(); ++i) {
-        const double e = c.programmed_s[i] - c.target_s[i];
-        programming_squares += e * e;
-      }
-      cells += c.size();
-    }
-    const double programming_rms = std::sqrt(programming_squares / static_cast<double>(cells));
+    const double programming_rms = cell_rms_error(matrix, arrays, [&](std::size_t a) {
+      return std::span<const double>(matrix.cells(a).programmed_s);
+    });
 
     const crossbar::ArrayResponse response = s_.response.response();
     const std::size_t width = metrics_.size();
@@ -146,42 +191,19 @@ class ArrayWorkload final : public Workload {
       matrix.set_read_time(devices::ReadTime{context_.read_times_s[k], index}, response);
       if (calibrated) matrix.calibrate_adc(x_calibration);
       const crossbar::MvmResult result = matrix.multiply(x, index);
-
-      double squares = 0.0, sum = 0.0, cross = 0.0;
-      for (Index n = 0; n < y.cols(); ++n) {
-        for (Index j = 0; j < y.rows(); ++j) {
-          const double e = result.y(j, n) - y(j, n);
-          squares += e * e;
-          sum += e;
-          cross += result.y(j, n) * y(j, n);
-        }
-      }
-      const double mean = sum / count;
-      double deviations = 0.0;
-      for (Index n = 0; n < y.cols(); ++n) {
-        for (Index j = 0; j < y.rows(); ++j) {
-          const double d = result.y(j, n) - y(j, n) - mean;
-          deviations += d * d;
-        }
-      }
-      double g_squares = 0.0;
-      for (std::size_t a = 0; a < arrays; ++a) {
-        const devices::ProgrammedCells& c = matrix.cells(a);
+      const OutputError e = output_error(result.y, y);
+      const double g_rms = cell_rms_error(matrix, arrays, [&](std::size_t a) {
         const crossbar::ConductanceMatrix& g = matrix.conductances(a);
-        for (std::size_t i = 0; i < c.size(); ++i) {
-          const double e = g.data()[i] - c.target_s[i];
-          g_squares += e * e;
-        }
-      }
-      const double g_rms = std::sqrt(g_squares / static_cast<double>(cells));
+        return std::span<const double>(g.data(), static_cast<std::size_t>(g.size()));
+      });
 
       double* row = out.data() + k * width;
-      row[0] = std::sqrt(squares / signal);
-      row[1] = std::sqrt(squares / count);
-      row[2] = mean / output_range;
-      row[3] = (count > 1.0 ? std::sqrt(deviations / (count - 1.0)) : 0.0) / output_range;
-      row[4] = 10.0 * std::log10(signal / std::max(squares, kSnrFloor * signal));
-      row[5] = cross / signal;
+      row[0] = std::sqrt(e.squares / signal);
+      row[1] = std::sqrt(e.squares / count);
+      row[2] = e.mean / output_range;
+      row[3] = (count > 1.0 ? std::sqrt(e.deviations / (count - 1.0)) : 0.0) / output_range;
+      row[4] = 10.0 * std::log10(signal / std::max(e.squares, kSnrFloor * signal));
+      row[5] = e.cross / signal;
       row[6] = output_range;
       row[7] = result.clipped_fraction();
       row[8] = programming_rms;
@@ -248,13 +270,18 @@ std::unique_ptr<Workload> make_array_workload(const Config& config,
   if (s.rows * s.cols > (Index{1} << 26)) {
     w.fail("cols", fmt::format("rows x cols = {} weights; at most 2^26 allowed", s.rows * s.cols));
   }
-  s.response = read_array_response(w);
+  s.response = crossbar::read_array_response(w);
 
   const ConfigTable weights = w.table("weights");
   s.weights = get_distribution(weights, -1.0, 1.0, 1.0);
   s.weights_per_point = get_choice(weights, "resample", "trial", {"trial", "point"}) == 1;
 
-  s.mvm = read_mvm_options(w, *device.model, &s.calibration_vectors);
+  s.mvm = crossbar::read_mvm_options(w, *device.model);
+  // Calibrated ADCs are calibrated with a batch of this workload's own random vectors.
+  const ConfigTable adc = w.table("adc");
+  const bool calibrated = s.mvm.periphery.adc.range_mode == crossbar::AdcRangeMode::calibrated;
+  reject_unless(adc, "calibration_vectors", calibrated, "with range_mode = \"calibrated\"");
+  if (calibrated) s.calibration_vectors = get_count(adc, "calibration_vectors", 256, 1, 65536);
   s.mvm.read_noise = w.get_or("read_noise", true);
   const crossbar::DacOptions& dac = s.mvm.periphery.dac;
 
@@ -269,4 +296,4 @@ std::unique_ptr<Workload> make_array_workload(const Config& config,
   return std::make_unique<ArrayWorkload>(std::move(device), context, std::move(s));
 }
 
-}  // namespace kirchhoff::montecarlo
+}  // namespace kirchhoff::workloads

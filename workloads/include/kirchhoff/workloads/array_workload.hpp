@@ -33,10 +33,12 @@
 
 #include <memory>
 
+#include "kirchhoff/core/config.hpp"
 #include "kirchhoff/montecarlo/workload.hpp"
 
-namespace kirchhoff::montecarlo {
+namespace kirchhoff::workloads {
 
-std::unique_ptr<Workload> make_array_workload(const Config& config, const WorkloadContext& context);
+std::unique_ptr<montecarlo::Workload> make_array_workload(
+    const Config& config, const montecarlo::WorkloadContext& context);
 
-}  // namespace kirchhoff::montecarlo
+}  // namespace kirchhoff::workloads

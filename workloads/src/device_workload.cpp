@@ -1,18 +1,23 @@
-#include "kirchhoff/montecarlo/device_workload.hpp"
+#include "kirchhoff/workloads/device_workload.hpp"
 
 #include <fmt/format.h>
 
 #include <cmath>
 #include <optional>
 
+#include "kirchhoff/core/config_checks.hpp"
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/units.hpp"
-#include "kirchhoff/devices/presets.hpp"
 #include "kirchhoff/devices/write_verify.hpp"
+#include "kirchhoff/workloads/campaign_device.hpp"
 
-namespace kirchhoff::montecarlo {
+namespace kirchhoff::workloads {
 
 namespace {
+
+using montecarlo::MetricInfo;
+using montecarlo::Workload;
+using montecarlo::WorkloadContext;
 
 enum class TargetDistribution { uniform, list };
 
@@ -137,24 +142,17 @@ class DeviceWorkload final : public Workload {
   std::vector<MetricInfo> metrics_;
 };
 
-}  // namespace
+// [workload.targets] for a device of conductances up to g_max (default range [g_min, g_max]).
+struct Targets {
+  TargetDistribution distribution = TargetDistribution::uniform;
+  double min_siemens = 0.0;
+  double max_siemens = 0.0;
+  std::vector<double> listed_siemens;
+};
 
-std::unique_ptr<Workload> make_device_workload(const Config& config,
-                                               const WorkloadContext& context) {
-  devices::Device device = campaign_device(config, "device");
-  const double g_min = device.model->g_min_s(), g_max = device.model->g_max_s();
-
-  const ConfigTable w = config.table("workload");
-  const auto cells = w.get<std::int64_t>("cells");
-  if (cells < 1 || cells > (std::int64_t{1} << 30)) {
-    w.fail("cells", fmt::format("must be in [1, 2^30], got {}", cells));
-  }
-
-  const ConfigTable t = w.table("targets");
+Targets read_targets(const ConfigTable& t, double g_min, double g_max) {
   const std::string distribution = t.get_or("distribution", "uniform");
-  TargetDistribution kind = TargetDistribution::uniform;
-  double min_s = g_min, max_s = g_max;
-  std::vector<double> listed;
+  Targets targets{TargetDistribution::uniform, g_min, g_max, {}};
   auto check_range = [&](const char* key, double value) {
     if (value < 0.0 || value > g_max) {
       t.fail(key, fmt::format("must be in [0, g_max = {}] of the device, got {}",
@@ -163,13 +161,14 @@ std::unique_ptr<Workload> make_device_workload(const Config& config,
     }
   };
   if (distribution == "uniform") {
-    min_s = t.get_quantity_or("min", Dimension::conductance, g_min);
-    max_s = t.get_quantity_or("max", Dimension::conductance, g_max);
-    check_range("min", min_s);
-    check_range("max", max_s);
-    if (min_s > max_s) t.fail("max", "must be >= min");
+    targets.min_siemens = t.get_quantity_or("min", Dimension::conductance, g_min);
+    targets.max_siemens = t.get_quantity_or("max", Dimension::conductance, g_max);
+    check_range("min", targets.min_siemens);
+    check_range("max", targets.max_siemens);
+    if (targets.min_siemens > targets.max_siemens) t.fail("max", "must be >= min");
   } else if (distribution == "list") {
-    kind = TargetDistribution::list;
+    targets.distribution = TargetDistribution::list;
+    std::vector<double>& listed = targets.listed_siemens;
     listed = t.get_quantity_array("values", Dimension::conductance);
     if (listed.empty()) t.fail("values", "needs at least one target");
     for (std::size_t i = 0; i < listed.size(); ++i) {
@@ -183,29 +182,41 @@ std::unique_ptr<Workload> make_device_workload(const Config& config,
     t.fail("distribution",
            fmt::format("must be \"uniform\" or \"list\", got \"{}\"", distribution));
   }
-
-  std::optional<devices::WriteVerifyOptions> write_verify;
-  const ConfigTable v = w.table("write_verify");
-  if (v.exists() && v.get_or("enabled", true)) {
-    devices::WriteVerifyOptions options;
-    options.tolerance_s = v.get_quantity_or("tolerance", Dimension::conductance, 0.0);
-    options.relative_tolerance = v.get_or("relative_tolerance", 0.0);
-    const auto iterations = v.get_or<std::int64_t>("max_iterations", 30);
-    if (iterations < 1 || iterations > 1000) {
-      v.fail("max_iterations", fmt::format("must be in [1, 1000], got {}", iterations));
-    }
-    options.max_iterations = static_cast<std::uint32_t>(iterations);
-    options.verify_time_s = v.get_quantity_or("verify_time", Dimension::time, 1e-6);
-    try {
-      options.validate();
-    } catch (const InvalidArgument& e) {
-      v.fail_table(e.what());
-    }
-    write_verify = options;
-  }
-  return std::make_unique<DeviceWorkload>(std::move(device), context,
-                                          static_cast<std::uint64_t>(cells), kind, min_s, max_s,
-                                          std::move(listed), write_verify);
+  return targets;
 }
 
-}  // namespace kirchhoff::montecarlo
+// [workload.write_verify]: none without the table or with enabled = false.
+std::optional<devices::WriteVerifyOptions> read_write_verify(const ConfigTable& v) {
+  if (!v.exists() || !v.get_or("enabled", true)) return std::nullopt;
+  devices::WriteVerifyOptions options;
+  options.tolerance_s = v.get_quantity_or("tolerance", Dimension::conductance, 0.0);
+  options.relative_tolerance = v.get_or("relative_tolerance", 0.0);
+  const auto iterations = v.get_or<std::int64_t>("max_iterations", 30);
+  if (iterations < 1 || iterations > 1000) {
+    v.fail("max_iterations", fmt::format("must be in [1, 1000], got {}", iterations));
+  }
+  options.max_iterations = static_cast<std::uint32_t>(iterations);
+  options.verify_time_s = v.get_quantity_or("verify_time", Dimension::time, 1e-6);
+  check_table(v, [&] { options.validate(); });
+  return options;
+}
+
+}  // namespace
+
+std::unique_ptr<Workload> make_device_workload(const Config& config,
+                                               const WorkloadContext& context) {
+  devices::Device device = campaign_device(config, "device");
+  const double g_min = device.model->g_min_s(), g_max = device.model->g_max_s();
+  const ConfigTable w = config.table("workload");
+  const auto cells = w.get<std::int64_t>("cells");
+  if (cells < 1 || cells > (std::int64_t{1} << 30)) {
+    w.fail("cells", fmt::format("must be in [1, 2^30], got {}", cells));
+  }
+  Targets targets = read_targets(w.table("targets"), g_min, g_max);
+  const auto write_verify = read_write_verify(w.table("write_verify"));
+  return std::make_unique<DeviceWorkload>(
+      std::move(device), context, static_cast<std::uint64_t>(cells), targets.distribution,
+      targets.min_siemens, targets.max_siemens, std::move(targets.listed_siemens), write_verify);
+}
+
+}  // namespace kirchhoff::workloads

@@ -2,8 +2,9 @@
 // the MVM error grow with time (paired, over trials), ADC and DAC quantisation against the
 // uniform-noise estimate Δ²/12, bitwise-identical campaigns for 1 and 2 threads, determinism of
 // run_trial, and located ConfigErrors for bad keys.
-#include "kirchhoff/montecarlo/array_workload.hpp"
+#include "kirchhoff/workloads/array_workload.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,10 +13,14 @@
 #include "kirchhoff/core/statistics.hpp"
 #include "kirchhoff/montecarlo/campaign.hpp"
 #include "kirchhoff/montecarlo/engine.hpp"
-#include "test_support.hpp"
+#include "support/campaign.hpp"
+#include "support/hdf5_contents.hpp"
+#include "support/temp_dir.hpp"
 
-namespace kirchhoff::montecarlo {
+namespace kirchhoff::workloads {
 namespace {
+
+using namespace kirchhoff::montecarlo;  // the engine that runs the workload
 
 using testing::dataset_bytes;
 using testing::metric_index;
@@ -42,7 +47,7 @@ kind = "array"
 }
 
 Campaign parse(const std::string& text) {
-  return parse_campaign(text, "study.toml", {});
+  return testing::parse_builtin(text, "study.toml");
 }
 
 TEST(ArrayWorkload, MetricsHaveUnitsAndDescriptions) {
@@ -419,4 +424,4 @@ TEST(ArrayWorkloadErrors, SweptBadValueNamesThePoint) {
 }
 
 }  // namespace
-}  // namespace kirchhoff::montecarlo
+}  // namespace kirchhoff::workloads

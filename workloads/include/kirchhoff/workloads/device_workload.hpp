@@ -20,11 +20,12 @@
 
 #include <memory>
 
+#include "kirchhoff/core/config.hpp"
 #include "kirchhoff/montecarlo/workload.hpp"
 
-namespace kirchhoff::montecarlo {
+namespace kirchhoff::workloads {
 
-std::unique_ptr<Workload> make_device_workload(const Config& config,
-                                               const WorkloadContext& context);
+std::unique_ptr<montecarlo::Workload> make_device_workload(
+    const Config& config, const montecarlo::WorkloadContext& context);
 
-}  // namespace kirchhoff::montecarlo
+}  // namespace kirchhoff::workloads

@@ -1,0 +1,39 @@
+// The crossbar's options from a TOML table (docs/campaigns.md, "Array workload"): the tables
+// [mapping], [tile], [dac] and [adc] of `t` into MvmOptions, and `ir_drop` with [wires] into
+// how the arrays respond. The array and dnn workloads read their [workload] table with these,
+// and so does every other caller, so a key means the same everywhere. Every reader fails with
+// ConfigError at the key ("file:line:column: key 'workload.adc.bits': ...").
+//
+//   const ConfigTable w = config.table("workload");
+//   crossbar::MvmOptions mvm = crossbar::read_mvm_options(w, *device.model);
+//   const crossbar::ArrayResponseSettings response = crossbar::read_array_response(w);
+#pragma once
+
+#include "kirchhoff/core/config.hpp"
+#include "kirchhoff/crossbar/array.hpp"
+#include "kirchhoff/crossbar/mvm.hpp"
+#include "kirchhoff/devices/device_model.hpp"
+
+namespace kirchhoff::crossbar {
+
+// Mapping, tiles, DAC and ADC for arrays of `model` (the mapping range defaults to the
+// model's and may not exceed its g_max). read_noise, single_precision_signal, batch_block and
+// instance keep their defaults: they are the caller's. An [adc] calibration_vectors key is not
+// read here: it belongs to the caller that draws a calibration batch.
+[[nodiscard]] MvmOptions read_mvm_options(const ConfigTable& t, const devices::DeviceModel& model);
+
+// How the arrays respond to their input voltages (`ir_drop`, [wires]): ideal (T = Gᵀ), or with
+// the wire resistances solved exactly (nodal analysis, ir_drop.hpp) or to first order in them
+// (docs/crossbar.md). The wires are read with any ir_drop, so one file can sweep it.
+struct ArrayResponseSettings {
+  enum class IrDrop { none, exact, approx } ir_drop = IrDrop::none;
+  WireResistances wires;
+
+  // Each physical array (G⁺ and G⁻ of every tile) is solved as the array it is; the engine
+  // subtracts. The exact solver is built per array and call, so trials share nothing.
+  [[nodiscard]] ArrayResponse response() const;
+  [[nodiscard]] const char* name() const noexcept;
+};
+[[nodiscard]] ArrayResponseSettings read_array_response(const ConfigTable& t);
+
+}  // namespace kirchhoff::crossbar

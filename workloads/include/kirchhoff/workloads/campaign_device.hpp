@@ -1,0 +1,16 @@
+// The device of a campaign point, shared by the workloads that program cells.
+#pragma once
+
+#include <string_view>
+
+#include "kirchhoff/core/config.hpp"
+#include "kirchhoff/devices/presets.hpp"
+
+namespace kirchhoff::workloads {
+
+// The device of the point's [device] table (preset or model, with parameter overrides:
+// devices::make_device). ConfigError at 'device' naming `workload_kind` when there is no such
+// table.
+[[nodiscard]] devices::Device campaign_device(const Config& config, std::string_view workload_kind);
+
+}  // namespace kirchhoff::workloads
