@@ -43,8 +43,8 @@ Campaign bench_campaign(std::uint64_t trials) {
 }
 
 constexpr std::uint64_t kTrials = 1024;
-double g_direct_s = 0.0;
-double g_one_thread_s = 0.0;
+double direct_run_s = 0.0;
+double one_thread_run_s = 0.0;
 
 std::filesystem::path scratch(const std::string& name) {
   return std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()) + ".h5");
@@ -58,7 +58,7 @@ void BM_Direct(benchmark::State& state) {
     for (std::uint32_t t = 0; t < kTrials; ++t) c.workloads[0]->run_trial(t, out);
     const double s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    g_direct_s = g_direct_s > 0 ? std::min(g_direct_s, s) : s;  // fastest of the iterations
+    direct_run_s = direct_run_s > 0 ? std::min(direct_run_s, s) : s;  // fastest of the iterations
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kTrials));
@@ -81,10 +81,10 @@ void BM_Engine(benchmark::State& state) {
   std::filesystem::remove(o.output);
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kTrials));
   if (o.threads == 1) {
-    g_one_thread_s = seconds;
-    if (g_direct_s > 0) state.counters["overhead_vs_direct"] = seconds / g_direct_s - 1.0;
-  } else if (g_one_thread_s > 0) {
-    state.counters["speedup_vs_1_thread"] = g_one_thread_s / seconds;
+    one_thread_run_s = seconds;
+    if (direct_run_s > 0) state.counters["overhead_vs_direct"] = seconds / direct_run_s - 1.0;
+  } else if (one_thread_run_s > 0) {
+    state.counters["speedup_vs_1_thread"] = one_thread_run_s / seconds;
   }
 }
 

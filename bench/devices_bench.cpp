@@ -21,7 +21,7 @@ double g_baseline_ns_per_cell = 0.0;
 std::vector<double> targets(const DeviceModel& model) {
   std::vector<double> t(kCells);
   for (std::size_t i = 0; i < kCells; ++i) {
-    t[i] = model.g_min_s() + (model.g_max_s() - model.g_min_s()) * static_cast<double>(i % 1000) / 999.0;
+    t[i] = model.g_min_siemens() + (model.g_max_siemens() - model.g_min_siemens()) * static_cast<double>(i % 1000) / 999.0;
   }
   return t;
 }

@@ -20,7 +20,7 @@ using namespace kirchhoff;
 using namespace kirchhoff::crossbar;
 
 constexpr Eigen::Index kRows = 256, kCols = 256, kBatch = 1000;
-double g_float_s = 0.0, g_double_s = 0.0;
+double float_baseline_s = 0.0, double_baseline_s = 0.0;
 
 Eigen::MatrixXd matrix(Eigen::Index rows, Eigen::Index cols, double phase) {
   Eigen::MatrixXd m(rows, cols);
@@ -51,10 +51,10 @@ double plain_product(benchmark::State& state) {
 }
 
 void BM_PlainProductFloat(benchmark::State& state) {
-  g_float_s = plain_product<float>(state);
+  float_baseline_s = plain_product<float>(state);
 }
 void BM_PlainProductDouble(benchmark::State& state) {
-  g_double_s = plain_product<double>(state);
+  double_baseline_s = plain_product<double>(state);
 }
 
 void BM_AnalogMvm(benchmark::State& state) {
@@ -65,9 +65,9 @@ void BM_AnalogMvm(benchmark::State& state) {
     limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, 1);
   }
   devices::GenericParameters p;
-  p.common.g_max_s = 25e-6;
-  p.programming_sigma_s = 0.5e-6;
-  p.read_sigma_s = 0.2e-6;
+  p.common.g_max_siemens = 25e-6;
+  p.programming_sigma_siemens = 0.5e-6;
+  p.read_sigma_siemens = 0.2e-6;
   p.read_sigma_relative = 0.03;
   const devices::GenericModel model(p);
   MvmOptions o;
@@ -92,8 +92,8 @@ void BM_AnalogMvm(benchmark::State& state) {
   for (int r = 0; r < 10; ++r) benchmark::DoNotOptimize(m.multiply(x, read++).y.data());
   const double t =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 10.0;
-  state.counters["ratio_to_float"] = t / g_float_s;
-  state.counters["ratio_to_double"] = t / g_double_s;
+  state.counters["ratio_to_float"] = t / float_baseline_s;
+  state.counters["ratio_to_double"] = t / double_baseline_s;
   state.counters["clipped"] = clipped;
   state.SetItemsProcessed(state.iterations() * kBatch);
 }

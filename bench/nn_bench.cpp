@@ -30,7 +30,7 @@ namespace {
 using namespace kirchhoff;
 
 const std::string kModel = std::string(KIRCHHOFF_SOURCE_DIR) + "/data/models/cnn.onnx";
-std::map<int, double> g_float_s;  // threads → seconds
+std::map<int, double> float_baseline_s;  // threads → seconds
 
 struct Fixture {
   nn::Network network = nn::load_onnx(kModel);
@@ -83,7 +83,7 @@ void BM_FloatInference(benchmark::State& state) {
   };
   for (auto _ : state) run();
   const double ours = best_seconds(run, 5);
-  g_float_s[threads] = ours;
+  float_baseline_s[threads] = ours;
   const double torch = pytorch_seconds(threads);
   state.counters["seconds"] = ours;
   state.counters["top1"] = accuracy.top1_fraction();
@@ -116,7 +116,7 @@ void BM_AnalogTrial(benchmark::State& state) {
   const double analog = best_seconds(run, 3);
   state.counters["seconds"] = analog;
   state.counters["top1"] = accuracy.top1_fraction();
-  if (const auto it = g_float_s.find(threads); it != g_float_s.end()) {
+  if (const auto it = float_baseline_s.find(threads); it != float_baseline_s.end()) {
     state.counters["ratio_to_float"] = analog / it->second;
   }
   state.SetLabel(f.dataset.name);

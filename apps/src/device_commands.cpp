@@ -52,11 +52,11 @@ int device_list(std::ostream& out) {
 
 namespace {
 
-std::vector<std::vector<double>> sample_columns(const devices::Device& device, double target_s,
+std::vector<std::vector<double>> sample_columns(const devices::Device& device, double target_siemens,
                                                 const std::vector<double>& times_s,
                                                 std::uint64_t count, std::uint64_t seed,
                                                 bool read_noise) {
-  const std::vector<double> targets(count, target_s);
+  const std::vector<double> targets(count, target_siemens);
   const devices::CellAddress address{seed, 0, 0, 0};
   const auto cells = device.model->program(targets, address);
   std::vector<std::vector<double>> columns;
@@ -92,7 +92,7 @@ void write_csv(const std::filesystem::path& path, const std::vector<std::string>
 }  // namespace
 
 int device_sample(const DeviceSampleOptions& options, std::ostream& out) {
-  const double target_s =
+  const double target_siemens =
       option_quantity("--target", options.target, Dimension::conductance);
   std::vector<double> times_s;
   for (const auto& text : options.times) {
@@ -108,10 +108,10 @@ int device_sample(const DeviceSampleOptions& options, std::ostream& out) {
   }
   const auto device = devices::load_device(options.preset);
   const auto columns =
-      sample_columns(device, target_s, times_s, options.count, options.seed, !options.no_read_noise);
+      sample_columns(device, target_siemens, times_s, options.count, options.seed, !options.no_read_noise);
 
   out << fmt::format("{} ({}), target {}, {} cells, seed {}{}\n", device.description.name,
-                     device.model->kind(), format_quantity(target_s, Dimension::conductance),
+                     device.model->kind(), format_quantity(target_siemens, Dimension::conductance),
                      options.count, options.seed, options.no_read_noise ? ", no read noise" : "");
   out << fmt::format("{:>10}  {:>12}  {:>12}  {:>12}  {:>12}\n", "time", "mean", "std", "min",
                      "max");
@@ -137,7 +137,7 @@ int device_sample(const DeviceSampleOptions& options, std::ostream& out) {
     file.write_attribute("device", device.description.name);
     file.write_attribute("model", device.model->kind());
     file.write_attribute("device_file", device.description.file.string());
-    file.write_attribute("target_S", target_s);
+    file.write_attribute("target_S", target_siemens);
     file.write_attribute("seed", options.seed);
     file.write_attribute("read_noise", static_cast<std::uint8_t>(!options.no_read_noise));
     std::vector<double> flat;  // cells × times, row-major
@@ -173,7 +173,7 @@ int device_curve(const DeviceCurveOptions& options, std::ostream& out) {
   auto write_rows = [&](std::ostream& csv) {
     csv << "pulse,polarity,G_noiseless_S,G_S\n";
     for (const auto& r : rows) {
-      csv << fmt::format("{},{},{:.17g},{:.17g}\n", r.pulse, r.polarity, r.g_noiseless_s, r.g_s);
+      csv << fmt::format("{},{},{:.17g},{:.17g}\n", r.pulse, r.polarity, r.g_noiseless_siemens, r.g_siemens);
     }
   };
   if (options.out.empty()) {

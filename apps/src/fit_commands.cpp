@@ -175,11 +175,11 @@ int fit_programming(const FitOptions& o, std::ostream& out) {
   options.degree = o.degree;
   options.bias = o.bias;
   options.bootstrap = bootstrap_options(o);
-  options.g_max_s = g_max_option(o);
+  options.g_max_siemens = g_max_option(o);
   const auto data = fitting::read_programming(o.data, measurement_options(o));
-  const auto fit = fitting::fit_programming(data.target_s, data.programmed_s, options);
-  return print_and_write(o, data.target_s.size(), fit,
-                         fitting::fit_report(fit, data.target_s, data.programmed_s, o.data), out);
+  const auto fit = fitting::fit_programming(data.target_siemens, data.programmed_siemens, options);
+  return print_and_write(o, data.target_siemens.size(), fit,
+                         fitting::fit_report(fit, data.target_siemens, data.programmed_siemens, o.data), out);
 }
 
 int fit_drift(const FitOptions& o, std::ostream& out) {
@@ -188,7 +188,7 @@ int fit_drift(const FitOptions& o, std::ostream& out) {
   options.bins = o.bins;
   options.form = o.form == "pcm" ? fitting::DriftForm::pcm : fitting::DriftForm::table;
   options.bootstrap = bootstrap_options(o);
-  options.g_max_s = g_max_option(o);
+  options.g_max_siemens = g_max_option(o);
   if (!o.t0.empty()) options.t0_s = option_quantity("--t0", o.t0, Dimension::time);
   const auto data = fitting::read_drift(o.data, measurement_options(o));
   const auto fit = fitting::fit_drift(data, options);
@@ -203,7 +203,7 @@ int fit_read_noise(const FitOptions& o, std::ostream& out) {
   options.degree = o.degree;
   options.q_max = o.q_max;
   options.bootstrap = bootstrap_options(o);
-  options.g_max_s = g_max_option(o);
+  options.g_max_siemens = g_max_option(o);
   if (!o.t_read.empty()) {
     options.t_read_s = option_quantity("--t-read", o.t_read, Dimension::time);
   }
@@ -220,7 +220,7 @@ int fit_pulse(const FitOptions& o, std::ostream& out) {
   options.bootstrap = bootstrap_options(o);
   const auto data = fitting::read_pulse(o.data, measurement_options(o));
   const auto fit = fitting::fit_pulse(data, options);
-  return print_and_write(o, data.conductance_s.size(), fit, fitting::fit_report(fit, o.data), out);
+  return print_and_write(o, data.conductance_siemens.size(), fit, fitting::fit_report(fit, o.data), out);
 }
 
 void add_common(CLI::App* cmd, FitOptions& o, bool g_max) {

@@ -18,14 +18,14 @@ void WireResistances::validate() const {
   }
 }
 
-void validate_conductances(const ConductanceMatrix& g_s) {
-  if (g_s.rows() == 0 || g_s.cols() == 0) {
+void validate_conductances(const ConductanceMatrix& g_siemens) {
+  if (g_siemens.rows() == 0 || g_siemens.cols() == 0) {
     throw InvalidArgument(
-        fmt::format("conductance matrix is empty ({} x {})", g_s.rows(), g_s.cols()));
+        fmt::format("conductance matrix is empty ({} x {})", g_siemens.rows(), g_siemens.cols()));
   }
-  for (Eigen::Index i = 0; i < g_s.rows(); ++i) {
-    for (Eigen::Index j = 0; j < g_s.cols(); ++j) {
-      const double g = g_s(i, j);
+  for (Eigen::Index i = 0; i < g_siemens.rows(); ++i) {
+    for (Eigen::Index j = 0; j < g_siemens.cols(); ++j) {
+      const double g = g_siemens(i, j);
       if (!(std::isfinite(g) && g >= 0.0)) {
         throw InvalidArgument(fmt::format(
             "conductance of cell (row {}, column {}) is {} S; allowed: finite and >= 0", i, j, g));

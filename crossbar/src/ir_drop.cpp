@@ -334,17 +334,17 @@ void IrDropSolver::Impl::stamp_cell_jacobian(std::vector<Triplet>& t, std::size_
   }
 }
 
-IrDropSolver::IrDropSolver(const ConductanceMatrix& g_s, const WireResistances& wires,
+IrDropSolver::IrDropSolver(const ConductanceMatrix& g_siemens, const WireResistances& wires,
                            IrDropOptions options)
     : impl_(std::make_unique<Impl>()) {
-  validate_conductances(g_s);
+  validate_conductances(g_siemens);
   wires.validate();
   auto& s = *impl_;
-  s.g = g_s;
+  s.g = g_siemens;
   s.wires = wires;
   s.options = options;
-  s.rows = g_s.rows();
-  s.cols = g_s.cols();
+  s.rows = g_siemens.rows();
+  s.cols = g_siemens.cols();
   s.assemble();
   if (s.unknowns > 0) {
     s.factor = make_factorization(options.backend, s.unknowns);
@@ -651,27 +651,27 @@ CurrentBatch IrDropSolver::solve_nonlinear(const devices::DeviceModel& model,
   return out;
 }
 
-CurrentBatch ideal_currents(const ConductanceMatrix& g_s, const InputBatch& inputs_v) {
-  check_inputs(inputs_v, g_s.rows());
-  return inputs_v * g_s;
+CurrentBatch ideal_currents(const ConductanceMatrix& g_siemens, const InputBatch& inputs_v) {
+  check_inputs(inputs_v, g_siemens.rows());
+  return inputs_v * g_siemens;
 }
 
-Eigen::MatrixXd approximate_transfer_matrix(const ConductanceMatrix& g_s,
+Eigen::MatrixXd approximate_transfer_matrix(const ConductanceMatrix& g_siemens,
                                             const WireResistances& wires) {
-  validate_conductances(g_s);
+  validate_conductances(g_siemens);
   wires.validate();
-  const Eigen::Index rows = g_s.rows(), cols = g_s.cols();
+  const Eigen::Index rows = g_siemens.rows(), cols = g_siemens.cols();
   Eigen::MatrixXd t(cols, rows);
   // Row wires: v_row(i, j) ≈ V_i (1 − a_ij), a_ij = r_driver S_i0 + r_row Σ_{m=1..j} S_im with
   // S_im = Σ_{k>=m} G_ik the ideal current through the segment before cell (i, m).
   Eigen::VectorXd suffix(cols);
   for (Eigen::Index i = 0; i < rows; ++i) {
     double acc = 0.0;
-    for (Eigen::Index j = cols - 1; j >= 0; --j) suffix[j] = (acc += g_s(i, j));
+    for (Eigen::Index j = cols - 1; j >= 0; --j) suffix[j] = (acc += g_siemens(i, j));
     double a = wires.r_driver_ohm * suffix[0];
     for (Eigen::Index j = 0; j < cols; ++j) {
       if (j > 0) a += wires.r_row_ohm * suffix[j];
-      t(j, i) = g_s(i, j) * (1.0 - a);
+      t(j, i) = g_siemens(i, j) * (1.0 - a);
     }
   }
   // Column wires: v_col(i, j) ≈ Σ_m w(i, m) G_mj V_m, w = r_sense + r_col (rows − 1 − max(i, m)),
@@ -682,27 +682,27 @@ Eigen::MatrixXd approximate_transfer_matrix(const ConductanceMatrix& g_s,
     double acc = 0.0;
     for (Eigen::Index i = rows - 1; i >= 0; --i) {
       weighted_suffix[i] = acc;  // Σ_{i' > i}
-      acc += g_s(i, j) * static_cast<double>(rows - 1 - i);
+      acc += g_siemens(i, j) * static_cast<double>(rows - 1 - i);
     }
-    const double total = g_s.col(j).sum();
+    const double total = g_siemens.col(j).sum();
     double prefix = 0.0;
     for (Eigen::Index m = 0; m < rows; ++m) {
-      prefix += g_s(m, j);
+      prefix += g_siemens(m, j);
       const double load =
           wires.r_sense_ohm * total +
           wires.r_col_ohm * (static_cast<double>(rows - 1 - m) * prefix + weighted_suffix[m]);
-      t(j, m) -= g_s(m, j) * load;
+      t(j, m) -= g_siemens(m, j) * load;
     }
   }
   return t;
 }
 
-ApproximationError approximation_error(const ConductanceMatrix& g_s, const WireResistances& wires,
+ApproximationError approximation_error(const ConductanceMatrix& g_siemens, const WireResistances& wires,
                                        const InputBatch& inputs_v) {
-  const IrDropSolver solver(g_s, wires);
+  const IrDropSolver solver(g_siemens, wires);
   const CurrentBatch exact = solver.solve(inputs_v);
-  const CurrentBatch approx = inputs_v * approximate_transfer_matrix(g_s, wires).transpose();
-  const CurrentBatch ideal = ideal_currents(g_s, inputs_v);
+  const CurrentBatch approx = inputs_v * approximate_transfer_matrix(g_siemens, wires).transpose();
+  const CurrentBatch ideal = ideal_currents(g_siemens, inputs_v);
   ApproximationError e;
   const double scale = exact.cwiseAbs().maxCoeff();
   e.max_abs_a = (approx - exact).cwiseAbs().maxCoeff();

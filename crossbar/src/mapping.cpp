@@ -11,11 +11,11 @@
 namespace kirchhoff::crossbar {
 
 void MappingOptions::validate() const {
-  if (!(std::isfinite(g_min_s) && std::isfinite(g_max_s) && g_min_s >= 0.0 && g_max_s > g_min_s)) {
+  if (!(std::isfinite(g_min_siemens) && std::isfinite(g_max_siemens) && g_min_siemens >= 0.0 && g_max_siemens > g_min_siemens)) {
     throw InvalidArgument(
         fmt::format("mapping conductance range [g_min, g_max] = [{}, {}] S; allowed: 0 <= g_min < "
                     "g_max, finite",
-                    g_min_s, g_max_s));
+                    g_min_siemens, g_max_siemens));
   }
   if (!(std::isfinite(weight_scale) && weight_scale >= 0.0)) {
     throw InvalidArgument(fmt::format(
@@ -50,8 +50,8 @@ double MappingOptions::slice_coefficient(std::uint32_t k) const {
   return std::pow(base, static_cast<double>(k)) * (base - 1.0) / full;
 }
 
-double MappingOptions::unit_conductance_s() const noexcept {
-  return scheme == MappingScheme::differential ? delta_g_s() : 0.5 * delta_g_s();
+double MappingOptions::unit_conductance_siemens() const noexcept {
+  return scheme == MappingScheme::differential ? delta_g_siemens() : 0.5 * delta_g_siemens();
 }
 
 const ConductanceMatrix& MappedWeights::at(std::uint32_t slice, std::uint32_t polarity) const {
@@ -138,9 +138,9 @@ MappedWeights map_weights(const Eigen::MatrixXd& w, const MappingOptions& option
   const std::uint32_t pol = options.polarities();
   mapped.conductances.assign(std::size_t{options.slices} * pol,
                              ConductanceMatrix(w.rows(), w.cols()));
-  const double dg = options.delta_g_s();
-  const double g_min = options.g_min_s;
-  const double g_mid = options.g_mid_s();
+  const double dg = options.delta_g_siemens();
+  const double g_min = options.g_min_siemens;
+  const double g_mid = options.g_mid_siemens();
   std::vector<double> u(options.slices);
   for (Eigen::Index i = 0; i < w.rows(); ++i) {
     for (Eigen::Index j = 0; j < w.cols(); ++j) {
@@ -178,8 +178,8 @@ Eigen::MatrixXd unmap_weights(const MappedWeights& mapped) {
   if (mapped.scale.size() != cols) {
     throw InvalidArgument(fmt::format("{} scales for {} outputs", mapped.scale.size(), cols));
   }
-  const double unit = options.unit_conductance_s();
-  const double g_mid = options.g_mid_s();
+  const double unit = options.unit_conductance_siemens();
+  const double g_mid = options.g_mid_siemens();
   Eigen::MatrixXd w = Eigen::MatrixXd::Zero(rows, cols);
   for (std::uint32_t k = 0; k < options.slices; ++k) {
     const double c = options.slice_coefficient(k);

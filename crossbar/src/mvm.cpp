@@ -30,7 +30,7 @@ std::size_t to_size(Index i) {
 }  // namespace
 
 ArrayResponse ideal_response() {
-  return [](const ConductanceMatrix& g_s) -> Eigen::MatrixXd { return g_s.transpose(); };
+  return [](const ConductanceMatrix& g_siemens) -> Eigen::MatrixXd { return g_siemens.transpose(); };
 }
 
 void MvmOptions::validate() const {
@@ -54,15 +54,15 @@ AnalogMatrix::AnalogMatrix(const Eigen::MatrixXd& w, const MvmOptions& options,
       grid_(w.rows(), w.cols(), options.tile) {
   options_.validate();
   MappingOptions& mapping = options_.mapping;
-  if (mapping.g_min_s == 0.0 && mapping.g_max_s == 0.0) {
-    mapping.g_min_s = model.g_min_s();
-    mapping.g_max_s = model.g_max_s();
+  if (mapping.g_min_siemens == 0.0 && mapping.g_max_siemens == 0.0) {
+    mapping.g_min_siemens = model.g_min_siemens();
+    mapping.g_max_siemens = model.g_max_siemens();
   }
   mapping.validate();
-  if (mapping.g_max_s > model.g_max_s()) {
+  if (mapping.g_max_siemens > model.g_max_siemens()) {
     throw InvalidArgument(
         fmt::format("mapping range [{}, {}] S lies outside the device range [0, {}] S",
-                    mapping.g_min_s, mapping.g_max_s, model.g_max_s()));
+                    mapping.g_min_siemens, mapping.g_max_siemens, model.g_max_siemens()));
   }
   const MappedWeights mapped = map_weights(w, mapping);
   scale_ = mapped.scale;
@@ -86,10 +86,10 @@ AnalogMatrix::AnalogMatrix(const Eigen::MatrixXd& w, const MvmOptions& options,
         groups_[g].tile_col = c;
         groups_[g].slice = k;
         for (std::uint32_t p = 0; p < pol; ++p) {
-          targets.setConstant(mapping.g_min_s);
+          targets.setConstant(mapping.g_min_siemens);
           targets.block(0, 0, grid_.row_count(r), grid_.col_count(c)) = mapped.at(k, p).block(
               grid_.row_begin(r), grid_.col_begin(c), grid_.row_count(r), grid_.col_count(c));
-          if (reference) targets.col(physical_cols_ - 1).setConstant(mapping.g_mid_s());
+          if (reference) targets.col(physical_cols_ - 1).setConstant(mapping.g_mid_siemens());
           const std::size_t a = g * pol + p;
           cells_[a] =
               model.program(std::span<const double>(targets.data(), to_size(targets.size())),
@@ -114,7 +114,7 @@ AnalogMatrix::AnalogMatrix(const Eigen::MatrixXd& w, const MvmOptions& options,
   if (adc.range_mode != AdcRangeMode::calibrated) {
     const double v_read = options_.periphery.dac.v_read_v;
     const double per_row =
-        mapping.scheme == MappingScheme::offset_digital ? mapping.g_max_s : mapping.delta_g_s();
+        mapping.scheme == MappingScheme::offset_digital ? mapping.g_max_siemens : mapping.delta_g_siemens();
     const double range = adc.range_mode == AdcRangeMode::fixed
                              ? adc.range_a
                              : static_cast<double>(rows) * v_read * per_row;
@@ -184,13 +184,13 @@ void AnalogMatrix::set_read_time(const devices::ReadTime& time, const ArrayRespo
     group.noisy = false;
     for (std::uint32_t p = 0; p < pol; ++p) {
       const std::size_t a = g * pol + p;
-      ConductanceMatrix& g_s = g_at_t_[a];
-      g_s.resize(rows, physical_cols_);
-      std::span<double> g_span(g_s.data(), to_size(g_s.size()));
+      ConductanceMatrix& g_siemens = g_at_t_[a];
+      g_siemens.resize(rows, physical_cols_);
+      std::span<double> g_span(g_siemens.data(), to_size(g_siemens.size()));
       model_->conductance_at(cells_[a], time, g_span);
       model_->read_noise_std(cells_[a], time, g_span,
                              std::span<double>(sigma.data(), to_size(sigma.size())));
-      const Eigen::MatrixXd t = response(g_s);
+      const Eigen::MatrixXd t = response(g_siemens);
       if (t.rows() != physical_cols_ || t.cols() != rows) {
         throw InvalidArgument(fmt::format(
             "array response returned a {} x {} matrix for a {} x {} array; expected {} x {} "
@@ -408,8 +408,8 @@ class AnalogMatrix::BatchProduct {
         quantizer_{adc_.bits, 1.0, adc_.coding},
         read_stream_(m.address_.stream(StreamId::read_noise, read_id)),
         out_stream_(m.address_.stream(StreamId::output_noise, read_id)),
-        unit_(mapping_.unit_conductance_s()),
-        g_mid_(mapping_.g_mid_s()) {}
+        unit_(mapping_.unit_conductance_siemens()),
+        g_mid_(mapping_.g_mid_siemens()) {}
 
   [[nodiscard]] MvmResult run() const {
     MvmResult result;

@@ -34,14 +34,14 @@ std::uint32_t get_bits(const ConfigTable& t, Coding coding) {
 void read_mapping_range(const ConfigTable& m, const devices::DeviceModel& model,
                         MappingOptions& mapping) {
   if (!m.contains("g_min") && !m.contains("g_max")) return;
-  mapping.g_min_s = m.get_quantity_or("g_min", Dimension::conductance, model.g_min_s());
-  mapping.g_max_s = m.get_quantity_or("g_max", Dimension::conductance, model.g_max_s());
-  if (mapping.g_max_s > model.g_max_s()) {
+  mapping.g_min_siemens = m.get_quantity_or("g_min", Dimension::conductance, model.g_min_siemens());
+  mapping.g_max_siemens = m.get_quantity_or("g_max", Dimension::conductance, model.g_max_siemens());
+  if (mapping.g_max_siemens > model.g_max_siemens()) {
     m.fail("g_max", fmt::format("must be <= g_max = {} of the device, got {}",
-                                format_quantity(model.g_max_s(), Dimension::conductance),
-                                format_quantity(mapping.g_max_s, Dimension::conductance)));
+                                format_quantity(model.g_max_siemens(), Dimension::conductance),
+                                format_quantity(mapping.g_max_siemens, Dimension::conductance)));
   }
-  if (!(mapping.g_min_s < mapping.g_max_s)) {
+  if (!(mapping.g_min_siemens < mapping.g_max_siemens)) {
     m.fail(m.contains("g_min") ? "g_min" : "g_max", "needs g_min < g_max");
   }
 }
@@ -67,9 +67,9 @@ MappingOptions read_mapping(const ConfigTable& m, const devices::DeviceModel& mo
   read_mapping_range(m, model, mapping);
   check_table(m, [&] {
     MappingOptions checked = mapping;
-    if (checked.g_max_s == 0.0) {
-      checked.g_min_s = model.g_min_s();
-      checked.g_max_s = model.g_max_s();
+    if (checked.g_max_siemens == 0.0) {
+      checked.g_min_siemens = model.g_min_siemens();
+      checked.g_max_siemens = model.g_max_siemens();
     }
     checked.validate();
   });

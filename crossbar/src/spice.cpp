@@ -54,12 +54,12 @@ std::optional<Eigen::Index> parse_index(std::string_view text) {
 
 }  // namespace
 
-void write_spice_netlist(std::ostream& out, const ConductanceMatrix& g_s,
+void write_spice_netlist(std::ostream& out, const ConductanceMatrix& g_siemens,
                          const WireResistances& wires, const Eigen::VectorXd& input_v,
                          const SpiceNetlistOptions& options) {
-  validate_conductances(g_s);
+  validate_conductances(g_siemens);
   wires.validate();
-  const Eigen::Index rows = g_s.rows(), cols = g_s.cols();
+  const Eigen::Index rows = g_siemens.rows(), cols = g_siemens.cols();
   if (input_v.size() != rows) {
     throw InvalidArgument(fmt::format(
         "SPICE netlist: input vector has {} values; the array has {} rows", input_v.size(), rows));
@@ -84,9 +84,9 @@ void write_spice_netlist(std::ostream& out, const ConductanceMatrix& g_s,
   }
   for (Eigen::Index i = 0; i < rows; ++i) {
     for (Eigen::Index j = 0; j < cols; ++j) {
-      if (g_s(i, j) == 0.0) continue;
+      if (g_siemens(i, j) == 0.0) continue;
       out << fmt::format("Rx_{}_{} {} {} {:.17g}\n", i, j, n.row(i, j), n.col(i, j),
-                         1.0 / g_s(i, j));
+                         1.0 / g_siemens(i, j));
     }
   }
   for (Eigen::Index j = 0; j < cols; ++j) {
@@ -158,7 +158,7 @@ bool ngspice_available() {
   return std::system("command -v ngspice > /dev/null 2>&1") == 0;
 }
 
-std::vector<double> run_ngspice(const ConductanceMatrix& g_s, const WireResistances& wires,
+std::vector<double> run_ngspice(const ConductanceMatrix& g_siemens, const WireResistances& wires,
                                 const Eigen::VectorXd& input_v,
                                 const std::filesystem::path& work_dir) {
   static std::atomic<unsigned> counter{0};
@@ -170,7 +170,7 @@ std::vector<double> run_ngspice(const ConductanceMatrix& g_s, const WireResistan
   {
     std::ofstream file(netlist);
     if (!file) throw IoError(fmt::format("cannot create '{}'", netlist.string()));
-    write_spice_netlist(file, g_s, wires, input_v, {.print_currents = true});
+    write_spice_netlist(file, g_siemens, wires, input_v, {.print_currents = true});
     file.flush();
     if (!file) throw IoError(fmt::format("cannot write '{}'", netlist.string()));
   }
@@ -191,7 +191,7 @@ std::vector<double> run_ngspice(const ConductanceMatrix& g_s, const WireResistan
   // ngspice -b exits with 1 after a .control-only run ("no simulations run"): the status only
   // matters when the currents are missing.
   try {
-    return read_ngspice_currents(text.str(), g_s.cols());
+    return read_ngspice_currents(text.str(), g_siemens.cols());
   } catch (const FormatError& e) {
     throw IoError(fmt::format("'{}' (exit status {}): {}; ngspice printed:\n{}{}", command, status,
                               e.what(), text.str(), errors.str()));

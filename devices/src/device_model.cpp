@@ -10,13 +10,13 @@
 namespace kirchhoff::devices {
 
 void CommonParameters::validate() const {
-  if (!(std::isfinite(g_min_s) && g_min_s >= 0.0)) {
-    throw InvalidArgument(fmt::format("g_min must be finite and >= 0 S, got {} S", g_min_s));
+  if (!(std::isfinite(g_min_siemens) && g_min_siemens >= 0.0)) {
+    throw InvalidArgument(fmt::format("g_min must be finite and >= 0 S, got {} S", g_min_siemens));
   }
-  if (!(std::isfinite(g_max_s) && g_max_s > g_min_s)) {
+  if (!(std::isfinite(g_max_siemens) && g_max_siemens > g_min_siemens)) {
     throw InvalidArgument(
-        fmt::format("g_max must be finite and greater than g_min ({} S), got {} S", g_min_s,
-                    g_max_s));
+        fmt::format("g_max must be finite and greater than g_min ({} S), got {} S", g_min_siemens,
+                    g_max_siemens));
   }
   if (levels == 1) {
     throw InvalidArgument("levels must be 0 (continuous) or at least 2, got 1");
@@ -41,31 +41,31 @@ void DeviceModel::require_size(const ProgrammedCells& cells, std::size_t size, c
   }
 }
 
-ProgrammedCells DeviceModel::program(std::span<const double> targets_s, const CellAddress& address,
+ProgrammedCells DeviceModel::program(std::span<const double> targets_siemens, const CellAddress& address,
                                      std::uint32_t attempt) const {
-  const double g_min = common_.g_min_s, g_max = common_.g_max_s;
-  for (std::size_t i = 0; i < targets_s.size(); ++i) {
-    if (!(std::isfinite(targets_s[i]) && targets_s[i] >= 0.0 && targets_s[i] <= g_max)) {
+  const double g_min = common_.g_min_siemens, g_max = common_.g_max_siemens;
+  for (std::size_t i = 0; i < targets_siemens.size(); ++i) {
+    if (!(std::isfinite(targets_siemens[i]) && targets_siemens[i] >= 0.0 && targets_siemens[i] <= g_max)) {
       throw InvalidArgument(fmt::format(
-          "target conductance of cell {} is {} S; allowed: 0 to g_max = {} S", i, targets_s[i],
+          "target conductance of cell {} is {} S; allowed: 0 to g_max = {} S", i, targets_siemens[i],
           g_max));
     }
   }
   ProgrammedCells cells;
   cells.address = address;
-  cells.target_s.assign(targets_s.begin(), targets_s.end());
+  cells.target_siemens.assign(targets_siemens.begin(), targets_siemens.end());
   if (common_.levels >= 2) {
     // Nearest of `levels` evenly spaced levels on [g_min, g_max]; targets below g_min round up.
     const double step = (g_max - g_min) / (common_.levels - 1);
-    for (double& g : cells.target_s) {
+    for (double& g : cells.target_siemens) {
       g = g_min + step * std::clamp(std::round((g - g_min) / step), 0.0, double(common_.levels - 1));
     }
   }
-  cells.programmed_s.resize(cells.size());
+  cells.programmed_siemens.resize(cells.size());
   program_cells(cells, attempt);
 
   if (common_.clip) {
-    for (double& g : cells.programmed_s) g = std::clamp(g, g_min, g_max);
+    for (double& g : cells.programmed_siemens) g = std::clamp(g, g_min, g_max);
   }
   if (common_.stuck_off_rate > 0.0 || common_.stuck_on_rate > 0.0) {
     // One uniform per cell: u < p_off → SA0, p_off ≤ u < p_off + p_on → SA1. Drawn from the
@@ -77,10 +77,10 @@ ProgrammedCells DeviceModel::program(std::span<const double> targets_s, const Ce
     for (std::size_t i = 0; i < cells.size(); ++i) {
       if (u[i] < p_off) {
         cells.faults[i] = CellFault::stuck_off;
-        cells.programmed_s[i] = g_min;
+        cells.programmed_siemens[i] = g_min;
       } else if (u[i] < p_off + p_on) {
         cells.faults[i] = CellFault::stuck_on;
-        cells.programmed_s[i] = g_max;
+        cells.programmed_siemens[i] = g_max;
       }
     }
   }
@@ -88,51 +88,51 @@ ProgrammedCells DeviceModel::program(std::span<const double> targets_s, const Ce
 }
 
 void DeviceModel::conductance_at(const ProgrammedCells& cells, const ReadTime& time,
-                                 std::span<double> g_s) const {
-  require_size(cells, g_s.size(), "conductance output");
+                                 std::span<double> g_siemens) const {
+  require_size(cells, g_siemens.size(), "conductance output");
   if (!(std::isfinite(time.t_s) && time.t_s >= 0.0)) {
     throw InvalidArgument(fmt::format("read time must be finite and >= 0 s, got {} s", time.t_s));
   }
-  evolve(cells, time, g_s);
+  evolve(cells, time, g_siemens);
   for (std::size_t i = 0; i < cells.faults.size(); ++i) {
-    if (cells.faults[i] == CellFault::stuck_off) g_s[i] = common_.g_min_s;
-    if (cells.faults[i] == CellFault::stuck_on) g_s[i] = common_.g_max_s;
+    if (cells.faults[i] == CellFault::stuck_off) g_siemens[i] = common_.g_min_siemens;
+    if (cells.faults[i] == CellFault::stuck_on) g_siemens[i] = common_.g_max_siemens;
   }
 }
 
 void DeviceModel::read_noise_std(const ProgrammedCells& cells, const ReadTime&,
-                                 std::span<const double> g_at_t_s, std::span<double> sigma_s) const {
-  require_size(cells, g_at_t_s.size(), "conductance input");
-  require_size(cells, sigma_s.size(), "read-noise output");
-  std::fill(sigma_s.begin(), sigma_s.end(), 0.0);
+                                 std::span<const double> g_at_t_siemens, std::span<double> sigma_siemens) const {
+  require_size(cells, g_at_t_siemens.size(), "conductance input");
+  require_size(cells, sigma_siemens.size(), "read-noise output");
+  std::fill(sigma_siemens.begin(), sigma_siemens.end(), 0.0);
 }
 
 void DeviceModel::read(const ProgrammedCells& cells, const ReadTime& time, std::uint32_t read_id,
-                       std::span<double> g_s, StreamId noise_stream) const {
-  conductance_at(cells, time, g_s);
+                       std::span<double> g_siemens, StreamId noise_stream) const {
+  conductance_at(cells, time, g_siemens);
   // Scratch reused across calls of this thread: reads are called once per array and time in
   // every trial, and a fresh allocation each time costs page faults on large arrays.
   thread_local std::vector<double> sigma, z;
   const std::size_t n = cells.size();
   sigma.resize(n);
-  read_noise_std(cells, time, g_s, sigma);
+  read_noise_std(cells, time, g_siemens, sigma);
   if (std::all_of(sigma.begin(), sigma.begin() + static_cast<std::ptrdiff_t>(n),
                   [](double s) { return s == 0.0; })) {
     return;  // no read noise: the same values as adding 0 · z, without drawing z
   }
   z.resize(n);
   cells.address.stream(noise_stream, read_id).normal(std::span(z).first(n), cells.address.first_cell);
-  for (std::size_t i = 0; i < n; ++i) g_s[i] += sigma[i] * z[i];
+  for (std::size_t i = 0; i < n; ++i) g_siemens[i] += sigma[i] * z[i];
 }
 
-void DeviceModel::current(std::span<const double> g_s, std::span<const double> v_v,
+void DeviceModel::current(std::span<const double> g_siemens, std::span<const double> v_v,
                           std::span<double> i_a) const {
-  if (v_v.size() != g_s.size() || i_a.size() != g_s.size()) {
+  if (v_v.size() != g_siemens.size() || i_a.size() != g_siemens.size()) {
     throw InvalidArgument(fmt::format(
-        "current: {} conductances, {} voltages and {} outputs must have the same size", g_s.size(),
+        "current: {} conductances, {} voltages and {} outputs must have the same size", g_siemens.size(),
         v_v.size(), i_a.size()));
   }
-  for (std::size_t i = 0; i < g_s.size(); ++i) i_a[i] = g_s[i] * v_v[i];
+  for (std::size_t i = 0; i < g_siemens.size(); ++i) i_a[i] = g_siemens[i] * v_v[i];
 }
 
 }  // namespace kirchhoff::devices

@@ -35,7 +35,7 @@ void GenericParameters::validate() const {
           fmt::format("generic device: {} must be finite and >= 0, got {}", name, value));
     }
   };
-  non_negative("programming_sigma", programming_sigma_s);
+  non_negative("programming_sigma", programming_sigma_siemens);
   non_negative("programming_sigma_relative", programming_sigma_relative);
   non_negative("device_to_device_sigma", device_to_device_sigma);
   for (std::size_t k = 0; k < programming_sigma_polynomial.size(); ++k) {
@@ -49,7 +49,7 @@ void GenericParameters::validate() const {
     throw InvalidArgument(
         fmt::format("generic device: programming_bias must be finite, got {}", programming_bias));
   }
-  non_negative("read_sigma", read_sigma_s);
+  non_negative("read_sigma", read_sigma_siemens);
   non_negative("read_sigma_relative", read_sigma_relative);
   for (std::size_t k = 0; k < read_sigma_polynomial.size(); ++k) {
     if (!std::isfinite(read_sigma_polynomial[k])) {
@@ -76,7 +76,7 @@ void GenericParameters::validate() const {
     throw InvalidArgument(
         "generic device: drift_nu_mean_log and drift_nu_std_log go together (give both)");
   }
-  if (!drift_nu_mean_log.empty() && !drift_g_s.empty()) {
+  if (!drift_nu_mean_log.empty() && !drift_g_siemens.empty()) {
     throw InvalidArgument(
         "generic device: give the drift as tables (drift_g, drift_nu_mean, drift_nu_std) or in "
         "the PCM form (drift_nu_mean_log, drift_nu_std_log), not both");
@@ -104,22 +104,22 @@ void GenericParameters::validate() const {
     throw InvalidArgument(
         fmt::format("generic device: t0 must be finite and > 0 s, got {} s", t0_s));
   }
-  if (drift_nu_mean.size() != drift_g_s.size() || drift_nu_std.size() != drift_g_s.size()) {
+  if (drift_nu_mean.size() != drift_g_siemens.size() || drift_nu_std.size() != drift_g_siemens.size()) {
     throw InvalidArgument(fmt::format(
         "generic device: the drift tables need one value per conductance point: {} points, {} "
         "means, {} standard deviations",
-        drift_g_s.size(), drift_nu_mean.size(), drift_nu_std.size()));
+        drift_g_siemens.size(), drift_nu_mean.size(), drift_nu_std.size()));
   }
-  for (std::size_t i = 0; i < drift_g_s.size(); ++i) {
-    if (!(std::isfinite(drift_g_s[i]) && drift_g_s[i] >= 0.0)) {
+  for (std::size_t i = 0; i < drift_g_siemens.size(); ++i) {
+    if (!(std::isfinite(drift_g_siemens[i]) && drift_g_siemens[i] >= 0.0)) {
       throw InvalidArgument(fmt::format(
-          "generic device: drift_g[{}] must be finite and >= 0 S, got {} S", i, drift_g_s[i]));
+          "generic device: drift_g[{}] must be finite and >= 0 S, got {} S", i, drift_g_siemens[i]));
     }
-    if (i > 0 && !(drift_g_s[i] > drift_g_s[i - 1])) {
+    if (i > 0 && !(drift_g_siemens[i] > drift_g_siemens[i - 1])) {
       throw InvalidArgument(
           fmt::format("generic device: drift_g must be strictly increasing, but drift_g[{}] = {} S "
                       "follows {} S",
-                      i, drift_g_s[i], drift_g_s[i - 1]));
+                      i, drift_g_siemens[i], drift_g_siemens[i - 1]));
     }
     if (!std::isfinite(drift_nu_mean[i])) {
       throw InvalidArgument(fmt::format("generic device: drift_nu_mean[{}] must be finite, got {}",
@@ -152,34 +152,34 @@ std::string GenericModel::kind() const {
   return "generic";
 }
 
-double GenericModel::drift_exponent_mean(double g_s) const {
+double GenericModel::drift_exponent_mean(double g_siemens) const {
   if (!drift_) return 0.0;
   if (!parameters_.drift_nu_mean_log.empty()) {
-    return clamped_log_form(parameters_.drift_nu_mean_log, g_s / parameters_.common.g_max_s);
+    return clamped_log_form(parameters_.drift_nu_mean_log, g_siemens / parameters_.common.g_max_siemens);
   }
-  return interpolate_clamped(parameters_.drift_g_s, parameters_.drift_nu_mean, g_s);
+  return interpolate_clamped(parameters_.drift_g_siemens, parameters_.drift_nu_mean, g_siemens);
 }
 
-double GenericModel::drift_exponent_std(double g_s) const {
+double GenericModel::drift_exponent_std(double g_siemens) const {
   if (!drift_) return 0.0;
   if (!parameters_.drift_nu_std_log.empty()) {
-    return clamped_log_form(parameters_.drift_nu_std_log, g_s / parameters_.common.g_max_s);
+    return clamped_log_form(parameters_.drift_nu_std_log, g_siemens / parameters_.common.g_max_siemens);
   }
-  return interpolate_clamped(parameters_.drift_g_s, parameters_.drift_nu_std, g_s);
+  return interpolate_clamped(parameters_.drift_g_siemens, parameters_.drift_nu_std, g_siemens);
 }
 
-double GenericModel::read_sigma_s(double target_s, double g_s, double t_s) const {
+double GenericModel::read_sigma_siemens(double target_siemens, double g_siemens, double t_s) const {
   const GenericParameters& p = parameters_;
-  double variance = p.read_sigma_s * p.read_sigma_s;
-  const double relative = p.read_sigma_relative * g_s;
+  double variance = p.read_sigma_siemens * p.read_sigma_siemens;
+  const double relative = p.read_sigma_relative * g_siemens;
   variance += relative * relative;
-  const double x = target_s / p.common.g_max_s;
+  const double x = target_siemens / p.common.g_max_siemens;
   if (!p.read_sigma_polynomial.empty()) {
     double poly = 0.0;
     for (std::size_t k = p.read_sigma_polynomial.size(); k-- > 0;) {
       poly = poly * x + p.read_sigma_polynomial[k];
     }
-    const double s = p.common.g_max_s * std::max(poly, 0.0);
+    const double s = p.common.g_max_siemens * std::max(poly, 0.0);
     variance += s * s;
   }
   if (p.read_q_coefficient > 0.0) {
@@ -189,18 +189,18 @@ double GenericModel::read_sigma_s(double target_s, double g_s, double t_s) const
         x > 0.0 ? std::min(p.read_q_coefficient * std::pow(x, -p.read_q_exponent), p.read_q_max)
                 : p.read_q_max;
     const double factor = std::max(std::log((t_s + p.t_read_s) / (2.0 * p.t_read_s)), 0.0);
-    variance += g_s * g_s * q * q * factor;
+    variance += g_siemens * g_siemens * q * q * factor;
   }
   return std::sqrt(variance);
 }
 
-double GenericModel::programming_sigma_s(double target_s) const {
-  const double base = std::hypot(parameters_.programming_sigma_s,
-                                 parameters_.programming_sigma_relative * target_s);
+double GenericModel::programming_sigma_siemens(double target_siemens) const {
+  const double base = std::hypot(parameters_.programming_sigma_siemens,
+                                 parameters_.programming_sigma_relative * target_siemens);
   const auto& a = parameters_.programming_sigma_polynomial;
   if (a.empty()) return base;
-  const double g_max = parameters_.common.g_max_s;
-  const double x = target_s / g_max;
+  const double g_max = parameters_.common.g_max_siemens;
+  const double x = target_siemens / g_max;
   double poly = 0.0;
   for (std::size_t k = a.size(); k-- > 0;) poly = poly * x + a[k];
   return std::hypot(base, g_max * std::max(poly, 0.0));
@@ -210,26 +210,26 @@ void GenericModel::program_cells(ProgrammedCells& cells, std::uint32_t attempt) 
   const std::size_t n = cells.size();
   const std::uint64_t first = cells.address.first_cell;
   const GenericParameters& p = parameters_;
-  std::copy(cells.target_s.begin(), cells.target_s.end(), cells.programmed_s.begin());
+  std::copy(cells.target_siemens.begin(), cells.target_siemens.end(), cells.programmed_siemens.begin());
 
   if (p.programming_bias != 0.0) {
-    const double bias_s = p.programming_bias * p.common.g_max_s;
-    for (double& g : cells.programmed_s) g += bias_s;
+    const double bias_siemens = p.programming_bias * p.common.g_max_siemens;
+    for (double& g : cells.programmed_siemens) g += bias_siemens;
   }
   std::vector<double> z;
-  if (p.programming_sigma_s > 0.0 || p.programming_sigma_relative > 0.0 ||
+  if (p.programming_sigma_siemens > 0.0 || p.programming_sigma_relative > 0.0 ||
       !p.programming_sigma_polynomial.empty()) {
     z.resize(n);
     cells.address.stream(StreamId::programming_error, attempt).normal(z, first);
     for (std::size_t i = 0; i < n; ++i) {
-      cells.programmed_s[i] += programming_sigma_s(cells.target_s[i]) * z[i];
+      cells.programmed_siemens[i] += programming_sigma_siemens(cells.target_siemens[i]) * z[i];
     }
   }
   if (p.device_to_device_sigma > 0.0) {
     z.resize(n);
     cells.address.stream(StreamId::device_to_device, attempt).normal(z, first);
     for (std::size_t i = 0; i < n; ++i) {
-      cells.programmed_s[i] *= std::exp(p.device_to_device_sigma * z[i]);
+      cells.programmed_siemens[i] *= std::exp(p.device_to_device_sigma * z[i]);
     }
   }
   if (drift_) {
@@ -237,7 +237,7 @@ void GenericModel::program_cells(ProgrammedCells& cells, std::uint32_t attempt) 
     cells.address.stream(StreamId::drift_exponent, attempt).normal(z, first);
     cells.drift_exponent.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-      const double g = cells.target_s[i];
+      const double g = cells.target_siemens[i];
       const double nu = drift_exponent_mean(g) + drift_exponent_std(g) * z[i];
       cells.drift_exponent[i] = p.drift_nu_absolute ? std::abs(nu) : nu;
     }
@@ -245,36 +245,36 @@ void GenericModel::program_cells(ProgrammedCells& cells, std::uint32_t attempt) 
 }
 
 void GenericModel::evolve(const ProgrammedCells& cells, const ReadTime& time,
-                          std::span<double> g_s) const {
+                          std::span<double> g_siemens) const {
   if (!drift_ || time.t_s <= parameters_.t0_s) {
-    std::copy(cells.programmed_s.begin(), cells.programmed_s.end(), g_s.begin());
+    std::copy(cells.programmed_siemens.begin(), cells.programmed_siemens.end(), g_siemens.begin());
     return;
   }
   const double ratio = time.t_s / parameters_.t0_s;
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    g_s[i] = cells.programmed_s[i] * std::pow(ratio, -cells.drift_exponent[i]);
+    g_siemens[i] = cells.programmed_siemens[i] * std::pow(ratio, -cells.drift_exponent[i]);
   }
 }
 
 void GenericModel::read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
-                                  std::span<const double> g_at_t_s,
-                                  std::span<double> sigma_s) const {
-  require_size(cells, g_at_t_s.size(), "conductance input");
-  require_size(cells, sigma_s.size(), "read-noise output");
+                                  std::span<const double> g_at_t_siemens,
+                                  std::span<double> sigma_siemens) const {
+  require_size(cells, g_at_t_siemens.size(), "conductance input");
+  require_size(cells, sigma_siemens.size(), "read-noise output");
   const GenericParameters& p = parameters_;
   if (p.read_sigma_polynomial.empty() && p.read_q_coefficient == 0.0) {
     // The original two terms only (kept as they were: same bits as before).
-    const double additive = p.read_sigma_s, relative = p.read_sigma_relative;
+    const double additive = p.read_sigma_siemens, relative = p.read_sigma_relative;
     for (std::size_t i = 0; i < cells.size(); ++i) {
-      sigma_s[i] = std::hypot(additive, relative * std::abs(g_at_t_s[i]));
+      sigma_siemens[i] = std::hypot(additive, relative * std::abs(g_at_t_siemens[i]));
     }
     return;
   }
   for (std::size_t i = 0; i < cells.size(); ++i) {
     // As the PCM models: a stuck cell is noisy as a device at its stuck conductance.
     const bool stuck = !cells.faults.empty() && cells.faults[i] != CellFault::none;
-    const double reference = stuck ? g_at_t_s[i] : cells.target_s[i];
-    sigma_s[i] = read_sigma_s(reference, std::abs(g_at_t_s[i]), time.t_s);
+    const double reference = stuck ? g_at_t_siemens[i] : cells.target_siemens[i];
+    sigma_siemens[i] = read_sigma_siemens(reference, std::abs(g_at_t_siemens[i]), time.t_s);
   }
 }
 
@@ -306,19 +306,19 @@ void read_drift(const ConfigTable& parameters, GenericParameters& p) {
                         "in the PCM form, not both");
       }
     }
-    p.drift_g_s = parameters.get_quantity_array("drift_g", Dimension::conductance);
-    if (p.drift_g_s.empty()) parameters.fail("drift_g", "needs at least one conductance");
-    for (std::size_t i = 1; i < p.drift_g_s.size(); ++i) {
-      if (!(p.drift_g_s[i] > p.drift_g_s[i - 1])) {
+    p.drift_g_siemens = parameters.get_quantity_array("drift_g", Dimension::conductance);
+    if (p.drift_g_siemens.empty()) parameters.fail("drift_g", "needs at least one conductance");
+    for (std::size_t i = 1; i < p.drift_g_siemens.size(); ++i) {
+      if (!(p.drift_g_siemens[i] > p.drift_g_siemens[i - 1])) {
         parameters.fail_element(
             "drift_g", i,
             fmt::format("conductances must be strictly increasing, got {} "
                         "after {}",
-                        format_quantity(p.drift_g_s[i], Dimension::conductance),
-                        format_quantity(p.drift_g_s[i - 1], Dimension::conductance)));
+                        format_quantity(p.drift_g_siemens[i], Dimension::conductance),
+                        format_quantity(p.drift_g_siemens[i - 1], Dimension::conductance)));
       }
     }
-    const std::size_t n = p.drift_g_s.size();
+    const std::size_t n = p.drift_g_siemens.size();
     for (auto [key, table] : {std::pair{"drift_nu_mean", &p.drift_nu_mean},
                               std::pair{"drift_nu_std", &p.drift_nu_std}}) {
       *table = parameters.contains(key) ? parameters.get_array<double>(key)
@@ -365,7 +365,7 @@ void read_drift(const ConfigTable& parameters, GenericParameters& p) {
         parameters.fail(key, "is a table over conductance: give the points in drift_g too");
       }
     }
-    p.drift_g_s = {0.0};
+    p.drift_g_siemens = {0.0};
     p.drift_nu_mean = {parameters.get_or<double>("drift_nu_mean", 0.0)};
     p.drift_nu_std = {parameters.get_or<double>("drift_nu_std", 0.0)};
   }
@@ -390,13 +390,13 @@ std::unique_ptr<DeviceModel> make_generic_model(const ConfigTable& parameters) {
   GenericParameters p;
   // g_max has no published default for a generic device: it is required.
   CommonParameters defaults;
-  defaults.g_min_s = 0.0;
-  defaults.g_max_s = parameters.get_quantity("g_max", Dimension::conductance);
+  defaults.g_min_siemens = 0.0;
+  defaults.g_max_siemens = parameters.get_quantity("g_max", Dimension::conductance);
   defaults.clip = true;
-  if (!(defaults.g_max_s > 0.0)) parameters.fail("g_max", "must be > 0 S");
+  if (!(defaults.g_max_siemens > 0.0)) parameters.fail("g_max", "must be > 0 S");
   p.common = read_common_parameters(parameters, defaults);
 
-  p.programming_sigma_s =
+  p.programming_sigma_siemens =
       parameters.get_quantity_or("programming_sigma", Dimension::conductance, 0.0);
   p.programming_sigma_relative = read_non_negative(parameters, "programming_sigma_relative");
   p.device_to_device_sigma = read_non_negative(parameters, "device_to_device_sigma");
@@ -411,7 +411,7 @@ std::unique_ptr<DeviceModel> make_generic_model(const ConfigTable& parameters) {
   p.programming_bias = parameters.get_or<double>("programming_bias", 0.0);
   if (!std::isfinite(p.programming_bias)) parameters.fail("programming_bias", "must be finite");
   read_drift(parameters, p);
-  p.read_sigma_s = parameters.get_quantity_or("read_sigma", Dimension::conductance, 0.0);
+  p.read_sigma_siemens = parameters.get_quantity_or("read_sigma", Dimension::conductance, 0.0);
   p.read_sigma_relative = read_non_negative(parameters, "read_sigma_relative");
   if (parameters.contains("read_sigma_polynomial")) {
     p.read_sigma_polynomial = parameters.get_array<double>("read_sigma_polynomial");

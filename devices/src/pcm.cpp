@@ -111,9 +111,9 @@ KIRCHHOFF_SIMD_CLONES void program_kernel(
     const double* __restrict target, const double* __restrict z, double* __restrict programmed,
     std::size_t n, double inv_g_max, double sigma_scale, double g_max_ratio) {
   for (std::size_t i = 0; i < n; ++i) {
-    const double sigma_s =
+    const double sigma_siemens =
         sigma_scale * programming_sigma_us_of<F>(target[i] * inv_g_max) * kMicro * g_max_ratio;
-    programmed[i] = std::max(target[i] + sigma_s * z[i], 0.0);
+    programmed[i] = std::max(target[i] + sigma_siemens * z[i], 0.0);
   }
 }
 
@@ -152,7 +152,7 @@ KIRCHHOFF_SIMD_CLONES void drift_kernel(const double* __restrict g_p,
 
 namespace pcm_fit {
 
-double programming_sigma_us(PcmFit fit, double x) {
+double programming_sigma_microsiemens(PcmFit fit, double x) {
   double value = 0.0;
   with_fit(fit, [&](auto f) { value = programming_sigma_us_of<decltype(f)::value>(x); });
   return value;
@@ -176,7 +176,7 @@ double read_noise_q(PcmFit fit, double x) {
   return value;
 }
 
-double reference_g_max_s(PcmFit fit) {
+double reference_g_max_siemens(PcmFit fit) {
   switch (fit) {
     case PcmFit::joshi2020:
       return 25.0 * kMicro;
@@ -211,8 +211,8 @@ double reference_t_read_s(PcmFit fit) {
 PcmParameters PcmParameters::published(PcmFit fit) {
   PcmParameters p;
   p.fit = fit;
-  p.common.g_min_s = 0.0;
-  p.common.g_max_s = pcm_fit::reference_g_max_s(fit);
+  p.common.g_min_siemens = 0.0;
+  p.common.g_max_siemens = pcm_fit::reference_g_max_siemens(fit);
   p.common.clip = false;
   p.t0_s = pcm_fit::reference_t0_s(fit);
   p.t_read_s = pcm_fit::reference_t_read_s(fit);
@@ -250,29 +250,29 @@ std::string PcmModel::kind() const {
   return parameters_.fit == PcmFit::joshi2020 ? "pcm-joshi2020" : "pcm-hermes2023";
 }
 
-double PcmModel::normalised(double g_s) const noexcept {
-  return g_s / g_max_s();
+double PcmModel::normalised(double g_siemens) const noexcept {
+  return g_siemens / g_max_siemens();
 }
 
-double PcmModel::programming_sigma_s(double target_s) const {
+double PcmModel::programming_sigma_siemens(double target_siemens) const {
   const PcmFit fit = parameters_.fit;
   // The polynomial gives µS at the fit's g_max; another g_max scales the whole device.
   return parameters_.programming_noise_scale *
-         pcm_fit::programming_sigma_us(fit, normalised(target_s)) * kMicro *
-         (g_max_s() / pcm_fit::reference_g_max_s(fit));
+         pcm_fit::programming_sigma_microsiemens(fit, normalised(target_siemens)) * kMicro *
+         (g_max_siemens() / pcm_fit::reference_g_max_siemens(fit));
 }
 
-double PcmModel::drift_exponent_mean(double target_s) const {
-  return pcm_fit::drift_exponent_mean(parameters_.fit, normalised(target_s));
+double PcmModel::drift_exponent_mean(double target_siemens) const {
+  return pcm_fit::drift_exponent_mean(parameters_.fit, normalised(target_siemens));
 }
 
-double PcmModel::drift_exponent_std(double target_s) const {
-  return pcm_fit::drift_exponent_std(parameters_.fit, normalised(target_s));
+double PcmModel::drift_exponent_std(double target_siemens) const {
+  return pcm_fit::drift_exponent_std(parameters_.fit, normalised(target_siemens));
 }
 
-double PcmModel::read_noise_q(double target_s) const {
+double PcmModel::read_noise_q(double target_siemens) const {
   return parameters_.read_noise_scale *
-         pcm_fit::read_noise_q(parameters_.fit, normalised(target_s));
+         pcm_fit::read_noise_q(parameters_.fit, normalised(target_siemens));
 }
 
 double PcmModel::read_noise_time_factor(double t_s) const {
@@ -287,13 +287,13 @@ void PcmModel::program_cells(ProgrammedCells& cells, std::uint32_t attempt) cons
   scratch.resize(std::max(scratch.size(), n));
   const std::span<double> z(scratch.data(), n);
   cells.drift_exponent.resize(n);
-  const double* target = cells.target_s.data();
-  double* programmed = cells.programmed_s.data();
+  const double* target = cells.target_siemens.data();
+  double* programmed = cells.programmed_siemens.data();
   double* nu = cells.drift_exponent.data();
-  const double inv_g_max = 1.0 / g_max_s();
+  const double inv_g_max = 1.0 / g_max_siemens();
   const double sigma_scale = parameters_.programming_noise_scale;
   // The polynomial gives µS at the fit's g_max; another g_max scales the whole device.
-  const double g_max_ratio = g_max_s() / pcm_fit::reference_g_max_s(parameters_.fit);
+  const double g_max_ratio = g_max_siemens() / pcm_fit::reference_g_max_siemens(parameters_.fit);
   const double drift_scale = parameters_.drift_scale;
 
   with_fit(parameters_.fit, [&](auto fit) {
@@ -306,29 +306,29 @@ void PcmModel::program_cells(ProgrammedCells& cells, std::uint32_t attempt) cons
 }
 
 void PcmModel::evolve(const ProgrammedCells& cells, const ReadTime& time,
-                      std::span<double> g_s) const {
+                      std::span<double> g_siemens) const {
   const std::size_t n = cells.size();
   // The fit starts at the first read t_0, where g = g_P; before it the model holds g_P.
   if (time.t_s <= parameters_.t0_s) {
-    std::copy(cells.programmed_s.begin(), cells.programmed_s.end(), g_s.begin());
+    std::copy(cells.programmed_siemens.begin(), cells.programmed_siemens.end(), g_siemens.begin());
     return;
   }
   // (t/t_0)^(−ν) = exp(−ν ln(t/t_0)), with the project's own exp so that the loop vectorises.
   const double log_ratio = std::log(time.t_s / parameters_.t0_s);
-  drift_kernel(cells.programmed_s.data(), cells.drift_exponent.data(), g_s.data(), n, log_ratio);
+  drift_kernel(cells.programmed_siemens.data(), cells.drift_exponent.data(), g_siemens.data(), n, log_ratio);
 }
 
 void PcmModel::read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
-                              std::span<const double> g_at_t_s, std::span<double> sigma_s) const {
-  require_size(cells, g_at_t_s.size(), "conductance input");
-  require_size(cells, sigma_s.size(), "read-noise output");
+                              std::span<const double> g_at_t_siemens, std::span<double> sigma_siemens) const {
+  require_size(cells, g_at_t_siemens.size(), "conductance input");
+  require_size(cells, sigma_siemens.size(), "read-noise output");
   const double factor = read_noise_time_factor(time.t_s);
   const double scale = parameters_.read_noise_scale;
-  const double inv_g_max = 1.0 / g_max_s();
+  const double inv_g_max = 1.0 / g_max_siemens();
   const std::size_t n = cells.size();
-  const double* target = cells.target_s.data();
-  const double* g = g_at_t_s.data();
-  double* sigma = sigma_s.data();
+  const double* target = cells.target_siemens.data();
+  const double* g = g_at_t_siemens.data();
+  double* sigma = sigma_siemens.data();
   // Q_s is a function of the target; a stuck cell is noisy as a device at its stuck
   // conductance, so its reference is its conductance at t.
   const double* g_ref = target;

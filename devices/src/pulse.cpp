@@ -93,11 +93,11 @@ double normalised_a(double nonlinearity) {
   return std::copysign(1.0 / u, nonlinearity);
 }
 
-PulseCurve PulseCurve::from_label(double g_min_s, double g_max_s, std::uint32_t pulses,
+PulseCurve PulseCurve::from_label(double g_min_siemens, double g_max_siemens, std::uint32_t pulses,
                                   double nonlinearity) {
   PulseCurve curve;
-  curve.g_min_s = g_min_s;
-  curve.g_max_s = g_max_s;
+  curve.g_min_siemens = g_min_siemens;
+  curve.g_max_siemens = g_max_siemens;
   curve.pulses = pulses;
   curve.a_normalised = normalised_a(nonlinearity);
   return curve;
@@ -105,14 +105,14 @@ PulseCurve PulseCurve::from_label(double g_min_s, double g_max_s, std::uint32_t 
 
 double PulseCurve::conductance(double p) const noexcept {
   const double t = p / pulses;
-  if (!(t > 0.0)) return g_min_s;
-  if (t >= 1.0) return g_max_s;
+  if (!(t > 0.0)) return g_min_siemens;
+  if (t >= 1.0) return g_max_siemens;
   const double u = std::isinf(a_normalised) ? 0.0 : 1.0 / a_normalised;
-  return g_min_s + (g_max_s - g_min_s) * normalised_curve(t, u);
+  return g_min_siemens + (g_max_siemens - g_min_siemens) * normalised_curve(t, u);
 }
 
-double PulseCurve::position(double g_s) const noexcept {
-  const double y = (g_s - g_min_s) / (g_max_s - g_min_s);
+double PulseCurve::position(double g_siemens) const noexcept {
+  const double y = (g_siemens - g_min_siemens) / (g_max_siemens - g_min_siemens);
   if (!(y > 0.0)) return 0.0;
   if (y >= 1.0) return pulses;
   const double u = std::isinf(a_normalised) ? 0.0 : 1.0 / a_normalised;
@@ -120,12 +120,12 @@ double PulseCurve::position(double g_s) const noexcept {
 }
 
 void PulseParameters::validate() const {
-  if (!(std::isfinite(g_min_s) && g_min_s >= 0.0)) {
-    throw InvalidArgument(fmt::format("g_min must be finite and >= 0 S, got {} S", g_min_s));
+  if (!(std::isfinite(g_min_siemens) && g_min_siemens >= 0.0)) {
+    throw InvalidArgument(fmt::format("g_min must be finite and >= 0 S, got {} S", g_min_siemens));
   }
-  if (!(std::isfinite(g_max_s) && g_max_s > g_min_s)) {
+  if (!(std::isfinite(g_max_siemens) && g_max_siemens > g_min_siemens)) {
     throw InvalidArgument(fmt::format(
-        "g_max must be finite and greater than g_min ({} S), got {} S", g_min_s, g_max_s));
+        "g_max must be finite and greater than g_min ({} S), got {} S", g_min_siemens, g_max_siemens));
   }
   if (pulses_ltp < 1) throw InvalidArgument("pulses_ltp must be >= 1 (states >= 2), got 0");
   if (pulses_ltd < 1) throw InvalidArgument("pulses_ltd must be >= 1 (states >= 2), got 0");
@@ -133,8 +133,8 @@ void PulseParameters::validate() const {
   require_label("nl_ltd", nl_ltd);
   require_nonnegative("c2c", c2c);
   require_nonnegative("d2d_nl", d2d_nl);
-  require_nonnegative("d2d_g_max", d2d_g_max_s);
-  require_nonnegative("d2d_g_min", d2d_g_min_s);
+  require_nonnegative("d2d_g_max", d2d_g_max_siemens);
+  require_nonnegative("d2d_g_min", d2d_g_min_siemens);
   require_nonnegative("read_noise", read_noise);
 }
 
@@ -147,8 +147,8 @@ CommonParameters checked_common(const PulseParameters& parameters, CommonParamet
         "pulse-nonlinear: levels must be 0 (the levels are the curve's {} states), got {}",
         parameters.pulses_ltp + 1, common.levels));
   }
-  common.g_min_s = parameters.g_min_s;
-  common.g_max_s = parameters.g_max_s;
+  common.g_min_siemens = parameters.g_min_siemens;
+  common.g_max_siemens = parameters.g_max_siemens;
   return common;
 }
 
@@ -158,17 +158,17 @@ PulseNonlinearModel::PulseNonlinearModel(const PulseParameters& parameters,
                                          const CommonParameters& common)
     : DeviceModel(checked_common(parameters, common)),
       parameters_(parameters),
-      ltp_(PulseCurve::from_label(parameters.g_min_s, parameters.g_max_s, parameters.pulses_ltp,
+      ltp_(PulseCurve::from_label(parameters.g_min_siemens, parameters.g_max_siemens, parameters.pulses_ltp,
                                   parameters.nl_ltp)),
-      ltd_(PulseCurve::from_label(parameters.g_min_s, parameters.g_max_s, parameters.pulses_ltd,
+      ltd_(PulseCurve::from_label(parameters.g_min_siemens, parameters.g_max_siemens, parameters.pulses_ltd,
                                   parameters.nl_ltd)) {}
 
-std::uint32_t PulseNonlinearModel::pulses_for(double g_s) const noexcept {
-  const double p = ltp_.position(g_s);
+std::uint32_t PulseNonlinearModel::pulses_for(double g_siemens) const noexcept {
+  const double p = ltp_.position(g_siemens);
   const auto below = static_cast<std::uint32_t>(std::floor(p));
   if (below >= ltp_.pulses) return ltp_.pulses;
-  const double d_below = std::abs(g_s - ltp_.conductance(below));
-  const double d_above = std::abs(ltp_.conductance(below + 1) - g_s);
+  const double d_below = std::abs(g_siemens - ltp_.conductance(below));
+  const double d_above = std::abs(ltp_.conductance(below + 1) - g_siemens);
   return d_above < d_below ? below + 1 : below;
 }
 
@@ -178,23 +178,23 @@ std::vector<PulseDevice> PulseNonlinearModel::devices(const CellAddress& address
   std::vector<PulseDevice> result(count, PulseDevice{ltp_, ltd_});
   if (count == 0) return result;
   std::vector<double> z(count);
-  if (p.d2d_g_max_s > 0.0 || p.d2d_g_min_s > 0.0) {
-    std::vector<double> g_max(count, p.g_max_s), g_min(count, p.g_min_s);
-    if (p.d2d_g_max_s > 0.0) {
+  if (p.d2d_g_max_siemens > 0.0 || p.d2d_g_min_siemens > 0.0) {
+    std::vector<double> g_max(count, p.g_max_siemens), g_min(count, p.g_min_siemens);
+    if (p.d2d_g_max_siemens > 0.0) {
       address.stream(StreamId::device_to_device, 2).normal(z, address.first_cell);
-      for (std::size_t i = 0; i < count; ++i) g_max[i] += p.d2d_g_max_s * z[i];
+      for (std::size_t i = 0; i < count; ++i) g_max[i] += p.d2d_g_max_siemens * z[i];
     }
-    if (p.d2d_g_min_s > 0.0) {
+    if (p.d2d_g_min_siemens > 0.0) {
       address.stream(StreamId::device_to_device, 3).normal(z, address.first_cell);
-      for (std::size_t i = 0; i < count; ++i) g_min[i] += p.d2d_g_min_s * z[i];
+      for (std::size_t i = 0; i < count; ++i) g_min[i] += p.d2d_g_min_siemens * z[i];
     }
     for (std::size_t i = 0; i < count; ++i) {
       // A range drawn outside what a device can have collapses: G_min ≥ 0, G_max ≥ G_min.
       const double lo = std::max(g_min[i], 0.0);
       const double hi = std::max(g_max[i], lo);
       for (PulseCurve* curve : {&result[i].ltp, &result[i].ltd}) {
-        curve->g_min_s = lo;
-        curve->g_max_s = hi;
+        curve->g_min_siemens = lo;
+        curve->g_max_siemens = hi;
       }
     }
   }
@@ -214,14 +214,14 @@ std::vector<PulseDevice> PulseNonlinearModel::devices(const CellAddress& address
 
 void PulseNonlinearModel::program_cells(ProgrammedCells& cells, std::uint32_t attempt) const {
   const std::size_t n = cells.size();
-  const double sigma = parameters_.c2c * (parameters_.g_max_s - parameters_.g_min_s);
+  const double sigma = parameters_.c2c * (parameters_.g_max_siemens - parameters_.g_min_siemens);
   std::vector<std::uint32_t> pulses(n);
   for (std::size_t i = 0; i < n; ++i) {
-    pulses[i] = pulses_for(cells.target_s[i]);
-    cells.target_s[i] = ltp_.conductance(pulses[i]);
+    pulses[i] = pulses_for(cells.target_siemens[i]);
+    cells.target_siemens[i] = ltp_.conductance(pulses[i]);
   }
   const bool varied =
-      parameters_.d2d_nl > 0.0 || parameters_.d2d_g_max_s > 0.0 || parameters_.d2d_g_min_s > 0.0;
+      parameters_.d2d_nl > 0.0 || parameters_.d2d_g_max_siemens > 0.0 || parameters_.d2d_g_min_siemens > 0.0;
   std::vector<PulseDevice> own;
   if (varied) own = devices(cells.address, n);
   std::vector<double> z;
@@ -233,22 +233,22 @@ void PulseNonlinearModel::program_cells(ProgrammedCells& cells, std::uint32_t at
     const PulseCurve& curve = varied ? own[i].ltp : ltp_;
     double g = curve.conductance(pulses[i]);
     if (sigma > 0.0) g += sigma * std::sqrt(double(pulses[i])) * z[i];
-    cells.programmed_s[i] = std::clamp(g, curve.g_min_s, curve.g_max_s);
+    cells.programmed_siemens[i] = std::clamp(g, curve.g_min_siemens, curve.g_max_siemens);
   }
 }
 
 void PulseNonlinearModel::evolve(const ProgrammedCells& cells, const ReadTime&,
-                                 std::span<double> g_s) const {
-  std::copy(cells.programmed_s.begin(), cells.programmed_s.end(), g_s.begin());
+                                 std::span<double> g_siemens) const {
+  std::copy(cells.programmed_siemens.begin(), cells.programmed_siemens.end(), g_siemens.begin());
 }
 
 void PulseNonlinearModel::read_noise_std(const ProgrammedCells& cells, const ReadTime&,
-                                         std::span<const double> g_at_t_s,
-                                         std::span<double> sigma_s) const {
-  require_size(cells, g_at_t_s.size(), "conductance input");
-  require_size(cells, sigma_s.size(), "read-noise output");
-  const double sigma = parameters_.read_noise * (parameters_.g_max_s - parameters_.g_min_s);
-  std::fill(sigma_s.begin(), sigma_s.end(), sigma);
+                                         std::span<const double> g_at_t_siemens,
+                                         std::span<double> sigma_siemens) const {
+  require_size(cells, g_at_t_siemens.size(), "conductance input");
+  require_size(cells, sigma_siemens.size(), "read-noise output");
+  const double sigma = parameters_.read_noise * (parameters_.g_max_siemens - parameters_.g_min_siemens);
+  std::fill(sigma_siemens.begin(), sigma_siemens.end(), sigma);
 }
 
 std::vector<PulseResponseRow> pulse_response(const PulseNonlinearModel& model,
@@ -258,12 +258,12 @@ std::vector<PulseResponseRow> pulse_response(const PulseNonlinearModel& model,
   const PulseDevice device = model.devices(address, 1).front();
   const PulseCurve& ltp = model.ltp_curve();
   const PulseCurve& ltd = model.ltd_curve();
-  const double sigma = p.c2c * (p.g_max_s - p.g_min_s);
+  const double sigma = p.c2c * (p.g_max_siemens - p.g_min_siemens);
 
   std::vector<PulseResponseRow> rows;
   rows.reserve(std::size_t{ltp_pulses} + ltd_pulses + 1);
-  double g_nominal = ltp.g_min_s;
-  double g = device.ltp.g_min_s;
+  double g_nominal = ltp.g_min_siemens;
+  double g = device.ltp.g_min_siemens;
   rows.push_back({0, 0, g_nominal, g});
   for (std::uint32_t k = 1; k <= ltp_pulses + ltd_pulses; ++k) {
     const bool up = k <= ltp_pulses;
@@ -275,7 +275,7 @@ std::vector<PulseResponseRow> pulse_response(const PulseNonlinearModel& model,
     if (sigma > 0.0) {
       next += sigma * address.stream(StreamId::cycle_to_cycle, k).normal_at(address.first_cell);
     }
-    g = std::clamp(next, own.g_min_s, own.g_max_s);
+    g = std::clamp(next, own.g_min_siemens, own.g_max_siemens);
     rows.push_back({k, up ? 1 : -1, g_nominal, g});
   }
   return rows;
@@ -351,7 +351,7 @@ std::unique_ptr<DeviceModel> make_pulse_nonlinear_model(const ConfigTable& param
                     "not used by pulse-nonlinear: its levels are the curve's (use 'states')");
   }
   PulseParameters p;
-  p.g_max_s = parameters.get_quantity("g_max", Dimension::conductance);
+  p.g_max_siemens = parameters.get_quantity("g_max", Dimension::conductance);
   if (parameters.contains("on_off_ratio")) {
     if (parameters.contains("g_min")) {
       parameters.fail("on_off_ratio", "give either 'g_min' or 'on_off_ratio', not both");
@@ -360,14 +360,14 @@ std::unique_ptr<DeviceModel> make_pulse_nonlinear_model(const ConfigTable& param
     if (!(std::isfinite(ratio) && ratio > 1.0)) {
       parameters.fail("on_off_ratio", fmt::format("must be finite and > 1, got {}", ratio));
     }
-    p.g_min_s = p.g_max_s / ratio;
+    p.g_min_siemens = p.g_max_siemens / ratio;
   }
   CommonParameters defaults;
-  defaults.g_min_s = p.g_min_s;
-  defaults.g_max_s = p.g_max_s;
+  defaults.g_min_siemens = p.g_min_siemens;
+  defaults.g_max_siemens = p.g_max_siemens;
   const CommonParameters common = read_common_parameters(parameters, defaults);
-  p.g_min_s = common.g_min_s;
-  p.g_max_s = common.g_max_s;
+  p.g_min_siemens = common.g_min_siemens;
+  p.g_max_siemens = common.g_max_siemens;
 
   p.pulses_ltp = read_pulse_count(parameters, "states", "pulses", nullptr);
   p.pulses_ltd = read_pulse_count(parameters, "states_ltd", "pulses_ltd", &p.pulses_ltp);
@@ -376,8 +376,8 @@ std::unique_ptr<DeviceModel> make_pulse_nonlinear_model(const ConfigTable& param
   p.c2c = read_nonnegative(parameters, "c2c");
   p.d2d_nl = read_nonnegative(parameters, "d2d_nl");
   p.read_noise = read_nonnegative(parameters, "read_noise");
-  p.d2d_g_max_s = parameters.get_quantity_or("d2d_g_max", Dimension::conductance, 0.0);
-  p.d2d_g_min_s = parameters.get_quantity_or("d2d_g_min", Dimension::conductance, 0.0);
+  p.d2d_g_max_siemens = parameters.get_quantity_or("d2d_g_max", Dimension::conductance, 0.0);
+  p.d2d_g_min_siemens = parameters.get_quantity_or("d2d_g_min", Dimension::conductance, 0.0);
   return std::make_unique<PulseNonlinearModel>(p, common);
 }
 

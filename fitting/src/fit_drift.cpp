@@ -29,7 +29,7 @@ DeviceDrift device_drift(const DriftData& data, const std::string& name,
   double mu = 0.0, my = 0.0;
   for (std::size_t r : rs) {
     mu += std::log(data.time_s[r] / t0_s);
-    my += std::log(data.conductance_s[r]);
+    my += std::log(data.conductance_siemens[r]);
   }
   const auto m = static_cast<double>(rs.size());
   mu /= m;
@@ -38,7 +38,7 @@ DeviceDrift device_drift(const DriftData& data, const std::string& name,
   for (std::size_t r : rs) {
     const double u = std::log(data.time_s[r] / t0_s) - mu;
     suu += u * u;
-    suy += u * (std::log(data.conductance_s[r]) - my);
+    suy += u * (std::log(data.conductance_siemens[r]) - my);
   }
   if (!(suu > 0.0)) {
     throw InvalidArgument(
@@ -49,16 +49,16 @@ DeviceDrift device_drift(const DriftData& data, const std::string& name,
   rss = 0.0;
   for (std::size_t r : rs) {
     const double e =
-        std::log(data.conductance_s[r]) - (intercept + slope * std::log(data.time_s[r] / t0_s));
+        std::log(data.conductance_siemens[r]) - (intercept + slope * std::log(data.time_s[r] / t0_s));
     rss += e * e;
   }
   DeviceDrift dev;
   dev.device = name;
-  dev.target_s = data.target_s[rs.front()];
+  dev.target_siemens = data.target_siemens[rs.front()];
   dev.times = rs.size();
   dev.nu = -slope;
   dev.nu_se = rs.size() > 2 ? std::sqrt(rss / (m - 2.0) / suu) : kNaN;
-  dev.g0_s = std::exp(intercept);
+  dev.g0_siemens = std::exp(intercept);
   return dev;
 }
 
@@ -85,18 +85,18 @@ std::vector<std::vector<std::size_t>> target_bins(const std::vector<DeviceDrift>
   std::vector<std::size_t> by_target(nd);
   std::iota(by_target.begin(), by_target.end(), std::size_t{0});
   std::stable_sort(by_target.begin(), by_target.end(), [&](std::size_t a, std::size_t b) {
-    return devices[a].target_s < devices[b].target_s;
+    return devices[a].target_siemens < devices[b].target_siemens;
   });
   std::vector<double> distinct;
   for (std::size_t i : by_target) {
-    if (distinct.empty() || devices[i].target_s != distinct.back()) {
-      distinct.push_back(devices[i].target_s);
+    if (distinct.empty() || devices[i].target_siemens != distinct.back()) {
+      distinct.push_back(devices[i].target_siemens);
     }
   }
   std::vector<std::vector<std::size_t>> members;
   if (bins == 0 && distinct.size() <= 12) {
     for (std::size_t i : by_target) {
-      if (members.empty() || devices[i].target_s != devices[members.back().front()].target_s) {
+      if (members.empty() || devices[i].target_siemens != devices[members.back().front()].target_siemens) {
         members.emplace_back();
       }
       members.back().push_back(i);
@@ -123,15 +123,15 @@ DriftBin bin_of(const std::vector<DeviceDrift>& devices, const std::vector<std::
   if (mem.size() < 2) {
     throw InvalidArgument(fmt::format(
         "drift fit: the bin at {} has {} device; each bin needs at least 2 (use fewer --bins)",
-        g_text(devices[mem.front()].target_s), mem.size()));
+        g_text(devices[mem.front()].target_siemens), mem.size()));
   }
   DriftBin bin;
   bin.devices = mem.size();
-  bin.g_low_s = devices[mem.front()].target_s;
-  bin.g_high_s = devices[mem.back()].target_s;
+  bin.g_low_siemens = devices[mem.front()].target_siemens;
+  bin.g_high_siemens = devices[mem.back()].target_siemens;
   double sum = 0.0;
-  for (std::size_t i : mem) sum += devices[i].target_s;
-  bin.g_s = bin.g_low_s == bin.g_high_s ? bin.g_low_s : sum / static_cast<double>(mem.size());
+  for (std::size_t i : mem) sum += devices[i].target_siemens;
+  bin.g_siemens = bin.g_low_siemens == bin.g_high_siemens ? bin.g_low_siemens : sum / static_cast<double>(mem.size());
   return bin;
 }
 
@@ -170,7 +170,7 @@ void fit_drift_table(DriftFit& fit, const std::vector<std::vector<std::size_t>>&
   for (std::size_t i = 0; i < nd; ++i) {
     nu[i] = fit.devices[i].nu;
     se[i] = fit.devices[i].nu_se;
-    order[i] = fit.devices[i].target_s;
+    order[i] = fit.devices[i].target_siemens;
   }
   std::vector<BinEstimate> estimates;
   for (const auto& mem : members) {
@@ -220,17 +220,17 @@ BinEstimate estimate_bin(const std::vector<std::size_t>& members, std::span<cons
 DriftFit fit_drift(const DriftData& data, const DriftFitOptions& options) {
   check_bootstrap_options(options.bootstrap);
   const std::size_t points = data.time_s.size();
-  if (data.device.size() != points || data.target_s.size() != points ||
-      data.conductance_s.size() != points) {
+  if (data.device.size() != points || data.target_siemens.size() != points ||
+      data.conductance_siemens.size() != points) {
     throw InvalidArgument("drift fit: the columns of the data differ in length");
   }
   DriftFit fit;
   fit.points = points;
   fit.t0_s =
       options.t0_s > 0.0 ? options.t0_s : *std::min_element(data.time_s.begin(), data.time_s.end());
-  fit.g_max_s = options.g_max_s > 0.0
-                    ? options.g_max_s
-                    : *std::max_element(data.target_s.begin(), data.target_s.end());
+  fit.g_max_siemens = options.g_max_siemens > 0.0
+                    ? options.g_max_siemens
+                    : *std::max_element(data.target_siemens.begin(), data.target_siemens.end());
   fit_device_exponents(data, fit);
   const auto members = target_bins(fit.devices, options.bins);
   fit_drift_table(fit, members, options.bootstrap);
@@ -252,15 +252,15 @@ std::string format_report(const DriftFit& fit) {
       100.0 * fit.confidence, fit.replicates);
   for (const auto& b : fit.bins) {
     const std::string range =
-        b.g_low_s == b.g_high_s
-            ? g_text(b.g_s)
-            : fmt::format("{} ({}-{})", g_text(b.g_s), g_text(b.g_low_s), g_text(b.g_high_s));
+        b.g_low_siemens == b.g_high_siemens
+            ? g_text(b.g_siemens)
+            : fmt::format("{} ({}-{})", g_text(b.g_siemens), g_text(b.g_low_siemens), g_text(b.g_high_siemens));
     text += fmt::format("  {:<26} {:>7}   {:.4f}  {:<19}  {:.4f}    {}\n", range, b.devices,
                         b.nu_mean.value, interval_text(b.nu_mean.interval, 1.0, 4), b.nu_std.value,
                         interval_text(b.nu_std.interval, 1.0, 4));
   }
   text += residual_lines(fit.residuals, "target");
-  if (fit.pcm) text += drift_form_report(*fit.pcm, fit.g_max_s, fit.confidence);
+  if (fit.pcm) text += drift_form_report(*fit.pcm, fit.g_max_siemens, fit.confidence);
   return text;
 }
 
@@ -270,7 +270,7 @@ std::string device_file_toml(const DriftFit& fit, const std::string& name,
       "drift", format_report(fit), name, "generic",
       fmt::format("Drift fitted to {} devices{}", fit.devices.size(), fit.pcm ? " (PCM form)" : ""),
       source);
-  w.key("g_max", toml_quantity(fit.g_max_s * 1e6, "uS"));
+  w.key("g_max", toml_quantity(fit.g_max_siemens * 1e6, "uS"));
   w.key("clip", toml_bool(false));
   w.key("t0", toml_quantity(fit.t0_s, "s"), "drift reference time");
   if (fit.pcm) {
@@ -281,7 +281,7 @@ std::string device_file_toml(const DriftFit& fit, const std::string& name,
     std::vector<std::string> g;
     std::vector<double> mean, std;
     for (const auto& b : fit.bins) {
-      g.push_back(toml_quantity(b.g_s * 1e6, "uS"));
+      g.push_back(toml_quantity(b.g_siemens * 1e6, "uS"));
       mean.push_back(b.nu_mean.value);
       std.push_back(b.nu_std.value);
     }

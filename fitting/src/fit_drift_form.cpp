@@ -198,19 +198,19 @@ FormData form_data(const DriftFit& fit) {
   d.nu.resize(nd);
   d.se.resize(nd);
   for (std::size_t i = 0; i < nd; ++i) {
-    const double t = fit.devices[i].target_s;
+    const double t = fit.devices[i].target_siemens;
     if (!(t > 0.0)) {
       throw InvalidArgument(
           fmt::format("drift fit, PCM form: device '{}' has target {}; the form takes ln(g/g_max) "
                       "and needs targets > 0",
                       fit.devices[i].device, g_text(t)));
     }
-    d.x[i] = t / fit.g_max_s;
+    d.x[i] = t / fit.g_max_siemens;
     d.u[i] = std::log(d.x[i]);
     d.nu[i] = fit.devices[i].nu;
     d.se[i] = fit.devices[i].nu_se;
   }
-  for (const auto& b : fit.bins) d.u_bin.push_back(std::log(b.g_s / fit.g_max_s));
+  for (const auto& b : fit.bins) d.u_bin.push_back(std::log(b.g_siemens / fit.g_max_siemens));
   return d;
 }
 
@@ -259,7 +259,7 @@ BootstrapDraws bootstrap_forms(const FormData& d, const FormPair& best,
 DriftFormFit fit_drift_form(const DriftFit& fit,
                             const std::vector<std::vector<std::size_t>>& members,
                             const BootstrapOptions& bootstrap) {
-  const double g_max = fit.g_max_s;
+  const double g_max = fit.g_max_siemens;
   const FormData d = form_data(fit);
   const FormPair best = fit_forms(d.u, d.nu, d.se, members, d.u_bin);
   DriftFormFit out;
@@ -268,21 +268,21 @@ DriftFormFit fit_drift_form(const DriftFit& fit,
 
   const double g_low = *std::min_element(d.x.begin(), d.x.end()) * g_max;
   const double g_high = *std::max_element(d.x.begin(), d.x.end()) * g_max;
-  out.check_g_s = evenly_spaced(g_low, g_high);
-  out.grid_g_s = log_spaced(g_low, g_high, 1.0);
+  out.check_g_siemens = evenly_spaced(g_low, g_high);
+  out.grid_g_siemens = log_spaced(g_low, g_high, 1.0);
 
   std::vector<double> z(d.x.size()), targets(d.x.size());
   for (std::size_t i = 0; i < d.x.size(); ++i) {
     const double s2 = exponent_variance(best, d.x[i], d.se[i]);
     z[i] = s2 > 0.0 ? (d.nu[i] - clamped_log_form(best.mean, d.x[i])) / std::sqrt(s2) : 0.0;
-    targets[i] = fit.devices[i].target_s;
+    targets[i] = fit.devices[i].target_siemens;
   }
   out.residuals = residual_report(z, targets);
 
   // The curves at the check conductances, then on the grid.
   std::vector<double> at;
-  for (double g : out.check_g_s) at.push_back(g / g_max);
-  for (double g : out.grid_g_s) at.push_back(g / g_max);
+  for (double g : out.check_g_siemens) at.push_back(g / g_max);
+  for (double g : out.grid_g_siemens) at.push_back(g / g_max);
   const BootstrapDraws draws = bootstrap_forms(d, best, members, at, bootstrap);
   out.failed_replicates = draws.failed;
   Estimate* parts[] = {&out.mean.a, &out.mean.b, &out.mean.lo, &out.mean.hi,
@@ -291,17 +291,17 @@ DriftFormFit fit_drift_form(const DriftFit& fit,
   for (std::size_t k = 0; k < at.size(); ++k) {
     const Estimate mean = draws.estimate(8 + 2 * k, clamped_log_form(best.mean, at[k]));
     const Estimate std = draws.estimate(9 + 2 * k, clamped_log_form(best.std, at[k]));
-    const bool check = k < out.check_g_s.size();
+    const bool check = k < out.check_g_siemens.size();
     (check ? out.check_mean : out.grid_mean).push_back(mean);
     (check ? out.check_std : out.grid_std).push_back(std);
   }
   return out;
 }
 
-std::string drift_form_report(const DriftFormFit& f, double g_max_s, double confidence) {
+std::string drift_form_report(const DriftFormFit& f, double g_max_siemens, double confidence) {
   std::string text = fmt::format(
       "PCM form, x = g_T/g_max (g_max = {}): mu_nu, sigma_nu = clamp(a ln x + b, lo, hi)\n",
-      g_text(g_max_s));
+      g_text(g_max_siemens));
   text += fmt::format("parameter      estimate    {:g}% interval\n", 100.0 * confidence);
   const std::pair<const char*, const ClampedLogCurve*> curves[] = {{"mu", &f.mean},
                                                                    {"sigma", &f.std}};
@@ -314,9 +314,9 @@ std::string drift_form_report(const DriftFormFit& f, double g_max_s, double conf
     }
   }
   text += "the form at conductances across the measured range:\n";
-  for (std::size_t k = 0; k < f.check_g_s.size(); ++k) {
+  for (std::size_t k = 0; k < f.check_g_siemens.size(); ++k) {
     text += fmt::format("  g_T = {:>10}   mu_nu = {:.4f} {}   sigma_nu = {:.4f} {}\n",
-                        g_text(f.check_g_s[k]), f.check_mean[k].value,
+                        g_text(f.check_g_siemens[k]), f.check_mean[k].value,
                         interval_text(f.check_mean[k].interval, 1.0, 4), f.check_std[k].value,
                         interval_text(f.check_std[k].interval, 1.0, 4));
   }

@@ -74,7 +74,7 @@ DriftFormFit fit_drift_form(const DriftFit& fit,
                             const std::vector<std::vector<std::size_t>>& members,
                             const BootstrapOptions& bootstrap);
 // The PCM form's part of the drift report.
-std::string drift_form_report(const DriftFormFit& form, double g_max_s, double confidence);
+std::string drift_form_report(const DriftFormFit& form, double g_max_siemens, double confidence);
 
 // ---- report_text.cpp: the text reports and the device files -------------------------------
 

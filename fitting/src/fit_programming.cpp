@@ -15,13 +15,13 @@ using namespace detail;
 
 namespace {
 
-void check_programming_inputs(std::span<const double> target_s,
-                              std::span<const double> programmed_s,
+void check_programming_inputs(std::span<const double> target_siemens,
+                              std::span<const double> programmed_siemens,
                               const ProgrammingFitOptions& options) {
-  const std::size_t n = target_s.size();
-  if (programmed_s.size() != n) {
+  const std::size_t n = target_siemens.size();
+  if (programmed_siemens.size() != n) {
     throw InvalidArgument(fmt::format("programming fit: {} targets but {} programmed values", n,
-                                      programmed_s.size()));
+                                      programmed_siemens.size()));
   }
   if (options.degree > 6) {
     throw InvalidArgument(
@@ -38,9 +38,9 @@ void check_programming_inputs(std::span<const double> target_s,
 }
 
 // g_max of x = g_T/g_max: the option, else the largest target.
-double programming_g_max(std::span<const double> target_s, const ProgrammingFitOptions& options) {
-  double g_max = options.g_max_s;
-  if (g_max == 0.0) g_max = *std::max_element(target_s.begin(), target_s.end());
+double programming_g_max(std::span<const double> target_siemens, const ProgrammingFitOptions& options) {
+  double g_max = options.g_max_siemens;
+  if (g_max == 0.0) g_max = *std::max_element(target_siemens.begin(), target_siemens.end());
   if (!(std::isfinite(g_max) && g_max > 0.0)) {
     throw InvalidArgument(fmt::format("programming fit: g_max must be > 0, got {}", g_text(g_max)));
   }
@@ -49,15 +49,15 @@ double programming_g_max(std::span<const double> target_s, const ProgrammingFitO
 
 // The likelihood's data in units of g_max; InvalidArgument when the targets cannot determine the
 // polynomial.
-SigmaPolynomialProblem programming_problem(std::span<const double> target_s,
-                                           std::span<const double> programmed_s,
+SigmaPolynomialProblem programming_problem(std::span<const double> target_siemens,
+                                           std::span<const double> programmed_siemens,
                                            const ProgrammingFitOptions& options, double g_max) {
   SigmaPolynomialProblem pr;
   pr.degree = options.degree;
   pr.bias = options.bias;
-  for (std::size_t i = 0; i < target_s.size(); ++i) {
-    pr.x.push_back(target_s[i] / g_max);
-    pr.r.push_back((programmed_s[i] - target_s[i]) / g_max);
+  for (std::size_t i = 0; i < target_siemens.size(); ++i) {
+    pr.x.push_back(target_siemens[i] / g_max);
+    pr.r.push_back((programmed_siemens[i] - target_siemens[i]) / g_max);
   }
   std::vector<double> xs = pr.x;
   std::sort(xs.begin(), xs.end());
@@ -97,25 +97,25 @@ BootstrapDraws bootstrap_programming(const SigmaPolynomialProblem& pr,
 
 }  // namespace
 
-double ProgrammingFit::sigma_s(double target_s) const {
-  const double x = target_s / g_max_s;
+double ProgrammingFit::sigma_siemens(double target_siemens) const {
+  const double x = target_siemens / g_max_siemens;
   double p = 0.0;
-  for (std::size_t k = coefficients_s.size(); k-- > 0;) p = p * x + coefficients_s[k].value;
+  for (std::size_t k = coefficients_siemens.size(); k-- > 0;) p = p * x + coefficients_siemens[k].value;
   return p;
 }
 
-ProgrammingFit fit_programming(std::span<const double> target_s,
-                               std::span<const double> programmed_s,
+ProgrammingFit fit_programming(std::span<const double> target_siemens,
+                               std::span<const double> programmed_siemens,
                                const ProgrammingFitOptions& options) {
-  check_programming_inputs(target_s, programmed_s, options);
-  const double g_max = programming_g_max(target_s, options);
-  const SigmaPolynomialProblem pr = programming_problem(target_s, programmed_s, options, g_max);
+  check_programming_inputs(target_siemens, programmed_siemens, options);
+  const double g_max = programming_g_max(target_siemens, options);
+  const SigmaPolynomialProblem pr = programming_problem(target_siemens, programmed_siemens, options, g_max);
   const SigmaPolynomialSolution best = solve_sigma_polynomial(pr, nullptr);
   const std::size_t n = pr.x.size();
 
   ProgrammingFit fit;
   fit.n = n;
-  fit.g_max_s = g_max;
+  fit.g_max_siemens = g_max;
   fit.degree = options.degree;
   fit.has_bias = options.bias;
   fit.log_likelihood = -best.nll - 0.5 * static_cast<double>(n) * std::log(2.0 * M_PI) -
@@ -133,14 +133,14 @@ ProgrammingFit fit_programming(std::span<const double> target_s,
   fit.confidence = draws.confidence;
   const auto m = static_cast<std::size_t>(best.a.size());
   for (std::size_t k = 0; k < m; ++k) {
-    fit.coefficients_s.push_back(draws.estimate(k, best.a[static_cast<Eigen::Index>(k)] * g_max));
+    fit.coefficients_siemens.push_back(draws.estimate(k, best.a[static_cast<Eigen::Index>(k)] * g_max));
   }
   for (std::size_t k = 0; k < check_x.size(); ++k) {
-    fit.check_targets_s.push_back(check_x[k] * g_max);
-    fit.check_sigma_s.push_back(draws.estimate(m + k, poly(best.a, check_x[k]) * g_max));
+    fit.check_targets_siemens.push_back(check_x[k] * g_max);
+    fit.check_sigma_siemens.push_back(draws.estimate(m + k, poly(best.a, check_x[k]) * g_max));
   }
   const std::size_t bias = m + check_x.size();
-  fit.bias_s = {best.beta * g_max, options.bias ? draws.interval(bias) : Interval{0.0, 0.0}};
+  fit.bias_siemens = {best.beta * g_max, options.bias ? draws.interval(bias) : Interval{0.0, 0.0}};
   return fit;
 }
 
@@ -150,24 +150,24 @@ std::string format_report(const ProgrammingFit& fit) {
   text += fmt::format(
       "programming noise: {} devices, g_max = {}, sigma_P(x) = sum c_k x^k, x = g_T/g_max, "
       "degree {}{}\n",
-      fit.n, g_text(fit.g_max_s), fit.degree, fit.has_bias ? ", with bias" : "");
+      fit.n, g_text(fit.g_max_siemens), fit.degree, fit.has_bias ? ", with bias" : "");
   text += fmt::format(
       "parameter      estimate (uS)   {:g}% interval (uS, parametric bootstrap, B = {})\n",
       100.0 * fit.confidence, fit.replicates);
-  for (std::size_t k = 0; k < fit.coefficients_s.size(); ++k) {
-    const auto& c = fit.coefficients_s[k];
+  for (std::size_t k = 0; k < fit.coefficients_siemens.size(); ++k) {
+    const auto& c = fit.coefficients_siemens[k];
     text += fmt::format("  c{:<11}  {:>13.5f}   {}\n", k, c.value / uS,
                         interval_text(c.interval, uS, 5));
   }
   if (fit.has_bias) {
-    text += fmt::format("  {:<12}  {:>13.5f}   {}\n", "bias", fit.bias_s.value / uS,
-                        interval_text(fit.bias_s.interval, uS, 5));
+    text += fmt::format("  {:<12}  {:>13.5f}   {}\n", "bias", fit.bias_siemens.value / uS,
+                        interval_text(fit.bias_siemens.interval, uS, 5));
   }
   text += "sigma_P at targets across the measured range:\n";
-  for (std::size_t k = 0; k < fit.check_targets_s.size(); ++k) {
+  for (std::size_t k = 0; k < fit.check_targets_siemens.size(); ++k) {
     text += fmt::format("  g_T = {:>10}   sigma_P = {:.4f} uS   {}\n",
-                        g_text(fit.check_targets_s[k]), fit.check_sigma_s[k].value / uS,
-                        interval_text(fit.check_sigma_s[k].interval, uS, 4));
+                        g_text(fit.check_targets_siemens[k]), fit.check_sigma_siemens[k].value / uS,
+                        interval_text(fit.check_sigma_siemens[k].interval, uS, 4));
   }
   text += fmt::format("log-likelihood {:.6g}\n", fit.log_likelihood);
   text += report_tail(fit.failed_replicates, fit.residuals, "target");
@@ -179,19 +179,19 @@ std::string device_file_toml(const ProgrammingFit& fit, const std::string& name,
   TomlWriter w = device_file_writer(
       "programming", format_report(fit), name, "generic",
       fmt::format("Programming noise fitted to {} devices (degree {})", fit.n, fit.degree), source);
-  w.key("g_max", toml_quantity(fit.g_max_s * 1e6, "uS"), "normalisation of x = g_T/g_max");
+  w.key("g_max", toml_quantity(fit.g_max_siemens * 1e6, "uS"), "normalisation of x = g_T/g_max");
   w.key("clip", toml_bool(false), "the fit did not see clipping");
   std::vector<double> a;
   std::vector<std::string> us;
-  for (const auto& c : fit.coefficients_s) {
-    a.push_back(c.value / fit.g_max_s);
+  for (const auto& c : fit.coefficients_siemens) {
+    a.push_back(c.value / fit.g_max_siemens);
     us.push_back(fmt::format("{:.5g}", c.value * 1e6));
   }
   w.key("programming_sigma_polynomial", toml_nine_digits(a),
         fmt::format("sigma_P / g_max; in uS: {}", fmt::join(us, ", ")));
   if (fit.has_bias) {
-    w.key("programming_bias", toml_nine_digits(fit.bias_s.value / fit.g_max_s),
-          fmt::format("fraction of g_max: {:.5g} uS", fit.bias_s.value * 1e6));
+    w.key("programming_bias", toml_nine_digits(fit.bias_siemens.value / fit.g_max_siemens),
+          fmt::format("fraction of g_max: {:.5g} uS", fit.bias_siemens.value * 1e6));
   }
   return w.finish();
 }

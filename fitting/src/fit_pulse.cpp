@@ -306,8 +306,8 @@ void standard_errors(const Series& s, const Geometry& geo, const DeviceSolution&
       s2 * information.completeOrthogonalDecomposition().pseudoInverse();
   Eigen::Index k = 0;
   auto se = [&](Eigen::Index i) { return std::sqrt(std::max(covariance(i, i), 0.0)); };
-  if (!sol.clips.min) out.se_g_min_s = se(k++) * scale;
-  if (!sol.clips.max) out.se_g_max_s = se(k++) * scale;
+  if (!sol.clips.min) out.se_g_min_siemens = se(k++) * scale;
+  if (!sol.clips.max) out.se_g_max_siemens = se(k++) * scale;
   for (double* target : {&out.se_nl_ltp, &out.se_nl_ltd}) {
     const double u = target == &out.se_nl_ltp ? sol.theta.u_ltp : sol.theta.u_ltd;
     const double h = 1e-5 * std::max(1.0, std::abs(u));
@@ -322,9 +322,9 @@ struct Summary {
 };
 
 // Nominal values (means over devices) and the device-to-device spreads, in S and labels.
-Summary summarise(const std::vector<PulseDeviceFit>& devices, double sigma_s) {
+Summary summarise(const std::vector<PulseDeviceFit>& devices, double sigma_siemens) {
   Summary s;
-  s.sigma = sigma_s;
+  s.sigma = sigma_siemens;
   const auto n = static_cast<double>(devices.size());
   auto mean_and_spread = [&](auto value, auto se, double& mean, double& spread) {
     RunningStats stats;
@@ -336,10 +336,10 @@ Summary summarise(const std::vector<PulseDeviceFit>& devices, double sigma_s) {
     mean = stats.mean();
     if (devices.size() >= 2) spread = std::sqrt(std::max(stats.variance() - se2 / n, 0.0));
   };
-  mean_and_spread([](const auto& d) { return d.g_min_s; },
-                  [](const auto& d) { return d.se_g_min_s; }, s.g_min, s.d2d_g_min);
-  mean_and_spread([](const auto& d) { return d.g_max_s; },
-                  [](const auto& d) { return d.se_g_max_s; }, s.g_max, s.d2d_g_max);
+  mean_and_spread([](const auto& d) { return d.g_min_siemens; },
+                  [](const auto& d) { return d.se_g_min_siemens; }, s.g_min, s.d2d_g_min);
+  mean_and_spread([](const auto& d) { return d.g_max_siemens; },
+                  [](const auto& d) { return d.se_g_max_siemens; }, s.g_max, s.d2d_g_max);
   mean_and_spread([](const auto& d) { return d.nl_ltp; }, [](const auto& d) { return d.se_nl_ltp; },
                   s.nl_ltp, s.d2d_nl_ltp);
   mean_and_spread([](const auto& d) { return d.nl_ltd; }, [](const auto& d) { return d.se_nl_ltd; },
@@ -362,8 +362,8 @@ std::vector<PulseDeviceFit> device_fits(const std::vector<Series>& series, const
   for (std::size_t d = 0; d < series.size(); ++d) {
     const Theta& t = sol.devices[d].theta;
     out[d].pulses = series[d].g.size() - 1;
-    out[d].g_min_s = t.g_min * scale;
-    out[d].g_max_s = t.g_max * scale;
+    out[d].g_min_siemens = t.g_min * scale;
+    out[d].g_max_siemens = t.g_max * scale;
     out[d].nl_ltp = label_of_u(t.u_ltp);
     out[d].nl_ltd = label_of_u(t.u_ltd);
     out[d].g_min_clipped = sol.devices[d].clips.min;
@@ -416,7 +416,7 @@ void conditional_errors(const std::vector<Series>& series, const Geometry& geo,
     const BootstrapDraws draws =
         run_bootstrap("pulse fit", resimulation, 4, refit, FailedRefits::tolerated);
     if (draws.used() < 2) continue;  // keep the Jacobian's
-    double* se[] = {&devices[d].se_g_min_s, &devices[d].se_g_max_s, &devices[d].se_nl_ltp,
+    double* se[] = {&devices[d].se_g_min_siemens, &devices[d].se_g_max_siemens, &devices[d].se_nl_ltp,
                     &devices[d].se_nl_ltd};
     for (std::size_t k = 0; k < 4; ++k) {
       RunningStats stats;
@@ -458,14 +458,14 @@ struct PulseSeries {
 };
 
 PulseSeries pulse_series(const PulseData& data, const PulseFitOptions& options) {
-  const std::size_t n_rows = data.conductance_s.size();
+  const std::size_t n_rows = data.conductance_siemens.size();
   if (data.device.size() != n_rows || data.pulse.size() != n_rows ||
       data.polarity.size() != n_rows) {
     throw InvalidArgument("pulse fit: the columns of the data differ in length");
   }
   PulseSeries ps;
   ps.devices = rows_by_device(data.device);  // measurements.hpp checked the order
-  for (double g : data.conductance_s) ps.scale = std::max(ps.scale, g);
+  for (double g : data.conductance_siemens) ps.scale = std::max(ps.scale, g);
   if (!(ps.scale > 0.0)) throw InvalidArgument("pulse fit: every conductance is 0");
   const auto& rows = ps.devices.rows;
   std::uint32_t run_ltp = 0, run_ltd = 0;
@@ -475,7 +475,7 @@ PulseSeries pulse_series(const PulseData& data, const PulseFitOptions& options) 
     int previous = 0;
     for (std::size_t k = 0; k < rows[d].size(); ++k) {
       const std::size_t r = rows[d][k];
-      ps.series[d].g.push_back(data.conductance_s[r] / ps.scale);
+      ps.series[d].g.push_back(data.conductance_siemens[r] / ps.scale);
       const int pol = k == 0 ? 0 : data.polarity[r];
       ps.series[d].polarity.push_back(pol);
       if (k == 0) continue;
@@ -528,13 +528,13 @@ double randomised_pit(const Theta& t, double mu, double sigma, double y, double 
 // and the per-row series of the report: device, pulse, read, noiseless path, z.
 void pulse_residuals(const PulseData& data, const PulseSeries& ps, const Solution& best,
                      const BootstrapOptions& bootstrap, PulseFit& fit) {
-  const std::size_t n_rows = data.conductance_s.size();
+  const std::size_t n_rows = data.conductance_siemens.size();
   const auto& rows = ps.devices.rows;
   std::vector<double> z, order;
   fit.row_device.resize(n_rows);
   fit.row_pulse.resize(n_rows);
-  fit.row_g_s.resize(n_rows);
-  fit.row_path_s.resize(n_rows);
+  fit.row_g_siemens.resize(n_rows);
+  fit.row_path_siemens.resize(n_rows);
   fit.row_z.assign(n_rows, kNaN);
   for (std::size_t d = 0; d < rows.size(); ++d) {
     const Theta& t = best.devices[d].theta;
@@ -546,9 +546,9 @@ void pulse_residuals(const PulseData& data, const PulseSeries& ps, const Solutio
       const std::size_t r = rows[d][k];
       fit.row_device[r] = d;
       fit.row_pulse[r] = data.pulse[r];
-      fit.row_g_s[r] = data.conductance_s[r];
+      fit.row_g_siemens[r] = data.conductance_siemens[r];
       if (k > 0) path = step_mean(t, path, s.polarity[k], ps.geo.p_ltp, ps.geo.p_ltd);
-      fit.row_path_s[r] = path * ps.scale;
+      fit.row_path_siemens[r] = path * ps.scale;
       if (k == 0) continue;
       const double mu = step_mean(t, s.g[k - 1], s.polarity[k], ps.geo.p_ltp, ps.geo.p_ltd);
       fit.row_z[r] = randomised_pit(t, mu, best.sigma, s.g[k], pit.uniform_at(k));
@@ -585,8 +585,8 @@ BootstrapDraws bootstrap_population(const PulseSeries& ps, const Solution& best,
     const Solution sol = solve_all(replicate, ps.geo, &best);
     auto devices = device_fits(replicate, ps.geo, sol, ps.scale);
     for (std::size_t d = 0; d < devices.size(); ++d) {
-      devices[d].se_g_min_s = fit.devices[d].se_g_min_s;
-      devices[d].se_g_max_s = fit.devices[d].se_g_max_s;
+      devices[d].se_g_min_siemens = fit.devices[d].se_g_min_siemens;
+      devices[d].se_g_max_siemens = fit.devices[d].se_g_max_siemens;
       devices[d].se_nl_ltp = fit.devices[d].se_nl_ltp;
       devices[d].se_nl_ltd = fit.devices[d].se_nl_ltd;
     }
@@ -648,16 +648,16 @@ void pulse_intervals(const Summary& summary, const BootstrapDraws& draws, PulseF
     if (std::isnan(value)) return Estimate{kNaN, {kNaN, kNaN}};
     return draws.estimate(f, value);
   };
-  fit.g_min_s = corrected(summary.g_min, field::g_min);
-  fit.g_max_s = corrected(summary.g_max, field::g_max);
+  fit.g_min_siemens = corrected(summary.g_min, field::g_min);
+  fit.g_max_siemens = corrected(summary.g_max, field::g_max);
   fit.nl_ltp = bias_corrected_label(summary.nl_ltp, draws.values[field::nl_ltp], c);
   fit.nl_ltd = bias_corrected_label(summary.nl_ltd, draws.values[field::nl_ltd], c);
-  fit.sigma_s = corrected(summary.sigma, field::sigma);
+  fit.sigma_siemens = corrected(summary.sigma, field::sigma);
   fit.c2c = corrected(summary.sigma / (summary.g_max - summary.g_min), field::c2c);
   fit.d2d_nl_ltp = percentile(summary.d2d_nl_ltp, field::d2d_ltp);
   fit.d2d_nl_ltd = percentile(summary.d2d_nl_ltd, field::d2d_ltd);
-  fit.d2d_g_max_s = percentile(summary.d2d_g_max, field::d2d_max);
-  fit.d2d_g_min_s = percentile(summary.d2d_g_min, field::d2d_min);
+  fit.d2d_g_max_siemens = percentile(summary.d2d_g_max, field::d2d_max);
+  fit.d2d_g_min_siemens = percentile(summary.d2d_g_min, field::d2d_min);
   fit.a_ltp = a_estimate(fit.nl_ltp, fit.pulses_ltp);
   fit.a_ltd = a_estimate(fit.nl_ltd, fit.pulses_ltd);
 }
@@ -668,7 +668,7 @@ PulseFit fit_pulse(const PulseData& data, const PulseFitOptions& options) {
   check_bootstrap_options(options.bootstrap);
   const PulseSeries ps = pulse_series(data, options);
   PulseFit fit;
-  fit.rows = data.conductance_s.size();
+  fit.rows = data.conductance_siemens.size();
   fit.pulses_ltp = ps.p_ltp;
   fit.pulses_ltd = ps.p_ltd;
   fit.confidence = options.bootstrap.confidence;
@@ -685,7 +685,7 @@ PulseFit fit_pulse(const PulseData& data, const PulseFitOptions& options) {
     ss += d.ss;
     fit.pulses += d.n;
   }
-  fit.rms_residual_s = std::sqrt(ss / static_cast<double>(fit.pulses)) * ps.scale;
+  fit.rms_residual_siemens = std::sqrt(ss / static_cast<double>(fit.pulses)) * ps.scale;
   pulse_residuals(data, ps, best, options.bootstrap, fit);
 
   const BootstrapDraws draws = bootstrap_population(ps, best, summary, fit, options.bootstrap);
@@ -724,28 +724,28 @@ std::string format_report(const PulseFit& fit) {
     text += fmt::format("  {:<13} {:>12.{}f}    {}\n", name, e.value, digits,
                         interval_text(e.interval, 1.0, digits));
   };
-  g_line("G_min", fit.g_min_s);
-  g_line("G_max", fit.g_max_s);
+  g_line("G_min", fit.g_min_siemens);
+  g_line("G_max", fit.g_max_siemens);
   n_line("NL_LTP", fit.nl_ltp, 4);
   n_line("NL_LTD", fit.nl_ltd, 4);
   n_line("A_LTP (pulses)", fit.a_ltp, 3);
   n_line("A_LTD (pulses)", fit.a_ltd, 3);
-  g_line("sigma (C2C)", fit.sigma_s);
+  g_line("sigma (C2C)", fit.sigma_siemens);
   n_line("c2c", fit.c2c, 5);
   if (fit.devices.size() >= 2) {
     text +=
         "device-to-device spread (standard deviation over devices, estimation noise removed):\n";
     n_line("d2d NL_LTP", fit.d2d_nl_ltp, 4);
     n_line("d2d NL_LTD", fit.d2d_nl_ltd, 4);
-    g_line("d2d G_max", fit.d2d_g_max_s);
-    g_line("d2d G_min", fit.d2d_g_min_s);
+    g_line("d2d G_max", fit.d2d_g_max_siemens);
+    g_line("d2d G_min", fit.d2d_g_min_siemens);
   }
-  text += fmt::format("rms residual of the reads: {}\n", g_text(fit.rms_residual_s));
+  text += fmt::format("rms residual of the reads: {}\n", g_text(fit.rms_residual_siemens));
   if (fit.devices.size() > 1 && fit.devices.size() <= 20) {
     text += "per device: G_min, G_max, NL_LTP, NL_LTD\n";
     for (const auto& d : fit.devices) {
-      text += fmt::format("  {:<12} {:>10}{} {:>10}{} {:>8} {:>8}\n", d.device, g_text(d.g_min_s),
-                          d.g_min_clipped ? "*" : " ", g_text(d.g_max_s),
+      text += fmt::format("  {:<12} {:>10}{} {:>10}{} {:>8} {:>8}\n", d.device, g_text(d.g_min_siemens),
+                          d.g_min_clipped ? "*" : " ", g_text(d.g_max_siemens),
                           d.g_max_clipped ? "*" : " ", label_text(d.nl_ltp), label_text(d.nl_ltd));
     }
     text += "  (* taken from clipped reads)\n";
@@ -761,8 +761,8 @@ std::string device_file_toml(const PulseFit& fit, const std::string& name,
                          fmt::format("Pulse response fitted to {} device{}", fit.devices.size(),
                                      fit.devices.size() == 1 ? "" : "s"),
                          source);
-  w.key("g_min", toml_quantity(fit.g_min_s.value * 1e6, "uS"));
-  w.key("g_max", toml_quantity(fit.g_max_s.value * 1e6, "uS"));
+  w.key("g_min", toml_quantity(fit.g_min_siemens.value * 1e6, "uS"));
+  w.key("g_max", toml_quantity(fit.g_max_siemens.value * 1e6, "uS"));
   w.key("pulses", toml_integer(fit.pulses_ltp), "P_max of the LTP curve (not fitted)");
   w.key("pulses_ltd", toml_integer(fit.pulses_ltd), "P_max of the LTD curve (not fitted)");
   w.key("nl_ltp", toml_nine_digits(fit.nl_ltp.value));
@@ -774,8 +774,8 @@ std::string device_file_toml(const PulseFit& fit, const std::string& name,
     w.key("d2d_nl", toml_nine_digits(d2d),
           fmt::format("rms of the LTP ({:.4g}) and LTD ({:.4g}) spreads: the model has one",
                       fit.d2d_nl_ltp.value, fit.d2d_nl_ltd.value));
-    w.key("d2d_g_max", toml_quantity(fit.d2d_g_max_s.value * 1e6, "uS"));
-    w.key("d2d_g_min", toml_quantity(fit.d2d_g_min_s.value * 1e6, "uS"));
+    w.key("d2d_g_max", toml_quantity(fit.d2d_g_max_siemens.value * 1e6, "uS"));
+    w.key("d2d_g_min", toml_quantity(fit.d2d_g_min_siemens.value * 1e6, "uS"));
   }
   return w.finish();
 }

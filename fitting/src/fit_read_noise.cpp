@@ -120,14 +120,14 @@ QSolution solve_q(const QProblem& p, const QSolution* start) {
 
 }  // namespace
 
-double ReadNoiseFit::value(double g_s) const {
-  const double x = g_s / g_max_s;
+double ReadNoiseFit::value(double g_siemens) const {
+  const double x = g_siemens / g_max_siemens;
   if (form == ReadNoiseForm::pcm) {
     if (!(x > 0.0)) return q_max;
     return std::min(q_coefficient.value * std::pow(x, -q_exponent.value), q_max);
   }
   double p = 0.0;
-  for (std::size_t k = coefficients_s.size(); k-- > 0;) p = p * x + coefficients_s[k].value;
+  for (std::size_t k = coefficients_siemens.size(); k-- > 0;) p = p * x + coefficients_siemens[k].value;
   return p;
 }
 
@@ -136,8 +136,8 @@ namespace {
 void check_read_noise_inputs(const ReadNoiseData& data, const ReadNoiseFitOptions& options) {
   check_bootstrap_options(options.bootstrap);
   const std::size_t n_rows = data.time_s.size();
-  if (data.device.size() != n_rows || data.conductance_s.size() != n_rows ||
-      (!data.target_s.empty() && data.target_s.size() != n_rows)) {
+  if (data.device.size() != n_rows || data.conductance_siemens.size() != n_rows ||
+      (!data.target_siemens.empty() && data.target_siemens.size() != n_rows)) {
     throw InvalidArgument("read-noise fit: the columns of the data differ in length");
   }
   if (options.form == ReadNoiseForm::polynomial && options.degree > 6) {
@@ -160,8 +160,8 @@ void add_residual(const ReadNoiseData& data, std::size_t device, std::size_t r, 
                   double leverage, double jensen, Residuals& res) {
   const double scale = 1.0 / std::sqrt(1.0 - leverage);
   res.device.push_back(device);
-  res.absolute.push_back((data.conductance_s[r] - g_hat) * scale);
-  res.relative.push_back((data.conductance_s[r] - g_hat) / g_hat * scale / std::sqrt(jensen));
+  res.absolute.push_back((data.conductance_siemens[r] - g_hat) * scale);
+  res.relative.push_back((data.conductance_siemens[r] - g_hat) / g_hat * scale / std::sqrt(jensen));
   res.time_s.push_back(data.time_s[r]);
 }
 
@@ -190,11 +190,11 @@ double add_repeat_residuals(const ReadNoiseData& data, std::size_t d,
     const std::size_t m = e - b;
     if (m < 2) continue;
     double mean = 0.0;
-    for (std::size_t k = b; k < e; ++k) mean += data.conductance_s[rs[k]];
+    for (std::size_t k = b; k < e; ++k) mean += data.conductance_siemens[rs[k]];
     mean /= static_cast<double>(m);
     double ss = 0.0;
     for (std::size_t k = b; k < e; ++k) {
-      ss += (data.conductance_s[rs[k]] - mean) * (data.conductance_s[rs[k]] - mean);
+      ss += (data.conductance_siemens[rs[k]] - mean) * (data.conductance_siemens[rs[k]] - mean);
     }
     const double v = ss / static_cast<double>(m - 1) / static_cast<double>(m);
     const double jensen = 1.0 + 3.0 * v / (mean * mean);
@@ -219,7 +219,7 @@ double add_trend_residuals(const ReadNoiseData& data, std::size_t d, const std::
   double mu = 0.0, my = 0.0;
   for (std::size_t r : rs) {
     mu += std::log(data.time_s[r]);
-    my += std::log(data.conductance_s[r]);
+    my += std::log(data.conductance_siemens[r]);
   }
   mu /= m;
   my /= m;
@@ -227,7 +227,7 @@ double add_trend_residuals(const ReadNoiseData& data, std::size_t d, const std::
   for (std::size_t r : rs) {
     const double u = std::log(data.time_s[r]) - mu;
     suu += u * u;
-    suy += u * (std::log(data.conductance_s[r]) - my);
+    suy += u * (std::log(data.conductance_siemens[r]) - my);
   }
   const double slope = suy / suu;
   double g_sum = 0.0;
@@ -241,7 +241,7 @@ double add_trend_residuals(const ReadNoiseData& data, std::size_t d, const std::
 }
 
 // Every device's residuals about its noiseless conductance, devices in order of first
-// appearance (fit.devices: name, reads, trend, and g_s, the target or the mean ĝ).
+// appearance (fit.devices: name, reads, trend, and g_siemens, the target or the mean ĝ).
 Residuals studentised_residuals(const ReadNoiseData& data, ReadNoiseFit& fit) {
   const DeviceRows devices = rows_by_device(data.device);
   Residuals res;
@@ -257,7 +257,7 @@ Residuals studentised_residuals(const ReadNoiseData& data, ReadNoiseFit& fit) {
                                  : add_trend_residuals(data, d, dev.device, rs, res);
     dev.trend = !repeats;
     dev.reads = res.device.size() - before;
-    dev.g_s = fit.from_targets ? data.target_s[rs.front()] : g_sum / static_cast<double>(dev.reads);
+    dev.g_siemens = fit.from_targets ? data.target_siemens[rs.front()] : g_sum / static_cast<double>(dev.reads);
     fit.devices.push_back(dev);
   }
   return res;
@@ -268,16 +268,16 @@ Residuals studentised_residuals(const ReadNoiseData& data, ReadNoiseFit& fit) {
 std::vector<double> conductance_ratios(const Residuals& res, const ReadNoiseFitOptions& options,
                                        ReadNoiseFit& fit) {
   const std::size_t n = res.device.size();
-  double g_max = options.g_max_s;
+  double g_max = options.g_max_siemens;
   if (g_max == 0.0) {
-    for (const auto& d : fit.devices) g_max = std::max(g_max, d.g_s);
+    for (const auto& d : fit.devices) g_max = std::max(g_max, d.g_siemens);
   }
   if (!(std::isfinite(g_max) && g_max > 0.0)) {
     throw InvalidArgument(fmt::format("read-noise fit: g_max must be > 0, got {}", g_text(g_max)));
   }
-  fit.g_max_s = g_max;
+  fit.g_max_siemens = g_max;
   std::vector<double> x(n);
-  for (std::size_t i = 0; i < n; ++i) x[i] = fit.devices[res.device[i]].g_s / g_max;
+  for (std::size_t i = 0; i < n; ++i) x[i] = fit.devices[res.device[i]].g_siemens / g_max;
   std::vector<double> xs = x;
   std::sort(xs.begin(), xs.end());
   const auto distinct = static_cast<std::size_t>(std::unique(xs.begin(), xs.end()) - xs.begin());
@@ -313,8 +313,8 @@ void device_estimates(const Residuals& res, std::span<const double> w, ReadNoise
 // The conductance ratios where the fitted curve is reported: five check points, then the grid.
 std::vector<double> report_ratios(const ReadNoiseFit& fit) {
   std::vector<double> at;
-  for (double g : fit.check_g_s) at.push_back(g / fit.g_max_s);
-  for (double g : fit.grid_g_s) at.push_back(g / fit.g_max_s);
+  for (double g : fit.check_g_siemens) at.push_back(g / fit.g_max_siemens);
+  for (double g : fit.grid_g_siemens) at.push_back(g / fit.g_max_siemens);
   return at;
 }
 
@@ -324,7 +324,7 @@ void curve_estimates(const std::vector<double>& values, const BootstrapDraws& dr
                      std::size_t first_estimate, ReadNoiseFit& fit) {
   for (std::size_t k = 0; k < values.size(); ++k) {
     const Estimate e = draws.estimate(first_estimate + k, values[k]);
-    (k < fit.check_g_s.size() ? fit.check_value : fit.grid_value).push_back(e);
+    (k < fit.check_g_siemens.size() ? fit.check_value : fit.grid_value).push_back(e);
   }
 }
 
@@ -339,7 +339,7 @@ QProblem pcm_problem(const Residuals& res, const std::vector<double>& x,
     if (!(x[i] > 0.0)) {
       throw InvalidArgument(fmt::format(
           "read-noise fit: device '{}' is at {}; the pcm form takes ln x and needs g > 0",
-          fit.devices[res.device[i]].device, g_text(x[i] * fit.g_max_s)));
+          fit.devices[res.device[i]].device, g_text(x[i] * fit.g_max_siemens)));
     }
     const double f = time_factor(res.time_s[i], options.t_read_s);
     if (!(f > 0.0)) {
@@ -411,7 +411,7 @@ std::vector<double> fit_pcm_form(const Residuals& res, const std::vector<double>
 std::vector<double> fit_polynomial_form(const Residuals& res, const std::vector<double>& x,
                                         const ReadNoiseFitOptions& options, ReadNoiseFit& fit) {
   const std::size_t n = x.size();
-  const double g_max = fit.g_max_s;
+  const double g_max = fit.g_max_siemens;
   SigmaPolynomialProblem p;
   p.degree = options.degree;
   p.what = "read-noise fit";
@@ -443,7 +443,7 @@ std::vector<double> fit_polynomial_form(const Residuals& res, const std::vector<
   fit.failed_replicates = draws.failed;
   fit.replicates = draws.used();
   for (std::size_t k = 0; k < m; ++k) {
-    fit.coefficients_s.push_back(draws.estimate(k, best.a[static_cast<Eigen::Index>(k)] * g_max));
+    fit.coefficients_siemens.push_back(draws.estimate(k, best.a[static_cast<Eigen::Index>(k)] * g_max));
   }
   std::vector<double> values;
   for (double xk : at) values.push_back(poly(best.a, xk) * g_max);
@@ -459,7 +459,7 @@ ReadNoiseFit fit_read_noise(const ReadNoiseData& data, const ReadNoiseFitOptions
   ReadNoiseFit fit;
   fit.form = options.form;
   fit.t_read_s = options.t_read_s;
-  fit.from_targets = !data.target_s.empty();
+  fit.from_targets = !data.target_siemens.empty();
   fit.degree = options.degree;
   fit.confidence = options.bootstrap.confidence;
   const Residuals res = studentised_residuals(data, fit);
@@ -467,14 +467,14 @@ ReadNoiseFit fit_read_noise(const ReadNoiseData& data, const ReadNoiseFitOptions
   const std::vector<double> x = conductance_ratios(res, options, fit);
   const double x_low = *std::min_element(x.begin(), x.end());
   const double x_high = *std::max_element(x.begin(), x.end());
-  for (double v : evenly_spaced(x_low, x_high)) fit.check_g_s.push_back(v * fit.g_max_s);
-  fit.grid_g_s = log_spaced(x_low, x_high, fit.g_max_s);
+  for (double v : evenly_spaced(x_low, x_high)) fit.check_g_siemens.push_back(v * fit.g_max_siemens);
+  fit.grid_g_siemens = log_spaced(x_low, x_high, fit.g_max_siemens);
   const std::vector<double> z = options.form == ReadNoiseForm::pcm
                                     ? fit_pcm_form(res, x, x_low, x_high, options, fit)
                                     : fit_polynomial_form(res, x, options, fit);
   fit.residuals = residual_report(z, x);
-  fit.read_g_s.resize(x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) fit.read_g_s[i] = x[i] * fit.g_max_s;
+  fit.read_g_siemens.resize(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) fit.read_g_siemens[i] = x[i] * fit.g_max_siemens;
   fit.read_z = z;
   return fit;
 }
@@ -488,7 +488,7 @@ std::string format_report(const ReadNoiseFit& fit) {
       "read noise: {} devices, {} reads used ({} devices with repeated reads at one time, {} with "
       "a drift trend), x = g/g_max from the {}, g_max = {}\n",
       fit.devices.size(), fit.reads, fit.devices.size() - trends, trends,
-      fit.from_targets ? "targets" : "devices' mean conductances", g_text(fit.g_max_s));
+      fit.from_targets ? "targets" : "devices' mean conductances", g_text(fit.g_max_siemens));
   if (fit.form == ReadNoiseForm::pcm) {
     text += fmt::format(
         "sigma_R = g(t) Q_s(x) sqrt(ln((t + t_read)/(2 t_read))), Q_s(x) = min(c x^(-alpha), "
@@ -503,9 +503,9 @@ std::string format_report(const ReadNoiseFit& fit) {
     text += fmt::format("  {:<12} {:>10.5f}   ({})\n", "q_max", fit.q_max,
                         fit.q_max_given ? "given" : "the largest Q_s over the measured range");
     text += "Q_s at conductances across the measured range:\n";
-    for (std::size_t k = 0; k < fit.check_g_s.size(); ++k) {
+    for (std::size_t k = 0; k < fit.check_g_siemens.size(); ++k) {
       text +=
-          fmt::format("  g = {:>10}   Q_s = {:.5f}   {}\n", g_text(fit.check_g_s[k]),
+          fmt::format("  g = {:>10}   Q_s = {:.5f}   {}\n", g_text(fit.check_g_siemens[k]),
                       fit.check_value[k].value, interval_text(fit.check_value[k].interval, 1.0, 5));
     }
   } else {
@@ -513,14 +513,14 @@ std::string format_report(const ReadNoiseFit& fit) {
     text += fmt::format(
         "parameter      estimate (uS)   {:g}% interval (uS, parametric bootstrap, B = {})\n",
         100.0 * fit.confidence, fit.replicates);
-    for (std::size_t k = 0; k < fit.coefficients_s.size(); ++k) {
-      const auto& c = fit.coefficients_s[k];
+    for (std::size_t k = 0; k < fit.coefficients_siemens.size(); ++k) {
+      const auto& c = fit.coefficients_siemens[k];
       text += fmt::format("  c{:<11}  {:>13.6f}   {}\n", k, c.value / uS,
                           interval_text(c.interval, uS, 6));
     }
     text += "sigma_R at conductances across the measured range:\n";
-    for (std::size_t k = 0; k < fit.check_g_s.size(); ++k) {
-      text += fmt::format("  g = {:>10}   sigma_R = {:.5f} uS   {}\n", g_text(fit.check_g_s[k]),
+    for (std::size_t k = 0; k < fit.check_g_siemens.size(); ++k) {
+      text += fmt::format("  g = {:>10}   sigma_R = {:.5f} uS   {}\n", g_text(fit.check_g_siemens[k]),
                           fit.check_value[k].value / uS,
                           interval_text(fit.check_value[k].interval, uS, 5));
     }
@@ -537,7 +537,7 @@ std::string device_file_toml(const ReadNoiseFit& fit, const std::string& name,
       fmt::format("Read noise fitted to {} devices ({} form)", fit.devices.size(),
                   fit.form == ReadNoiseForm::pcm ? "pcm" : "polynomial"),
       source);
-  w.key("g_max", toml_quantity(fit.g_max_s * 1e6, "uS"), "normalisation of x = g_T/g_max");
+  w.key("g_max", toml_quantity(fit.g_max_siemens * 1e6, "uS"), "normalisation of x = g_T/g_max");
   w.key("clip", toml_bool(false));
   if (fit.form == ReadNoiseForm::pcm) {
     w.key("t_read", toml_quantity(fit.t_read_s * 1e9, "ns"),
@@ -549,8 +549,8 @@ std::string device_file_toml(const ReadNoiseFit& fit, const std::string& name,
   } else {
     std::vector<double> a;
     std::vector<std::string> us;
-    for (const auto& c : fit.coefficients_s) {
-      a.push_back(c.value / fit.g_max_s);
+    for (const auto& c : fit.coefficients_siemens) {
+      a.push_back(c.value / fit.g_max_siemens);
       us.push_back(fmt::format("{:.5g}", c.value * 1e6));
     }
     w.key("read_sigma_polynomial", toml_nine_digits(a),

@@ -121,8 +121,8 @@ void check_series(const std::vector<ReportSeries>& list) {
 
 // ---- builders ---------------------------------------------------------------------------------
 
-FitReport fit_report(const ProgrammingFit& fit, std::span<const double> target_s,
-                     std::span<const double> programmed_s, const std::string& source) {
+FitReport fit_report(const ProgrammingFit& fit, std::span<const double> target_siemens,
+                     std::span<const double> programmed_siemens, const std::string& source) {
   FitReport r;
   r.kind = "programming";
   r.form = "polynomial";
@@ -136,12 +136,12 @@ FitReport fit_report(const ProgrammingFit& fit, std::span<const double> target_s
   r.replicates = fit.replicates;
   ReportSeries data{"devices", {}, {}, {}, {}};
   ReportSeries z{"z", {}, {}, {}, {}};
-  for (std::size_t i = 0; i < target_s.size(); ++i) {
-    const double e = programmed_s[i] - target_s[i];
-    data.x.push_back(target_s[i]);
+  for (std::size_t i = 0; i < target_siemens.size(); ++i) {
+    const double e = programmed_siemens[i] - target_siemens[i];
+    data.x.push_back(target_siemens[i]);
     data.y.push_back(e);
-    z.x.push_back(target_s[i]);
-    z.y.push_back((e - fit.bias_s.value) / fit.sigma_s(target_s[i]));
+    z.x.push_back(target_siemens[i]);
+    z.y.push_back((e - fit.bias_siemens.value) / fit.sigma_siemens(target_siemens[i]));
   }
   r.data.push_back(std::move(data));
   r.residuals.push_back(std::move(z));
@@ -150,18 +150,18 @@ FitReport fit_report(const ProgrammingFit& fit, std::span<const double> target_s
   // (linear in g).
   std::vector<Estimate> grid;
   std::vector<double> gx;
-  const double lo = fit.check_targets_s.front(), hi = fit.check_targets_s.back();
+  const double lo = fit.check_targets_siemens.front(), hi = fit.check_targets_siemens.back();
   for (int k = 0; k < 48; ++k) {
     const double g = lo + (hi - lo) * k / 47.0;
     gx.push_back(g);
-    Estimate e{fit.sigma_s(g), {kNaN, kNaN}};
+    Estimate e{fit.sigma_siemens(g), {kNaN, kNaN}};
     // The check points' offsets of the bounds from sigma_P, interpolated.
-    for (std::size_t c = 0; c + 1 < fit.check_targets_s.size(); ++c) {
-      const double a = fit.check_targets_s[c], b = fit.check_targets_s[c + 1];
+    for (std::size_t c = 0; c + 1 < fit.check_targets_siemens.size(); ++c) {
+      const double a = fit.check_targets_siemens[c], b = fit.check_targets_siemens[c + 1];
       if (g >= a && g <= b && b > a) {
         const double w = (g - a) / (b - a);
-        const auto& ea = fit.check_sigma_s[c];
-        const auto& eb = fit.check_sigma_s[c + 1];
+        const auto& ea = fit.check_sigma_siemens[c];
+        const auto& eb = fit.check_sigma_siemens[c + 1];
         const double lower =
             (1 - w) * (ea.interval.lower - ea.value) + w * (eb.interval.lower - eb.value);
         const double upper =
@@ -172,17 +172,17 @@ FitReport fit_report(const ProgrammingFit& fit, std::span<const double> target_s
     }
     grid.push_back(e);
   }
-  r.curves.push_back(band("bias + sigma_P", gx, grid, fit.bias_s.value, 1.0));
-  r.curves.push_back(band("bias - sigma_P", gx, grid, fit.bias_s.value, -1.0));
-  for (std::size_t k = 0; k < fit.coefficients_s.size(); ++k) {
-    r.parameters.push_back(parameter(fmt::format("c{}", k), "S", fit.coefficients_s[k]));
+  r.curves.push_back(band("bias + sigma_P", gx, grid, fit.bias_siemens.value, 1.0));
+  r.curves.push_back(band("bias - sigma_P", gx, grid, fit.bias_siemens.value, -1.0));
+  for (std::size_t k = 0; k < fit.coefficients_siemens.size(); ++k) {
+    r.parameters.push_back(parameter(fmt::format("c{}", k), "S", fit.coefficients_siemens[k]));
   }
-  if (fit.has_bias) r.parameters.push_back(parameter("bias", "S", fit.bias_s));
-  for (std::size_t k = 0; k < fit.check_targets_s.size(); ++k) {
-    r.parameters.push_back(parameter(fmt::format("sigma_P({})", g_text(fit.check_targets_s[k])),
-                                     "S", fit.check_sigma_s[k]));
+  if (fit.has_bias) r.parameters.push_back(parameter("bias", "S", fit.bias_siemens));
+  for (std::size_t k = 0; k < fit.check_targets_siemens.size(); ++k) {
+    r.parameters.push_back(parameter(fmt::format("sigma_P({})", g_text(fit.check_targets_siemens[k])),
+                                     "S", fit.check_sigma_siemens[k]));
   }
-  r.parameters.push_back({"g_max", "S", fit.g_max_s, kNaN, kNaN});
+  r.parameters.push_back({"g_max", "S", fit.g_max_siemens, kNaN, kNaN});
   add_goodness(r, fit.residuals);
   r.goodness_of_fit.emplace_back("log_likelihood", fit.log_likelihood);
   return r;
@@ -193,10 +193,10 @@ namespace {
 // Drift, PCM form: the curves on the form's grid, each device's z against them, a, b, lo, hi.
 void add_drift_form(const DriftFit& fit, FitReport& r) {
   const DriftFormFit& f = *fit.pcm;
-  r.curves.push_back(band("mu_nu", f.grid_g_s, f.grid_mean));
-  ReportSeries plus{"mu_nu + sigma_nu", f.grid_g_s, {}, {}, {}};
-  ReportSeries minus{"mu_nu - sigma_nu", f.grid_g_s, {}, {}, {}};
-  for (std::size_t k = 0; k < f.grid_g_s.size(); ++k) {
+  r.curves.push_back(band("mu_nu", f.grid_g_siemens, f.grid_mean));
+  ReportSeries plus{"mu_nu + sigma_nu", f.grid_g_siemens, {}, {}, {}};
+  ReportSeries minus{"mu_nu - sigma_nu", f.grid_g_siemens, {}, {}, {}};
+  for (std::size_t k = 0; k < f.grid_g_siemens.size(); ++k) {
     plus.y.push_back(f.grid_mean[k].value + f.grid_std[k].value);
     minus.y.push_back(f.grid_mean[k].value - f.grid_std[k].value);
   }
@@ -204,10 +204,10 @@ void add_drift_form(const DriftFit& fit, FitReport& r) {
   r.curves.push_back(std::move(minus));
   ReportSeries z{"z", {}, {}, {}, {}};
   for (const auto& d : fit.devices) {
-    const double x = d.target_s / fit.g_max_s;
+    const double x = d.target_siemens / fit.g_max_siemens;
     const double s = f.std(x);
     const double s2 = s * s + (std::isfinite(d.nu_se) ? d.nu_se * d.nu_se : 0.0);
-    z.x.push_back(d.target_s);
+    z.x.push_back(d.target_siemens);
     z.y.push_back(s2 > 0.0 ? (d.nu - f.mean(x)) / std::sqrt(s2) : 0.0);
   }
   r.residuals.push_back(std::move(z));
@@ -230,11 +230,11 @@ void add_drift_table(const DriftFit& fit, FitReport& r) {
   ReportSeries plus{"mu_nu + sigma_nu", {}, {}, {}, {}};
   ReportSeries minus{"mu_nu - sigma_nu", {}, {}, {}, {}};
   for (const auto& b : fit.bins) {
-    gx.push_back(b.g_s);
+    gx.push_back(b.g_siemens);
     mean.push_back(b.nu_mean);
-    plus.x.push_back(b.g_s);
+    plus.x.push_back(b.g_siemens);
     plus.y.push_back(b.nu_mean.value + b.nu_std.value);
-    minus.x.push_back(b.g_s);
+    minus.x.push_back(b.g_siemens);
     minus.y.push_back(b.nu_mean.value - b.nu_std.value);
   }
   r.curves.push_back(band("mu_nu", gx, mean));
@@ -244,18 +244,18 @@ void add_drift_table(const DriftFit& fit, FitReport& r) {
   ReportSeries z{"z", {}, {}, {}, {}};
   for (const auto& d : fit.devices) {
     for (const auto& b : fit.bins) {
-      if (d.target_s < b.g_low_s || d.target_s > b.g_high_s) continue;
+      if (d.target_siemens < b.g_low_siemens || d.target_siemens > b.g_high_siemens) continue;
       const double s2 =
           b.nu_std.value * b.nu_std.value + (std::isfinite(d.nu_se) ? d.nu_se * d.nu_se : 0.0);
-      z.x.push_back(d.target_s);
+      z.x.push_back(d.target_siemens);
       z.y.push_back(s2 > 0.0 ? (d.nu - b.nu_mean.value) / std::sqrt(s2) : 0.0);
       break;
     }
   }
   r.residuals.push_back(std::move(z));
   for (const auto& b : fit.bins) {
-    r.parameters.push_back(parameter(fmt::format("mu_nu({})", g_text(b.g_s)), "1", b.nu_mean));
-    r.parameters.push_back(parameter(fmt::format("sigma_nu({})", g_text(b.g_s)), "1", b.nu_std));
+    r.parameters.push_back(parameter(fmt::format("mu_nu({})", g_text(b.g_siemens)), "1", b.nu_mean));
+    r.parameters.push_back(parameter(fmt::format("sigma_nu({})", g_text(b.g_siemens)), "1", b.nu_std));
   }
   add_goodness(r, fit.residuals);
 }
@@ -276,7 +276,7 @@ FitReport fit_report(const DriftFit& fit, const std::string& source) {
   r.replicates = fit.replicates;
   ReportSeries data{"devices", {}, {}, {}, {}};
   for (const auto& d : fit.devices) {
-    data.x.push_back(d.target_s);
+    data.x.push_back(d.target_siemens);
     data.y.push_back(d.nu);
   }
   r.data.push_back(std::move(data));
@@ -286,7 +286,7 @@ FitReport fit_report(const DriftFit& fit, const std::string& source) {
     add_drift_table(fit, r);
   }
   r.parameters.push_back({"t0", "s", fit.t0_s, kNaN, kNaN});
-  r.parameters.push_back({"g_max", "S", fit.g_max_s, kNaN, kNaN});
+  r.parameters.push_back({"g_max", "S", fit.g_max_siemens, kNaN, kNaN});
   r.goodness_of_fit.emplace_back("log_residual_rms", fit.log_residual_rms);
   return r;
 }
@@ -306,28 +306,28 @@ FitReport fit_report(const ReadNoiseFit& fit, const std::string& source) {
   r.replicates = fit.replicates;
   ReportSeries data{"devices (rms of their reads)", {}, {}, {}, {}};
   for (const auto& d : fit.devices) {
-    data.x.push_back(d.g_s);
+    data.x.push_back(d.g_siemens);
     data.y.push_back(d.estimate);
   }
   r.data.push_back(std::move(data));
-  r.curves.push_back(band(pcm ? "Q_s" : "sigma_R", fit.grid_g_s, fit.grid_value));
-  r.residuals.push_back({"z", fit.read_g_s, fit.read_z, {}, {}});
+  r.curves.push_back(band(pcm ? "Q_s" : "sigma_R", fit.grid_g_siemens, fit.grid_value));
+  r.residuals.push_back({"z", fit.read_g_siemens, fit.read_z, {}, {}});
   if (pcm) {
     r.parameters.push_back(parameter("c", "1", fit.q_coefficient));
     r.parameters.push_back(parameter("alpha", "1", fit.q_exponent));
     r.parameters.push_back({"q_max", "1", fit.q_max, kNaN, kNaN});
     r.parameters.push_back({"t_read", "s", fit.t_read_s, kNaN, kNaN});
   } else {
-    for (std::size_t k = 0; k < fit.coefficients_s.size(); ++k) {
-      r.parameters.push_back(parameter(fmt::format("c{}", k), "S", fit.coefficients_s[k]));
+    for (std::size_t k = 0; k < fit.coefficients_siemens.size(); ++k) {
+      r.parameters.push_back(parameter(fmt::format("c{}", k), "S", fit.coefficients_siemens[k]));
     }
   }
-  for (std::size_t k = 0; k < fit.check_g_s.size(); ++k) {
+  for (std::size_t k = 0; k < fit.check_g_siemens.size(); ++k) {
     r.parameters.push_back(
-        parameter(fmt::format("{}({})", pcm ? "Q_s" : "sigma_R", g_text(fit.check_g_s[k])),
+        parameter(fmt::format("{}({})", pcm ? "Q_s" : "sigma_R", g_text(fit.check_g_siemens[k])),
                   pcm ? "1" : "S", fit.check_value[k]));
   }
-  r.parameters.push_back({"g_max", "S", fit.g_max_s, kNaN, kNaN});
+  r.parameters.push_back({"g_max", "S", fit.g_max_siemens, kNaN, kNaN});
   add_goodness(r, fit.residuals);
   r.goodness_of_fit.emplace_back("log_likelihood", fit.log_likelihood);
   return r;
@@ -352,9 +352,9 @@ FitReport fit_report(const PulseFit& fit, const std::string& source) {
     for (std::size_t i = 0; i < fit.row_device.size(); ++i) {
       if (fit.row_device[i] != d) continue;
       data.x.push_back(fit.row_pulse[i]);
-      data.y.push_back(fit.row_g_s[i]);
+      data.y.push_back(fit.row_g_siemens[i]);
       path.x.push_back(fit.row_pulse[i]);
-      path.y.push_back(fit.row_path_s[i]);
+      path.y.push_back(fit.row_path_siemens[i]);
       if (!std::isnan(fit.row_z[i])) {
         z.x.push_back(fit.row_pulse[i]);
         z.y.push_back(fit.row_z[i]);
@@ -364,24 +364,24 @@ FitReport fit_report(const PulseFit& fit, const std::string& source) {
     r.curves.push_back(std::move(path));
     r.residuals.push_back(std::move(z));
   }
-  r.parameters.push_back(parameter("G_min", "S", fit.g_min_s));
-  r.parameters.push_back(parameter("G_max", "S", fit.g_max_s));
+  r.parameters.push_back(parameter("G_min", "S", fit.g_min_siemens));
+  r.parameters.push_back(parameter("G_max", "S", fit.g_max_siemens));
   r.parameters.push_back(parameter("NL_LTP", "1", fit.nl_ltp));
   r.parameters.push_back(parameter("NL_LTD", "1", fit.nl_ltd));
   r.parameters.push_back(parameter("A_LTP", "1", fit.a_ltp));
   r.parameters.push_back(parameter("A_LTD", "1", fit.a_ltd));
-  r.parameters.push_back(parameter("sigma_C2C", "S", fit.sigma_s));
+  r.parameters.push_back(parameter("sigma_C2C", "S", fit.sigma_siemens));
   r.parameters.push_back(parameter("c2c", "1", fit.c2c));
   if (fit.devices.size() >= 2) {
     r.parameters.push_back(parameter("d2d_NL_LTP", "1", fit.d2d_nl_ltp));
     r.parameters.push_back(parameter("d2d_NL_LTD", "1", fit.d2d_nl_ltd));
-    r.parameters.push_back(parameter("d2d_G_max", "S", fit.d2d_g_max_s));
-    r.parameters.push_back(parameter("d2d_G_min", "S", fit.d2d_g_min_s));
+    r.parameters.push_back(parameter("d2d_G_max", "S", fit.d2d_g_max_siemens));
+    r.parameters.push_back(parameter("d2d_G_min", "S", fit.d2d_g_min_siemens));
   }
   r.parameters.push_back({"P_max LTP", "1", double(fit.pulses_ltp), kNaN, kNaN});
   r.parameters.push_back({"P_max LTD", "1", double(fit.pulses_ltd), kNaN, kNaN});
   add_goodness(r, fit.residuals);
-  r.goodness_of_fit.emplace_back("rms_residual_S", fit.rms_residual_s);
+  r.goodness_of_fit.emplace_back("rms_residual_S", fit.rms_residual_siemens);
   return r;
 }
 

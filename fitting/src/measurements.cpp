@@ -399,13 +399,13 @@ ProgrammingData programming_from(const Table& table) {
   ProgrammingData data;
   data.file = table.file;
   for (std::size_t r = 0; r < table.rows; ++r) {
-    data.target_s.push_back(conductance(table, r, 0, false));
-    data.programmed_s.push_back(conductance(table, r, 1, false));
+    data.target_siemens.push_back(conductance(table, r, 0, false));
+    data.programmed_siemens.push_back(conductance(table, r, 1, false));
     data.line.push_back(table.lines[r]);
   }
-  if (data.target_s.size() < kMinProgrammingRows) {
+  if (data.target_siemens.size() < kMinProgrammingRows) {
     fail_file(table.file, fmt::format("{} data rows; the programming fit needs at least {}",
-                                      data.target_s.size(), kMinProgrammingRows));
+                                      data.target_siemens.size(), kMinProgrammingRows));
   }
   return data;
 }
@@ -434,11 +434,11 @@ DriftData drift_from(const Table& table) {
                              format_quantity(data.time_s[prev], Dimension::time),
                              table.ref(data.line[prev])));
       }
-      if (target != data.target_s[prev]) {
+      if (target != data.target_siemens[prev]) {
         fail_row(table, r,
                  fmt::format("device '{}': target {} differs from {} on {}", id,
                              format_quantity(target, Dimension::conductance),
-                             format_quantity(data.target_s[prev], Dimension::conductance),
+                             format_quantity(data.target_siemens[prev], Dimension::conductance),
                              table.ref(data.line[prev])));
       }
       it->second.last_row = data.time_s.size();
@@ -448,9 +448,9 @@ DriftData drift_from(const Table& table) {
       order.push_back(id);
     }
     data.device.push_back(std::move(id));
-    data.target_s.push_back(target);
+    data.target_siemens.push_back(target);
     data.time_s.push_back(t);
-    data.conductance_s.push_back(g);
+    data.conductance_siemens.push_back(g);
     data.line.push_back(table.lines[r]);
   }
   if (order.empty()) fail_file(table.file, "no data rows");
@@ -499,11 +499,11 @@ ReadNoiseData read_noise_from(const Table& table) {
                              format_quantity(data.time_s[prev], Dimension::time),
                              table.ref(data.line[prev])));
       }
-      if (has_target && target != data.target_s[prev]) {
+      if (has_target && target != data.target_siemens[prev]) {
         fail_row(table, r,
                  fmt::format("device '{}': target {} differs from {} on {}", id,
                              format_quantity(target, Dimension::conductance),
-                             format_quantity(data.target_s[prev], Dimension::conductance),
+                             format_quantity(data.target_siemens[prev], Dimension::conductance),
                              table.ref(data.line[prev])));
       }
       if (t == data.time_s[prev]) {
@@ -519,8 +519,8 @@ ReadNoiseData read_noise_from(const Table& table) {
     }
     data.device.push_back(std::move(id));
     data.time_s.push_back(t);
-    data.conductance_s.push_back(g);
-    if (has_target) data.target_s.push_back(target);
+    data.conductance_siemens.push_back(g);
+    if (has_target) data.target_siemens.push_back(target);
     data.line.push_back(table.lines[r]);
   }
   if (order.empty()) fail_file(table.file, "no data rows");
@@ -618,7 +618,7 @@ PulseData pulse_from(const Table& table) {
     data.device.push_back(std::move(id));
     data.pulse.push_back(pulse);
     data.polarity.push_back(pol);
-    data.conductance_s.push_back(g);
+    data.conductance_siemens.push_back(g);
     data.line.push_back(table.lines[r]);
   }
   if (order.empty()) fail_file(table.file, "no data rows");

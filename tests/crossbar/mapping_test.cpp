@@ -20,8 +20,8 @@ constexpr double eps = std::numeric_limits<double>::epsilon();
 MappingOptions options(MappingScheme scheme, double g_min = 0.0, double g_max = 10 * uS) {
   MappingOptions o;
   o.scheme = scheme;
-  o.g_min_s = g_min;
-  o.g_max_s = g_max;
+  o.g_min_siemens = g_min;
+  o.g_max_siemens = g_max;
   return o;
 }
 
@@ -58,7 +58,7 @@ TEST(Mapping, OffsetSchemesStoreOneDeviceAroundGmid) {
     EXPECT_DOUBLE_EQ(m.at(0, 0)(0, 0), 8 * uS);
     EXPECT_DOUBLE_EQ(m.at(0, 0)(0, 1), 2 * uS);
     EXPECT_DOUBLE_EQ(m.at(0, 0)(0, 2), 6 * uS);
-    EXPECT_DOUBLE_EQ(m.options.unit_conductance_s(), 4 * uS);
+    EXPECT_DOUBLE_EQ(m.options.unit_conductance_siemens(), 4 * uS);
   }
 }
 
@@ -194,7 +194,7 @@ TEST(Mapping, QuantisedRoundTripGivesTheQuantisedWeights) {
 TEST(Mapping, RejectsBadOptionsAndWeightsWithClearMessages) {
   Eigen::MatrixXd w = Eigen::MatrixXd::Ones(2, 2);
   MappingOptions o = options(MappingScheme::differential);
-  o.g_max_s = -1.0;
+  o.g_max_siemens = -1.0;
   EXPECT_EQ(message_of([&] { (void)map_weights(w, o); }),
             "mapping conductance range [g_min, g_max] = [0, -1] S; allowed: 0 <= g_min < g_max, "
             "finite");

@@ -43,8 +43,8 @@ void expect_variances(const std::vector<RunningStats>& columns, const Eigen::Vec
 
 TEST(ReadNoiseShortcutStatistical, OutputVarianceEqualsThePerCellMonteCarlo) {
   devices::GenericParameters p = ideal_device(25 * uS);
-  p.programming_sigma_s = 0.5 * uS;
-  p.read_sigma_s = 0.3 * uS;
+  p.programming_sigma_siemens = 0.5 * uS;
+  p.read_sigma_siemens = 0.3 * uS;
   p.read_sigma_relative = 0.05;
   const devices::GenericModel model(p);
   const Eigen::Index rows = 64, cols = 16;
@@ -58,7 +58,7 @@ TEST(ReadNoiseShortcutStatistical, OutputVarianceEqualsThePerCellMonteCarlo) {
   for (Eigen::Index i = 0; i < rows; ++i) x(i) = std::cos(0.3 * static_cast<double>(i));
   const Eigen::VectorXd v = x / o.periphery.dac.input_range * o.periphery.dac.v_read_v;
   const double to_y =
-      m.scales()(0) * o.periphery.dac.slice_weight(0) / m.options().mapping.delta_g_s();
+      m.scales()(0) * o.periphery.dac.slice_weight(0) / m.options().mapping.delta_g_siemens();
 
   // Predicted (from the model directly, not through the engine): Var y_j = to_y² Σ_i (s⁺_ij² +
   // s⁻_ij²) V_i².

@@ -85,8 +85,8 @@ TEST(Mvm, MaxCurrentRangeIsTheLargestCurrentOfATile) {
   AnalogMatrix differential(smooth_matrix(10, 10), o, model, address());
   EXPECT_DOUBLE_EQ(differential.adc_range(0), 64 * 0.3 * 25 * uS);
   o.mapping.scheme = MappingScheme::offset_digital;
-  o.mapping.g_min_s = 5 * uS;
-  o.mapping.g_max_s = 20 * uS;
+  o.mapping.g_min_siemens = 5 * uS;
+  o.mapping.g_max_siemens = 20 * uS;
   o.periphery.adc.range_factor = 0.5;
   AnalogMatrix offset(smooth_matrix(10, 10), o, model, address());
   EXPECT_DOUBLE_EQ(offset.adc_range(0), 0.5 * 64 * 0.3 * 20 * uS);
@@ -169,8 +169,8 @@ MvmOptions noisy_options() {
 
 TEST(Mvm, ResultsAreBitwiseIdenticalForAnyThreadCountAndBatchSplit) {
   devices::GenericParameters p = ideal_device();
-  p.programming_sigma_s = 0.3 * uS;
-  p.read_sigma_s = 0.2 * uS;
+  p.programming_sigma_siemens = 0.3 * uS;
+  p.read_sigma_siemens = 0.2 * uS;
   p.read_sigma_relative = 0.03;
   const devices::GenericModel model(p);
   const Eigen::MatrixXd w = smooth_matrix(70, 40);
@@ -272,7 +272,7 @@ TEST(Mvm, RejectsBadInputsWithClearMessages) {
   EXPECT_EQ(message_of([&] { (void)m.multiply(bad, 0); }), "multiply: input batch is not finite");
   EXPECT_EQ(message_of([&] { m.calibrate_adc(Eigen::MatrixXd::Ones(6, 2)); }),
             "calibrate_adc: the ADC range mode is not 'calibrated'");
-  o.mapping.g_max_s = 2e-5;
+  o.mapping.g_max_siemens = 2e-5;
   EXPECT_EQ(message_of([&] { (void)AnalogMatrix(w, o, model, address()); }),
             "mapping range [0, 2e-05] S lies outside the device range [0, 1e-05] S");
   o = ideal_options(4, 4);

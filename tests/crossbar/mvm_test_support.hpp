@@ -15,8 +15,8 @@ constexpr double uS = 1e-6;
 
 inline devices::GenericParameters ideal_device(double g_max = 25 * uS) {
   devices::GenericParameters p;
-  p.common.g_min_s = 0.0;
-  p.common.g_max_s = g_max;
+  p.common.g_min_siemens = 0.0;
+  p.common.g_max_siemens = g_max;
   return p;
 }
 

@@ -32,7 +32,7 @@ TEST(CrossbarOptionsConfig, DefaultsAreTheOptionsDefaults) {
   const MvmOptions d;
   EXPECT_EQ(o.mapping.scheme, d.mapping.scheme);
   EXPECT_EQ(o.mapping.slices, 1u);
-  EXPECT_EQ(o.mapping.g_max_s, 0.0);  // the model's range
+  EXPECT_EQ(o.mapping.g_max_siemens, 0.0);  // the model's range
   EXPECT_EQ(o.tile.rows, 256);
   EXPECT_EQ(o.tile.cols, 256);
   EXPECT_EQ(o.periphery.dac.bits, 0u);
@@ -70,8 +70,8 @@ gain_std = 0.01
   EXPECT_EQ(o.mapping.scaling, WeightScaling::per_column);
   EXPECT_EQ(o.mapping.slices, 2u);
   EXPECT_EQ(o.mapping.base, 4.0);
-  EXPECT_DOUBLE_EQ(o.mapping.g_min_s, 1e-6);
-  EXPECT_DOUBLE_EQ(o.mapping.g_max_s, 20e-6);
+  EXPECT_DOUBLE_EQ(o.mapping.g_min_siemens, 1e-6);
+  EXPECT_DOUBLE_EQ(o.mapping.g_max_siemens, 20e-6);
   EXPECT_EQ(o.tile.rows, 64);
   EXPECT_EQ(o.tile.cols, 32);
   EXPECT_EQ(o.periphery.dac.bits, 6u);

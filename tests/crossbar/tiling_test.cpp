@@ -78,7 +78,7 @@ TEST(Tiling, TiledMatrixEqualsOneLargeIdealArrayToSummationRounding) {
 // documented offset reproduces it bit for bit, and different arrays have different draws.
 TEST(Tiling, ArraysOfAnInstanceNeverShareRandomDraws) {
   devices::GenericParameters p = ideal_device();
-  p.programming_sigma_s = 0.5 * uS;
+  p.programming_sigma_siemens = 0.5 * uS;
   p.common.clip = false;
   const devices::GenericModel model(p);
   const Eigen::MatrixXd w = smooth_matrix(40, 30);
@@ -92,10 +92,10 @@ TEST(Tiling, ArraysOfAnInstanceNeverShareRandomDraws) {
     const devices::ProgrammedCells& cells = m.cells(a);
     EXPECT_EQ(cells.address.first_cell, a * 256);
     const devices::ProgrammedCells again =
-        model.program(cells.target_s, address().offset(a * m.cells_per_array()));
-    EXPECT_EQ(again.programmed_s, cells.programmed_s);
+        model.program(cells.target_siemens, address().offset(a * m.cells_per_array()));
+    EXPECT_EQ(again.programmed_siemens, cells.programmed_siemens);
     std::vector<double> e(cells.size());
-    for (std::size_t i = 0; i < e.size(); ++i) e[i] = cells.programmed_s[i] - cells.target_s[i];
+    for (std::size_t i = 0; i < e.size(); ++i) e[i] = cells.programmed_siemens[i] - cells.target_siemens[i];
     errors.push_back(e);
   }
   for (std::size_t a = 0; a < arrays; ++a) {
@@ -112,7 +112,7 @@ TEST(Tiling, ArraysOfAnInstanceNeverShareRandomDraws) {
   }
   // Another trial of the same chip design draws differently.
   AnalogMatrix other(w, o, model, address(42, 4));
-  EXPECT_NE(other.cells(0).programmed_s, m.cells(0).programmed_s);
+  EXPECT_NE(other.cells(0).programmed_siemens, m.cells(0).programmed_siemens);
 }
 
 }  // namespace

@@ -129,8 +129,8 @@ TEST(LinearIonDrift, ClosedFormUnderVoltagePulses) {
     const double x = (r_off - std::sqrt(r_off * r_off - 2 * dr * c)) / dr;
     EXPECT_NEAR(rows[n].state, x, 1e-9) << n;
     EXPECT_NEAR(rows[n].time_s, 6e-3 * double(n), 1e-15);
-    EXPECT_DOUBLE_EQ(rows[n].conductance_s, 1 / (100.0 * x + 16e3 * (1 - x)));
-    EXPECT_DOUBLE_EQ(rows[n].resistance_ohm, 1 / rows[n].conductance_s);
+    EXPECT_DOUBLE_EQ(rows[n].conductance_siemens, 1 / (100.0 * x + 16e3 * (1 - x)));
+    EXPECT_DOUBLE_EQ(rows[n].resistance_ohm, 1 / rows[n].conductance_siemens);
   }
   EXPECT_GT(rows.back().state, 0.3);
 }
@@ -191,7 +191,7 @@ TEST(Yakopcic, PulseTrainsOfBothPolaritiesStayInside) {
   }
   EXPECT_GT(highest, 0.8);
   EXPECT_LT(rows.back().state, 0.1);
-  EXPECT_NEAR(rows[0].conductance_s, 0.17 * 0.11 * std::sinh(0.005) / 0.1, 1e-15);
+  EXPECT_NEAR(rows[0].conductance_siemens, 0.17 * 0.11 * std::sinh(0.005) / 0.1, 1e-15);
 }
 
 TEST(Vteam, ThresholdsWindowsAndBounds) {

@@ -34,7 +34,7 @@ TEST(DeviceModel, NoiselessProgrammingIsExactAndReadsReturnIt) {
   const GaussianTestModel model(test_range(), 0.0, 0.0);
   const std::vector<double> targets{0.0, 1e-6, 12.5e-6, 25e-6};
   const auto cells = model.program(targets, {});
-  EXPECT_EQ(cells.programmed_s, targets);
+  EXPECT_EQ(cells.programmed_siemens, targets);
   std::vector<double> g(4);
   model.read(cells, {3600.0, 0}, 0, g);
   EXPECT_EQ(g, targets);
@@ -48,7 +48,7 @@ TEST(DeviceModel, QuantisesTargetsToTheNearestLevel) {
   const auto cells = model.program(targets, {});
   const std::vector<double> expected{1e-6, 1e-6, 7e-6, 13e-6, 25e-6};
   for (std::size_t i = 0; i < targets.size(); ++i) {
-    EXPECT_NEAR(cells.target_s[i], expected[i], 1e-18) << i;
+    EXPECT_NEAR(cells.target_siemens[i], expected[i], 1e-18) << i;
   }
 }
 
@@ -57,11 +57,11 @@ TEST(DeviceModel, ClipsToTheConductanceRangeUnlessTurnedOff) {
   const std::vector<double> targets(1000, 19e-6);
   const GaussianTestModel clipped(common, 5e-6, 0.0);
   const auto a = clipped.program(targets, {7, 0, 0, 0});
-  EXPECT_EQ(*std::max_element(a.programmed_s.begin(), a.programmed_s.end()), 20e-6);
+  EXPECT_EQ(*std::max_element(a.programmed_siemens.begin(), a.programmed_siemens.end()), 20e-6);
   common.clip = false;
   const GaussianTestModel free(common, 5e-6, 0.0);
   const auto b = free.program(targets, {7, 0, 0, 0});
-  EXPECT_GT(*std::max_element(b.programmed_s.begin(), b.programmed_s.end()), 20e-6);
+  EXPECT_GT(*std::max_element(b.programmed_siemens.begin(), b.programmed_siemens.end()), 20e-6);
 }
 
 TEST(DeviceModel, StuckCellsAppearAtTheirRatesAndKeepTheirValue) {
@@ -76,10 +76,10 @@ TEST(DeviceModel, StuckCellsAppearAtTheirRatesAndKeepTheirValue) {
   for (std::size_t i = 0; i < n; ++i) {
     if (cells.faults[i] == CellFault::stuck_off) {
       ++off;
-      EXPECT_EQ(cells.programmed_s[i], 1e-6);
+      EXPECT_EQ(cells.programmed_siemens[i], 1e-6);
     } else if (cells.faults[i] == CellFault::stuck_on) {
       ++on;
-      EXPECT_EQ(cells.programmed_s[i], 25e-6);
+      EXPECT_EQ(cells.programmed_siemens[i], 25e-6);
     }
   }
   for (auto [count, p] : {std::pair{off, 0.05}, {on, 0.08}}) {
@@ -124,9 +124,9 @@ TEST(DeviceModel, SplittingAnArrayWithCellOffsetsGivesTheSameCells) {
   const auto whole = model.program(targets, address);
   const auto head = model.program(std::span(targets).first(333), address);
   const auto tail = model.program(std::span(targets).subspan(333), address.offset(333));
-  std::vector<double> joined(head.programmed_s);
-  joined.insert(joined.end(), tail.programmed_s.begin(), tail.programmed_s.end());
-  ASSERT_EQ(0, std::memcmp(joined.data(), whole.programmed_s.data(), joined.size() * sizeof(double)));
+  std::vector<double> joined(head.programmed_siemens);
+  joined.insert(joined.end(), tail.programmed_siemens.begin(), tail.programmed_siemens.end());
+  ASSERT_EQ(0, std::memcmp(joined.data(), whole.programmed_siemens.data(), joined.size() * sizeof(double)));
 }
 
 TEST(DeviceModel, RejectsBadTimesAndOutputSizes) {
@@ -166,7 +166,7 @@ TEST(CommonParameters, ValidateNamesTheParameter) {
   EXPECT_EQ(message_of<InvalidArgument>([&] { p.validate(); }),
             "stuck_on_rate must be a probability in [0, 1], got 1.5");
   p = test_range();
-  p.g_min_s = -1.0;
+  p.g_min_siemens = -1.0;
   EXPECT_EQ(message_of<InvalidArgument>([&] { p.validate(); }),
             "g_min must be finite and >= 0 S, got -1 S");
 }
@@ -175,8 +175,8 @@ TEST(CommonParameters, ReadFromTomlWithDefaultsAndLocatedErrors) {
   auto config = Config::parse(
       "[parameters]\ng_max = \"20uS\"\nlevels = 16\nstuck_off_rate = 0.1\n", "device.toml");
   const auto common = read_common_parameters(config.table("parameters"), test_range(1e-6, 25e-6));
-  EXPECT_DOUBLE_EQ(common.g_min_s, 1e-6);
-  EXPECT_DOUBLE_EQ(common.g_max_s, 20e-6);
+  EXPECT_DOUBLE_EQ(common.g_min_siemens, 1e-6);
+  EXPECT_DOUBLE_EQ(common.g_max_siemens, 20e-6);
   EXPECT_EQ(common.levels, 16u);
   EXPECT_TRUE(common.clip);
   EXPECT_DOUBLE_EQ(common.stuck_off_rate, 0.1);

@@ -84,50 +84,50 @@ void expect_normal(const std::vector<double>& values, double mean, double sd,
   expect_normal_variance(values, sd, what);
 }
 
-std::vector<double> in_us(std::vector<double> g) {
+std::vector<double> in_microsiemens(std::vector<double> g) {
   for (double& v : g) v /= uS;
   return g;
 }
 
 GenericParameters everything() {
   GenericParameters p;
-  p.common.g_min_s = 0.0;
-  p.common.g_max_s = 25 * uS;
+  p.common.g_min_siemens = 0.0;
+  p.common.g_max_siemens = 25 * uS;
   p.common.clip = false;  // the closed forms have no truncation
-  p.programming_sigma_s = 0.3 * uS;
+  p.programming_sigma_siemens = 0.3 * uS;
   p.programming_sigma_relative = 0.04;
   p.device_to_device_sigma = 0.1;
   p.t0_s = 10.0;
-  p.drift_g_s = {2 * uS, 10 * uS, 20 * uS};
+  p.drift_g_siemens = {2 * uS, 10 * uS, 20 * uS};
   p.drift_nu_mean = {0.08, 0.05, 0.03};
   p.drift_nu_std = {0.02, 0.01, 0.005};
-  p.read_sigma_s = 0.1 * uS;
+  p.read_sigma_siemens = 0.1 * uS;
   p.read_sigma_relative = 0.02;
   return p;
 }
 
 struct Case {
-  double target_us, nu_mean, nu_std;  // ν's parameters at the target, from the table by hand
+  double target_microsiemens, nu_mean, nu_std;  // ν's parameters at the target, from the table by hand
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.target_us << " uS";
+  *os << c.target_microsiemens << " uS";
 }
 
 class GenericStatistics : public ::testing::TestWithParam<Case> {};
 
 TEST_P(GenericStatistics, AllEffectsMatchTheirClosedForms) {
   const Case c = GetParam();
-  const std::string name = std::to_string(c.target_us) + " uS";
+  const std::string name = std::to_string(c.target_microsiemens) + " uS";
   const GenericParameters p = everything();
   const GenericModel model(p);
-  const std::vector<double> targets(kCells, c.target_us * uS);
+  const std::vector<double> targets(kCells, c.target_microsiemens * uS);
   const ProgrammedCells cells = model.program(targets, {.seed = 424242, .point = 1, .trial = 3});
 
-  const double sigma_x = std::hypot(0.3, 0.04 * c.target_us);  // µS
+  const double sigma_x = std::hypot(0.3, 0.04 * c.target_microsiemens);  // µS
   const Moments g_p =
-      normal_moments(c.target_us, sigma_x) * lognormal_moments(0.0, p.device_to_device_sigma);
-  expect_moments(in_us(cells.programmed_s), g_p, name + ", g_P");
+      normal_moments(c.target_microsiemens, sigma_x) * lognormal_moments(0.0, p.device_to_device_sigma);
+  expect_moments(in_microsiemens(cells.programmed_siemens), g_p, name + ", g_P");
   expect_normal(cells.drift_exponent, c.nu_mean, c.nu_std, name + ", nu");
 
   std::vector<double> g(kCells), r(kCells);
@@ -142,9 +142,9 @@ TEST_P(GenericStatistics, AllEffectsMatchTheirClosedForms) {
     }
     const Moments g_t = g_p * drift;
     model.conductance_at(cells, {t, k}, g);
-    expect_moments(in_us(g), g_t, at + ", g(t)");
+    expect_moments(in_microsiemens(g), g_t, at + ", g(t)");
     model.read(cells, {t, k}, k, r);
-    expect_moments(in_us(r), with_read_noise(g_t, 0.1, 0.02), at + ", read");
+    expect_moments(in_microsiemens(r), with_read_noise(g_t, 0.1, 0.02), at + ", read");
   }
 }
 
@@ -157,9 +157,9 @@ INSTANTIATE_TEST_SUITE_P(TablePoints, GenericStatistics,
 
 TEST(GenericStatisticsFolded, AbsoluteExponentsAndTheirDriftMatchQuadrature) {
   GenericParameters p;
-  p.common.g_max_s = 25 * uS;
+  p.common.g_max_siemens = 25 * uS;
   p.t0_s = 1.0;
-  p.drift_g_s = {0.0};
+  p.drift_g_siemens = {0.0};
   p.drift_nu_mean = {0.01};
   p.drift_nu_std = {0.02};  // folding matters: P(N < 0) = 31 %
   p.drift_nu_absolute = true;
@@ -172,7 +172,7 @@ TEST(GenericStatisticsFolded, AbsoluteExponentsAndTheirDriftMatchQuadrature) {
     model.conductance_at(cells, {t, 0}, g);
     const Moments g_t =
         Moments{{10.0, 100.0, 1000.0, 10000.0}} * folded_quadrature(0.01, 0.02, false, std::log(t));
-    expect_moments(in_us(g), g_t, "folded drift at " + std::to_string(t) + " s");
+    expect_moments(in_microsiemens(g), g_t, "folded drift at " + std::to_string(t) + " s");
   }
 }
 

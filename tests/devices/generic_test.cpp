@@ -29,22 +29,22 @@ std::filesystem::path preset_path(const std::string& name) {
 
 GenericParameters ideal(double g_max = 25 * uS) {
   GenericParameters p;
-  p.common.g_min_s = 0.0;
-  p.common.g_max_s = g_max;
+  p.common.g_min_siemens = 0.0;
+  p.common.g_max_siemens = g_max;
   return p;
 }
 
 // Every effect on, drift with a three-point table.
 GenericParameters everything() {
   GenericParameters p = ideal();
-  p.programming_sigma_s = 0.3 * uS;
+  p.programming_sigma_siemens = 0.3 * uS;
   p.programming_sigma_relative = 0.04;
   p.device_to_device_sigma = 0.1;
   p.t0_s = 10.0;
-  p.drift_g_s = {2 * uS, 10 * uS, 20 * uS};
+  p.drift_g_siemens = {2 * uS, 10 * uS, 20 * uS};
   p.drift_nu_mean = {0.08, 0.05, 0.03};
   p.drift_nu_std = {0.02, 0.01, 0.005};
-  p.read_sigma_s = 0.1 * uS;
+  p.read_sigma_siemens = 0.1 * uS;
   p.read_sigma_relative = 0.02;
   return p;
 }
@@ -59,9 +59,9 @@ TEST(GenericModel, IdealDeviceIsExact) {
   const GenericModel model(ideal());
   EXPECT_EQ(model.kind(), "generic");
   EXPECT_FALSE(model.has_drift());
-  const std::vector<double> targets = spread_targets(1000, model.g_max_s());
+  const std::vector<double> targets = spread_targets(1000, model.g_max_siemens());
   const ProgrammedCells cells = model.program(targets, {.seed = 4, .trial = 3});
-  EXPECT_EQ(cells.programmed_s, targets);
+  EXPECT_EQ(cells.programmed_siemens, targets);
   EXPECT_TRUE(cells.drift_exponent.empty());
   std::vector<double> g(targets.size());
   for (double t : {0.0, 1.0, 3600.0, 3.15576e7}) {
@@ -74,12 +74,12 @@ TEST(GenericModel, IdealDeviceIsExact) {
 
 TEST(GenericModel, ZeroTablesAreIdealToo) {
   GenericParameters p = ideal();
-  p.drift_g_s = {0.0, 10 * uS};
+  p.drift_g_siemens = {0.0, 10 * uS};
   p.drift_nu_mean = {0.0, 0.0};
   p.drift_nu_std = {0.0, 0.0};
   const GenericModel model(p);
   EXPECT_FALSE(model.has_drift());
-  const std::vector<double> targets = spread_targets(100, model.g_max_s());
+  const std::vector<double> targets = spread_targets(100, model.g_max_siemens());
   const ProgrammedCells cells = model.program(targets, {.seed = 4});
   std::vector<double> g(targets.size());
   model.read(cells, {1e6, 0}, 0, g);
@@ -131,17 +131,17 @@ TEST(GenericModel, SingleCellDriftIsThePowerLawExactly) {
   std::vector<double> g(1);
   for (double t : {0.0, 5.0, 10.0}) {
     model.conductance_at(cells, {t, 0}, g);
-    EXPECT_EQ(g[0], cells.programmed_s[0]) << t;  // t <= t0: no drift
+    EXPECT_EQ(g[0], cells.programmed_siemens[0]) << t;  // t <= t0: no drift
   }
   for (double t : {10.5, 3600.0, 86400.0, 3.15576e7}) {
     model.conductance_at(cells, {t, 0}, g);
-    EXPECT_EQ(g[0], cells.programmed_s[0] * std::pow(t / 10.0, -cells.drift_exponent[0])) << t;
+    EXPECT_EQ(g[0], cells.programmed_siemens[0] * std::pow(t / 10.0, -cells.drift_exponent[0])) << t;
   }
 }
 
 TEST(GenericModel, AbsoluteDriftExponentsAreNonNegative) {
   GenericParameters p = ideal();
-  p.drift_g_s = {0.0};
+  p.drift_g_siemens = {0.0};
   p.drift_nu_mean = {0.0};
   p.drift_nu_std = {0.1};
   const std::vector<double> targets(2000, 5 * uS);
@@ -168,12 +168,12 @@ TEST(GenericModel, ReadNoiseStdCombinesAdditiveAndRelative) {
   model.read_noise_std(cells, {1.0, 0}, g, sigma);
   EXPECT_DOUBLE_EQ(sigma[0], 0.1 * uS);
   EXPECT_DOUBLE_EQ(sigma[1], std::sqrt(0.01 + 0.04) * uS);
-  EXPECT_DOUBLE_EQ(model.programming_sigma_s(10 * uS), 0.5 * uS);
+  EXPECT_DOUBLE_EQ(model.programming_sigma_siemens(10 * uS), 0.5 * uS);
 }
 
 TEST(GenericModel, ReadsDifferBetweenReadIdsAndRepeatForTheSameId) {
   const GenericModel model(everything());
-  const std::vector<double> targets = spread_targets(1000, model.g_max_s());
+  const std::vector<double> targets = spread_targets(1000, model.g_max_siemens());
   const ProgrammedCells cells = model.program(targets, {.seed = 31});
   std::vector<double> a(targets.size()), b(targets.size()), c(targets.size());
   model.read(cells, {3600.0, 0}, 2, a);
@@ -185,7 +185,7 @@ TEST(GenericModel, ReadsDifferBetweenReadIdsAndRepeatForTheSameId) {
 
 TEST(GenericModel, SubArraysWithOffsetsGiveTheSameBits) {
   GenericParameters p = everything();
-  p.common.g_max_s = 1.0;  // no clipping interferes
+  p.common.g_max_siemens = 1.0;  // no clipping interferes
   const GenericModel model(p);
   const std::vector<double> targets = spread_targets(777, 25 * uS);
   const CellAddress address{.seed = 5, .point = 1, .trial = 9, .first_cell = 123};
@@ -202,7 +202,7 @@ TEST(GenericModel, SubArraysWithOffsetsGiveTheSameBits) {
     const bool in_first = i < half;
     const ProgrammedCells& part = in_first ? first : second;
     const std::size_t j = in_first ? i : i - half;
-    ASSERT_EQ(whole.programmed_s[i], part.programmed_s[j]) << i;
+    ASSERT_EQ(whole.programmed_siemens[i], part.programmed_siemens[j]) << i;
     ASSERT_EQ(whole.drift_exponent[i], part.drift_exponent[j]) << i;
     ASSERT_EQ(rw[i], in_first ? r1[j] : r2[j]) << i;
   }
@@ -211,29 +211,29 @@ TEST(GenericModel, SubArraysWithOffsetsGiveTheSameBits) {
 TEST(GenericModel, EachEffectUsesItsOwnStream) {
   // Switching device-to-device spread on does not change the Gaussian programming draws.
   GenericParameters p = ideal(1.0);
-  p.programming_sigma_s = 1 * uS;
+  p.programming_sigma_siemens = 1 * uS;
   const GenericModel gaussian(p);
   p.device_to_device_sigma = 0.2;
   const GenericModel both(p);
-  p.programming_sigma_s = 0.0;
+  p.programming_sigma_siemens = 0.0;
   const GenericModel lognormal(p);
   const std::vector<double> targets(500, 10 * uS);
   const ProgrammedCells a = gaussian.program(targets, {.seed = 3});
   const ProgrammedCells b = both.program(targets, {.seed = 3});
   const ProgrammedCells c = lognormal.program(targets, {.seed = 3});
   for (std::size_t i = 0; i < targets.size(); ++i) {
-    const double factor = c.programmed_s[i] / targets[i];
-    EXPECT_NEAR(b.programmed_s[i], a.programmed_s[i] * factor, 1e-20) << i;
+    const double factor = c.programmed_siemens[i] / targets[i];
+    EXPECT_NEAR(b.programmed_siemens[i], a.programmed_siemens[i] * factor, 1e-20) << i;
   }
 }
 
 TEST(GenericModel, ClippingKeepsConductancesInRange) {
   GenericParameters p = ideal(10 * uS);
-  p.programming_sigma_s = 5 * uS;
+  p.programming_sigma_siemens = 5 * uS;
   const GenericModel model(p);
   const std::vector<double> targets = spread_targets(1000, 10 * uS);
   const ProgrammedCells cells = model.program(targets, {.seed = 2});
-  const auto [lo, hi] = std::minmax_element(cells.programmed_s.begin(), cells.programmed_s.end());
+  const auto [lo, hi] = std::minmax_element(cells.programmed_siemens.begin(), cells.programmed_siemens.end());
   EXPECT_EQ(*lo, 0.0);
   EXPECT_EQ(*hi, 10 * uS);
 }
@@ -244,17 +244,17 @@ TEST(GenericModel, ConstructorRejectsBadValues) {
     change(p);
     EXPECT_CONTAINS(message_of<InvalidArgument>([&] { const GenericModel model(p); }), name);
   };
-  rejects([](GenericParameters& p) { p.programming_sigma_s = -1e-7; }, "programming_sigma");
+  rejects([](GenericParameters& p) { p.programming_sigma_siemens = -1e-7; }, "programming_sigma");
   rejects([](GenericParameters& p) { p.programming_sigma_relative = -0.1; },
           "programming_sigma_relative");
   rejects([](GenericParameters& p) { p.device_to_device_sigma = NAN; }, "device_to_device_sigma");
-  rejects([](GenericParameters& p) { p.read_sigma_s = -1.0; }, "read_sigma");
+  rejects([](GenericParameters& p) { p.read_sigma_siemens = -1.0; }, "read_sigma");
   rejects([](GenericParameters& p) { p.read_sigma_relative = -1.0; }, "read_sigma_relative");
   rejects([](GenericParameters& p) { p.t0_s = 0.0; }, "t0");
-  rejects([](GenericParameters& p) { p.drift_g_s[2] = p.drift_g_s[1]; }, "strictly increasing");
+  rejects([](GenericParameters& p) { p.drift_g_siemens[2] = p.drift_g_siemens[1]; }, "strictly increasing");
   rejects([](GenericParameters& p) { p.drift_nu_std[0] = -0.01; }, "drift_nu_std[0]");
   rejects([](GenericParameters& p) { p.drift_nu_mean.pop_back(); }, "one value per");
-  rejects([](GenericParameters& p) { p.common.g_min_s = p.common.g_max_s; }, "g_max");
+  rejects([](GenericParameters& p) { p.common.g_min_siemens = p.common.g_max_siemens; }, "g_max");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -276,16 +276,16 @@ TEST(GenericFactory, PresetsAreReadCompletely) {
   const auto model = make_generic_model(config.table("parameters"));
   const auto& generic = dynamic_cast<const GenericModel&>(*model);
   const GenericParameters& p = generic.parameters();
-  EXPECT_DOUBLE_EQ(p.programming_sigma_s, 0.3 * uS);
+  EXPECT_DOUBLE_EQ(p.programming_sigma_siemens, 0.3 * uS);
   EXPECT_DOUBLE_EQ(p.programming_sigma_relative, 0.03);
   EXPECT_DOUBLE_EQ(p.device_to_device_sigma, 0.05);
   EXPECT_DOUBLE_EQ(p.t0_s, 20.0);
-  ASSERT_EQ(p.drift_g_s.size(), 3u);
-  EXPECT_DOUBLE_EQ(p.drift_g_s[1], 5 * uS);
+  ASSERT_EQ(p.drift_g_siemens.size(), 3u);
+  EXPECT_DOUBLE_EQ(p.drift_g_siemens[1], 5 * uS);
   EXPECT_EQ(p.drift_nu_mean, (std::vector<double>{0.09, 0.06, 0.05}));
   EXPECT_EQ(p.drift_nu_std, (std::vector<double>{0.03, 0.015, 0.01}));
   EXPECT_TRUE(p.drift_nu_absolute);
-  EXPECT_DOUBLE_EQ(p.read_sigma_s, 0.05 * uS);
+  EXPECT_DOUBLE_EQ(p.read_sigma_siemens, 0.05 * uS);
   EXPECT_DOUBLE_EQ(p.read_sigma_relative, 0.01);
 
   const Config ideal_config = Config::load_file(preset_path("generic-ideal"));

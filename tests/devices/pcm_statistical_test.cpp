@@ -108,21 +108,21 @@ Moments multiplicative_noise(double c) {
   return {{1.0, 1.0 + c2, 1.0 + 3 * c2, 1.0 + 6 * c2 + 3 * c2 * c2}};
 }
 
-std::vector<double> in_us(std::vector<double> g) {
+std::vector<double> in_microsiemens(std::vector<double> g) {
   for (double& v : g) v /= uS;
   return g;
 }
 
 struct Case {
   PcmFit fit;
-  double target_us;
+  double target_microsiemens;
 };
 
 std::string case_name(const Case& c) {
   const char* fit = c.fit == PcmFit::joshi2020         ? "joshi2020"
                     : c.fit == PcmFit::hermes2023_pair ? "hermes2023_pair"
                                                        : "hermes2023_single";
-  return std::string(fit) + " at " + std::to_string(c.target_us) + " uS";
+  return std::string(fit) + " at " + std::to_string(c.target_microsiemens) + " uS";
 }
 
 void PrintTo(const Case& c, std::ostream* os) {
@@ -135,9 +135,9 @@ TEST_P(PcmStatistics, ProgrammedDriftedAndReadConductancesMatchTheModel) {
   const Case c = GetParam();
   const std::string name = case_name(c);
   const PcmModel model(PcmParameters::published(c.fit));
-  const double target = c.target_us * uS;
-  const double x = target / model.g_max_s();
-  const double sigma_p = model.programming_sigma_s(target) / uS;
+  const double target = c.target_microsiemens * uS;
+  const double x = target / model.g_max_siemens();
+  const double sigma_p = model.programming_sigma_siemens(target) / uS;
   const double mu_nu = pcm_fit::drift_exponent_mean(c.fit, x);
   const double sd_nu = pcm_fit::drift_exponent_std(c.fit, x);
   const double t0 = model.parameters().t0_s, t_read = model.parameters().t_read_s;
@@ -147,11 +147,11 @@ TEST_P(PcmStatistics, ProgrammedDriftedAndReadConductancesMatchTheModel) {
   const ProgrammedCells cells = model.program(targets, address);
 
   // Programmed conductance: rectified normal; chi-square too where the floor at 0 is negligible.
-  const Moments g_p = rectified_normal(c.target_us, sigma_p);
-  const std::vector<double> programmed = in_us(cells.programmed_s);
+  const Moments g_p = rectified_normal(c.target_microsiemens, sigma_p);
+  const std::vector<double> programmed = in_microsiemens(cells.programmed_siemens);
   expect_moments(programmed, g_p, name + ", g_P");
   const boost::math::normal_distribution<> standard;
-  if (boost::math::cdf(standard, -c.target_us / sigma_p) < 1e-9) {
+  if (boost::math::cdf(standard, -c.target_microsiemens / sigma_p) < 1e-9) {
     expect_normal_variance(programmed, sigma_p, name + ", g_P");
   }
 
@@ -181,12 +181,12 @@ TEST_P(PcmStatistics, ProgrammedDriftedAndReadConductancesMatchTheModel) {
     const Moments drift = t > t0 ? drift_factor_moments(t / t0, mu_nu, sd_nu) : constant_one();
     const Moments g_t = g_p * drift;
     model.conductance_at(cells, {t, k}, g);
-    expect_moments(in_us(g), g_t, at + ", g(t)");
+    expect_moments(in_microsiemens(g), g_t, at + ", g(t)");
 
     const double c_read =
         pcm_fit::read_noise_q(c.fit, x) * std::sqrt(std::log((t + t_read) / (2 * t_read)));
     model.read(cells, {t, k}, 10 + k, r);
-    expect_moments(in_us(r), g_t * multiplicative_noise(c_read), at + ", read");
+    expect_moments(in_microsiemens(r), g_t * multiplicative_noise(c_read), at + ", read");
   }
 }
 
@@ -207,17 +207,17 @@ INSTANTIATE_TEST_SUITE_P(FitsAndTargets, PcmStatistics,
 // the mean over cells of g(t)/E[g(t) | target] is 1 within its standard error.
 TEST(PcmStatisticsMixed, MixedTargetsAverageToTheirExpectations) {
   const PcmModel model(PcmParameters::published(PcmFit::joshi2020));
-  const std::vector<double> levels_us = {1.0, 3.0, 7.0, 12.0, 18.0, 25.0};
+  const std::vector<double> levels_microsiemens = {1.0, 3.0, 7.0, 12.0, 18.0, 25.0};
   std::vector<double> targets(kCells);
-  for (std::size_t i = 0; i < kCells; ++i) targets[i] = levels_us[i % levels_us.size()] * uS;
+  for (std::size_t i = 0; i < kCells; ++i) targets[i] = levels_microsiemens[i % levels_microsiemens.size()] * uS;
   const ProgrammedCells cells = model.program(targets, {.seed = 99, .trial = 1});
   const double t = seconds_per_day;
   std::vector<double> g(kCells);
   model.read(cells, {t, 0}, 0, g);
   std::vector<Moments> expected;
-  for (double level : levels_us) {
-    const double x = level * uS / model.g_max_s();
-    const Moments g_p = rectified_normal(level, model.programming_sigma_s(level * uS) / uS);
+  for (double level : levels_microsiemens) {
+    const double x = level * uS / model.g_max_siemens();
+    const Moments g_p = rectified_normal(level, model.programming_sigma_siemens(level * uS) / uS);
     const double mu = pcm_fit::drift_exponent_mean(PcmFit::joshi2020, x);
     const double sd = pcm_fit::drift_exponent_std(PcmFit::joshi2020, x);
     const double c =
@@ -227,7 +227,7 @@ TEST(PcmStatisticsMixed, MixedTargetsAverageToTheirExpectations) {
   // Standardised values (g − E g)/sd g: mean 0 and variance 1 for a correct model.
   std::vector<double> z(kCells);
   for (std::size_t i = 0; i < kCells; ++i) {
-    const Moments& m = expected[i % levels_us.size()];
+    const Moments& m = expected[i % levels_microsiemens.size()];
     z[i] = (g[i] / uS - m.mean()) / std::sqrt(m.variance());
   }
   // Fourth moment of the standardised mixture (equal weights): the standard error of its variance.

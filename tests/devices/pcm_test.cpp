@@ -43,14 +43,14 @@ std::vector<double> spread_targets(std::size_t n, double g_max) {
 
 TEST(PcmJoshi2020, DesignCheckValues) {
   const PcmModel model(PcmParameters::published(PcmFit::joshi2020));
-  EXPECT_NEAR(model.programming_sigma_s(10 * uS) / uS, 0.862, 0.0005);
+  EXPECT_NEAR(model.programming_sigma_siemens(10 * uS) / uS, 0.862, 0.0005);
   EXPECT_NEAR(model.drift_exponent_mean(10 * uS), 0.049, 0.0005);
   EXPECT_NEAR(model.drift_exponent_std(10 * uS), 0.008, 0.0005);
-  EXPECT_NEAR(model.programming_sigma_s(2.5 * uS) / uS, 0.448, 0.0005);
+  EXPECT_NEAR(model.programming_sigma_siemens(2.5 * uS) / uS, 0.448, 0.0005);
   EXPECT_NEAR(model.drift_exponent_mean(2.5 * uS), 0.060, 0.0005);
   EXPECT_NEAR(model.drift_exponent_std(2.5 * uS), 0.023, 0.0005);
   EXPECT_EQ(model.kind(), "pcm-joshi2020");
-  EXPECT_DOUBLE_EQ(model.g_max_s(), 25 * uS);
+  EXPECT_DOUBLE_EQ(model.g_max_siemens(), 25 * uS);
   EXPECT_DOUBLE_EQ(model.parameters().t0_s, 20.0);
   EXPECT_DOUBLE_EQ(model.parameters().t_read_s, 250e-9);
 }
@@ -59,7 +59,7 @@ TEST(PcmJoshi2020, DesignCheckValues) {
 // Fitted curves
 
 struct CurvePoint {
-  double x, sigma_p_us, nu_mean, nu_std, q_s;
+  double x, sigma_p_microsiemens, nu_mean, nu_std, q_s;
 };
 
 TEST(PcmJoshi2020, CurvesAtSeveralXIncludingClipBoundaries) {
@@ -78,7 +78,7 @@ TEST(PcmJoshi2020, CurvesAtSeveralXIncludingClipBoundaries) {
   };
   for (const CurvePoint& p : points) {
     SCOPED_TRACE(p.x);
-    EXPECT_NEAR(pcm_fit::programming_sigma_us(PcmFit::joshi2020, p.x), p.sigma_p_us, 1e-12);
+    EXPECT_NEAR(pcm_fit::programming_sigma_microsiemens(PcmFit::joshi2020, p.x), p.sigma_p_microsiemens, 1e-12);
     EXPECT_NEAR(pcm_fit::drift_exponent_mean(PcmFit::joshi2020, p.x), p.nu_mean, 1e-12);
     EXPECT_NEAR(pcm_fit::drift_exponent_std(PcmFit::joshi2020, p.x), p.nu_std, 1e-12);
     EXPECT_NEAR(pcm_fit::read_noise_q(PcmFit::joshi2020, p.x), p.q_s, 1e-12);
@@ -102,7 +102,7 @@ TEST(PcmJoshi2020, CurvesAtSeveralXIncludingClipBoundaries) {
 }
 
 TEST(PcmJoshi2020, ZeroTargetGivesTheLimitsNotNaN) {
-  EXPECT_EQ(pcm_fit::programming_sigma_us(PcmFit::joshi2020, 0.0), 0.26348);
+  EXPECT_EQ(pcm_fit::programming_sigma_microsiemens(PcmFit::joshi2020, 0.0), 0.26348);
   EXPECT_EQ(pcm_fit::drift_exponent_mean(PcmFit::joshi2020, 0.0), 0.1);
   EXPECT_EQ(pcm_fit::drift_exponent_std(PcmFit::joshi2020, 0.0), 0.045);
   EXPECT_EQ(pcm_fit::read_noise_q(PcmFit::joshi2020, 0.0), 0.2);
@@ -116,7 +116,7 @@ TEST(PcmJoshi2020, ZeroTargetGivesTheLimitsNotNaN) {
     for (std::size_t i = 0; i < g.size(); ++i) {
       ASSERT_TRUE(std::isfinite(g[i]));
       ASSERT_TRUE(std::isfinite(cells.drift_exponent[i]));
-      ASSERT_GE(cells.programmed_s[i], 0.0);
+      ASSERT_GE(cells.programmed_siemens[i], 0.0);
       ASSERT_GE(cells.drift_exponent[i], 0.0);
     }
   }
@@ -138,7 +138,7 @@ TEST(PcmHermes2023, TwoDeviceCurvesAtSwitchPointsAndClips) {
   };
   for (const CurvePoint& p : points) {
     SCOPED_TRACE(p.x);
-    EXPECT_NEAR(pcm_fit::programming_sigma_us(PcmFit::hermes2023_pair, p.x), p.sigma_p_us, 1e-12);
+    EXPECT_NEAR(pcm_fit::programming_sigma_microsiemens(PcmFit::hermes2023_pair, p.x), p.sigma_p_microsiemens, 1e-12);
     EXPECT_NEAR(pcm_fit::drift_exponent_mean(PcmFit::hermes2023_pair, p.x), p.nu_mean, 1e-12);
     EXPECT_NEAR(pcm_fit::drift_exponent_std(PcmFit::hermes2023_pair, p.x), p.nu_std, 1e-12);
     EXPECT_NEAR(pcm_fit::read_noise_q(PcmFit::hermes2023_pair, p.x), p.q_s, 1e-12);
@@ -151,7 +151,7 @@ TEST(PcmHermes2023, TwoDeviceCurvesAtSwitchPointsAndClips) {
   EXPECT_NEAR(pcm_fit::drift_exponent_std(PcmFit::hermes2023_pair, 0.3055 * below), 0.0091, 1e-12);
   EXPECT_NEAR(pcm_fit::read_noise_q(PcmFit::hermes2023_pair, 0.16 * below), 0.015, 1e-12);
   // Limits x → 0.
-  EXPECT_EQ(pcm_fit::programming_sigma_us(PcmFit::hermes2023_pair, 0.0), 0.16603);
+  EXPECT_EQ(pcm_fit::programming_sigma_microsiemens(PcmFit::hermes2023_pair, 0.0), 0.16603);
   EXPECT_EQ(pcm_fit::drift_exponent_mean(PcmFit::hermes2023_pair, 0.0), 0.13);
   EXPECT_EQ(pcm_fit::drift_exponent_std(PcmFit::hermes2023_pair, 0.0), 0.04);
   EXPECT_EQ(pcm_fit::read_noise_q(PcmFit::hermes2023_pair, 0.0), 0.04);
@@ -159,7 +159,7 @@ TEST(PcmHermes2023, TwoDeviceCurvesAtSwitchPointsAndClips) {
 
 TEST(PcmHermes2023, SingleDeviceCurvesAtSwitchPointsAndClips) {
   struct Point {
-    double x, sigma_p_us, nu_std, q_s;
+    double x, sigma_p_microsiemens, nu_std, q_s;
   };
   const std::vector<Point> points = {
       {0.005, 0.1693863741425225, 0.04, 0.04},
@@ -173,7 +173,7 @@ TEST(PcmHermes2023, SingleDeviceCurvesAtSwitchPointsAndClips) {
   };
   for (const Point& p : points) {
     SCOPED_TRACE(p.x);
-    EXPECT_NEAR(pcm_fit::programming_sigma_us(PcmFit::hermes2023_single, p.x), p.sigma_p_us, 1e-12);
+    EXPECT_NEAR(pcm_fit::programming_sigma_microsiemens(PcmFit::hermes2023_single, p.x), p.sigma_p_microsiemens, 1e-12);
     EXPECT_NEAR(pcm_fit::drift_exponent_std(PcmFit::hermes2023_single, p.x), p.nu_std, 1e-12);
     EXPECT_NEAR(pcm_fit::read_noise_q(PcmFit::hermes2023_single, p.x), p.q_s, 1e-12);
     // The mean drift exponent is the same fit for one and two devices (aihwkit).
@@ -182,25 +182,25 @@ TEST(PcmHermes2023, SingleDeviceCurvesAtSwitchPointsAndClips) {
   }
   EXPECT_EQ(pcm_fit::drift_exponent_std(PcmFit::hermes2023_single, 0.0), 0.04);
   EXPECT_EQ(pcm_fit::read_noise_q(PcmFit::hermes2023_single, 0.0), 0.04);
-  EXPECT_DOUBLE_EQ(pcm_fit::reference_g_max_s(PcmFit::hermes2023_single), 10.35 * uS);
+  EXPECT_DOUBLE_EQ(pcm_fit::reference_g_max_siemens(PcmFit::hermes2023_single), 10.35 * uS);
   EXPECT_DOUBLE_EQ(pcm_fit::reference_t0_s(PcmFit::hermes2023_single), 200.0);
-  EXPECT_DOUBLE_EQ(pcm_fit::reference_g_max_s(PcmFit::hermes2023_pair), 20.7 * uS);
+  EXPECT_DOUBLE_EQ(pcm_fit::reference_g_max_siemens(PcmFit::hermes2023_pair), 20.7 * uS);
   EXPECT_DOUBLE_EQ(pcm_fit::reference_t0_s(PcmFit::hermes2023_pair), 300.0);
   EXPECT_DOUBLE_EQ(pcm_fit::reference_t_read_s(PcmFit::hermes2023_pair), 512e-9);
 }
 
 TEST(PcmModelCurves, GMaxScalesSigmaPAndNormalisesX) {
   PcmParameters p = PcmParameters::published(PcmFit::joshi2020);
-  p.common.g_max_s = 50 * uS;
+  p.common.g_max_siemens = 50 * uS;
   const PcmModel model(p);
   // x = 20 µS / 50 µS = 0.4: σ_P(0.4) · 50/25 µS; μ_ν and Q_s at x = 0.4.
-  EXPECT_NEAR(model.programming_sigma_s(20 * uS) / uS, 2.0 * 0.861784, 1e-12);
+  EXPECT_NEAR(model.programming_sigma_siemens(20 * uS) / uS, 2.0 * 0.861784, 1e-12);
   EXPECT_NEAR(model.drift_exponent_mean(20 * uS), 0.049, 1e-15);
   EXPECT_NEAR(model.read_noise_q(20 * uS), 0.01596407199805577, 1e-12);
   p.programming_noise_scale = 0.5;
   p.read_noise_scale = 2.0;
   const PcmModel scaled(p);
-  EXPECT_NEAR(scaled.programming_sigma_s(20 * uS) / uS, 0.861784, 1e-12);
+  EXPECT_NEAR(scaled.programming_sigma_siemens(20 * uS) / uS, 0.861784, 1e-12);
   EXPECT_NEAR(scaled.read_noise_q(20 * uS), 2.0 * 0.01596407199805577, 1e-12);
 }
 
@@ -213,13 +213,13 @@ TEST(PcmModelDrift, SingleCellFollowsThePowerLawToAFewUlp) {
   for (PcmFit fit : {PcmFit::joshi2020, PcmFit::hermes2023_pair, PcmFit::hermes2023_single}) {
     const PcmModel model(PcmParameters::published(fit));
     const double t0 = model.parameters().t0_s;
-    const std::vector<double> target = {0.4 * model.g_max_s()};
+    const std::vector<double> target = {0.4 * model.g_max_siemens()};
     const ProgrammedCells cells = model.program(target, {.seed = 11, .trial = 2});
     ASSERT_EQ(cells.drift_exponent.size(), 1u);
     std::vector<double> g(1);
     for (double t : {t0 * 1.5, 3600.0, 86400.0, 3.15576e7}) {
       model.conductance_at(cells, {t, 0}, g);
-      const double expected = cells.programmed_s[0] * std::pow(t / t0, -cells.drift_exponent[0]);
+      const double expected = cells.programmed_siemens[0] * std::pow(t / t0, -cells.drift_exponent[0]);
       EXPECT_NEAR(g[0], expected, 8 * std::numeric_limits<double>::epsilon() * expected) << t;
     }
   }
@@ -227,24 +227,24 @@ TEST(PcmModelDrift, SingleCellFollowsThePowerLawToAFewUlp) {
 
 TEST(PcmModelDrift, NoDriftUpToT0AndNoReadNoiseBelowTRead) {
   const PcmModel model(PcmParameters::published(PcmFit::joshi2020));
-  const std::vector<double> targets = spread_targets(500, model.g_max_s());
+  const std::vector<double> targets = spread_targets(500, model.g_max_siemens());
   const ProgrammedCells cells = model.program(targets, {.seed = 3});
   std::vector<double> g(targets.size()), r(targets.size());
   for (double t : {0.0, 1e-7, 1.0, 19.999, 20.0}) {
     model.conductance_at(cells, {t, 0}, g);
-    EXPECT_EQ(g, cells.programmed_s) << t;
+    EXPECT_EQ(g, cells.programmed_siemens) << t;
   }
   // ln((t + t_read)/(2 t_read)) <= 0 for t <= t_read: reads are exact.
   for (double t : {0.0, 100e-9, 250e-9}) {
     EXPECT_EQ(model.read_noise_time_factor(t), 0.0) << t;
     model.read(cells, {t, 0}, 7, r);
-    EXPECT_EQ(r, cells.programmed_s) << t;
+    EXPECT_EQ(r, cells.programmed_siemens) << t;
   }
   // Just after t_0 every cell with ν > 0 and g_P > 0 has drifted down.
   model.conductance_at(cells, {20.5, 0}, g);
   for (std::size_t i = 0; i < g.size(); ++i) {
-    if (cells.programmed_s[i] > 0.0) {
-      EXPECT_LT(g[i], cells.programmed_s[i]);
+    if (cells.programmed_siemens[i] > 0.0) {
+      EXPECT_LT(g[i], cells.programmed_siemens[i]);
     }
   }
   EXPECT_NEAR(model.read_noise_time_factor(1.0), std::sqrt(std::log((1.0 + 250e-9) / 500e-9)),
@@ -267,7 +267,7 @@ TEST(PcmModelDrift, ReadNoiseStdIsRelativeToTheDriftedConductance) {
 
 TEST(PcmModelReads, DifferBetweenReadIdsAndRepeatForTheSameId) {
   const PcmModel model(PcmParameters::published(PcmFit::hermes2023_pair));
-  const std::vector<double> targets = spread_targets(1000, model.g_max_s());
+  const std::vector<double> targets = spread_targets(1000, model.g_max_siemens());
   const ProgrammedCells cells = model.program(targets, {.seed = 21, .point = 1, .trial = 4});
   std::vector<double> a(targets.size()), b(targets.size()), c(targets.size());
   const ReadTime t{86400.0, 1};
@@ -290,7 +290,7 @@ TEST(PcmModelReads, DifferBetweenReadIdsAndRepeatForTheSameId) {
 TEST(PcmModelReproducibility, SubArraysWithOffsetsGiveTheSameBits) {
   for (PcmFit fit : {PcmFit::joshi2020, PcmFit::hermes2023_pair}) {
     const PcmModel model(PcmParameters::published(fit));
-    const std::vector<double> targets = spread_targets(1001, model.g_max_s());
+    const std::vector<double> targets = spread_targets(1001, model.g_max_siemens());
     const CellAddress address{.seed = 77, .point = 3, .trial = 5, .first_cell = 1000};
     const ProgrammedCells whole = model.program(targets, address, 2);
     const std::size_t half = 417;
@@ -306,7 +306,7 @@ TEST(PcmModelReproducibility, SubArraysWithOffsetsGiveTheSameBits) {
       const bool in_first = i < half;
       const ProgrammedCells& part = in_first ? first : second;
       const std::size_t j = in_first ? i : i - half;
-      ASSERT_EQ(whole.programmed_s[i], part.programmed_s[j]) << i;
+      ASSERT_EQ(whole.programmed_siemens[i], part.programmed_siemens[j]) << i;
       ASSERT_EQ(whole.drift_exponent[i], part.drift_exponent[j]) << i;
       ASSERT_EQ(g_whole[i], in_first ? g1[j] : g2[j]) << i;
     }
@@ -320,8 +320,8 @@ TEST(PcmModelReproducibility, AttemptsAndTrialsDrawDifferentNumbers) {
   const ProgrammedCells b = model.program(targets, {.seed = 1}, 1);
   const ProgrammedCells c = model.program(targets, {.seed = 1, .trial = 1}, 0);
   for (std::size_t i = 0; i < targets.size(); ++i) {
-    EXPECT_NE(a.programmed_s[i], b.programmed_s[i]);
-    EXPECT_NE(a.programmed_s[i], c.programmed_s[i]);
+    EXPECT_NE(a.programmed_siemens[i], b.programmed_siemens[i]);
+    EXPECT_NE(a.programmed_siemens[i], c.programmed_siemens[i]);
     EXPECT_NE(a.drift_exponent[i], b.drift_exponent[i]);
   }
 }
@@ -332,9 +332,9 @@ TEST(PcmModelScales, ZeroScalesGiveAnExactDevice) {
   p.drift_scale = 0.0;
   p.read_noise_scale = 0.0;
   const PcmModel model(p);
-  const std::vector<double> targets = spread_targets(300, model.g_max_s());
+  const std::vector<double> targets = spread_targets(300, model.g_max_siemens());
   const ProgrammedCells cells = model.program(targets, {.seed = 2});
-  EXPECT_EQ(cells.programmed_s, targets);
+  EXPECT_EQ(cells.programmed_siemens, targets);
   std::vector<double> g(targets.size());
   model.read(cells, {3.15e7, 0}, 0, g);
   EXPECT_EQ(g, targets);
@@ -351,7 +351,7 @@ TEST(PcmModelParameters, ConstructorRejectsBadValues) {
   EXPECT_THROW(PcmModel(with([](PcmParameters& p) { p.drift_scale = -0.1; })), InvalidArgument);
   EXPECT_THROW(PcmModel(with([](PcmParameters& p) { p.programming_noise_scale = NAN; })),
                InvalidArgument);
-  EXPECT_THROW(PcmModel(with([](PcmParameters& p) { p.common.g_min_s = 30 * uS; })),
+  EXPECT_THROW(PcmModel(with([](PcmParameters& p) { p.common.g_min_siemens = 30 * uS; })),
                InvalidArgument);
   EXPECT_THROW_MSG(PcmModel(with([](PcmParameters& p) { p.read_noise_scale = -2.0; })),
                    InvalidArgument, "read_noise_scale");
@@ -372,8 +372,8 @@ TEST(PcmPresets, JoshiPresetGivesThePublishedModel) {
   const auto& pcm = dynamic_cast<const PcmModel&>(*model);
   const PcmParameters expected = PcmParameters::published(PcmFit::joshi2020);
   EXPECT_EQ(pcm.parameters().fit, PcmFit::joshi2020);
-  EXPECT_DOUBLE_EQ(pcm.g_max_s(), 25 * uS);
-  EXPECT_EQ(pcm.g_min_s(), 0.0);
+  EXPECT_DOUBLE_EQ(pcm.g_max_siemens(), 25 * uS);
+  EXPECT_EQ(pcm.g_min_siemens(), 0.0);
   EXPECT_FALSE(pcm.common().clip);
   EXPECT_DOUBLE_EQ(pcm.parameters().t0_s, expected.t0_s);
   EXPECT_DOUBLE_EQ(pcm.parameters().t_read_s, expected.t_read_s);
@@ -400,7 +400,7 @@ TEST(PcmPresets, HermesPresetsSelectTheTwoAndOneDeviceFits) {
     const auto& pcm = dynamic_cast<const PcmModel&>(*model);
     EXPECT_EQ(pcm.kind(), "pcm-hermes2023");
     EXPECT_EQ(pcm.parameters().fit, c.fit);
-    EXPECT_DOUBLE_EQ(pcm.g_max_s(), c.g_max);
+    EXPECT_DOUBLE_EQ(pcm.g_max_siemens(), c.g_max);
     EXPECT_DOUBLE_EQ(pcm.parameters().t0_s, c.t0);
     EXPECT_DOUBLE_EQ(pcm.parameters().t_read_s, 512e-9);
   }
@@ -410,7 +410,7 @@ TEST(PcmFactories, DefaultsAndOverrides) {
   const Config empty = Config::parse("[parameters]\n", "empty.toml");
   const auto pair = make_pcm_hermes2023_model(empty.table("parameters"));
   EXPECT_EQ(dynamic_cast<const PcmModel&>(*pair).parameters().fit, PcmFit::hermes2023_pair);
-  EXPECT_DOUBLE_EQ(pair->g_max_s(), 20.7 * uS);
+  EXPECT_DOUBLE_EQ(pair->g_max_siemens(), 20.7 * uS);
 
   Config config = Config::load_file(preset_path("pcm-joshi2020"));
   config.set_override("parameters.g_max=30uS");
@@ -419,7 +419,7 @@ TEST(PcmFactories, DefaultsAndOverrides) {
   config.set_override("parameters.clip=true");
   const auto model = make_pcm_joshi2020_model(config.table("parameters"));
   const auto& pcm = dynamic_cast<const PcmModel&>(*model);
-  EXPECT_DOUBLE_EQ(pcm.g_max_s(), 30 * uS);
+  EXPECT_DOUBLE_EQ(pcm.g_max_siemens(), 30 * uS);
   EXPECT_DOUBLE_EQ(pcm.parameters().t0_s, 60.0);
   EXPECT_EQ(pcm.parameters().drift_scale, 0.5);
   EXPECT_TRUE(pcm.common().clip);

@@ -33,7 +33,7 @@ TEST_F(PresetsTest, EveryPresetLoadsUsesEveryKeyAndNamesItsSource) {
     const Device device = load_device(p.name);  // throws on any unknown or bad key
     EXPECT_EQ(device.model->kind(), p.model);
     EXPECT_EQ(device.description.name, p.name);
-    EXPECT_GT(device.model->g_max_s(), device.model->g_min_s());
+    EXPECT_GT(device.model->g_max_siemens(), device.model->g_min_siemens());
   }
 }
 
@@ -54,7 +54,7 @@ TEST_F(PresetsTest, AUserFileOverridesPresetParameters) {
                           "[parameters]\ng_max = \"30uS\"\nstuck_on_rate = 0.02\n");
   const Device device = load_device(file);
   EXPECT_EQ(device.model->kind(), "rram-wan2022");
-  EXPECT_DOUBLE_EQ(device.model->g_max_s(), 30e-6);
+  EXPECT_DOUBLE_EQ(device.model->g_max_siemens(), 30e-6);
   EXPECT_DOUBLE_EQ(device.model->common().stuck_on_rate, 0.02);
   EXPECT_EQ(device.description.name, "mine");
   EXPECT_EQ(device.description.description, "our wafer");
@@ -79,7 +79,7 @@ TEST_F(PresetsTest, PresetsChainAndTheOuterFileWins) {
   const auto outer = write("outer.toml", "preset = \"" + base + "\"\n[parameters]\nlevels = 32\n");
   const Device device = load_device(outer);
   EXPECT_EQ(device.model->kind(), "rram-hfox-cmo");
-  EXPECT_DOUBLE_EQ(device.model->g_max_s(), 80e-6);
+  EXPECT_DOUBLE_EQ(device.model->g_max_siemens(), 80e-6);
   EXPECT_EQ(device.model->common().levels, 32u);
 }
 

@@ -42,8 +42,8 @@ void expect_normal(const std::vector<double>& samples, double mean, double sigma
 // After k pulses the C2C error is N(0, k σ²) (NeuroSim: σ·√k per write), σ = c2c·(G_max − G_min).
 TEST(PulseStatistics, CycleToCycleSpreadGrowsAsSqrtOfPulses) {
   kd::PulseParameters p;
-  p.g_min_s = 1e-6;
-  p.g_max_s = 10e-6;
+  p.g_min_siemens = 1e-6;
+  p.g_max_siemens = 10e-6;
   p.pulses_ltp = p.pulses_ltd = 63;
   p.nl_ltp = 2.4;
   p.nl_ltd = -4.88;
@@ -63,9 +63,9 @@ TEST(PulseStatistics, CycleToCycleSpreadGrowsAsSqrtOfPulses) {
   for (std::size_t g = 0; g < 4; ++g) {
     const std::uint32_t k = pulse_counts[g];
     const double level = model.ltp_curve().conductance(k);
-    std::vector<double> samples(cells.programmed_s.begin() + long(g * per_group),
-                                cells.programmed_s.begin() + long((g + 1) * per_group));
-    EXPECT_EQ(cells.target_s[g * per_group], level);
+    std::vector<double> samples(cells.programmed_siemens.begin() + long(g * per_group),
+                                cells.programmed_siemens.begin() + long((g + 1) * per_group));
+    EXPECT_EQ(cells.target_siemens[g * per_group], level);
     expect_normal(samples, level, sigma * std::sqrt(double(k)), "pulses " + std::to_string(k));
   }
 }
@@ -74,20 +74,20 @@ TEST(PulseStatistics, CycleToCycleSpreadGrowsAsSqrtOfPulses) {
 // programmed with P_max pulses sit at their own G_max ~ N(G_max, σ²).
 TEST(PulseStatistics, DeviceToDeviceGmax) {
   kd::PulseParameters p;
-  p.g_min_s = 1e-6;
-  p.g_max_s = 10e-6;
+  p.g_min_siemens = 1e-6;
+  p.g_max_siemens = 10e-6;
   p.pulses_ltp = p.pulses_ltd = 15;
   p.nl_ltp = 1.0;
-  p.d2d_g_max_s = 0.4e-6;
+  p.d2d_g_max_siemens = 0.4e-6;
   kd::CommonParameters common;
   common.clip = false;
   const kd::PulseNonlinearModel model(p, common);
   const std::vector<double> targets(100000, 10e-6);
   const auto a = model.program(targets, {.seed = 7, .first_cell = 0}, 0);
-  expect_normal(a.programmed_s, 10e-6, 0.4e-6, "G_max d2d");
+  expect_normal(a.programmed_siemens, 10e-6, 0.4e-6, "G_max d2d");
   // A device property: the same for another programming attempt.
   const auto b = model.program(targets, {.seed = 7, .first_cell = 0}, 5);
-  EXPECT_EQ(a.programmed_s, b.programmed_s);
+  EXPECT_EQ(a.programmed_siemens, b.programmed_siemens);
 }
 
 // The pulse-response curve applies one NeuroSim write per pulse. On the linear curve the
@@ -95,8 +95,8 @@ TEST(PulseStatistics, DeviceToDeviceGmax) {
 // noiseless curve is the sum of k independent N(0, σ²) draws: N(0, k σ²).
 TEST(PulseStatistics, PulseResponseAccumulatesPerPulseNoise) {
   kd::PulseParameters p;
-  p.g_min_s = 1e-6;
-  p.g_max_s = 10e-6;
+  p.g_min_siemens = 1e-6;
+  p.g_max_siemens = 10e-6;
   p.pulses_ltp = p.pulses_ltd = 64;
   p.c2c = 0.002;
   const kd::PulseNonlinearModel model(p, kd::CommonParameters{});
@@ -106,8 +106,8 @@ TEST(PulseStatistics, PulseResponseAccumulatesPerPulseNoise) {
   after20.reserve(devices);
   for (std::size_t d = 0; d < devices; ++d) {
     const auto rows = kd::pulse_response(model, 20, 0, {.seed = 11, .first_cell = d});
-    after5.push_back(rows[5].g_s - rows[5].g_noiseless_s);
-    after20.push_back(rows[20].g_s - rows[20].g_noiseless_s);
+    after5.push_back(rows[5].g_siemens - rows[5].g_noiseless_siemens);
+    after20.push_back(rows[20].g_siemens - rows[20].g_noiseless_siemens);
   }
   const double sigma = 0.002 * 9e-6;
   expect_normal(after5, 0.0, sigma * std::sqrt(5.0), "5 pulses");

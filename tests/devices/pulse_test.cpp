@@ -24,8 +24,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 kd::PulseParameters parameters(std::uint32_t pulses, double nl_ltp, double nl_ltd) {
   kd::PulseParameters p;
-  p.g_min_s = 1e-6;
-  p.g_max_s = 10e-6;
+  p.g_min_siemens = 1e-6;
+  p.g_max_siemens = 10e-6;
   p.pulses_ltp = pulses;
   p.pulses_ltd = pulses;
   p.nl_ltp = nl_ltp;
@@ -147,26 +147,26 @@ TEST(PulseModel, NoiselessProgrammingHitsTheNearestLevel) {
     for (double level : levels) {
       if (std::abs(level - targets[i]) < std::abs(best - targets[i])) best = level;
     }
-    EXPECT_EQ(cells.programmed_s[i], best) << targets[i];
-    EXPECT_EQ(cells.target_s[i], best);
+    EXPECT_EQ(cells.programmed_siemens[i], best) << targets[i];
+    EXPECT_EQ(cells.target_siemens[i], best);
   }
-  EXPECT_EQ(cells.programmed_s.front(), 1e-6);  // target 0 < G_min: no pulse
-  EXPECT_EQ(cells.programmed_s.back(), 10e-6);
+  EXPECT_EQ(cells.programmed_siemens.front(), 1e-6);  // target 0 < G_min: no pulse
+  EXPECT_EQ(cells.programmed_siemens.back(), 10e-6);
   EXPECT_EQ(m.pulses_for(10e-6), 10u);
   EXPECT_EQ(m.kind(), "pulse-nonlinear");
   std::vector<double> g(cells.size());
   m.conductance_at(cells, {.t_s = 1e6, .index = 3}, g);
-  EXPECT_EQ(g, cells.programmed_s);  // no drift
+  EXPECT_EQ(g, cells.programmed_siemens);  // no drift
   m.read(cells, {.t_s = 1.0}, 0, g);
-  EXPECT_EQ(g, cells.programmed_s);  // no read noise unless configured
+  EXPECT_EQ(g, cells.programmed_siemens);  // no read noise unless configured
 }
 
 TEST(PulseModel, SameBitsForAnySplitOfTheArray) {
   auto p = parameters(63, 2.4, -4.88);
   p.c2c = 0.035;
   p.d2d_nl = 0.5;
-  p.d2d_g_max_s = 0.3e-6;
-  p.d2d_g_min_s = 0.05e-6;
+  p.d2d_g_max_siemens = 0.3e-6;
+  p.d2d_g_min_siemens = 0.05e-6;
   const auto m = model(p);
   std::vector<double> targets(1000);
   for (std::size_t i = 0; i < targets.size(); ++i)
@@ -176,16 +176,16 @@ TEST(PulseModel, SameBitsForAnySplitOfTheArray) {
   const std::span<const double> all(targets);
   const auto a = m.program(all.first(377), address, 2);
   const auto b = m.program(all.subspan(377), address.offset(377), 2);
-  for (std::size_t i = 0; i < 377; ++i) EXPECT_EQ(whole.programmed_s[i], a.programmed_s[i]) << i;
+  for (std::size_t i = 0; i < 377; ++i) EXPECT_EQ(whole.programmed_siemens[i], a.programmed_siemens[i]) << i;
   for (std::size_t i = 377; i < 1000; ++i) {
-    EXPECT_EQ(whole.programmed_s[i], b.programmed_s[i - 377]) << i;
+    EXPECT_EQ(whole.programmed_siemens[i], b.programmed_siemens[i - 377]) << i;
   }
   // Another attempt redraws the cycle-to-cycle noise.
   const auto other = m.program(targets, address, 3);
   std::size_t differ = 0, pulsed = 0;
   for (std::size_t i = 0; i < 1000; ++i) {
-    differ += other.programmed_s[i] != whole.programmed_s[i];
-    pulsed += whole.target_s[i] > p.g_min_s;  // cells with 0 pulses get no C2C noise
+    differ += other.programmed_siemens[i] != whole.programmed_siemens[i];
+    pulsed += whole.target_siemens[i] > p.g_min_siemens;  // cells with 0 pulses get no C2C noise
   }
   EXPECT_GT(pulsed, 800u);
   EXPECT_GT(differ, pulsed * 9 / 10);
@@ -198,7 +198,7 @@ TEST(PulseModel, ProgrammedCellsStayInsideTheirRange) {
   std::vector<double> targets(2000, 10e-6);
   for (std::size_t i = 0; i < 1000; ++i) targets[i] = 1.2e-6;
   const auto cells = m.program(targets, {.seed = 9});
-  for (double g : cells.programmed_s) {
+  for (double g : cells.programmed_siemens) {
     EXPECT_GE(g, 1e-6);
     EXPECT_LE(g, 10e-6);
   }
@@ -209,19 +209,19 @@ TEST(PulseModel, PulseResponseCurve) {
   const auto rows = kd::pulse_response(m, 30, 30, {.seed = 5});
   ASSERT_EQ(rows.size(), 61u);
   EXPECT_EQ(rows[0].polarity, 0);
-  EXPECT_EQ(rows[0].g_s, 1e-6);
+  EXPECT_EQ(rows[0].g_siemens, 1e-6);
   for (std::uint32_t k = 1; k <= 30; ++k) {
     EXPECT_EQ(rows[k].pulse, k);
     EXPECT_EQ(rows[k].polarity, 1);
-    EXPECT_NEAR(rows[k].g_noiseless_s, m.ltp_curve().conductance(k), 1e-18);
-    EXPECT_EQ(rows[k].g_s, rows[k].g_noiseless_s);  // no C2C, no D2D
+    EXPECT_NEAR(rows[k].g_noiseless_siemens, m.ltp_curve().conductance(k), 1e-18);
+    EXPECT_EQ(rows[k].g_siemens, rows[k].g_noiseless_siemens);  // no C2C, no D2D
   }
-  EXPECT_EQ(rows[30].g_s, 10e-6);
+  EXPECT_EQ(rows[30].g_siemens, 10e-6);
   for (std::uint32_t k = 1; k <= 30; ++k) {
     EXPECT_EQ(rows[30 + k].polarity, -1);
-    EXPECT_NEAR(rows[30 + k].g_noiseless_s, m.ltd_curve().conductance(30 - k), 1e-18);
+    EXPECT_NEAR(rows[30 + k].g_noiseless_siemens, m.ltd_curve().conductance(30 - k), 1e-18);
   }
-  EXPECT_EQ(rows[60].g_s, 1e-6);
+  EXPECT_EQ(rows[60].g_siemens, 1e-6);
 
   auto noisy = parameters(30, 2.4, -4.88);
   noisy.c2c = 0.05;
@@ -232,13 +232,13 @@ TEST(PulseModel, PulseResponseCurve) {
   ASSERT_EQ(r1.size(), 51u);
   std::size_t differ = 0;
   for (std::size_t k = 0; k < r1.size(); ++k) {
-    EXPECT_EQ(r1[k].g_s, r2[k].g_s);
-    EXPECT_GE(r1[k].g_s, 1e-6);
-    EXPECT_LE(r1[k].g_s, 10e-6);
-    differ += r1[k].g_s != r3[k].g_s;
+    EXPECT_EQ(r1[k].g_siemens, r2[k].g_siemens);
+    EXPECT_GE(r1[k].g_siemens, 1e-6);
+    EXPECT_LE(r1[k].g_siemens, 10e-6);
+    differ += r1[k].g_siemens != r3[k].g_siemens;
   }
   EXPECT_GT(differ, 40u);
-  EXPECT_EQ(r1[40].g_noiseless_s, 10e-6);  // saturates after P_max pulses
+  EXPECT_EQ(r1[40].g_noiseless_siemens, 10e-6);  // saturates after P_max pulses
 }
 
 TEST(PulseFactory, ReadsParameters) {
@@ -253,7 +253,7 @@ c2c = 0.037
 clip = true
 )");
   const auto& pm = dynamic_cast<const kd::PulseNonlinearModel&>(*m);
-  EXPECT_DOUBLE_EQ(pm.g_min_s(), 1e-6);
+  EXPECT_DOUBLE_EQ(pm.g_min_siemens(), 1e-6);
   EXPECT_EQ(pm.parameters().pulses_ltp, 127u);
   EXPECT_EQ(pm.parameters().pulses_ltd, 127u);
   EXPECT_EQ(pm.parameters().nl_ltd, -0.63);
@@ -301,7 +301,7 @@ TEST(PulseFactory, RejectsBadParameters) {
   p = parameters(0, 1.0, -1.0);
   EXPECT_THROW((void)model(p), InvalidArgument);
   p = parameters(8, 1.0, -1.0);
-  p.g_min_s = 20e-6;
+  p.g_min_siemens = 20e-6;
   EXPECT_THROW((void)model(p), InvalidArgument);
   kd::CommonParameters common;
   common.levels = 4;
@@ -333,6 +333,6 @@ TEST(PulsePresets, NeuroSimTable) {
     EXPECT_EQ(pm.parameters().pulses_ltp, row.pulses_ltp) << row.name;
     EXPECT_EQ(pm.parameters().nl_ltp, row.nl_ltp) << row.name;
     EXPECT_EQ(pm.parameters().nl_ltd, row.nl_ltd) << row.name;
-    EXPECT_NEAR(pm.g_max_s() / pm.g_min_s(), row.on_off, 1e-9 * row.on_off) << row.name;
+    EXPECT_NEAR(pm.g_max_siemens() / pm.g_min_siemens(), row.on_off, 1e-9 * row.on_off) << row.name;
   }
 }

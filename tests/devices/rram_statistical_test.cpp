@@ -56,7 +56,7 @@ const double kWan[3][5] = {{0.348, 16.030, -43.853, 45.393, -16.815},
                            {0.701, 22.086, -50.773, 47.095, -16.458},
                            {0.782, 20.274, -43.507, 37.062, -11.934}};
 
-double wan_fit_us(int j, double x) {
+double wan_fit_microsiemens(int j, double x) {
   double s = 0.0;
   for (int k = 0; k < 5; ++k) s += kWan[j][k] * std::pow(x, k);
   return s;
@@ -65,11 +65,11 @@ double wan_fit_us(int j, double x) {
 // σ(g, t): the fits at their times, linear in ln t between them, held outside [1 s, 2 d].
 double wan_sigma(double g, double t) {
   const double x = g / (40 * uS);
-  if (t <= kWanTimes[0]) return wan_fit_us(0, x) * uS;
-  if (t >= kWanTimes[2]) return wan_fit_us(2, x) * uS;
+  if (t <= kWanTimes[0]) return wan_fit_microsiemens(0, x) * uS;
+  if (t >= kWanTimes[2]) return wan_fit_microsiemens(2, x) * uS;
   const int j = t < kWanTimes[1] ? 0 : 1;
   const double w = std::log(t / kWanTimes[j]) / std::log(kWanTimes[j + 1] / kWanTimes[j]);
-  return ((1 - w) * wan_fit_us(j, x) + w * wan_fit_us(j + 1, x)) * uS;
+  return ((1 - w) * wan_fit_microsiemens(j, x) + w * wan_fit_microsiemens(j + 1, x)) * uS;
 }
 
 TEST(RramWan2022Statistics, MeanAndSpreadAtSeveralTargetsAndTimes) {
@@ -82,7 +82,7 @@ TEST(RramWan2022Statistics, MeanAndSpreadAtSeveralTargetsAndTimes) {
   for (double g_t : {15 * uS, 25 * uS, 34 * uS}) {
     const std::vector<double> targets(kCells, g_t);
     const ProgrammedCells cells = model.program(targets, {.seed = 2022, .trial = trial++});
-    expect_moments(cells.programmed_s, g_t, wan_sigma(g_t, 1.0), "programmed");
+    expect_moments(cells.programmed_siemens, g_t, wan_sigma(g_t, 1.0), "programmed");
     std::uint32_t index = 0;
     for (double t : {1.0, 60.0, 3600.0, 86400.0, 129600.0, 172800.0, 3.15e7}) {
       expect_moments(at(model, cells, {t, index++}), g_t, wan_sigma(g_t, t),
@@ -93,7 +93,7 @@ TEST(RramWan2022Statistics, MeanAndSpreadAtSeveralTargetsAndTimes) {
 
 TEST(RramWan2022Statistics, ClippingAtGmaxFollowsTheCensoredNormal) {
   const RramWan2022Model model(RramWan2022Parameters::published());  // clip on
-  const double g_max = model.g_max_s();
+  const double g_max = model.g_max_siemens();
   const std::vector<double> targets(kCells, g_max);
   const ProgrammedCells cells = model.program(targets, {.seed = 9});
   const std::vector<double> g = at(model, cells, {86400.0, 1});
@@ -125,13 +125,13 @@ TEST(RramCmoStatistics, ProgrammingAndRelaxationMoments) {
     p.common.clip = false;
     const RramCmoModel model(p);
     std::uint32_t trial = 0;
-    for (double g_t_us : {12.0, 50.0, 80.0}) {
-      const double g_t = g_t_us * uS;
-      const double sigma_p = (c0 + c1 * g_t_us) * uS;
+    for (double g_t_microsiemens : {12.0, 50.0, 80.0}) {
+      const double g_t = g_t_microsiemens * uS;
+      const double sigma_p = (c0 + c1 * g_t_microsiemens) * uS;
       const ProgrammedCells cells =
           model.program(std::vector<double>(kCells, g_t), {.seed = 2025, .trial = trial++});
-      const std::string what = "c1 " + std::to_string(c1) + ", g " + std::to_string(g_t_us);
-      expect_moments(cells.programmed_s, g_t, sigma_p, what + " programmed");
+      const std::string what = "c1 " + std::to_string(c1) + ", g " + std::to_string(g_t_microsiemens);
+      expect_moments(cells.programmed_siemens, g_t, sigma_p, what + " programmed");
       expect_moments(at(model, cells, {0.0, 0}), g_t, sigma_p, what + " t = 0");
       std::uint32_t index = 1;
       for (double t : {0.5, 1.0, 600.0, 3600.0, 604800.0, 3.15e8}) {
@@ -153,17 +153,17 @@ TEST(RramMilo2021Statistics, ProgrammingMoments) {
   p.common.clip = false;
   const RramMilo2021Model model(p);
   std::uint32_t trial = 0;
-  for (double g_t_us : {70.0, 120.0, 200.0}) {
-    const double g_t = g_t_us * uS;
+  for (double g_t_microsiemens : {70.0, 120.0, 200.0}) {
+    const double g_t = g_t_microsiemens * uS;
     const ProgrammedCells cells =
         model.program(std::vector<double>(kCells, g_t), {.seed = 2021, .trial = trial++});
-    const double sigma = (4.782321 - 0.009107 * g_t_us) * uS;
-    expect_moments(cells.programmed_s, g_t, sigma, "g " + std::to_string(g_t_us));
+    const double sigma = (4.782321 - 0.009107 * g_t_microsiemens) * uS;
+    expect_moments(cells.programmed_siemens, g_t, sigma, "g " + std::to_string(g_t_microsiemens));
     // Another programming attempt: a fresh, equally distributed draw.
     const ProgrammedCells again =
         model.program(std::vector<double>(kCells, g_t), {.seed = 2021, .trial = trial - 1}, 1);
-    expect_moments(again.programmed_s, g_t, sigma, "attempt 1, g " + std::to_string(g_t_us));
-    EXPECT_NE(again.programmed_s, cells.programmed_s);
+    expect_moments(again.programmed_siemens, g_t, sigma, "attempt 1, g " + std::to_string(g_t_microsiemens));
+    EXPECT_NE(again.programmed_siemens, cells.programmed_siemens);
   }
 }
 

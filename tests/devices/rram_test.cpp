@@ -108,25 +108,25 @@ const double kWan1s[] = {0.348, 16.030, -43.853, 45.393, -16.815};
 const double kWan1d[] = {0.701, 22.086, -50.773, 47.095, -16.458};
 const double kWan2d[] = {0.782, 20.274, -43.507, 37.062, -11.934};
 
-double wan_sigma_us(const double (&c)[5], double x) {
+double wan_sigma_microsiemens(const double (&c)[5], double x) {
   return c[0] + c[1] * x + c[2] * x * x + c[3] * x * x * x + c[4] * x * x * x * x;
 }
 
 TEST(RramWan2022, SpreadAtFittedTimesEqualsPublishedPolynomials) {
   const RramWan2022Model model(RramWan2022Parameters::published());
   // Hand-computed at x = 0.5 (20 uS): 0.348 + 8.015 - 10.96325 + 5.674125 - 1.0509375.
-  EXPECT_NEAR(model.spread_s(20 * uS, 1.0), 2.0229375 * uS, 1e-15);
-  EXPECT_NEAR(model.spread_s(20 * uS, 86400.0), 3.909 * uS, 1e-15);
-  EXPECT_NEAR(model.spread_s(20 * uS, 172800.0), 3.929125 * uS, 1e-15);
+  EXPECT_NEAR(model.spread_siemens(20 * uS, 1.0), 2.0229375 * uS, 1e-15);
+  EXPECT_NEAR(model.spread_siemens(20 * uS, 86400.0), 3.909 * uS, 1e-15);
+  EXPECT_NEAR(model.spread_siemens(20 * uS, 172800.0), 3.929125 * uS, 1e-15);
   // x = 0 and x = 1: c0 and the sum of the coefficients.
-  EXPECT_NEAR(model.spread_s(0.0, 1.0), 0.348 * uS, 1e-15);
-  EXPECT_NEAR(model.spread_s(40 * uS, 1.0), 1.103 * uS, 1e-15);
-  EXPECT_NEAR(model.spread_s(40 * uS, 86400.0), 2.651 * uS, 1e-15);
-  EXPECT_NEAR(model.spread_s(40 * uS, 172800.0), 2.677 * uS, 1e-15);
+  EXPECT_NEAR(model.spread_siemens(0.0, 1.0), 0.348 * uS, 1e-15);
+  EXPECT_NEAR(model.spread_siemens(40 * uS, 1.0), 1.103 * uS, 1e-15);
+  EXPECT_NEAR(model.spread_siemens(40 * uS, 86400.0), 2.651 * uS, 1e-15);
+  EXPECT_NEAR(model.spread_siemens(40 * uS, 172800.0), 2.677 * uS, 1e-15);
   for (double x : {0.05, 0.3, 0.77, 0.95}) {
-    EXPECT_NEAR(model.spread_s(x * 40 * uS, 1.0), wan_sigma_us(kWan1s, x) * uS, 1e-15) << x;
-    EXPECT_NEAR(model.spread_s(x * 40 * uS, 86400.0), wan_sigma_us(kWan1d, x) * uS, 1e-15) << x;
-    EXPECT_NEAR(model.spread_s(x * 40 * uS, 172800.0), wan_sigma_us(kWan2d, x) * uS, 1e-15) << x;
+    EXPECT_NEAR(model.spread_siemens(x * 40 * uS, 1.0), wan_sigma_microsiemens(kWan1s, x) * uS, 1e-15) << x;
+    EXPECT_NEAR(model.spread_siemens(x * 40 * uS, 86400.0), wan_sigma_microsiemens(kWan1d, x) * uS, 1e-15) << x;
+    EXPECT_NEAR(model.spread_siemens(x * 40 * uS, 172800.0), wan_sigma_microsiemens(kWan2d, x) * uS, 1e-15) << x;
   }
 }
 
@@ -134,18 +134,18 @@ TEST(RramWan2022, LogTimeInterpolationHitsFittedSetsAndHoldsOutside) {
   const RramWan2022Model model(RramWan2022Parameters::published());
   const auto& fits = model.parameters().fits;
   ASSERT_EQ(fits.size(), 3u);
-  EXPECT_EQ(model.coefficients_at(1.0), fits[0].coefficients_s);
-  EXPECT_EQ(model.coefficients_at(86400.0), fits[1].coefficients_s);
-  EXPECT_EQ(model.coefficients_at(172800.0), fits[2].coefficients_s);
+  EXPECT_EQ(model.coefficients_at(1.0), fits[0].coefficients_siemens);
+  EXPECT_EQ(model.coefficients_at(86400.0), fits[1].coefficients_siemens);
+  EXPECT_EQ(model.coefficients_at(172800.0), fits[2].coefficients_siemens);
   for (std::size_t k = 0; k < 5; ++k) {
-    EXPECT_DOUBLE_EQ(fits[0].coefficients_s[k], kWan1s[k] * uS);
-    EXPECT_DOUBLE_EQ(fits[1].coefficients_s[k], kWan1d[k] * uS);
-    EXPECT_DOUBLE_EQ(fits[2].coefficients_s[k], kWan2d[k] * uS);
+    EXPECT_DOUBLE_EQ(fits[0].coefficients_siemens[k], kWan1s[k] * uS);
+    EXPECT_DOUBLE_EQ(fits[1].coefficients_siemens[k], kWan1d[k] * uS);
+    EXPECT_DOUBLE_EQ(fits[2].coefficients_siemens[k], kWan2d[k] * uS);
   }
   // Before 1 s: the 1 s set; after 2 days: the 2-day set.
-  EXPECT_EQ(model.coefficients_at(0.0), fits[0].coefficients_s);
-  EXPECT_EQ(model.coefficients_at(0.25), fits[0].coefficients_s);
-  EXPECT_EQ(model.coefficients_at(3.15e7), fits[2].coefficients_s);
+  EXPECT_EQ(model.coefficients_at(0.0), fits[0].coefficients_siemens);
+  EXPECT_EQ(model.coefficients_at(0.25), fits[0].coefficients_siemens);
+  EXPECT_EQ(model.coefficients_at(3.15e7), fits[2].coefficients_siemens);
   // Geometric midpoints: arithmetic means of the neighbouring sets.
   const std::vector<double> mid1 = model.coefficients_at(std::sqrt(86400.0));
   const std::vector<double> mid2 = model.coefficients_at(std::sqrt(86400.0 * 172800.0));
@@ -160,19 +160,19 @@ TEST(RramWan2022, LogTimeInterpolationHitsFittedSetsAndHoldsOutside) {
 
 TEST(RramWan2022, SpreadScalesWithGmaxOverFitGmax) {
   RramWan2022Parameters p = RramWan2022Parameters::published();
-  p.common.g_max_s = 80 * uS;
+  p.common.g_max_siemens = 80 * uS;
   const RramWan2022Model model(p);
   // x = 0.5 at 40 uS of an 80 uS device: twice the 40 uS device's spread at x = 0.5.
-  EXPECT_NEAR(model.spread_s(40 * uS, 1.0), 2.0 * 2.0229375 * uS, 1e-15);
+  EXPECT_NEAR(model.spread_siemens(40 * uS, 1.0), 2.0 * 2.0229375 * uS, 1e-15);
 }
 
 TEST(RramWan2022, ProgrammedStateUpToOneSecondAndResampledAfter) {
   const RramWan2022Model model(RramWan2022Parameters::published());
   const std::vector<double> g_t = targets(20000, 2 * uS, 38 * uS);
   const ProgrammedCells cells = model.program(g_t, {.seed = 5});
-  EXPECT_EQ(at(model, cells, {0.0, 0}), cells.programmed_s);
-  EXPECT_EQ(at(model, cells, {0.5, 7}), cells.programmed_s);
-  EXPECT_EQ(at(model, cells, {1.0, 3}), cells.programmed_s);
+  EXPECT_EQ(at(model, cells, {0.0, 0}), cells.programmed_siemens);
+  EXPECT_EQ(at(model, cells, {0.5, 7}), cells.programmed_siemens);
+  EXPECT_EQ(at(model, cells, {1.0, 3}), cells.programmed_siemens);
   // Same index, same state; another index, an independent state.
   const std::vector<double> h1 = at(model, cells, {3600.0, 1});
   EXPECT_EQ(at(model, cells, {3600.0, 1}), h1);
@@ -180,7 +180,7 @@ TEST(RramWan2022, ProgrammedStateUpToOneSecondAndResampledAfter) {
   EXPECT_NE(h1, h2);
   std::vector<double> r0(g_t.size()), r1(g_t.size()), r2(g_t.size());
   for (std::size_t i = 0; i < g_t.size(); ++i) {
-    r0[i] = cells.programmed_s[i] - g_t[i];
+    r0[i] = cells.programmed_siemens[i] - g_t[i];
     r1[i] = h1[i] - g_t[i];
     r2[i] = h2[i] - g_t[i];
   }
@@ -204,29 +204,29 @@ TEST(RramWan2022, ConstructorRejectsBadParameters) {
   expect_error<InvalidArgument>([&] { RramWan2022Model m(p); },
                                 {"spread_fit[1].time", "increase strictly"});
   p = RramWan2022Parameters::published();
-  p.fits[2].coefficients_s = {0.1 * uS, -0.2 * uS};  // negative for x > 0.5
+  p.fits[2].coefficients_siemens = {0.1 * uS, -0.2 * uS};  // negative for x > 0.5
   expect_error<InvalidArgument>([&] { RramWan2022Model m(p); },
                                 {"spread_fit[2].coefficients", "spread must be >= 0"});
   p = RramWan2022Parameters::published();
   p.fits.clear();
   expect_error<InvalidArgument>([&] { RramWan2022Model m(p); }, {"spread_fit", "at least one"});
   p = RramWan2022Parameters::published();
-  p.common.g_min_s = 50 * uS;
+  p.common.g_min_siemens = 50 * uS;
   expect_error<InvalidArgument>([&] { RramWan2022Model m(p); }, {"g_max must be", "g_min"});
 }
 
 TEST(RramWan2022, FactoryReadsPresetAndRejectsBadValues) {
   const auto model = load_preset("rram-wan2022", make_rram_wan2022_model);
   const auto& wan = dynamic_cast<const RramWan2022Model&>(*model);
-  EXPECT_DOUBLE_EQ(wan.g_max_s(), 40 * uS);
-  EXPECT_EQ(wan.g_min_s(), 0.0);
+  EXPECT_DOUBLE_EQ(wan.g_max_siemens(), 40 * uS);
+  EXPECT_EQ(wan.g_min_siemens(), 0.0);
   const auto published = RramWan2022Parameters::published();
   ASSERT_EQ(wan.parameters().fits.size(), 3u);
   for (std::size_t j = 0; j < 3; ++j) {
     EXPECT_DOUBLE_EQ(wan.parameters().fits[j].t_s, published.fits[j].t_s);
     for (std::size_t k = 0; k < 5; ++k) {
-      EXPECT_DOUBLE_EQ(wan.parameters().fits[j].coefficients_s[k],
-                       published.fits[j].coefficients_s[k]);
+      EXPECT_DOUBLE_EQ(wan.parameters().fits[j].coefficients_siemens[k],
+                       published.fits[j].coefficients_siemens[k]);
     }
   }
   EXPECT_EQ(from_text("", make_rram_wan2022_model)->kind(), "rram-wan2022");
@@ -268,24 +268,24 @@ TEST(RramCmo, ProgrammingSpreadAndRelaxationLawsEqualPublishedValues) {
   const RramCmoModel two(RramCmoParameters::published(CmoAcceptance::two_percent));
   const RramCmoModel tenth(RramCmoParameters::published(CmoAcceptance::two_tenths_percent));
   // sigma_P = c0 + c1 g, uS with g in uS: 0.0112185391 + 0.01129027418 * 50, and 0.2 %.
-  EXPECT_NEAR(two.programming_sigma_s(50 * uS), 0.5757322481 * uS, 1e-16);
-  EXPECT_NEAR(tenth.programming_sigma_s(50 * uS), 0.05425057 * uS, 1e-16);
-  EXPECT_NEAR(two.programming_sigma_s(9 * uS), (0.0112185391 + 0.01129027418 * 9) * uS, 1e-16);
-  EXPECT_NEAR(tenth.programming_sigma_s(88.2 * uS), (0.00081107 + 0.00106879 * 88.2) * uS, 1e-16);
+  EXPECT_NEAR(two.programming_sigma_siemens(50 * uS), 0.5757322481 * uS, 1e-16);
+  EXPECT_NEAR(tenth.programming_sigma_siemens(50 * uS), 0.05425057 * uS, 1e-16);
+  EXPECT_NEAR(two.programming_sigma_siemens(9 * uS), (0.0112185391 + 0.01129027418 * 9) * uS, 1e-16);
+  EXPECT_NEAR(tenth.programming_sigma_siemens(88.2 * uS), (0.00081107 + 0.00106879 * 88.2) * uS, 1e-16);
   // Relaxation: t = e s gives ln t = 1.
   const double e = std::exp(1.0);
-  EXPECT_NEAR(two.relaxation_mean_shift_s(e), -0.08900206 * uS, 1e-16);
-  EXPECT_NEAR(two.relaxation_spread_s(e), (0.04201137 + 0.41183342) * uS, 1e-16);
-  EXPECT_NEAR(two.relaxation_mean_shift_s(3600.0), -0.08900206 * std::log(3600.0) * uS, 1e-16);
-  EXPECT_NEAR(two.relaxation_spread_s(604800.0),
+  EXPECT_NEAR(two.relaxation_mean_shift_siemens(e), -0.08900206 * uS, 1e-16);
+  EXPECT_NEAR(two.relaxation_spread_siemens(e), (0.04201137 + 0.41183342) * uS, 1e-16);
+  EXPECT_NEAR(two.relaxation_mean_shift_siemens(3600.0), -0.08900206 * std::log(3600.0) * uS, 1e-16);
+  EXPECT_NEAR(two.relaxation_spread_siemens(604800.0),
               (0.04201137 * std::log(604800.0) + 0.41183342) * uS, 1e-16);
   // At 1 s and below (but after 0): the 1 s values; at 0: nothing.
   for (double t : {1.0, 0.5, 1e-3}) {
-    EXPECT_EQ(two.relaxation_mean_shift_s(t), 0.0) << t;
-    EXPECT_NEAR(two.relaxation_spread_s(t), 0.41183342 * uS, 1e-18) << t;
+    EXPECT_EQ(two.relaxation_mean_shift_siemens(t), 0.0) << t;
+    EXPECT_NEAR(two.relaxation_spread_siemens(t), 0.41183342 * uS, 1e-18) << t;
   }
-  EXPECT_EQ(two.relaxation_spread_s(0.0), 0.0);
-  EXPECT_EQ(two.relaxation_mean_shift_s(0.0), 0.0);
+  EXPECT_EQ(two.relaxation_spread_siemens(0.0), 0.0);
+  EXPECT_EQ(two.relaxation_mean_shift_siemens(0.0), 0.0);
 }
 
 TEST(RramCmo, RelaxationStartsFromTheProgrammedStateAndIsKeyedByIndex) {
@@ -294,15 +294,15 @@ TEST(RramCmo, RelaxationStartsFromTheProgrammedStateAndIsKeyedByIndex) {
   const RramCmoModel model(p);
   const std::vector<double> g_t = targets(20000, 10 * uS, 85 * uS);
   const ProgrammedCells cells = model.program(g_t, {.seed = 11, .trial = 4});
-  EXPECT_EQ(at(model, cells, {0.0, 0}), cells.programmed_s);
+  EXPECT_EQ(at(model, cells, {0.0, 0}), cells.programmed_siemens);
   const std::vector<double> a = at(model, cells, {3600.0, 5});
   EXPECT_EQ(at(model, cells, {3600.0, 5}), a);
   const std::vector<double> b = at(model, cells, {3600.0, 6});
   std::vector<double> da(g_t.size()), db(g_t.size()), dp(g_t.size());
   for (std::size_t i = 0; i < g_t.size(); ++i) {
-    da[i] = a[i] - cells.programmed_s[i];
-    db[i] = b[i] - cells.programmed_s[i];
-    dp[i] = cells.programmed_s[i] - g_t[i];
+    da[i] = a[i] - cells.programmed_siemens[i];
+    db[i] = b[i] - cells.programmed_siemens[i];
+    dp[i] = cells.programmed_siemens[i] - g_t[i];
   }
   EXPECT_LT(std::abs(correlation(da, db)), 0.035);
   EXPECT_LT(std::abs(correlation(da, dp)), 0.035);
@@ -327,11 +327,11 @@ TEST(RramCmo, SplitIntoSubArraysGivesTheSameBits) {
 
 TEST(RramCmo, ConstructorRejectsNegativeSpreads) {
   RramCmoParameters p = RramCmoParameters::published(CmoAcceptance::two_percent);
-  p.relaxation_spread_slope_s = -0.01 * uS;
+  p.relaxation_spread_slope_siemens = -0.01 * uS;
   expect_error<InvalidArgument>([&] { RramCmoModel m(p); },
                                 {"relaxation_spread_slope", "must be finite and >= 0 S"});
   p = RramCmoParameters::published(CmoAcceptance::two_percent);
-  p.programming_sigma_offset_s = -0.5 * uS;
+  p.programming_sigma_offset_siemens = -0.5 * uS;
   expect_error<InvalidArgument>([&] { RramCmoModel m(p); },
                                 {"programming_sigma_offset", "programming spread must be >= 0"});
 }
@@ -343,14 +343,14 @@ TEST(RramCmo, FactoryReadsPresetsAndRejectsBadValues) {
     const auto model = load_preset(name, make_rram_hfox_cmo_model);
     const auto& cmo = dynamic_cast<const RramCmoModel&>(*model);
     const RramCmoParameters published = RramCmoParameters::published(acceptance);
-    EXPECT_DOUBLE_EQ(cmo.g_min_s(), 9 * uS) << name;
-    EXPECT_DOUBLE_EQ(cmo.g_max_s(), 88.2 * uS) << name;
-    EXPECT_DOUBLE_EQ(cmo.parameters().programming_sigma_offset_s,
-                     published.programming_sigma_offset_s);
+    EXPECT_DOUBLE_EQ(cmo.g_min_siemens(), 9 * uS) << name;
+    EXPECT_DOUBLE_EQ(cmo.g_max_siemens(), 88.2 * uS) << name;
+    EXPECT_DOUBLE_EQ(cmo.parameters().programming_sigma_offset_siemens,
+                     published.programming_sigma_offset_siemens);
     EXPECT_DOUBLE_EQ(cmo.parameters().programming_sigma_slope, published.programming_sigma_slope);
-    EXPECT_DOUBLE_EQ(cmo.parameters().relaxation_mean_slope_s, -0.08900206 * uS);
-    EXPECT_DOUBLE_EQ(cmo.parameters().relaxation_spread_slope_s, 0.04201137 * uS);
-    EXPECT_DOUBLE_EQ(cmo.parameters().relaxation_spread_offset_s, 0.41183342 * uS);
+    EXPECT_DOUBLE_EQ(cmo.parameters().relaxation_mean_slope_siemens, -0.08900206 * uS);
+    EXPECT_DOUBLE_EQ(cmo.parameters().relaxation_spread_slope_siemens, 0.04201137 * uS);
+    EXPECT_DOUBLE_EQ(cmo.parameters().relaxation_spread_offset_siemens, 0.41183342 * uS);
   }
   expect_error<ConfigError>(
       [] { (void)from_text("relaxation_spread_slope = \"-0.01uS\"\n", make_rram_hfox_cmo_model); },
@@ -372,9 +372,9 @@ TEST(RramCmo, FactoryReadsPresetsAndRejectsBadValues) {
 
 TEST(RramMilo2021, ProgrammingSpreadEqualsPublishedLine) {
   const RramMilo2021Model model(RramMilo2021Parameters::published());
-  EXPECT_NEAR(model.programming_sigma_s(100 * uS), 3.871621 * uS, 1e-16);
-  EXPECT_NEAR(model.programming_sigma_s(225 * uS), 2.733246 * uS, 1e-16);
-  EXPECT_NEAR(model.programming_sigma_s(50 * uS), 4.326971 * uS, 1e-16);
+  EXPECT_NEAR(model.programming_sigma_siemens(100 * uS), 3.871621 * uS, 1e-16);
+  EXPECT_NEAR(model.programming_sigma_siemens(225 * uS), 2.733246 * uS, 1e-16);
+  EXPECT_NEAR(model.programming_sigma_siemens(50 * uS), 4.326971 * uS, 1e-16);
 }
 
 TEST(RramMilo2021, CubicIvMatchesHandComputedCoefficients) {
@@ -449,7 +449,7 @@ TEST(RramMilo2021, NoTimeEvolution) {
   const RramMilo2021Model model(RramMilo2021Parameters::published());
   const ProgrammedCells cells = model.program(targets(500, 50 * uS, 225 * uS), {.seed = 3});
   for (ReadTime time : {ReadTime{0.0, 0}, ReadTime{1.0, 1}, ReadTime{3.15e8, 2}}) {
-    EXPECT_EQ(at(model, cells, time), cells.programmed_s);
+    EXPECT_EQ(at(model, cells, time), cells.programmed_siemens);
   }
 }
 
@@ -462,9 +462,9 @@ TEST(RramMilo2021, FactoryReadsPresetAndRejectsBadValues) {
   const auto model = load_preset("rram-milo2021", make_rram_milo2021_model);
   const auto& milo = dynamic_cast<const RramMilo2021Model&>(*model);
   const RramMilo2021Parameters published = RramMilo2021Parameters::published();
-  EXPECT_DOUBLE_EQ(milo.g_min_s(), 50 * uS);
-  EXPECT_DOUBLE_EQ(milo.g_max_s(), 225 * uS);
-  EXPECT_DOUBLE_EQ(milo.parameters().programming_sigma_offset_s, 4.782321 * uS);
+  EXPECT_DOUBLE_EQ(milo.g_min_siemens(), 50 * uS);
+  EXPECT_DOUBLE_EQ(milo.g_max_siemens(), 225 * uS);
+  EXPECT_DOUBLE_EQ(milo.parameters().programming_sigma_offset_siemens, 4.782321 * uS);
   EXPECT_EQ(milo.parameters().programming_sigma_slope, -0.009107);
   EXPECT_EQ(milo.parameters().nl2_coefficients, published.nl2_coefficients);
   EXPECT_EQ(milo.parameters().nl3_coefficients, published.nl3_coefficients);

@@ -29,14 +29,14 @@ TEST(WriteVerify, ConvergesWhenReadNoiseIsWellBelowTheBand) {
   // so 30 attempts fail with probability 0.62^30 ≈ 6e-7 per cell.
   const GaussianTestModel model(test_range(), 1e-6, 0.02e-6);
   WriteVerifyOptions options;
-  options.tolerance_s = 0.5e-6;
+  options.tolerance_siemens = 0.5e-6;
   const auto t = targets(5000);
   const auto result = write_verify(model, t, {1, 0, 0, 0}, options);
   EXPECT_TRUE(result.all_converged());
   EXPECT_NO_THROW(result.require_converged(options));
   // Conductances end within the band widened by the read noise of the last verify read.
   for (std::size_t i = 0; i < t.size(); ++i) {
-    ASSERT_LE(std::abs(result.cells.programmed_s[i] - t[i]), 0.5e-6 + 6 * 0.02e-6) << i;
+    ASSERT_LE(std::abs(result.cells.programmed_siemens[i] - t[i]), 0.5e-6 + 6 * 0.02e-6) << i;
     ASSERT_GE(result.iterations[i], 1u);
     ASSERT_LE(result.iterations[i], 30u);
   }
@@ -52,7 +52,7 @@ TEST(WriteVerify, ReportsFailureInsteadOfAWrongValueAtTheCap) {
   // Band ±0.01 µS with σ_P = 1 µS: p ≈ 0.008 per attempt, 3 attempts leave ~97 % unconverged.
   const GaussianTestModel model(test_range(), 1e-6, 0.0);
   WriteVerifyOptions options;
-  options.tolerance_s = 0.01e-6;
+  options.tolerance_siemens = 0.01e-6;
   options.max_iterations = 3;
   const auto t = targets(1000);
   const auto result = write_verify(model, t, {2, 0, 0, 0}, options);
@@ -63,7 +63,7 @@ TEST(WriteVerify, ReportsFailureInsteadOfAWrongValueAtTheCap) {
     if (!result.converged[i]) {
       ++flagged;
       EXPECT_EQ(result.iterations[i], 3u);
-      EXPECT_GT(std::abs(result.verify_error_s[i]), 0.01e-6);
+      EXPECT_GT(std::abs(result.verify_error_siemens[i]), 0.01e-6);
     }
   }
   EXPECT_EQ(flagged, result.unconverged_cells);
@@ -78,7 +78,7 @@ TEST(WriteVerify, ReadNoiseBoundsTheAchievableError) {
   // right, so the final conductance error is about the read noise, not the band.
   const GaussianTestModel model(test_range(), 1e-6, 0.3e-6);
   WriteVerifyOptions options;
-  options.tolerance_s = 0.05e-6;
+  options.tolerance_siemens = 0.05e-6;
   options.max_iterations = 200;
   const auto t = targets(4000);
   const auto result = write_verify(model, t, {3, 0, 0, 0}, options);
@@ -86,7 +86,7 @@ TEST(WriteVerify, ReadNoiseBoundsTheAchievableError) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < t.size(); ++i) {
     if (!result.converged[i]) continue;
-    const double e = result.cells.programmed_s[i] - t[i];
+    const double e = result.cells.programmed_siemens[i] - t[i];
     sum_sq += e * e;
     ++n;
   }
@@ -100,7 +100,7 @@ TEST(WriteVerify, StuckCellsNeverConverge) {
   common.stuck_on_rate = 0.1;
   const GaussianTestModel model(common, 0.2e-6, 0.0);
   WriteVerifyOptions options;
-  options.tolerance_s = 1e-6;
+  options.tolerance_siemens = 1e-6;
   options.max_iterations = 5;
   const std::vector<double> t(2000, 5e-6);
   const auto result = write_verify(model, t, {4, 0, 0, 0}, options);
@@ -125,9 +125,9 @@ TEST(WriteVerify, IsAPureFunctionOfItsInputs) {
   const auto a = write_verify(model, t, {9, 1, 2, 0}, options);
   const auto b = write_verify(model, t, {9, 1, 2, 0}, options);
   const auto c = write_verify(model, t, {9, 1, 3, 0}, options);
-  EXPECT_EQ(a.cells.programmed_s, b.cells.programmed_s);
+  EXPECT_EQ(a.cells.programmed_siemens, b.cells.programmed_siemens);
   EXPECT_EQ(a.iterations, b.iterations);
-  EXPECT_NE(a.cells.programmed_s, c.cells.programmed_s);
+  EXPECT_NE(a.cells.programmed_siemens, c.cells.programmed_siemens);
 }
 
 TEST(WriteVerify, RejectsBadOptions) {
@@ -137,9 +137,9 @@ TEST(WriteVerify, RejectsBadOptions) {
     EXPECT_EQ(message_of<InvalidArgument>([&] { (void)write_verify(model, t, {}, o); }), message);
   };
   expect({}, "write-verify needs a tolerance band: tolerance or relative_tolerance > 0");
-  expect({.tolerance_s = -1.0},
+  expect({.tolerance_siemens = -1.0},
          "write-verify tolerances must be finite and >= 0, got tolerance -1 S, relative 0");
-  expect({.tolerance_s = 1e-7, .max_iterations = 0}, "write-verify max_iterations must be >= 1, got 0");
+  expect({.tolerance_siemens = 1e-7, .max_iterations = 0}, "write-verify max_iterations must be >= 1, got 0");
 }
 
 }  // namespace
@@ -157,7 +157,7 @@ TEST(WriteVerify, WorksWithEveryPresetAndReportsTruthfully) {
     const DeviceModel& model = *device.model;
     std::vector<double> t(400);
     for (std::size_t i = 0; i < t.size(); ++i) {
-      t[i] = model.g_min_s() + (0.2 + 0.6 * double(i) / double(t.size())) * (model.g_max_s() - model.g_min_s());
+      t[i] = model.g_min_siemens() + (0.2 + 0.6 * double(i) / double(t.size())) * (model.g_max_siemens() - model.g_min_siemens());
     }
     WriteVerifyOptions options;
     options.relative_tolerance = 0.05;
@@ -173,7 +173,7 @@ TEST(WriteVerify, WorksWithEveryPresetAndReportsTruthfully) {
       if (!result.converged[i]) ++unconverged;
       // The reported error is the last verify read; converged cells were inside the band then.
       if (result.converged[i]) {
-        EXPECT_LE(std::abs(result.verify_error_s[i]), 0.05 * result.cells.target_s[i] * (1 + 1e-12));
+        EXPECT_LE(std::abs(result.verify_error_siemens[i]), 0.05 * result.cells.target_siemens[i] * (1 + 1e-12));
       }
     }
     EXPECT_EQ(unconverged, result.unconverged_cells);

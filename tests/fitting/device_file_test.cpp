@@ -35,7 +35,7 @@ ProgrammingFit programming_fit() {
     programmed.push_back(g + (0.3 + 1.5 * g / kGMax) * uS * z[i]);
   }
   ProgrammingFitOptions options;
-  options.g_max_s = kGMax;
+  options.g_max_siemens = kGMax;
   options.degree = 1;
   options.bootstrap.replicates = 0;
   return fit_programming(target, programmed, options);
@@ -49,14 +49,14 @@ DriftFit drift_fit() {
     const double nu = 0.05 + 0.01 * ((d % 5) - 2) / 2.0;
     for (double t : {20.0, 600.0, 3600.0, 86400.0}) {
       data.device.push_back(fmt::format("d{}", d));
-      data.target_s.push_back(target);
+      data.target_siemens.push_back(target);
       data.time_s.push_back(t);
-      data.conductance_s.push_back(target * std::pow(t / 20.0, -nu));
+      data.conductance_siemens.push_back(target * std::pow(t / 20.0, -nu));
       data.line.push_back(0);
     }
   }
   DriftFitOptions options;
-  options.g_max_s = kGMax;
+  options.g_max_siemens = kGMax;
   options.bootstrap.replicates = 0;
   return fit_drift(data, options);
 }
@@ -93,7 +93,7 @@ TEST(DeviceFile, NumbersKeepNineSignificantDigitsAndLoad) {
       config.root().table("parameters").get_array<double>("programming_sigma_polynomial");
   ASSERT_EQ(a.size(), 2u);
   for (std::size_t k = 0; k < a.size(); ++k) {
-    const double value = fit.coefficients_s[k].value / fit.g_max_s;
+    const double value = fit.coefficients_siemens[k].value / fit.g_max_siemens;
     EXPECT_EQ(a[k], parsed_double(fmt::format("{:.9g}", value))) << k;
   }
   EXPECT_EQ(config.root().table("parameters").get<std::string>("g_max"), "25uS");

@@ -44,9 +44,9 @@ TEST_F(MeasurementFiles, ProgrammingFromHdf5WithUnitAttributesAndAnyNumberType) 
     f.close();
   }
   const auto data = read_programming(path("p.h5"));
-  ASSERT_EQ(data.target_s.size(), 10u);
-  EXPECT_DOUBLE_EQ(data.target_s[0], 1e-6);
-  EXPECT_DOUBLE_EQ(data.programmed_s[9], 10.5e-6);
+  ASSERT_EQ(data.target_siemens.size(), 10u);
+  EXPECT_DOUBLE_EQ(data.target_siemens[0], 1e-6);
+  EXPECT_DOUBLE_EQ(data.programmed_siemens[9], 10.5e-6);
   EXPECT_EQ(data.line[3], 3u);  // the dataset row (0-based)
 
   // Integer datasets, the unit from the name's suffix, --columns mapping as for CSV.
@@ -64,7 +64,7 @@ TEST_F(MeasurementFiles, ProgrammingFromHdf5WithUnitAttributesAndAnyNumberType) 
   MeasurementOptions options;
   options.columns = {{"target", "Gt"}, {"programmed", "Gp"}};
   const auto q = read_programming(path("q.h5"), options);
-  EXPECT_DOUBLE_EQ(q.programmed_s[0], 1.1e-6);
+  EXPECT_DOUBLE_EQ(q.programmed_siemens[0], 1.1e-6);
 }
 
 TEST_F(MeasurementFiles, FormatIsChosenByContentThenExtension) {
@@ -176,9 +176,9 @@ TEST_F(MeasurementFiles, Hdf5FromAnotherProgramNeedsNoIdentity) {
   write_column(file, "programmed", programmed, "uS");
   H5Fclose(file);
   const auto data = read_programming(path("lab.h5"));
-  ASSERT_EQ(data.target_s.size(), 10u);
-  EXPECT_DOUBLE_EQ(data.target_s[1], 3e-6);
-  EXPECT_DOUBLE_EQ(data.programmed_s[9], 15.25e-6);
+  ASSERT_EQ(data.target_siemens.size(), 10u);
+  EXPECT_DOUBLE_EQ(data.target_siemens[1], 3e-6);
+  EXPECT_DOUBLE_EQ(data.programmed_siemens[9], 15.25e-6);
 }
 
 TEST(Measurements, ReadNoiseRowsWithAndWithoutTargets) {
@@ -187,11 +187,11 @@ TEST(Measurements, ReadNoiseRowsWithAndWithoutTargets) {
       "b,3600,4.7,5\n",
       "r.csv");
   ASSERT_EQ(data.time_s.size(), 5u);
-  EXPECT_DOUBLE_EQ(data.target_s[2], 5e-6);
+  EXPECT_DOUBLE_EQ(data.target_siemens[2], 5e-6);
   EXPECT_DOUBLE_EQ(data.time_s[4], 3600.0);
   const auto bare =
       parse_read_noise_csv("device,t_min,G_nS\na,1,1\na,2,2\na,3,3\nb,1,1\nb,1,1\n", "r.csv");
-  EXPECT_TRUE(bare.target_s.empty());
+  EXPECT_TRUE(bare.target_siemens.empty());
   EXPECT_DOUBLE_EQ(bare.time_s[1], 120.0);
 }
 
@@ -218,7 +218,7 @@ TEST(Measurements, PulseRowsPolaritiesAndOneDeviceWithoutItsColumn) {
   ASSERT_EQ(data.pulse.size(), 7u);
   EXPECT_EQ(data.device[6], "1");
   EXPECT_EQ(data.polarity, (std::vector<int>{0, 1, 1, 1, -1, -1, -1}));
-  EXPECT_DOUBLE_EQ(data.conductance_s[3], 3.5e-9);
+  EXPECT_DOUBLE_EQ(data.conductance_siemens[3], 3.5e-9);
 }
 
 TEST(Measurements, BadPulseDataNamesFileLineAndDevice) {

@@ -38,7 +38,7 @@ PulseData draw(const PulseNonlinearModel& model, std::size_t devices, std::uint6
       data.device.push_back(name);
       data.pulse.push_back(r.pulse);
       data.polarity.push_back(r.polarity);
-      data.conductance_s.push_back(r.g_s);
+      data.conductance_siemens.push_back(r.g_siemens);
       data.line.push_back(static_cast<std::uint32_t>(data.line.size() + 2));
     }
   }
@@ -48,8 +48,8 @@ PulseData draw(const PulseNonlinearModel& model, std::size_t devices, std::uint6
 PulseParameters agasi() {
   // data/devices/agasi-neurosim.toml (NeuroSim device table, Chen & Yu 2019).
   PulseParameters p;
-  p.g_max_s = 38.462e-9;
-  p.g_min_s = p.g_max_s / 12.5;
+  p.g_max_siemens = 38.462e-9;
+  p.g_min_siemens = p.g_max_siemens / 12.5;
   p.pulses_ltp = 97;
   p.pulses_ltd = 100;
   p.nl_ltp = 2.4;
@@ -75,11 +75,11 @@ TEST(PulseFit, NoiselessCurvesAreRecoveredExactly) {
   EXPECT_EQ(fit.pulses_ltd, 100u);
   EXPECT_NEAR(fit.nl_ltp.value, 2.4, 1e-6);
   EXPECT_NEAR(fit.nl_ltd.value, -4.88, 1e-6);
-  EXPECT_NEAR(fit.g_min_s.value, p.g_min_s, 1e-9 * p.g_max_s);
-  EXPECT_NEAR(fit.g_max_s.value, p.g_max_s, 1e-9 * p.g_max_s);
-  EXPECT_LT(fit.sigma_s.value, 1e-9 * p.g_max_s);
+  EXPECT_NEAR(fit.g_min_siemens.value, p.g_min_siemens, 1e-9 * p.g_max_siemens);
+  EXPECT_NEAR(fit.g_max_siemens.value, p.g_max_siemens, 1e-9 * p.g_max_siemens);
+  EXPECT_LT(fit.sigma_siemens.value, 1e-9 * p.g_max_siemens);
   EXPECT_NEAR(fit.a_ltp.value, normalised_a(2.4) * 97, 1e-6);  // NL 2.4 <-> A/P_max = 0.4992
-  for (double path : fit.row_path_s) EXPECT_GE(path, p.g_min_s * (1 - 1e-12));
+  for (double path : fit.row_path_siemens) EXPECT_GE(path, p.g_min_siemens * (1 - 1e-12));
 }
 
 // Six devices of the preset: every interval holds its truth at this seed. Each 95 % interval
@@ -94,10 +94,10 @@ TEST(PulseFit, PresetRoundTripCoversTheTruth) {
   const PulseParameters p = agasi();
   expect_covers(fit.nl_ltp, 2.4, "NL_LTP");
   expect_covers(fit.nl_ltd, -4.88, "NL_LTD");
-  expect_covers(fit.g_max_s, p.g_max_s, "G_max");
-  expect_covers(fit.g_min_s, p.g_min_s, "G_min");
+  expect_covers(fit.g_max_siemens, p.g_max_siemens, "G_max");
+  expect_covers(fit.g_min_siemens, p.g_min_siemens, "G_min");
   expect_covers(fit.c2c, 0.035, "c2c");
-  expect_covers(fit.sigma_s, 0.035 * (p.g_max_s - p.g_min_s), "sigma");
+  expect_covers(fit.sigma_siemens, 0.035 * (p.g_max_siemens - p.g_min_siemens), "sigma");
   EXPECT_GT(fit.residuals.ks_p_value, 0.01);
   EXPECT_NEAR(fit.residuals.std, 1.0, 0.1);
   // The reads clipped at the bounds fix them for most devices.
@@ -108,21 +108,21 @@ TEST(PulseFit, PresetRoundTripCoversTheTruth) {
 
 TEST(PulseFit, DeviceToDeviceSpreadAndTheDeviceFile) {
   PulseParameters p;
-  p.g_min_s = 1 * uS;
-  p.g_max_s = 10 * uS;
+  p.g_min_siemens = 1 * uS;
+  p.g_max_siemens = 10 * uS;
   p.pulses_ltp = p.pulses_ltd = 64;
   p.nl_ltp = 2.0;
   p.nl_ltd = -3.0;
   p.c2c = 0.01;
   p.d2d_nl = 0.4;
-  p.d2d_g_max_s = 0.4 * uS;
+  p.d2d_g_max_siemens = 0.4 * uS;
   const PulseNonlinearModel model(p, CommonParameters{});
   PulseFitOptions options;
   options.bootstrap.replicates = 50;
   const auto fit = fit_pulse(draw(model, 16, 4), options);
   expect_covers(fit.nl_ltp, 2.0, "NL_LTP");
   expect_covers(fit.nl_ltd, -3.0, "NL_LTD");
-  expect_covers(fit.g_max_s, 10 * uS, "G_max");
+  expect_covers(fit.g_max_siemens, 10 * uS, "G_max");
   expect_covers(fit.c2c, 0.01, "c2c");
   EXPECT_EQ(fit.devices.size(), 16u);
   // The spreads the fit can see are those of these 16 devices, drawn with σ = 0.4 and 0.4 µS
@@ -134,7 +134,7 @@ TEST(PulseFit, DeviceToDeviceSpreadAndTheDeviceFile) {
     const PulseDevice truth = model.devices({4, 0, 0, d}, 1).front();
     ltp.add(nonlinearity_label(truth.ltp.a_normalised));
     ltd.add(nonlinearity_label(truth.ltd.a_normalised));
-    g_max.add(truth.ltp.g_max_s);
+    g_max.add(truth.ltp.g_max_siemens);
     EXPECT_NEAR(fit.devices[d].nl_ltp, nonlinearity_label(truth.ltp.a_normalised),
                 4 * fit.devices[d].se_nl_ltp)
         << d;
@@ -144,7 +144,7 @@ TEST(PulseFit, DeviceToDeviceSpreadAndTheDeviceFile) {
   }
   expect_covers(fit.d2d_nl_ltp, ltp.stddev(), "d2d NL_LTP");
   expect_covers(fit.d2d_nl_ltd, ltd.stddev(), "d2d NL_LTD");
-  expect_covers(fit.d2d_g_max_s, g_max.stddev(), "d2d G_max");
+  expect_covers(fit.d2d_g_max_siemens, g_max.stddev(), "d2d G_max");
 
   const kirchhoff::testing::TempDir dir("fit-pulse");
   kirchhoff::testing::write_text(dir / "pulsed.toml",
@@ -153,8 +153,8 @@ TEST(PulseFit, DeviceToDeviceSpreadAndTheDeviceFile) {
   const auto* pulse = dynamic_cast<const PulseNonlinearModel*>(device.model.get());
   ASSERT_NE(pulse, nullptr);
   const PulseParameters& q = pulse->parameters();
-  EXPECT_NEAR(q.g_max_s, fit.g_max_s.value, 1e-8 * q.g_max_s);
-  EXPECT_NEAR(q.g_min_s, fit.g_min_s.value, 1e-8 * q.g_max_s);
+  EXPECT_NEAR(q.g_max_siemens, fit.g_max_siemens.value, 1e-8 * q.g_max_siemens);
+  EXPECT_NEAR(q.g_min_siemens, fit.g_min_siemens.value, 1e-8 * q.g_max_siemens);
   EXPECT_NEAR(q.nl_ltp, fit.nl_ltp.value, 1e-8);
   EXPECT_NEAR(q.nl_ltd, fit.nl_ltd.value, 1e-8);
   EXPECT_NEAR(q.c2c, fit.c2c.value, 1e-8);
@@ -186,13 +186,13 @@ TEST(PulseFit, BadInputs) {
     data.device.push_back("a");
     data.pulse.push_back(k);
     data.polarity.push_back(k == 0 ? 0 : (k < 5 ? 1 : -1));
-    data.conductance_s.push_back(0.0);
+    data.conductance_siemens.push_back(0.0);
     data.line.push_back(k + 2);
   }
   EXPECT_EQ(message_of<InvalidArgument>([&] { (void)fit_pulse(data); }),
             "pulse fit: every conductance is 0");
   data.polarity[3] = 0;
-  data.conductance_s.assign(8, 1e-6);
+  data.conductance_siemens.assign(8, 1e-6);
   EXPECT_EQ(message_of<InvalidArgument>([&] { (void)fit_pulse(data); }),
             "pulse fit: device 'a': polarity 0 after its first read");
 }

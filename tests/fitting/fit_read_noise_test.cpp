@@ -46,8 +46,8 @@ ReadNoiseData draw_reads(const DeviceModel& model, std::size_t per_target,
       name.insert(name.begin(), 'd');  // not "d" + ...: GCC 12 warns falsely (-Wrestrict)
       data.device.push_back(name);
       data.time_s.push_back(times[k]);
-      data.conductance_s.push_back(g[k][i]);
-      if (with_target) data.target_s.push_back(targets[i]);
+      data.conductance_siemens.push_back(g[k][i]);
+      if (with_target) data.target_siemens.push_back(targets[i]);
       data.line.push_back(static_cast<std::uint32_t>(data.line.size() + 2));
     }
   }
@@ -68,7 +68,7 @@ TEST(ReadNoiseFit, PcmFormRoundTripCoversTheJoshiCurve) {
   const PcmModel model(PcmParameters::published(PcmFit::joshi2020));
   const auto data = draw_reads(model, 40, repeated({{60.0, 10}, {3600.0, 10}}), 5);
   ReadNoiseFitOptions options;
-  options.g_max_s = kGMax;
+  options.g_max_siemens = kGMax;
   const auto fit = fit_read_noise(data, options);
   EXPECT_EQ(fit.reads, data.time_s.size());
   EXPECT_EQ(fit.replicates, 200u);
@@ -76,8 +76,8 @@ TEST(ReadNoiseFit, PcmFormRoundTripCoversTheJoshiCurve) {
   EXPECT_GE(fit.q_coefficient.interval.upper, 0.0088);
   EXPECT_LE(fit.q_exponent.interval.lower, 0.65);
   EXPECT_GE(fit.q_exponent.interval.upper, 0.65);
-  for (std::size_t k = 0; k < fit.check_g_s.size(); ++k) {
-    const double truth = joshi_q(fit.check_g_s[k] / kGMax);
+  for (std::size_t k = 0; k < fit.check_g_siemens.size(); ++k) {
+    const double truth = joshi_q(fit.check_g_siemens[k] / kGMax);
     EXPECT_LE(fit.check_value[k].interval.lower, truth) << k;
     EXPECT_GE(fit.check_value[k].interval.upper, truth) << k;
   }
@@ -92,7 +92,7 @@ TEST(ReadNoiseFit, DeviceFileLoadsAndReproducesTheFittedNoise) {
   const PcmModel pcm(PcmParameters::published(PcmFit::joshi2020));
   const auto data = draw_reads(pcm, 20, repeated({{60.0, 8}, {86400.0, 8}}), 6);
   ReadNoiseFitOptions options;
-  options.g_max_s = kGMax;
+  options.g_max_siemens = kGMax;
   options.bootstrap.replicates = 20;
   const auto fit = fit_read_noise(data, options);
   const kirchhoff::testing::TempDir dir("fit-read-noise");
@@ -106,7 +106,7 @@ TEST(ReadNoiseFit, DeviceFileLoadsAndReproducesTheFittedNoise) {
     for (double t : {60.0, 3600.0}) {
       const double g = 0.9 * target;
       const double expected = g * fit.value(target) * std::sqrt(std::log((t + 250e-9) / 500e-9));
-      EXPECT_NEAR(generic->read_sigma_s(target, g, t), expected, 1e-8 * expected);
+      EXPECT_NEAR(generic->read_sigma_siemens(target, g, t), expected, 1e-8 * expected);
     }
   }
   // Reads from the loaded device, refitted, give the same curve.
@@ -120,7 +120,7 @@ TEST(ReadNoiseFit, DeviceFileLoadsAndReproducesTheFittedNoise) {
 
 TEST(ReadNoiseFit, PolynomialFormRoundTrip) {
   GenericParameters p;
-  p.common.g_max_s = kGMax;
+  p.common.g_max_siemens = kGMax;
   p.common.clip = false;
   // σ_R = (0.05 + 0.4 x − 0.2 x²) µS.
   p.read_sigma_polynomial = {0.05 * uS / kGMax, 0.4 * uS / kGMax, -0.2 * uS / kGMax};
@@ -128,13 +128,13 @@ TEST(ReadNoiseFit, PolynomialFormRoundTrip) {
   const auto data = draw_reads(model, 30, repeated({{1.0, 12}}), 8);
   ReadNoiseFitOptions options;
   options.form = ReadNoiseForm::polynomial;
-  options.g_max_s = kGMax;
+  options.g_max_siemens = kGMax;
   const auto fit = fit_read_noise(data, options);
   const std::vector<double> truth{0.05 * uS, 0.4 * uS, -0.2 * uS};
-  ASSERT_EQ(fit.coefficients_s.size(), 3u);
+  ASSERT_EQ(fit.coefficients_siemens.size(), 3u);
   for (std::size_t k = 0; k < 3; ++k) {
-    EXPECT_LE(fit.coefficients_s[k].interval.lower, truth[k]) << k;
-    EXPECT_GE(fit.coefficients_s[k].interval.upper, truth[k]) << k;
+    EXPECT_LE(fit.coefficients_siemens[k].interval.lower, truth[k]) << k;
+    EXPECT_GE(fit.coefficients_siemens[k].interval.upper, truth[k]) << k;
   }
   EXPECT_GT(fit.residuals.ks_p_value, 0.01);
   // The device file's polynomial is the fit's, in units of g_max.
@@ -144,7 +144,7 @@ TEST(ReadNoiseFit, PolynomialFormRoundTrip) {
   const auto* generic = dynamic_cast<const GenericModel*>(device.model.get());
   ASSERT_NE(generic, nullptr);
   for (double g : {3 * uS, 12 * uS, 24 * uS}) {
-    EXPECT_NEAR(generic->read_sigma_s(g, g, 1.0), fit.value(g), 1e-8 * fit.value(g));
+    EXPECT_NEAR(generic->read_sigma_siemens(g, g, 1.0), fit.value(g), 1e-8 * fit.value(g));
   }
 }
 
@@ -155,7 +155,7 @@ TEST(ReadNoiseFit, ReadsAtDifferentTimesFollowTheDriftTrend) {
   for (int k = 0; k < 12; ++k) times.push_back(30.0 * std::pow(1.8, k));
   const auto data = draw_reads(model, 40, times, 9);
   ReadNoiseFitOptions options;
-  options.g_max_s = kGMax;
+  options.g_max_siemens = kGMax;
   options.bootstrap.replicates = 0;
   const auto fit = fit_read_noise(data, options);
   for (const auto& d : fit.devices) EXPECT_TRUE(d.trend);
@@ -170,7 +170,7 @@ TEST(ReadNoiseFit, WithoutTargetsTheMeanConductanceStandsForThem) {
   const PcmModel model(PcmParameters::published(PcmFit::joshi2020));
   const auto data = draw_reads(model, 30, repeated({{10.0, 12}}), 10, false);
   ReadNoiseFitOptions options;
-  options.g_max_s = kGMax;
+  options.g_max_siemens = kGMax;
   options.bootstrap.replicates = 0;
   const auto fit = fit_read_noise(data, options);
   EXPECT_FALSE(fit.from_targets);
@@ -180,7 +180,7 @@ TEST(ReadNoiseFit, WithoutTargetsTheMeanConductanceStandsForThem) {
 TEST(ReadNoiseFit, BadInputs) {
   const PcmModel model(PcmParameters::published(PcmFit::joshi2020));
   auto data = draw_reads(model, 3, repeated({{60.0, 4}}), 11);
-  for (double& t : data.target_s) t = 10 * uS;  // one conductance
+  for (double& t : data.target_siemens) t = 10 * uS;  // one conductance
   EXPECT_EQ(message_of<InvalidArgument>([&] { (void)fit_read_noise(data); }),
             "read-noise fit: the devices are at 1 distinct conductance; the pcm form needs at "
             "least 2");

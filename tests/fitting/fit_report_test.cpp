@@ -37,7 +37,7 @@ Programming draw_programming(std::size_t n, std::uint64_t seed) {
   for (std::size_t i = 0; i < n; ++i) {
     data.target.push_back((1 + 23.0 * static_cast<double>(i) / static_cast<double>(n - 1)) * uS);
   }
-  data.programmed = model.program(data.target, {seed, 0, 0, 0}).programmed_s;
+  data.programmed = model.program(data.target, {seed, 0, 0, 0}).programmed_siemens;
   return data;
 }
 
@@ -63,9 +63,9 @@ DriftData draw_drift(std::uint64_t seed, double read_noise_scale = 1.0) {
     name.insert(name.begin(), 'd');
     for (std::size_t k = 0; k < times.size(); ++k) {
       data.device.push_back(name);
-      data.target_s.push_back(targets[i]);
+      data.target_siemens.push_back(targets[i]);
       data.time_s.push_back(times[k]);
-      data.conductance_s.push_back(reads[k][i]);
+      data.conductance_siemens.push_back(reads[k][i]);
       data.line.push_back(0);
     }
   }
@@ -106,7 +106,7 @@ std::vector<double> json_array_after(const std::string& json, const std::string&
 TEST(FitReport, JsonAndHdf5HoldTheDataAndCurvesExactly) {
   const auto data = draw_programming(400, 1);
   ProgrammingFitOptions options;
-  options.g_max_s = kGMax;
+  options.g_max_siemens = kGMax;
   options.bootstrap.replicates = 30;
   const auto fit = fit_programming(data.target, data.programmed, options);
   const FitReport report = fit_report(fit, data.target, data.programmed, "p.csv");
@@ -115,8 +115,8 @@ TEST(FitReport, JsonAndHdf5HoldTheDataAndCurvesExactly) {
   EXPECT_EQ(report.data[0].y[7], data.programmed[7] - data.target[7]);
   ASSERT_EQ(report.curves.size(), 2u);
   EXPECT_EQ(report.curves[0].x.size(), report.curves[0].lower.size());
-  EXPECT_EQ(report.curves[0].y[0], fit.sigma_s(report.curves[0].x[0]));  // + bias 0
-  EXPECT_EQ(report.curves[1].y[0], -fit.sigma_s(report.curves[1].x[0]));
+  EXPECT_EQ(report.curves[0].y[0], fit.sigma_siemens(report.curves[0].x[0]));  // + bias 0
+  EXPECT_EQ(report.curves[1].y[0], -fit.sigma_siemens(report.curves[1].x[0]));
 
   const std::string json = report_json(report);
   EXPECT_TRUE(
@@ -148,7 +148,7 @@ TEST(FitReport, JsonAndHdf5HoldTheDataAndCurvesExactly) {
     ASSERT_EQ(names.size(), report.parameters.size());
     EXPECT_EQ(names[1], "c1");
     EXPECT_EQ(f.read_dataset<std::vector<double>>("parameters/value")[1],
-              fit.coefficients_s[1].value);
+              fit.coefficients_siemens[1].value);
   }
 }
 
@@ -165,8 +165,8 @@ TEST(FitReport, EveryKindHasDataCurvesAndResiduals) {
   EXPECT_EQ(d.residuals[0].x.size(), 200u);
 
   PulseParameters p;
-  p.g_min_s = 1 * uS;
-  p.g_max_s = 10 * uS;
+  p.g_min_siemens = 1 * uS;
+  p.g_max_siemens = 10 * uS;
   p.pulses_ltp = p.pulses_ltd = 20;
   p.nl_ltp = 1.0;
   p.nl_ltd = -1.0;
@@ -178,7 +178,7 @@ TEST(FitReport, EveryKindHasDataCurvesAndResiduals) {
       data.device.push_back(dev == 0 ? "a" : "b");
       data.pulse.push_back(r.pulse);
       data.polarity.push_back(r.polarity);
-      data.conductance_s.push_back(r.g_s);
+      data.conductance_siemens.push_back(r.g_siemens);
       data.line.push_back(0);
     }
   }
@@ -219,11 +219,11 @@ Device load_text(const std::string& text, const std::string& name) {
 TEST(MergeDeviceFiles, ProgrammingDriftAndReadNoiseMakeOneDevice) {
   const auto p = draw_programming(600, 3);
   ProgrammingFitOptions po;
-  po.g_max_s = kGMax;
+  po.g_max_siemens = kGMax;
   po.bootstrap.replicates = 0;
   const auto programming = fit_programming(p.target, p.programmed, po);
   DriftFitOptions dopt;
-  dopt.g_max_s = kGMax;
+  dopt.g_max_siemens = kGMax;
   dopt.form = DriftForm::pcm;
   dopt.bootstrap.replicates = 0;
   const auto drift = fit_drift(draw_drift(4), dopt);
@@ -241,14 +241,14 @@ TEST(MergeDeviceFiles, ProgrammingDriftAndReadNoiseMakeOneDevice) {
         name.insert(name.begin(), 'r');
         reads.device.push_back(name);
         reads.time_s.push_back(60.0);
-        reads.conductance_s.push_back(g[i]);
-        reads.target_s.push_back(targets[i]);
+        reads.conductance_siemens.push_back(g[i]);
+        reads.target_siemens.push_back(targets[i]);
         reads.line.push_back(0);
       }
     }
   }
   ReadNoiseFitOptions ro;
-  ro.g_max_s = kGMax;
+  ro.g_max_siemens = kGMax;
   ro.bootstrap.replicates = 0;
   const auto read = fit_read_noise(reads, ro);
 
@@ -275,12 +275,12 @@ TEST(MergeDeviceFiles, ProgrammingDriftAndReadNoiseMakeOneDevice) {
   const auto* generic = dynamic_cast<const GenericModel*>(device.model.get());
   ASSERT_NE(generic, nullptr);
   for (double g : {2.5 * uS, 10 * uS, 20 * uS}) {
-    EXPECT_NEAR(generic->programming_sigma_s(g), programming.sigma_s(g),
-                1e-8 * programming.sigma_s(g));
+    EXPECT_NEAR(generic->programming_sigma_siemens(g), programming.sigma_siemens(g),
+                1e-8 * programming.sigma_siemens(g));
     EXPECT_NEAR(generic->drift_exponent_mean(g), drift.pcm->mean(g / kGMax), 1e-8);
     EXPECT_NEAR(generic->drift_exponent_std(g), drift.pcm->std(g / kGMax), 1e-8);
     const double f = std::sqrt(std::log((3600 + 250e-9) / 500e-9));
-    EXPECT_NEAR(generic->read_sigma_s(g, g, 3600), g * read.value(g) * f, 1e-8 * g);
+    EXPECT_NEAR(generic->read_sigma_siemens(g, g, 3600), g * read.value(g) * f, 1e-8 * g);
   }
   // The same fit again adds nothing and changes nothing.
   const auto again =
@@ -291,7 +291,7 @@ TEST(MergeDeviceFiles, ProgrammingDriftAndReadNoiseMakeOneDevice) {
 
 TEST(MergeDeviceFiles, ConflictsNeedReplaceAndReplaceTheWholeFamily) {
   DriftFitOptions table;
-  table.g_max_s = kGMax;
+  table.g_max_siemens = kGMax;
   table.bootstrap.replicates = 0;
   DriftFitOptions pcm = table;
   pcm.form = DriftForm::pcm;
@@ -314,10 +314,10 @@ TEST(MergeDeviceFiles, ConflictsNeedReplaceAndReplaceTheWholeFamily) {
 
 TEST(MergeDeviceFiles, RefusesOtherModelsPresetsAndAnotherGMax) {
   DriftFitOptions a;
-  a.g_max_s = kGMax;
+  a.g_max_siemens = kGMax;
   a.bootstrap.replicates = 0;
   DriftFitOptions b = a;
-  b.g_max_s = 20 * uS;
+  b.g_max_siemens = 20 * uS;
   const auto data = draw_drift(7);
   const std::string base = device_file_toml(fit_drift(data, a), "d", "a.csv");
   EXPECT_EQ(message_of<InvalidArgument>([&] {

@@ -33,7 +33,7 @@ struct Programming {
 
 Programming draw(std::size_t n, std::uint32_t trial) {
   GenericParameters p;
-  p.common.g_max_s = kGMax;
+  p.common.g_max_siemens = kGMax;
   p.common.clip = false;
   for (double c : kTrueSigmaUs) p.programming_sigma_polynomial.push_back(c * uS / kGMax);
   const GenericModel model(p);
@@ -41,7 +41,7 @@ Programming draw(std::size_t n, std::uint32_t trial) {
   for (std::size_t i = 0; i < n; ++i) {
     data.target.push_back((0.5 + 24.5 * static_cast<double>(i) / static_cast<double>(n - 1)) * uS);
   }
-  data.programmed = model.program(data.target, {2024, 0, trial, 0}).programmed_s;
+  data.programmed = model.program(data.target, {2024, 0, trial, 0}).programmed_siemens;
   return data;
 }
 
@@ -54,11 +54,11 @@ TEST(ProgrammingFitStatistical, BootstrapIntervalsCoverTheTruth) {
   for (int s = 0; s < kSets; ++s) {
     const auto data = draw(500, static_cast<std::uint32_t>(s));
     ProgrammingFitOptions options;
-    options.g_max_s = kGMax;
+    options.g_max_siemens = kGMax;
     options.bootstrap.seed = 1000 + static_cast<std::uint64_t>(s);
     const auto fit = fit_programming(data.target, data.programmed, options);
     for (std::size_t k = 0; k < 3; ++k) {
-      const auto& ci = fit.coefficients_s[k].interval;
+      const auto& ci = fit.coefficients_siemens[k].interval;
       covered[k] += (ci.lower <= kTrueSigmaUs[k] * uS && kTrueSigmaUs[k] * uS <= ci.upper);
     }
   }
@@ -80,12 +80,12 @@ TEST(ProgrammingFitStatistical, ErrorShrinksAsOneOverSquareRootOfN) {
     for (std::uint32_t s = 0; s < 20; ++s) {
       const auto data = draw(n, 500 + s);
       ProgrammingFitOptions options;
-      options.g_max_s = kGMax;
+      options.g_max_siemens = kGMax;
       options.bootstrap.replicates = 0;
       const auto fit = fit_programming(data.target, data.programmed, options);
       for (double x : {0.05, 0.25, 0.5, 0.75, 1.0}) {
         const double truth = (kTrueSigmaUs[0] + kTrueSigmaUs[1] * x + kTrueSigmaUs[2] * x * x) * uS;
-        const double e = fit.sigma_s(x * kGMax) - truth;
+        const double e = fit.sigma_siemens(x * kGMax) - truth;
         sum += e * e;
         ++count;
       }
@@ -110,10 +110,10 @@ const std::vector<double> kNuStd{0.03, 0.015, 0.01};
 
 DriftData draw_drift(std::size_t per_target, std::uint32_t trial) {
   GenericParameters p;
-  p.common.g_max_s = kGMax;
+  p.common.g_max_siemens = kGMax;
   p.common.clip = false;
   p.t0_s = 20.0;
-  p.drift_g_s = kDriftG;
+  p.drift_g_siemens = kDriftG;
   p.drift_nu_mean = kNuMean;
   p.drift_nu_std = kNuStd;
   p.read_sigma_relative = 0.02;
@@ -134,9 +134,9 @@ DriftData draw_drift(std::size_t per_target, std::uint32_t trial) {
     name.insert(name.begin(), 'd');
     for (std::size_t k = 0; k < times.size(); ++k) {
       data.device.push_back(name);
-      data.target_s.push_back(targets[i]);
+      data.target_siemens.push_back(targets[i]);
       data.time_s.push_back(times[k]);
-      data.conductance_s.push_back(reads[k][i]);
+      data.conductance_siemens.push_back(reads[k][i]);
       data.line.push_back(0);
     }
   }
@@ -180,19 +180,19 @@ TEST(DriftFitStatistical, TableIntervalsCoverTheTruth) {
 // Measured coverages are printed.
 TEST(DriftFitStatistical, PcmFormIntervalsCoverTheJoshiCurves) {
   GenericParameters p;
-  p.common.g_max_s = kGMax;
+  p.common.g_max_siemens = kGMax;
   p.common.clip = false;
   p.t0_s = 20.0;
   p.drift_nu_mean_log = {-0.0155, 0.0244, 0.049, 0.1};
   p.drift_nu_std_log = {-0.0125, -0.0059, 0.008, 0.045};
   p.read_sigma_relative = 0.01;
   const GenericModel model(p);
-  const std::vector<double> targets_us{1, 2, 3, 5, 8, 12, 18, 24};
+  const std::vector<double> targets_microsiemens{1, 2, 3, 5, 8, 12, 18, 24};
   constexpr int kSets = 100;
   std::vector<int> mean_covered(5, 0), std_covered(5, 0);
   for (int s = 0; s < kSets; ++s) {
     std::vector<double> targets;
-    for (double t : targets_us) targets.insert(targets.end(), 40, t * uS);
+    for (double t : targets_microsiemens) targets.insert(targets.end(), 40, t * uS);
     const auto cells = model.program(targets, {88, 0, static_cast<std::uint32_t>(s), 0});
     const std::vector<double> times{20, 200, 2000, 20000, 200000};
     DriftData data;
@@ -203,20 +203,20 @@ TEST(DriftFitStatistical, PcmFormIntervalsCoverTheJoshiCurves) {
     for (std::size_t i = 0; i < targets.size(); ++i) {
       for (std::size_t k = 0; k < times.size(); ++k) {
         data.device.push_back(std::to_string(i));
-        data.target_s.push_back(targets[i]);
+        data.target_siemens.push_back(targets[i]);
         data.time_s.push_back(times[k]);
-        data.conductance_s.push_back(reads[k][i]);
+        data.conductance_siemens.push_back(reads[k][i]);
         data.line.push_back(0);
       }
     }
     DriftFitOptions options;
     options.form = DriftForm::pcm;
-    options.g_max_s = kGMax;
+    options.g_max_siemens = kGMax;
     options.bootstrap.seed = 9000 + static_cast<std::uint64_t>(s);
     const auto fit = fit_drift(data, options);
     ASSERT_TRUE(fit.pcm.has_value());
     for (std::size_t k = 0; k < 5; ++k) {
-      const double x = fit.pcm->check_g_s[k] / kGMax;
+      const double x = fit.pcm->check_g_siemens[k] / kGMax;
       const double mu = clamped_log_form(p.drift_nu_mean_log, x);
       const double sigma = clamped_log_form(p.drift_nu_std_log, x);
       const auto& m = fit.pcm->check_mean[k].interval;
@@ -257,8 +257,8 @@ ReadNoiseData draw_reads(std::size_t per_target, std::uint32_t trial) {
     for (std::size_t k = 0; k < times.size(); ++k) {
       data.device.push_back(std::to_string(i));
       data.time_s.push_back(times[k]);
-      data.conductance_s.push_back(reads[k][i]);
-      data.target_s.push_back(targets[i]);
+      data.conductance_siemens.push_back(reads[k][i]);
+      data.target_siemens.push_back(targets[i]);
       data.line.push_back(0);
     }
   }
@@ -272,7 +272,7 @@ TEST(ReadNoiseFitStatistical, BootstrapIntervalsCoverTheTruth) {
   int c_covered = 0, a_covered = 0;
   for (int s = 0; s < kSets; ++s) {
     ReadNoiseFitOptions options;
-    options.g_max_s = kGMax;
+    options.g_max_siemens = kGMax;
     options.bootstrap.seed = 300 + static_cast<std::uint64_t>(s);
     const auto fit = fit_read_noise(draw_reads(10, static_cast<std::uint32_t>(s)), options);
     c_covered +=
@@ -293,7 +293,7 @@ TEST(ReadNoiseFitStatistical, ErrorShrinksAsOneOverSquareRootOfN) {
     int count = 0;
     for (std::uint32_t s = 0; s < 20; ++s) {
       ReadNoiseFitOptions options;
-      options.g_max_s = kGMax;
+      options.g_max_siemens = kGMax;
       options.bootstrap.replicates = 0;
       const auto fit = fit_read_noise(draw_reads(per_target, 1000 + s), options);
       for (double x : {0.1, 0.4, 0.96}) {
@@ -318,8 +318,8 @@ TEST(ReadNoiseFitStatistical, ErrorShrinksAsOneOverSquareRootOfN) {
 // C2C noise, clip (pulse_response, for several cycles).
 PulseData cycle_device(std::size_t cycles, std::uint32_t trial) {
   PulseParameters p;
-  p.g_max_s = 38.462e-9;
-  p.g_min_s = p.g_max_s / 12.5;
+  p.g_max_siemens = 38.462e-9;
+  p.g_min_siemens = p.g_max_siemens / 12.5;
   p.pulses_ltp = 97;
   p.pulses_ltd = 100;
   p.nl_ltp = 2.4;
@@ -327,15 +327,15 @@ PulseData cycle_device(std::size_t cycles, std::uint32_t trial) {
   p.c2c = 0.035;
   const PulseNonlinearModel model(p, CommonParameters{});
   const RandomStream noise(55, {0, trial, StreamId::cycle_to_cycle, 0});
-  const double sigma = p.c2c * (p.g_max_s - p.g_min_s);
+  const double sigma = p.c2c * (p.g_max_siemens - p.g_min_siemens);
   PulseData data;
-  double g = p.g_min_s;
+  double g = p.g_min_siemens;
   std::uint32_t pulse = 0;
   auto add = [&](int polarity) {
     data.device.push_back("d");
     data.pulse.push_back(pulse);
     data.polarity.push_back(polarity);
-    data.conductance_s.push_back(g);
+    data.conductance_siemens.push_back(g);
     data.line.push_back(0);
   };
   add(0);
@@ -345,7 +345,7 @@ PulseData cycle_device(std::size_t cycles, std::uint32_t trial) {
       for (std::uint32_t k = 0; k < curve.pulses; ++k) {
         ++pulse;
         const double next = curve.conductance(curve.position(g) + polarity);
-        g = std::clamp(next + sigma * noise.normal_at(pulse), p.g_min_s, p.g_max_s);
+        g = std::clamp(next + sigma * noise.normal_at(pulse), p.g_min_siemens, p.g_max_siemens);
         add(polarity);
       }
     }

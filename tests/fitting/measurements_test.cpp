@@ -23,9 +23,9 @@ std::string programming_text(const std::string& header) {
 
 TEST(Measurements, ProgrammingUnitsFromTheHeader) {
   const auto data = parse_programming_csv(programming_text("target_uS,programmed_uS"), "p.csv");
-  ASSERT_EQ(data.target_s.size(), 10u);
-  EXPECT_DOUBLE_EQ(data.target_s[0], 1e-6);
-  EXPECT_DOUBLE_EQ(data.programmed_s[9], 10.5e-6);
+  ASSERT_EQ(data.target_siemens.size(), 10u);
+  EXPECT_DOUBLE_EQ(data.target_siemens[0], 1e-6);
+  EXPECT_DOUBLE_EQ(data.programmed_siemens[9], 10.5e-6);
   EXPECT_EQ(data.line[0], 3u);  // after the comment and the header
 
   const auto siemens = parse_programming_csv(std::string("g_T_S,g_P_S,extra\n") +
@@ -34,7 +34,7 @@ TEST(Measurements, ProgrammingUnitsFromTheHeader) {
                                                  "1e-6,2e-6,x\n1e-6,2e-6,x\n1e-6,2e-6,x\n"
                                                  "1e-6,2e-6,x\n",
                                              "s.csv");
-  EXPECT_DOUBLE_EQ(siemens.programmed_s[0], 2e-6);
+  EXPECT_DOUBLE_EQ(siemens.programmed_siemens[0], 2e-6);
 }
 
 TEST(Measurements, ColumnsAndUnitsByOption) {
@@ -42,8 +42,8 @@ TEST(Measurements, ColumnsAndUnitsByOption) {
   options.columns = {{"target", "Gt"}, {"programmed", "Gp"}};
   options.units = {{"target", "nS"}, {"programmed", "nS"}};
   const auto data = parse_programming_csv(programming_text("Gt,Gp"), "p.csv", options);
-  EXPECT_DOUBLE_EQ(data.target_s[1], 2e-9);
-  EXPECT_DOUBLE_EQ(data.programmed_s[1], 2.5e-9);
+  EXPECT_DOUBLE_EQ(data.target_siemens[1], 2e-9);
+  EXPECT_DOUBLE_EQ(data.programmed_siemens[1], 2.5e-9);
   EXPECT_EQ(parse_role_list("--units", "target=uS, time = h").at("time"), "h");
   EXPECT_EQ(message_of<InvalidArgument>([] { (void)parse_role_list("--units", "target"); }),
             "option --units: 'target' is not ROLE=VALUE (e.g. target=uS)");
@@ -101,7 +101,7 @@ TEST(Measurements, DriftRowsUnitsAndDevices) {
   ASSERT_EQ(data.time_s.size(), 4u);
   EXPECT_EQ(data.device[2], "a");
   EXPECT_DOUBLE_EQ(data.time_s[3], 3 * 3600.0);
-  EXPECT_DOUBLE_EQ(data.conductance_s[2], 9e-6);
+  EXPECT_DOUBLE_EQ(data.conductance_siemens[2], 9e-6);
 }
 
 TEST(Measurements, BadDriftDataNamesFileLineAndDevice) {

@@ -36,8 +36,8 @@ Dataset subset(std::int64_t n) {
 
 devices::GenericParameters ideal_device() {
   devices::GenericParameters p;
-  p.common.g_min_s = 0.0;
-  p.common.g_max_s = 25 * uS;
+  p.common.g_min_siemens = 0.0;
+  p.common.g_max_siemens = 25 * uS;
   return p;
 }
 
@@ -178,7 +178,7 @@ TEST(AnalogNetwork, EveryArrayRespondsThroughTheGivenArrayResponse) {
 devices::GenericParameters drifting_device(double nu) {
   devices::GenericParameters p = ideal_device();
   p.t0_s = 20.0;  // = the reference readout's time
-  p.drift_g_s = {10 * uS};
+  p.drift_g_siemens = {10 * uS};
   p.drift_nu_mean = {nu};
   p.drift_nu_std = {0.0};
   return p;

@@ -107,7 +107,7 @@ double cell_rms_error(const crossbar::AnalogMatrix& matrix, std::size_t arrays,
     const devices::ProgrammedCells& c = matrix.cells(a);
     const std::span<const double> g = conductances(a);
     for (std::size_t i = 0; i < c.size(); ++i) {
-      const double e = g[i] - c.target_s[i];
+      const double e = g[i] - c.target_siemens[i];
       squares += e * e;
     }
     cells += c.size();
@@ -181,7 +181,7 @@ class ArrayWorkload final : public Workload {
     crossbar::AnalogMatrix matrix(w, s_.mvm, model, address);
     const std::size_t arrays = matrix.groups() * s_.mvm.mapping.polarities();
     const double programming_rms = cell_rms_error(matrix, arrays, [&](std::size_t a) {
-      return std::span<const double>(matrix.cells(a).programmed_s);
+      return std::span<const double>(matrix.cells(a).programmed_siemens);
     });
 
     const crossbar::ArrayResponse response = s_.response.response();
@@ -207,9 +207,9 @@ class ArrayWorkload final : public Workload {
       row[6] = output_range;
       row[7] = result.clipped_fraction();
       row[8] = programming_rms;
-      row[9] = programming_rms / model.g_max_s();
+      row[9] = programming_rms / model.g_max_siemens();
       row[10] = g_rms;
-      row[11] = g_rms / model.g_max_s();
+      row[11] = g_rms / model.g_max_siemens();
     }
   }
 

@@ -24,16 +24,16 @@ enum class TargetDistribution { uniform, list };
 class DeviceWorkload final : public Workload {
  public:
   DeviceWorkload(devices::Device device, const WorkloadContext& context, std::uint64_t cells,
-                 TargetDistribution distribution, double min_s, double max_s,
-                 std::vector<double> listed_s,
+                 TargetDistribution distribution, double min_siemens, double max_siemens,
+                 std::vector<double> listed_siemens,
                  std::optional<devices::WriteVerifyOptions> write_verify)
       : device_(std::move(device)),
         context_(context),
         cells_(cells),
         distribution_(distribution),
-        min_s_(min_s),
-        max_s_(max_s),
-        listed_s_(std::move(listed_s)),
+        min_siemens_(min_siemens),
+        max_siemens_(max_siemens),
+        listed_siemens_(std::move(listed_siemens)),
         write_verify_(write_verify) {
     metrics_ = {
         {"mean_error", "S", "mean over cells of (read conductance - target)"},
@@ -59,9 +59,9 @@ class DeviceWorkload final : public Workload {
   std::string description() const override {
     std::string targets =
         distribution_ == TargetDistribution::uniform
-            ? fmt::format("uniform on [{}, {}]", format_quantity(min_s_, Dimension::conductance),
-                          format_quantity(max_s_, Dimension::conductance))
-            : fmt::format("list of {} values", listed_s_.size());
+            ? fmt::format("uniform on [{}, {}]", format_quantity(min_siemens_, Dimension::conductance),
+                          format_quantity(max_siemens_, Dimension::conductance))
+            : fmt::format("list of {} values", listed_siemens_.size());
     return fmt::format("{} cells of {} ({}), targets {}{}", cells_, device_.description.name,
                        device_.model->kind(), targets, write_verify_ ? ", write-verify" : "");
   }
@@ -74,9 +74,9 @@ class DeviceWorkload final : public Workload {
     std::vector<double> targets(n);
     if (distribution_ == TargetDistribution::uniform) {
       address.stream(StreamId::workload_targets).uniform(targets);
-      for (double& t : targets) t = min_s_ + (max_s_ - min_s_) * t;
+      for (double& t : targets) t = min_siemens_ + (max_siemens_ - min_siemens_) * t;
     } else {
-      for (std::size_t i = 0; i < n; ++i) targets[i] = listed_s_[i % listed_s_.size()];
+      for (std::size_t i = 0; i < n; ++i) targets[i] = listed_siemens_[i % listed_siemens_.size()];
     }
     const devices::DeviceModel& model = *device_.model;
     devices::ProgrammedCells cells;
@@ -93,7 +93,7 @@ class DeviceWorkload final : public Workload {
     for (const auto f : cells.faults) stuck += f != devices::CellFault::none ? 1 : 0;
     const double stuck_fraction = static_cast<double>(stuck) / static_cast<double>(n);
     // Compare with the targets as programmed (after quantisation to levels, if any).
-    const std::vector<double>& reference = cells.target_s;
+    const std::vector<double>& reference = cells.target_siemens;
 
     std::vector<double> g(n);
     const std::size_t width = metrics_.size();
@@ -119,7 +119,7 @@ class DeviceWorkload final : public Workload {
       double* row = out.data() + k * width;
       row[0] = mean;
       row[1] = rms;
-      row[2] = rms / model.g_max_s();
+      row[2] = rms / model.g_max_siemens();
       row[3] = n > 1 ? std::sqrt(deviations / (count - 1.0)) : 0.0;
       row[4] = max_abs;
       row[5] = sum_g / count;
@@ -136,8 +136,8 @@ class DeviceWorkload final : public Workload {
   WorkloadContext context_;
   std::uint64_t cells_;
   TargetDistribution distribution_;
-  double min_s_, max_s_;
-  std::vector<double> listed_s_;
+  double min_siemens_, max_siemens_;
+  std::vector<double> listed_siemens_;
   std::optional<devices::WriteVerifyOptions> write_verify_;
   std::vector<MetricInfo> metrics_;
 };
@@ -189,7 +189,7 @@ Targets read_targets(const ConfigTable& t, double g_min, double g_max) {
 std::optional<devices::WriteVerifyOptions> read_write_verify(const ConfigTable& v) {
   if (!v.exists() || !v.get_or("enabled", true)) return std::nullopt;
   devices::WriteVerifyOptions options;
-  options.tolerance_s = v.get_quantity_or("tolerance", Dimension::conductance, 0.0);
+  options.tolerance_siemens = v.get_quantity_or("tolerance", Dimension::conductance, 0.0);
   options.relative_tolerance = v.get_or("relative_tolerance", 0.0);
   const auto iterations = v.get_or<std::int64_t>("max_iterations", 30);
   if (iterations < 1 || iterations > 1000) {
@@ -206,7 +206,7 @@ std::optional<devices::WriteVerifyOptions> read_write_verify(const ConfigTable& 
 std::unique_ptr<Workload> make_device_workload(const Config& config,
                                                const WorkloadContext& context) {
   devices::Device device = campaign_device(config, "device");
-  const double g_min = device.model->g_min_s(), g_max = device.model->g_max_s();
+  const double g_min = device.model->g_min_siemens(), g_max = device.model->g_max_siemens();
   const ConfigTable w = config.table("workload");
   const auto cells = w.get<std::int64_t>("cells");
   if (cells < 1 || cells > (std::int64_t{1} << 30)) {

@@ -29,6 +29,6 @@ struct WireResistances {
 
 // Throws InvalidArgument for an empty matrix or a conductance that is negative or not finite
 // (naming the cell).
-void validate_conductances(const ConductanceMatrix& g_s);
+void validate_conductances(const ConductanceMatrix& g_siemens);
 
 }  // namespace kirchhoff::crossbar

@@ -64,7 +64,7 @@ class IrDropSolver {
  public:
   // Throws InvalidArgument for invalid conductances or resistances (validate_conductances,
   // WireResistances::validate); NumericalError if the factorisation fails.
-  IrDropSolver(const ConductanceMatrix& g_s, const WireResistances& wires,
+  IrDropSolver(const ConductanceMatrix& g_siemens, const WireResistances& wires,
                IrDropOptions options = {});
   ~IrDropSolver();
   IrDropSolver(IrDropSolver&&) noexcept;
@@ -106,13 +106,13 @@ class IrDropSolver {
 };
 
 // The ideal product: I = V G (batch × cols).
-[[nodiscard]] CurrentBatch ideal_currents(const ConductanceMatrix& g_s, const InputBatch& inputs_v);
+[[nodiscard]] CurrentBatch ideal_currents(const ConductanceMatrix& g_siemens, const InputBatch& inputs_v);
 
 // First-order approximation in the wire resistances: the node voltages are linearised around
 // the ideal solution (rows at their inputs, columns at 0 V, cell currents G_ij V_i flowing along
 // the wires), giving T ≈ Gᵀ − ΔT with ΔT linear in r_row, r_col, r_driver and r_sense. Built in
 // O(rows · cols). Its error is second order in ε = r · G · N(N+1)/2 (docs/crossbar.md).
-[[nodiscard]] Eigen::MatrixXd approximate_transfer_matrix(const ConductanceMatrix& g_s,
+[[nodiscard]] Eigen::MatrixXd approximate_transfer_matrix(const ConductanceMatrix& g_siemens,
                                                           const WireResistances& wires);
 
 // Error of the approximate model against the exact solver on a batch of inputs.
@@ -122,7 +122,7 @@ struct ApproximationError {
   double rms_relative = 0.0;      // rms(I_approx − I_exact) / rms(I_exact)
   double ir_drop_relative = 0.0;  // max |I_ideal − I_exact| / max |I_exact| (the effect modelled)
 };
-[[nodiscard]] ApproximationError approximation_error(const ConductanceMatrix& g_s,
+[[nodiscard]] ApproximationError approximation_error(const ConductanceMatrix& g_siemens,
                                                      const WireResistances& wires,
                                                      const InputBatch& inputs_v);
 

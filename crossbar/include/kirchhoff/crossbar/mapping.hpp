@@ -55,8 +55,8 @@ struct MappingOptions {
   double base = 2.0;         // B: significance ratio of consecutive slices, >= 2 (K > 1)
   bool quantize = false;     // bit slicing: round to integers in units of the LSB digit
   // Conductance range of the mapping (S); 0 <= g_min < g_max.
-  double g_min_s = 0.0;
-  double g_max_s = 0.0;
+  double g_min_siemens = 0.0;
+  double g_max_siemens = 0.0;
 
   // Throws InvalidArgument naming the option that is outside what is allowed.
   void validate() const;
@@ -64,10 +64,10 @@ struct MappingOptions {
   [[nodiscard]] std::uint32_t polarities() const noexcept;
   // c_k = B^k (B − 1)/(B^K − 1) for K > 1; 1 for K = 1.
   [[nodiscard]] double slice_coefficient(std::uint32_t k) const;
-  [[nodiscard]] double delta_g_s() const noexcept { return g_max_s - g_min_s; }
-  [[nodiscard]] double g_mid_s() const noexcept { return 0.5 * (g_min_s + g_max_s); }
+  [[nodiscard]] double delta_g_siemens() const noexcept { return g_max_siemens - g_min_siemens; }
+  [[nodiscard]] double g_mid_siemens() const noexcept { return 0.5 * (g_min_siemens + g_max_siemens); }
   // The conductance difference that one unit of digit u produces: ΔG (differential) or ΔG/2.
-  [[nodiscard]] double unit_conductance_s() const noexcept;
+  [[nodiscard]] double unit_conductance_siemens() const noexcept;
 };
 
 // A mapped weight matrix: per output its scale, and per (slice, polarity) an inputs × outputs

@@ -51,7 +51,7 @@ namespace kirchhoff::crossbar {
 // The effective response of one physical array: given its conductances (rows × cols, S) at the
 // read time, the transfer matrix T (cols × rows) with column currents I = T V. Called once per
 // array per read time, one array after another (it need not be thread-safe).
-using ArrayResponse = std::function<Eigen::MatrixXd(const ConductanceMatrix& g_s)>;
+using ArrayResponse = std::function<Eigen::MatrixXd(const ConductanceMatrix& g_siemens)>;
 
 // T = Gᵀ.
 [[nodiscard]] ArrayResponse ideal_response();

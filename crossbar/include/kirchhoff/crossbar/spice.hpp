@@ -26,7 +26,7 @@ struct SpiceNetlistOptions {
 // (column segment between cells (i, j) and (i+1, j)), Rs_j (sense), Rx_i_j (cells; omitted when
 // G_ij = 0), Vs_j (0 V sources into the virtual ground: the column currents are i(Vs_j)).
 // Throws InvalidArgument for invalid conductances, resistances or an input of the wrong size.
-void write_spice_netlist(std::ostream& out, const ConductanceMatrix& g_s,
+void write_spice_netlist(std::ostream& out, const ConductanceMatrix& g_siemens,
                          const WireResistances& wires, const Eigen::VectorXd& input_v,
                          const SpiceNetlistOptions& options = {});
 
@@ -41,7 +41,7 @@ void write_spice_netlist(std::ostream& out, const ConductanceMatrix& g_s,
 
 // Writes the netlist (print_currents) into `work_dir`, runs `ngspice -b` on it and reads the
 // column currents. Throws IoError when ngspice cannot be run or fails (with its output).
-[[nodiscard]] std::vector<double> run_ngspice(const ConductanceMatrix& g_s,
+[[nodiscard]] std::vector<double> run_ngspice(const ConductanceMatrix& g_siemens,
                                               const WireResistances& wires,
                                               const Eigen::VectorXd& input_v,
                                               const std::filesystem::path& work_dir);

@@ -50,14 +50,14 @@ enum class CellFault : std::uint8_t {
 // The state of an array of cells after programming.
 struct ProgrammedCells {
   CellAddress address;
-  std::vector<double> target_s;      // requested conductance (after quantisation to levels)
-  std::vector<double> programmed_s;  // conductance right after programming
+  std::vector<double> target_siemens;      // requested conductance (after quantisation to levels)
+  std::vector<double> programmed_siemens;  // conductance right after programming
   // Per-cell parameters drawn at programming, used by the model's time evolution; which ones a
   // model fills is its own business (PCM: drift exponent ν; others: nothing).
   std::vector<double> drift_exponent;
   std::vector<CellFault> faults;  // empty when the model has no fault rates
 
-  [[nodiscard]] std::size_t size() const noexcept { return target_s.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return target_siemens.size(); }
 };
 
 }  // namespace kirchhoff::devices

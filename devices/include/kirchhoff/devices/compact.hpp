@@ -224,7 +224,7 @@ struct PulseStep {
   double amplitude_v = 0.0;
   double time_s = 0.0;  // end of the pulse's gap
   double state = 0.0;
-  double conductance_s = 0.0;  // CompactModel::conductance(state, read_voltage)
+  double conductance_siemens = 0.0;  // CompactModel::conductance(state, read_voltage)
   double resistance_ohm = 0.0;
 };
 

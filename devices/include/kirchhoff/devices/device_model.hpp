@@ -23,8 +23,8 @@ namespace kirchhoff::devices {
 
 // What every model shares. Conductances in siemens.
 struct CommonParameters {
-  double g_min_s = 0.0;
-  double g_max_s = 0.0;
+  double g_min_siemens = 0.0;
+  double g_max_siemens = 0.0;
   // 0: continuous conductance; n >= 2: targets are rounded to the nearest of n levels evenly
   // spaced on [g_min, g_max] before programming.
   std::uint32_t levels = 0;
@@ -46,8 +46,8 @@ class DeviceModel {
   DeviceModel& operator=(const DeviceModel&) = delete;
 
   [[nodiscard]] const CommonParameters& common() const noexcept { return common_; }
-  [[nodiscard]] double g_min_s() const noexcept { return common_.g_min_s; }
-  [[nodiscard]] double g_max_s() const noexcept { return common_.g_max_s; }
+  [[nodiscard]] double g_min_siemens() const noexcept { return common_.g_min_siemens; }
+  [[nodiscard]] double g_max_siemens() const noexcept { return common_.g_max_siemens; }
 
   // Short name of the model kind ("pcm-statistical", "rram-wan2022", ...).
   [[nodiscard]] virtual std::string kind() const = 0;
@@ -55,42 +55,42 @@ class DeviceModel {
   // Programs cells to the targets (S). Throws InvalidArgument naming the first target that is
   // not finite or lies outside [0, g_max]. `attempt` selects the substream of the programming
   // draws (write-verify reprograms with attempts 1, 2, ...).
-  [[nodiscard]] ProgrammedCells program(std::span<const double> targets_s,
+  [[nodiscard]] ProgrammedCells program(std::span<const double> targets_siemens,
                                         const CellAddress& address,
                                         std::uint32_t attempt = 0) const;
 
   // Conductance of each cell at time t after programming, without read noise (drift,
   // relaxation: the model's evolve). Stuck cells keep their stuck value.
   void conductance_at(const ProgrammedCells& cells, const ReadTime& time,
-                      std::span<double> g_s) const;
+                      std::span<double> g_siemens) const;
 
   // Standard deviation of the read noise of each cell at time t, given its conductance at t
   // (as returned by conductance_at). Zero for models without read noise (the default).
   virtual void read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
-                              std::span<const double> g_at_t_s, std::span<double> sigma_s) const;
+                              std::span<const double> g_at_t_siemens, std::span<double> sigma_siemens) const;
 
   // One read at time t: conductance_at plus Gaussian read noise drawn fresh for `read_id`
   // (the substream of `noise_stream`; write-verify reads use StreamId::write_verify so that
   // they never share draws with a campaign's reads).
   void read(const ProgrammedCells& cells, const ReadTime& time, std::uint32_t read_id,
-            std::span<double> g_s, StreamId noise_stream = StreamId::read_noise) const;
+            std::span<double> g_siemens, StreamId noise_stream = StreamId::read_noise) const;
 
-  // Cells with a nonlinear I–V (e.g. RRAM with a cubic term) override these two. `g_s` is the
+  // Cells with a nonlinear I–V (e.g. RRAM with a cubic term) override these two. `g_siemens` is the
   // cell's conductance (its small-signal value at 0 V); the default is Ohm's law.
   [[nodiscard]] virtual bool is_linear() const noexcept { return true; }
-  virtual void current(std::span<const double> g_s, std::span<const double> v_v,
+  virtual void current(std::span<const double> g_siemens, std::span<const double> v_v,
                        std::span<double> i_a) const;
 
  protected:
-  // The model's own programming: fills cells.programmed_s (and any per-cell parameters) from
-  // cells.target_s, drawing element (cells.address.first_cell + i) for cell i, with `attempt`
+  // The model's own programming: fills cells.programmed_siemens (and any per-cell parameters) from
+  // cells.target_siemens, drawing element (cells.address.first_cell + i) for cell i, with `attempt`
   // as the substream of its programming draws. Clipping and faults are applied afterwards.
   virtual void program_cells(ProgrammedCells& cells, std::uint32_t attempt) const = 0;
 
-  // The model's time evolution: g_s[i] = conductance of cell i at `time`, without read noise.
-  // Called only with g_s.size() == cells.size(); stuck cells are overwritten afterwards.
+  // The model's time evolution: g_siemens[i] = conductance of cell i at `time`, without read noise.
+  // Called only with g_siemens.size() == cells.size(); stuck cells are overwritten afterwards.
   virtual void evolve(const ProgrammedCells& cells, const ReadTime& time,
-                      std::span<double> g_s) const = 0;
+                      std::span<double> g_siemens) const = 0;
 
   // Helpers for implementations: check sizes of output spans against the cell count.
   static void require_size(const ProgrammedCells& cells, std::size_t size, const char* what);

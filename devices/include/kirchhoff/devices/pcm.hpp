@@ -38,15 +38,15 @@ enum class PcmFit {
 // The fitted curves exactly as published, as functions of the normalised target x = g_T / g_max
 // (x in [0, 1]; x = 0 gives the limit x → 0 of every curve, never NaN).
 namespace pcm_fit {
-// Programming noise σ_P in µS at the fit's own g_max (reference_g_max_s); >= 0.
-[[nodiscard]] double programming_sigma_us(PcmFit fit, double x);
+// Programming noise σ_P in µS at the fit's own g_max (reference_g_max_siemens); >= 0.
+[[nodiscard]] double programming_sigma_microsiemens(PcmFit fit, double x);
 // Mean μ_ν and standard deviation σ_ν of the normal that is folded to give ν.
 [[nodiscard]] double drift_exponent_mean(PcmFit fit, double x);
 [[nodiscard]] double drift_exponent_std(PcmFit fit, double x);
 // 1/f read-noise coefficient Q_s (dimensionless).
 [[nodiscard]] double read_noise_q(PcmFit fit, double x);
 // The constants of each fit: g_max of the fit (S), t_0 (s), t_read (s).
-[[nodiscard]] double reference_g_max_s(PcmFit fit);
+[[nodiscard]] double reference_g_max_siemens(PcmFit fit);
 [[nodiscard]] double reference_t0_s(PcmFit fit);
 [[nodiscard]] double reference_t_read_s(PcmFit fit);
 }  // namespace pcm_fit
@@ -54,7 +54,7 @@ namespace pcm_fit {
 struct PcmParameters {
   PcmFit fit = PcmFit::joshi2020;
   // g_min, g_max, levels, clip, fault rates. g_max also normalises x = g_T / g_max; when it differs
-  // from the fit's g_max, σ_P is scaled by g_max / reference_g_max_s (as in IBM aihwkit).
+  // from the fit's g_max, σ_P is scaled by g_max / reference_g_max_siemens (as in IBM aihwkit).
   CommonParameters common;
   double t0_s = 20.0;        // time of the first read after programming (drift reference)
   double t_read_s = 250e-9;  // read pulse width of the 1/f noise integral
@@ -79,25 +79,25 @@ class PcmModel final : public DeviceModel {
   [[nodiscard]] const PcmParameters& parameters() const noexcept { return parameters_; }
 
   // The model's curves at a target conductance (S), with g_max and the scales applied.
-  [[nodiscard]] double programming_sigma_s(double target_s) const;
+  [[nodiscard]] double programming_sigma_siemens(double target_siemens) const;
   // μ_ν and σ_ν of the folded normal; ν = drift_scale · |N(μ_ν, σ_ν²)|.
-  [[nodiscard]] double drift_exponent_mean(double target_s) const;
-  [[nodiscard]] double drift_exponent_std(double target_s) const;
+  [[nodiscard]] double drift_exponent_mean(double target_siemens) const;
+  [[nodiscard]] double drift_exponent_std(double target_siemens) const;
   // read_noise_scale · Q_s(x).
-  [[nodiscard]] double read_noise_q(double target_s) const;
+  [[nodiscard]] double read_noise_q(double target_siemens) const;
   // sqrt(max(ln((t + t_read) / (2 t_read)), 0)): 0 for t <= t_read.
   [[nodiscard]] double read_noise_time_factor(double t_s) const;
 
   void read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
-                      std::span<const double> g_at_t_s, std::span<double> sigma_s) const override;
+                      std::span<const double> g_at_t_siemens, std::span<double> sigma_siemens) const override;
 
  protected:
   void program_cells(ProgrammedCells& cells, std::uint32_t attempt) const override;
   void evolve(const ProgrammedCells& cells, const ReadTime& time,
-              std::span<double> g_s) const override;
+              std::span<double> g_siemens) const override;
 
  private:
-  [[nodiscard]] double normalised(double g_s) const noexcept;
+  [[nodiscard]] double normalised(double g_siemens) const noexcept;
   PcmParameters parameters_;
 };
 

@@ -39,26 +39,26 @@ inline constexpr double kMaxNonlinearityLabel = 1.0 / kNonlinearityScale;
 
 // One update curve: G(P) on P ∈ [0, pulses], G(0) = g_min, G(pulses) = g_max (both exact).
 struct PulseCurve {
-  double g_min_s = 0.0;
-  double g_max_s = 0.0;
+  double g_min_siemens = 0.0;
+  double g_max_siemens = 0.0;
   std::uint32_t pulses = 1;   // P_max
   double a_normalised = 0.0;  // A / P_max; ±∞ for the linear curve
 
   // Curve of a given label (NL = 0: linear).
-  [[nodiscard]] static PulseCurve from_label(double g_min_s, double g_max_s, std::uint32_t pulses,
+  [[nodiscard]] static PulseCurve from_label(double g_min_siemens, double g_max_siemens, std::uint32_t pulses,
                                              double nonlinearity);
   [[nodiscard]] double a_pulses() const noexcept { return a_normalised * pulses; }
   // G at position p (pulses); p is clamped to [0, pulses].
   [[nodiscard]] double conductance(double p) const noexcept;
   // Position of a conductance on the curve (NeuroSim's InvNonlinearWeight); g is clamped to
   // [g_min, g_max].
-  [[nodiscard]] double position(double g_s) const noexcept;
+  [[nodiscard]] double position(double g_siemens) const noexcept;
 };
 
 // Parameters of the pulse-programmed device (siemens, pulses, fractions).
 struct PulseParameters {
-  double g_min_s = 0.0;
-  double g_max_s = 0.0;
+  double g_min_siemens = 0.0;
+  double g_max_siemens = 0.0;
   std::uint32_t pulses_ltp = 1;  // P_max of LTP = number of states − 1
   std::uint32_t pulses_ltd = 1;  // P_max of LTD
   double nl_ltp = 0.0;           // NeuroSim label, > 0 for the usual saturating LTP
@@ -68,8 +68,8 @@ struct PulseParameters {
   // Device-to-device variation as in NeuroSim: σ of the NL label (label units, independent
   // draws for LTP and LTD) and absolute σ of G_max and G_min (S).
   double d2d_nl = 0.0;
-  double d2d_g_max_s = 0.0;
-  double d2d_g_min_s = 0.0;
+  double d2d_g_max_siemens = 0.0;
+  double d2d_g_min_siemens = 0.0;
   // Read noise: σ per read as a fraction of (G_max − G_min). 0 = none.
   double read_noise = 0.0;
 
@@ -85,7 +85,7 @@ struct PulseDevice {
 
 // Kind "pulse-nonlinear". Programming: each cell starts at G_min and receives the number of LTP
 // pulses k ∈ [0, P_max] whose noiseless nominal level G(k) is nearest to its target (ties go to
-// the lower level); cells.target_s is replaced by that level. The cell's own curve (after
+// the lower level); cells.target_siemens is replaced by that level. The cell's own curve (after
 // device-to-device variation) gives its conductance after k pulses, plus the cycle-to-cycle
 // noise of k pulses, N(0, k σ²) (the sum of k independent per-pulse N(0, σ²) draws, which is
 // what NeuroSim applies as σ·√k per write), then the cell is clipped to its own [G_min, G_max].
@@ -101,19 +101,19 @@ class PulseNonlinearModel final : public DeviceModel {
   [[nodiscard]] const PulseParameters& parameters() const noexcept { return parameters_; }
   [[nodiscard]] const PulseCurve& ltp_curve() const noexcept { return ltp_; }
   [[nodiscard]] const PulseCurve& ltd_curve() const noexcept { return ltd_; }
-  // Number of LTP pulses whose nominal level is nearest to g_s.
-  [[nodiscard]] std::uint32_t pulses_for(double g_s) const noexcept;
+  // Number of LTP pulses whose nominal level is nearest to g_siemens.
+  [[nodiscard]] std::uint32_t pulses_for(double g_siemens) const noexcept;
   // The curves of the devices [address.first_cell, + count) (device-to-device variation).
   [[nodiscard]] std::vector<PulseDevice> devices(const CellAddress& address,
                                                  std::size_t count) const;
 
   void read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
-                      std::span<const double> g_at_t_s, std::span<double> sigma_s) const override;
+                      std::span<const double> g_at_t_siemens, std::span<double> sigma_siemens) const override;
 
  protected:
   void program_cells(ProgrammedCells& cells, std::uint32_t attempt) const override;
   void evolve(const ProgrammedCells& cells, const ReadTime& time,
-              std::span<double> g_s) const override;
+              std::span<double> g_siemens) const override;
 
  private:
   PulseParameters parameters_;
@@ -135,8 +135,8 @@ std::unique_ptr<DeviceModel> make_pulse_nonlinear_model(const ConfigTable& param
 struct PulseResponseRow {
   std::uint32_t pulse = 0;
   int polarity = 0;
-  double g_noiseless_s = 0.0;  // nominal curve, no noise, no device-to-device variation
-  double g_s = 0.0;            // this device (device-to-device variation) with C2C noise
+  double g_noiseless_siemens = 0.0;  // nominal curve, no noise, no device-to-device variation
+  double g_siemens = 0.0;            // this device (device-to-device variation) with C2C noise
 };
 
 // LTP from G_min for `ltp_pulses` pulses, then `ltd_pulses` LTD pulses, one device (the cell at

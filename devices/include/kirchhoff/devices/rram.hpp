@@ -34,13 +34,13 @@ namespace kirchhoff::devices {
 // The spread σ(g) = (g_max / fit_g_max) · Σ_i c_i x^i, x = g / g_max, fitted at one time.
 struct SpreadFit {
   double t_s = 0.0;                    // time after programming of the fit
-  std::vector<double> coefficients_s;  // c_0, c_1, ... in S (ascending powers of x)
+  std::vector<double> coefficients_siemens;  // c_0, c_1, ... in S (ascending powers of x)
 };
 
 struct RramWan2022Parameters {
-  CommonParameters common{.g_min_s = 0.0, .g_max_s = 40e-6};
+  CommonParameters common{.g_min_siemens = 0.0, .g_max_siemens = 40e-6};
   // g_max of the device the coefficients were fitted on; σ scales with g_max / fit_g_max.
-  double fit_g_max_s = 40e-6;
+  double fit_g_max_siemens = 40e-6;
   // At least one fit, strictly increasing times > 0. The first fit is the programming spread.
   std::vector<SpreadFit> fits;
 
@@ -61,19 +61,19 @@ class RramWan2022Model final : public DeviceModel {
   // last fit for t >= t_last, linear interpolation in ln t in between.
   [[nodiscard]] std::vector<double> coefficients_at(double t_s) const;
   // σ(g_target, t) in S, never negative.
-  [[nodiscard]] double spread_s(double g_target_s, double t_s) const;
+  [[nodiscard]] double spread_siemens(double g_target_siemens, double t_s) const;
 
  protected:
   void program_cells(ProgrammedCells& cells, std::uint32_t attempt) const override;
   void evolve(const ProgrammedCells& cells, const ReadTime& time,
-              std::span<double> g_s) const override;
+              std::span<double> g_siemens) const override;
 
  private:
   [[nodiscard]] double spread_from(const std::vector<double>& coefficients,
-                                   double g_target_s) const;
-  // g_s[i] = target + σ(target, coefficients) · z_i, clipped as configured.
+                                   double g_target_siemens) const;
+  // g_siemens[i] = target + σ(target, coefficients) · z_i, clipped as configured.
   void resample(const ProgrammedCells& cells, const std::vector<double>& coefficients,
-                std::span<const double> z, std::span<double> g_s) const;
+                std::span<const double> z, std::span<double> g_siemens) const;
 
   RramWan2022Parameters parameters_;
 };
@@ -85,14 +85,14 @@ class RramWan2022Model final : public DeviceModel {
 enum class CmoAcceptance { two_percent, two_tenths_percent };
 
 struct RramCmoParameters {
-  CommonParameters common{.g_min_s = 9e-6, .g_max_s = 88.2e-6};
+  CommonParameters common{.g_min_siemens = 9e-6, .g_max_siemens = 88.2e-6};
   // Programming: σ_P = offset + slope · g_target.
-  double programming_sigma_offset_s = 0.0;
+  double programming_sigma_offset_siemens = 0.0;
   double programming_sigma_slope = 0.0;  // dimensionless
   // Relaxation at t >= 1 s: mean shift m · ln(t / 1 s), spread a · ln(t / 1 s) + b.
-  double relaxation_mean_slope_s = 0.0;     // m (negative: the conductance decays)
-  double relaxation_spread_slope_s = 0.0;   // a >= 0
-  double relaxation_spread_offset_s = 0.0;  // b >= 0
+  double relaxation_mean_slope_siemens = 0.0;     // m (negative: the conductance decays)
+  double relaxation_spread_slope_siemens = 0.0;   // a >= 0
+  double relaxation_spread_offset_siemens = 0.0;  // b >= 0
 
   [[nodiscard]] static RramCmoParameters published(CmoAcceptance acceptance);
 };
@@ -106,11 +106,11 @@ class RramCmoModel final : public DeviceModel {
   [[nodiscard]] std::string kind() const override { return "rram-hfox-cmo"; }
   [[nodiscard]] const RramCmoParameters& parameters() const noexcept { return parameters_; }
 
-  [[nodiscard]] double programming_sigma_s(double g_target_s) const;
+  [[nodiscard]] double programming_sigma_siemens(double g_target_siemens) const;
   // Mean shift and spread of the relaxation at t (s): zero at t = 0 (the state the verify loop
   // left), the 1 s values for 0 < t < 1 s, the fitted ln t laws from 1 s on.
-  [[nodiscard]] double relaxation_mean_shift_s(double t_s) const;
-  [[nodiscard]] double relaxation_spread_s(double t_s) const;
+  [[nodiscard]] double relaxation_mean_shift_siemens(double t_s) const;
+  [[nodiscard]] double relaxation_spread_siemens(double t_s) const;
 
   // The reference time of the ln t fits.
   static constexpr double kReferenceTime_s = 1.0;
@@ -118,7 +118,7 @@ class RramCmoModel final : public DeviceModel {
  protected:
   void program_cells(ProgrammedCells& cells, std::uint32_t attempt) const override;
   void evolve(const ProgrammedCells& cells, const ReadTime& time,
-              std::span<double> g_s) const override;
+              std::span<double> g_siemens) const override;
 
  private:
   RramCmoParameters parameters_;
@@ -128,9 +128,9 @@ class RramCmoModel final : public DeviceModel {
 // RRAM of Milo et al., IRPS 2021.
 
 struct RramMilo2021Parameters {
-  CommonParameters common{.g_min_s = 50e-6, .g_max_s = 225e-6};
+  CommonParameters common{.g_min_siemens = 50e-6, .g_max_siemens = 225e-6};
   // Programming: σ_P = offset + slope · g_target (the slope is negative in the published fit).
-  double programming_sigma_offset_s = 0.0;
+  double programming_sigma_offset_siemens = 0.0;
   double programming_sigma_slope = 0.0;
   // Cubic I–V. NL2 = Σ_k a_k L^k (A/V²), NL3 = Σ_k b_k L^k (A/V³), L = log10(G0 / 1 S),
   // ascending powers. Empty vectors or nonlinear_iv = false: Ohm's law.
@@ -152,22 +152,22 @@ class RramMilo2021Model final : public DeviceModel {
   [[nodiscard]] std::string kind() const override { return "rram-milo2021"; }
   [[nodiscard]] const RramMilo2021Parameters& parameters() const noexcept { return parameters_; }
 
-  [[nodiscard]] double programming_sigma_s(double g_target_s) const;
+  [[nodiscard]] double programming_sigma_siemens(double g_target_siemens) const;
   // NL2 (A/V²) and NL3 (A/V³) at small-signal conductance g0 (S); 0 for g0 <= 0.
-  [[nodiscard]] double nl2(double g0_s) const;
-  [[nodiscard]] double nl3(double g0_s) const;
+  [[nodiscard]] double nl2(double g0_siemens) const;
+  [[nodiscard]] double nl3(double g0_siemens) const;
 
   [[nodiscard]] bool is_linear() const noexcept override;
   // I = G0 V + NL2 V² + NL3 V³. Throws InvalidArgument naming the first cell whose |V| exceeds
   // the fitted range (iv_fit_voltage) or is not finite, and for mismatched sizes.
-  void current(std::span<const double> g_s, std::span<const double> v_v,
+  void current(std::span<const double> g_siemens, std::span<const double> v_v,
                std::span<double> i_a) const override;
 
  protected:
   void program_cells(ProgrammedCells& cells, std::uint32_t attempt) const override;
   // No time evolution in the published model: the programmed conductance at every time.
   void evolve(const ProgrammedCells& cells, const ReadTime& time,
-              std::span<double> g_s) const override;
+              std::span<double> g_siemens) const override;
 
  private:
   RramMilo2021Parameters parameters_;

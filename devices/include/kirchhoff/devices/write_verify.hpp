@@ -19,9 +19,9 @@ namespace kirchhoff::devices {
 inline constexpr std::uint32_t kVerifyTimeIndex = kMaxSubstream;
 
 struct WriteVerifyOptions {
-  // Acceptance band around the target: |g_verify − g_target| <= max(tolerance_s,
+  // Acceptance band around the target: |g_verify − g_target| <= max(tolerance_siemens,
   // relative_tolerance · g_target). At least one must be > 0.
-  double tolerance_s = 0.0;
+  double tolerance_siemens = 0.0;
   double relative_tolerance = 0.0;
   std::uint32_t max_iterations = 30;  // programming attempts per cell, >= 1
   double verify_time_s = 1e-6;        // time after programming of each verify read
@@ -32,7 +32,7 @@ struct WriteVerifyOptions {
 struct WriteVerifyResult {
   ProgrammedCells cells;
   std::vector<std::uint32_t> iterations;  // programming attempts used per cell, 1..max_iterations
-  std::vector<double> verify_error_s;     // last verify reading minus target, per cell
+  std::vector<double> verify_error_siemens;     // last verify reading minus target, per cell
   std::vector<std::uint8_t> converged;    // 1 when the last verify reading was inside the band
   std::size_t unconverged_cells = 0;
   double mean_iterations = 0.0;
@@ -43,7 +43,7 @@ struct WriteVerifyResult {
   void require_converged(const WriteVerifyOptions& options) const;
 };
 
-WriteVerifyResult write_verify(const DeviceModel& model, std::span<const double> targets_s,
+WriteVerifyResult write_verify(const DeviceModel& model, std::span<const double> targets_siemens,
                                const CellAddress& address, const WriteVerifyOptions& options);
 
 }  // namespace kirchhoff::devices

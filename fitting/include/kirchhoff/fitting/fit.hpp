@@ -41,7 +41,7 @@
 namespace kirchhoff::fitting {
 
 struct ProgrammingFitOptions {
-  double g_max_s = 0.0;  // normalisation of x; 0 = the largest target in the data
+  double g_max_siemens = 0.0;  // normalisation of x; 0 = the largest target in the data
   unsigned degree = 2;   // K, 0..6
   bool bias = false;     // fit a mean offset β (else β = 0)
   BootstrapOptions bootstrap;
@@ -59,28 +59,28 @@ struct ResidualReport {
 
 struct ProgrammingFit {
   std::size_t n = 0;
-  double g_max_s = 0.0;
+  double g_max_siemens = 0.0;
   unsigned degree = 0;
-  std::vector<Estimate> coefficients_s;  // c_0 .. c_K (S)
+  std::vector<Estimate> coefficients_siemens;  // c_0 .. c_K (S)
   bool has_bias = false;
-  Estimate bias_s;  // β g_max (S); 0 without bias
+  Estimate bias_siemens;  // β g_max (S); 0 without bias
   double log_likelihood = 0.0;
   ResidualReport residuals;
   double confidence = 0.95;
   std::uint32_t replicates = 0;         // bootstrap replicates used
   std::uint32_t failed_replicates = 0;  // refits that did not converge (left out)
   // σ_P at these targets (S), with intervals: five points spread over the measured range.
-  std::vector<double> check_targets_s;
-  std::vector<Estimate> check_sigma_s;
+  std::vector<double> check_targets_siemens;
+  std::vector<Estimate> check_sigma_siemens;
 
   // σ_P(g_T/g_max) (may be <= 0 outside the measured range).
-  [[nodiscard]] double sigma_s(double target_s) const;
+  [[nodiscard]] double sigma_siemens(double target_siemens) const;
 };
 
 // Fits programming noise to (target, programmed) pairs (S). Throws InvalidArgument for bad
 // options or sizes, NumericalError when the likelihood cannot be maximised.
-ProgrammingFit fit_programming(std::span<const double> target_s,
-                               std::span<const double> programmed_s,
+ProgrammingFit fit_programming(std::span<const double> target_siemens,
+                               std::span<const double> programmed_siemens,
                                const ProgrammingFitOptions& options = {});
 
 enum class DriftForm {
@@ -91,7 +91,7 @@ enum class DriftForm {
 struct DriftFitOptions {
   DriftForm form = DriftForm::table;
   double t0_s = 0.0;     // drift reference time; 0 = the earliest time in the data
-  double g_max_s = 0.0;  // for the device file; 0 = the largest target
+  double g_max_siemens = 0.0;  // for the device file; 0 = the largest target
   // Conductance bins of the ν table: 0 = one per distinct target when there are at most 12,
   // else 6 equal-count bins; n = n equal-count bins by target.
   std::size_t bins = 0;
@@ -100,16 +100,16 @@ struct DriftFitOptions {
 
 struct DeviceDrift {
   std::string device;
-  double target_s = 0.0;
+  double target_siemens = 0.0;
   std::size_t times = 0;
   double nu = 0.0;
   double nu_se = 0.0;  // NaN with 2 times
-  double g0_s = 0.0;   // fitted conductance at t_0
+  double g0_siemens = 0.0;   // fitted conductance at t_0
 };
 
 struct DriftBin {
-  double g_s = 0.0;  // mean target of its devices: the table point
-  double g_low_s = 0.0, g_high_s = 0.0;
+  double g_siemens = 0.0;  // mean target of its devices: the table point
+  double g_low_siemens = 0.0, g_high_siemens = 0.0;
   std::size_t devices = 0;
   Estimate nu_mean;
   Estimate nu_std;
@@ -128,10 +128,10 @@ struct DriftFormFit {
   ClampedLogCurve mean;  // μ_ν(x)
   ClampedLogCurve std;   // σ_ν(x)
   // μ_ν and σ_ν at conductances across the measured range (S), with intervals.
-  std::vector<double> check_g_s;
+  std::vector<double> check_g_siemens;
   std::vector<Estimate> check_mean, check_std;
   // The same on a grid of 48 conductances, log-spaced over the measured range (for plots).
-  std::vector<double> grid_g_s;
+  std::vector<double> grid_g_siemens;
   std::vector<Estimate> grid_mean, grid_std;
   ResidualReport residuals;  // of (ν − μ_ν(x))/sqrt(σ_ν(x)² + se²) over all devices
   std::uint32_t failed_replicates = 0;
@@ -140,7 +140,7 @@ struct DriftFormFit {
 struct DriftFit {
   DriftForm form = DriftForm::table;
   double t0_s = 0.0;
-  double g_max_s = 0.0;
+  double g_max_siemens = 0.0;
   std::size_t points = 0;
   std::vector<DeviceDrift> devices;  // in order of first appearance
   std::vector<DriftBin> bins;        // by increasing conductance

@@ -50,10 +50,10 @@ struct PulseFitOptions {
 struct PulseDeviceFit {
   std::string device;
   std::size_t pulses = 0;  // reads after a pulse
-  double g_min_s = 0.0, g_max_s = 0.0, nl_ltp = 0.0, nl_ltd = 0.0;
+  double g_min_siemens = 0.0, g_max_siemens = 0.0, nl_ltp = 0.0, nl_ltd = 0.0;
   // Standard errors: of the re-simulated refits with several devices and B > 0, else asymptotic
   // (Jacobian of the least squares); 0 for a bound taken from clips.
-  double se_g_min_s = 0.0, se_g_max_s = 0.0, se_nl_ltp = 0.0, se_nl_ltd = 0.0;
+  double se_g_min_siemens = 0.0, se_g_max_siemens = 0.0, se_nl_ltp = 0.0, se_nl_ltd = 0.0;
   bool g_min_clipped = false, g_max_clipped = false;
 };
 
@@ -61,15 +61,15 @@ struct PulseFit {
   std::size_t rows = 0;
   std::size_t pulses = 0;  // reads after a pulse, all devices
   std::uint32_t pulses_ltp = 0, pulses_ltd = 0;
-  Estimate g_min_s, g_max_s;
+  Estimate g_min_siemens, g_max_siemens;
   Estimate nl_ltp, nl_ltd;  // NeuroSim labels
   Estimate a_ltp, a_ltd;    // A in pulses (NeuroSim's A; ±inf for a linear curve)
-  Estimate sigma_s;         // cycle-to-cycle σ per pulse
+  Estimate sigma_siemens;         // cycle-to-cycle σ per pulse
   Estimate c2c;             // σ / (G_max − G_min), as the model's c2c
   // Device-to-device spread (NaN without at least 2 devices).
-  Estimate d2d_nl_ltp, d2d_nl_ltd, d2d_g_max_s, d2d_g_min_s;
+  Estimate d2d_nl_ltp, d2d_nl_ltd, d2d_g_max_siemens, d2d_g_min_siemens;
   std::vector<PulseDeviceFit> devices;
-  double rms_residual_s = 0.0;  // of the reads about their expected values
+  double rms_residual_siemens = 0.0;  // of the reads about their expected values
   ResidualReport residuals;     // of the randomised PIT z, grouped by the previous conductance
   double confidence = 0.95;
   std::uint32_t replicates = 0;
@@ -77,7 +77,7 @@ struct PulseFit {
   // Per row of the data (for plots): device index, pulse number, read conductance, the noiseless
   // path of the device's fitted curves from its first read, and z (NaN for first reads).
   std::vector<std::size_t> row_device;
-  std::vector<double> row_pulse, row_g_s, row_path_s, row_z;
+  std::vector<double> row_pulse, row_g_siemens, row_path_siemens, row_z;
 };
 
 // Throws InvalidArgument for data the fit cannot use, NumericalError when the least squares fail.

@@ -35,7 +35,7 @@ enum class ReadNoiseForm { pcm, polynomial };
 struct ReadNoiseFitOptions {
   ReadNoiseForm form = ReadNoiseForm::pcm;
   unsigned degree = 2;       // polynomial form, 0..6
-  double g_max_s = 0.0;      // normalisation of x; 0 = the largest target (or device conductance)
+  double g_max_siemens = 0.0;      // normalisation of x; 0 = the largest target (or device conductance)
   double t_read_s = 250e-9;  // pcm form: read pulse width of the 1/f integral
   // pcm form: the bound q_max of Q_s, fixed; 0 = Q_s at the smallest x of the data, i.e. Q_s is
   // held constant below the measured range.
@@ -45,7 +45,7 @@ struct ReadNoiseFitOptions {
 
 struct ReadNoiseDevice {
   std::string device;
-  double g_s = 0.0;       // the conductance of its x: target, or mean conductance
+  double g_siemens = 0.0;       // the conductance of its x: target, or mean conductance
   std::size_t reads = 0;  // reads used (repeats at one time, or all with a trend)
   bool trend = false;     // a power-law drift trend, not means of repeats
   double estimate = 0.0;  // its own Q_s (pcm) or σ (polynomial): rms studentised residual
@@ -53,7 +53,7 @@ struct ReadNoiseDevice {
 
 struct ReadNoiseFit {
   ReadNoiseForm form = ReadNoiseForm::pcm;
-  double g_max_s = 0.0;
+  double g_max_siemens = 0.0;
   double t_read_s = 0.0;
   bool from_targets = true;  // x from the target column (else device mean conductances)
   std::size_t reads = 0;     // residuals used
@@ -63,7 +63,7 @@ struct ReadNoiseFit {
   double q_max = 0.0;
   bool q_max_given = false;
   // polynomial form: c_0 .. c_K (S)
-  std::vector<Estimate> coefficients_s;
+  std::vector<Estimate> coefficients_siemens;
   unsigned degree = 0;
   double log_likelihood = 0.0;
   ResidualReport residuals;
@@ -73,15 +73,15 @@ struct ReadNoiseFit {
   std::vector<ReadNoiseDevice> devices;  // in order of first appearance
   // Q_s (pcm) or σ in S (polynomial) at five conductances across the measured range, and on a
   // grid of 48 (log-spaced, for plots), with intervals.
-  std::vector<double> check_g_s;
+  std::vector<double> check_g_siemens;
   std::vector<Estimate> check_value;
-  std::vector<double> grid_g_s;
+  std::vector<double> grid_g_siemens;
   std::vector<Estimate> grid_value;
   // Per residual (for plots): its device's conductance g and the standardised residual z.
-  std::vector<double> read_g_s, read_z;
+  std::vector<double> read_g_siemens, read_z;
 
   // Q_s(g) for the pcm form, σ(g) (S) for the polynomial form, at the point estimates.
-  [[nodiscard]] double value(double g_s) const;
+  [[nodiscard]] double value(double g_siemens) const;
 };
 
 // Throws InvalidArgument for bad options or data the form cannot be fitted to, NumericalError

@@ -57,8 +57,8 @@ struct FitReport {
 };
 
 // Programming: x = target, y = g_P − g_T, curves bias ± σ_P(g_T) with bands.
-FitReport fit_report(const ProgrammingFit& fit, std::span<const double> target_s,
-                     std::span<const double> programmed_s, const std::string& source);
+FitReport fit_report(const ProgrammingFit& fit, std::span<const double> target_siemens,
+                     std::span<const double> programmed_siemens, const std::string& source);
 // Drift: x = target, y = ν of each device; curves μ_ν (band) and μ_ν ± σ_ν (the table's bins, or
 // the PCM form on a grid).
 FitReport fit_report(const DriftFit& fit, const std::string& source);

@@ -61,17 +61,17 @@ struct MeasurementOptions {
 // `line` of each data struct: the CSV file line (1-based) or the HDF5 row (0-based) of each row.
 struct ProgrammingData {
   std::string file;  // as named in messages
-  std::vector<double> target_s;
-  std::vector<double> programmed_s;
+  std::vector<double> target_siemens;
+  std::vector<double> programmed_siemens;
   std::vector<std::uint32_t> line;
 };
 
 struct DriftData {
   std::string file;
   std::vector<std::string> device;
-  std::vector<double> target_s;
+  std::vector<double> target_siemens;
   std::vector<double> time_s;
-  std::vector<double> conductance_s;
+  std::vector<double> conductance_siemens;
   std::vector<std::uint32_t> line;
 };
 
@@ -79,8 +79,8 @@ struct ReadNoiseData {
   std::string file;
   std::vector<std::string> device;
   std::vector<double> time_s;
-  std::vector<double> conductance_s;
-  std::vector<double> target_s;  // empty when the data has no target column
+  std::vector<double> conductance_siemens;
+  std::vector<double> target_siemens;  // empty when the data has no target column
   std::vector<std::uint32_t> line;
 };
 
@@ -89,7 +89,7 @@ struct PulseData {
   std::vector<std::string> device;  // "1" for every row when the data has no device column
   std::vector<std::uint32_t> pulse;
   std::vector<int> polarity;  // +1 LTP, −1 LTD, 0 initial read
-  std::vector<double> conductance_s;
+  std::vector<double> conductance_siemens;
   std::vector<std::uint32_t> line;
 };
 
