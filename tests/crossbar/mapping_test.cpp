@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kirchhoff/core/error.hpp"
+#include "support/expect.hpp"
 
 namespace kirchhoff::crossbar {
 namespace {
@@ -25,14 +26,7 @@ MappingOptions options(MappingScheme scheme, double g_min = 0.0, double g_max = 
   return o;
 }
 
-std::string message_of(const auto& f) {
-  try {
-    f();
-  } catch (const InvalidArgument& e) {
-    return e.what();
-  }
-  return "(no InvalidArgument)";
-}
+using kirchhoff::testing::message_of;
 
 TEST(Mapping, DifferentialPairPutsTheUnusedSideAtGmin) {
   Eigen::MatrixXd w(2, 2);
@@ -195,33 +189,33 @@ TEST(Mapping, RejectsBadOptionsAndWeightsWithClearMessages) {
   Eigen::MatrixXd w = Eigen::MatrixXd::Ones(2, 2);
   MappingOptions o = options(MappingScheme::differential);
   o.g_max_siemens = -1.0;
-  EXPECT_EQ(message_of([&] { (void)map_weights(w, o); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)map_weights(w, o); }),
             "mapping conductance range [g_min, g_max] = [0, -1] S; allowed: 0 <= g_min < g_max, "
             "finite");
   o = options(MappingScheme::differential);
   o.slices = 0;
-  EXPECT_EQ(message_of([&] { (void)map_weights(w, o); }), "mapping slices is 0; allowed: 1 ... 16");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)map_weights(w, o); }), "mapping slices is 0; allowed: 1 ... 16");
   o.slices = 2;
   o.base = 1.5;
-  EXPECT_EQ(message_of([&] { (void)map_weights(w, o); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)map_weights(w, o); }),
             "mapping base is 1.5; allowed: 2 ... 65536 (significance ratio)");
   o.base = 2.5;
   o.quantize = true;
-  EXPECT_EQ(message_of([&] { (void)map_weights(w, o); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)map_weights(w, o); }),
             "mapping base is 2.5; bit slicing (quantize = true) needs an integer base");
   o = options(MappingScheme::differential);
   o.weight_scale = -2.0;
-  EXPECT_EQ(message_of([&] { (void)map_weights(w, o); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)map_weights(w, o); }),
             "mapping weight_scale is -2; allowed: 0 (from the matrix) or a finite value > 0");
   o.weight_scale = 0.0;
   w(1, 0) = std::nan("");
-  EXPECT_EQ(message_of([&] { (void)map_weights(w, o); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)map_weights(w, o); }),
             "weight (input 1, output 0) is nan; weights must be finite");
-  EXPECT_EQ(message_of([&] { (void)map_weights(Eigen::MatrixXd(0, 3), o); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)map_weights(Eigen::MatrixXd(0, 3), o); }),
             "weight matrix is empty (0 x 3)");
   MappedWeights m = map_weights(Eigen::MatrixXd::Ones(2, 2), o);
   m.conductances.pop_back();
-  EXPECT_EQ(message_of([&] { (void)unmap_weights(m); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)unmap_weights(m); }),
             "1 conductance matrices for 1 slices x 2 polarities");
 }
 

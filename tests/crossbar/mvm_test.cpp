@@ -46,7 +46,7 @@ TEST(Mvm, RejectsResponsesOfTheWrongShape) {
   const devices::GenericModel model(ideal_device());
   AnalogMatrix m(smooth_matrix(6, 4), ideal_options(6, 4), model, address());
   EXPECT_EQ(
-      message_of([&] {
+      message_of<InvalidArgument>([&] {
         m.set_read_time({1.0, 0}, [](const ConductanceMatrix& g) -> Eigen::MatrixXd { return g; });
       }),
       "array response returned a 6 x 4 matrix for a 6 x 4 array; expected 4 x 6 (columns x "
@@ -110,7 +110,7 @@ TEST(Mvm, CalibratedRangeIsThePercentileOfTheColumnCurrents) {
   o.periphery.adc.percentile = 0.9;
   AnalogMatrix m(w, o, model, address());
   m.set_read_time({1.0, 0});
-  EXPECT_EQ(message_of([&] { (void)m.multiply(x, 0); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)m.multiply(x, 0); }),
             "multiply: ADC range not calibrated: call calibrate_adc first");
   m.calibrate_adc(x);
   const double unit_current = 10 * uS * 0.2 / m.scales()(0);  // per weight·input
@@ -260,38 +260,38 @@ TEST(Mvm, RejectsBadInputsWithClearMessages) {
   const Eigen::MatrixXd w = smooth_matrix(6, 4);
   MvmOptions o = ideal_options(4, 4);
   AnalogMatrix m(w, o, model, address());
-  EXPECT_EQ(message_of([&] { (void)m.multiply(Eigen::MatrixXd::Ones(6, 2), 0); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)m.multiply(Eigen::MatrixXd::Ones(6, 2), 0); }),
             "multiply: no read time set: call set_read_time first");
   m.set_read_time({1.0, 0});
-  EXPECT_EQ(message_of([&] { (void)m.multiply(Eigen::MatrixXd::Ones(5, 2), 0); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)m.multiply(Eigen::MatrixXd::Ones(5, 2), 0); }),
             "multiply: input batch has 5 rows; the matrix has 6 inputs");
-  EXPECT_EQ(message_of([&] { (void)m.multiply(Eigen::MatrixXd(6, 0), 0); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)m.multiply(Eigen::MatrixXd(6, 0), 0); }),
             "multiply: empty input batch");
   Eigen::MatrixXd bad = Eigen::MatrixXd::Ones(6, 2);
   bad(2, 1) = std::nan("");
-  EXPECT_EQ(message_of([&] { (void)m.multiply(bad, 0); }), "multiply: input batch is not finite");
-  EXPECT_EQ(message_of([&] { m.calibrate_adc(Eigen::MatrixXd::Ones(6, 2)); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)m.multiply(bad, 0); }), "multiply: input batch is not finite");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { m.calibrate_adc(Eigen::MatrixXd::Ones(6, 2)); }),
             "calibrate_adc: the ADC range mode is not 'calibrated'");
   o.mapping.g_max_siemens = 2e-5;
-  EXPECT_EQ(message_of([&] { (void)AnalogMatrix(w, o, model, address()); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)AnalogMatrix(w, o, model, address()); }),
             "mapping range [0, 2e-05] S lies outside the device range [0, 1e-05] S");
   o = ideal_options(4, 4);
   o.batch_block = 0;
-  EXPECT_EQ(message_of([&] { (void)AnalogMatrix(w, o, model, address()); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)AnalogMatrix(w, o, model, address()); }),
             "MVM batch_block is 0; allowed: 1 ... 65536 vectors");
   o = ideal_options(4, 4);
   o.periphery.adc.bits = 40;
-  EXPECT_EQ(message_of([&] { (void)AnalogMatrix(w, o, model, address()); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)AnalogMatrix(w, o, model, address()); }),
             "ADC bits is 40; allowed: 0 (ideal) or 2 ... 24");
   o = ideal_options(4, 4);
   o.periphery.dac.input_range = -1.0;
-  EXPECT_EQ(message_of([&] { (void)AnalogMatrix(w, o, model, address()); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)AnalogMatrix(w, o, model, address()); }),
             "DAC range is -1; allowed: a finite value > 0");
   o = ideal_options(4, 4);
   o.periphery.adc.range_mode = AdcRangeMode::calibrated;
   AnalogMatrix c(w, o, model, address());
   c.set_read_time({1.0, 0});
-  EXPECT_EQ(message_of([&] { c.calibrate_adc(Eigen::MatrixXd::Zero(6, 3)); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { c.calibrate_adc(Eigen::MatrixXd::Zero(6, 3)); }),
             "calibrate_adc: the calibration inputs give no current on tile (0, 0) slice 0");
 }
 

@@ -8,6 +8,7 @@
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/crossbar/mvm.hpp"
 #include "kirchhoff/devices/generic.hpp"
+#include "support/expect.hpp"
 
 namespace kirchhoff::crossbar::testing {
 
@@ -48,14 +49,6 @@ inline MvmOptions ideal_options(Eigen::Index tile_rows = 256, Eigen::Index tile_
   return o;
 }
 
-template <class F>
-std::string message_of(const F& f) {
-  try {
-    f();
-  } catch (const InvalidArgument& e) {
-    return e.what();
-  }
-  return "(no InvalidArgument)";
-}
+using kirchhoff::testing::message_of;
 
 }  // namespace kirchhoff::crossbar::testing

@@ -10,6 +10,7 @@
 
 #include "kirchhoff/crossbar/ir_drop.hpp"
 #include "kirchhoff/crossbar/spice.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::crossbar {
 namespace {
@@ -18,15 +19,8 @@ class Ngspice : public ::testing::TestWithParam<std::tuple<int, int, bool>> {
  protected:
   void SetUp() override {
     if (!ngspice_available()) GTEST_SKIP() << "ngspice not found on PATH (apt-get install ngspice)";
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kirchhoff-ngspice-test-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
   }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-  std::filesystem::path dir_;
+  const kirchhoff::testing::TempDir dir_{"ngspice"};
 };
 
 TEST_P(Ngspice, ColumnCurrentsAgreeToOnePartPerMillion) {
@@ -43,7 +37,7 @@ TEST_P(Ngspice, ColumnCurrentsAgreeToOnePartPerMillion) {
 
   const IrDropSolver solver(g, wires);
   const CurrentBatch exact = solver.solve(v.transpose());
-  const std::vector<double> spice = run_ngspice(g, wires, v, dir_);
+  const std::vector<double> spice = run_ngspice(g, wires, v, dir_.path());
   const CurrentBatch ideal = v.transpose() * g;
   double worst = 0.0;
   for (Eigen::Index j = 0; j < cols; ++j) {
@@ -75,7 +69,7 @@ INSTANTIATE_TEST_SUITE_P(RandomArrays, Ngspice,
 
 TEST(NgspiceMerged, ZeroResistancesAgreeWithNgspice) {
   if (!ngspice_available()) GTEST_SKIP() << "ngspice not found on PATH (apt-get install ngspice)";
-  const auto dir = std::filesystem::temp_directory_path();
+  const kirchhoff::testing::TempDir dir("ngspice-merged");
   std::mt19937_64 rng(99);
   std::uniform_real_distribution<double> conductance(1e-6, 1e-4), voltage(-0.3, 0.3);
   ConductanceMatrix g(6, 7);
@@ -87,7 +81,7 @@ TEST(NgspiceMerged, ZeroResistancesAgreeWithNgspice) {
   for (const WireResistances& w : {WireResistances{0, 2, 0, 5}, WireResistances{3, 0, 7, 0},
                                    WireResistances{0, 0, 10, 10}, WireResistances{}}) {
     const CurrentBatch exact = IrDropSolver(g, w).solve(v.transpose());
-    const auto spice = run_ngspice(g, w, v, dir);
+    const auto spice = run_ngspice(g, w, v, dir.path());
     for (Eigen::Index j = 0; j < 7; ++j) {
       EXPECT_NEAR(exact(0, j), spice[static_cast<std::size_t>(j)],
                   1e-6 * std::abs(spice[static_cast<std::size_t>(j)]));

@@ -7,18 +7,12 @@
 #include <string>
 
 #include "kirchhoff/core/error.hpp"
+#include "support/expect.hpp"
 
 namespace kirchhoff::crossbar {
 namespace {
 
-std::string message_of(const auto& f) {
-  try {
-    f();
-  } catch (const InvalidArgument& e) {
-    return e.what();
-  }
-  return "(no InvalidArgument)";
-}
+using kirchhoff::testing::message_of;
 
 TEST(Quantizer, SignMagnitudeHasTwoToTheBitsMinusOneLevelsIncludingZero) {
   const Quantizer q{3, 1.0, Coding::sign_magnitude};  // levels k/3, k = −3 ... 3
@@ -105,41 +99,41 @@ TEST(Dac, BitSerialSlicesRecombineToTheQuantisedInput) {
 TEST(Periphery, RejectsBadConverterOptionsByName) {
   DacOptions dac;
   dac.bits = 1;
-  EXPECT_EQ(message_of([&] { dac.validate(); }), "DAC bits is 1; allowed: 0 (ideal) or 2 ... 24");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { dac.validate(); }), "DAC bits is 1; allowed: 0 (ideal) or 2 ... 24");
   dac.bits = 25;
-  EXPECT_EQ(message_of([&] { dac.validate(); }), "DAC bits is 25; allowed: 0 (ideal) or 2 ... 24");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { dac.validate(); }), "DAC bits is 25; allowed: 0 (ideal) or 2 ... 24");
   dac.bits = 8;
   dac.input_range = -1.0;
-  EXPECT_EQ(message_of([&] { dac.validate(); }), "DAC range is -1; allowed: a finite value > 0");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { dac.validate(); }), "DAC range is -1; allowed: a finite value > 0");
   dac.input_range = 1.0;
   dac.v_read_v = 0.0;
-  EXPECT_EQ(message_of([&] { dac.validate(); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { dac.validate(); }),
             "DAC read voltage is 0 V; allowed: a finite value > 0");
   dac.v_read_v = 0.2;
   dac.slice_bits = 8;
-  EXPECT_EQ(message_of([&] { dac.validate(); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { dac.validate(); }),
             "DAC slice_bits is 8; allowed: 0 (no bit-serial input) or 1 ... 7 (magnitude bits)");
   dac.bits = 0;
-  EXPECT_EQ(message_of([&] { dac.validate(); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { dac.validate(); }),
             "DAC slice_bits needs a quantising DAC (bits > 0)");
 
   AdcOptions adc;
   adc.bits = 30;
-  EXPECT_EQ(message_of([&] { adc.validate(); }), "ADC bits is 30; allowed: 0 (ideal) or 2 ... 24");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { adc.validate(); }), "ADC bits is 30; allowed: 0 (ideal) or 2 ... 24");
   adc.bits = 1;
   adc.coding = Coding::unipolar;
   EXPECT_NO_THROW(adc.validate());
   adc.range_mode = AdcRangeMode::fixed;
   adc.range_a = -1e-6;
-  EXPECT_EQ(message_of([&] { adc.validate(); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { adc.validate(); }),
             "ADC range is -1e-06 A; a fixed range must be a finite current > 0");
   adc.range_mode = AdcRangeMode::calibrated;
   adc.percentile = 0.0;
-  EXPECT_EQ(message_of([&] { adc.validate(); }),
+  EXPECT_EQ(message_of<InvalidArgument>([&] { adc.validate(); }),
             "ADC calibration percentile is 0; allowed: (0, 1]");
   adc.percentile = 0.99;
   adc.gain_std = -0.1;
-  EXPECT_EQ(message_of([&] { adc.validate(); }), "ADC gain_std is -0.1; allowed: finite and >= 0");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { adc.validate(); }), "ADC gain_std is -0.1; allowed: finite and >= 0");
 }
 
 }  // namespace

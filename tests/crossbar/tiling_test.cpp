@@ -30,8 +30,8 @@ TEST(TileGrid, SplitsInputsAndOutputsIntoTilesWithPartialLastTiles) {
   EXPECT_EQ(exact.tile_rows(), 1);
   EXPECT_EQ(exact.tile_cols(), 2);
   EXPECT_EQ(exact.col_count(1), 256);
-  EXPECT_EQ(message_of([] { (void)TileGrid(0, 3, {4, 4}); }), "cannot tile an empty 0 x 3 matrix");
-  EXPECT_EQ(message_of([] {
+  EXPECT_EQ(message_of<InvalidArgument>([] { (void)TileGrid(0, 3, {4, 4}); }), "cannot tile an empty 0 x 3 matrix");
+  EXPECT_EQ(message_of<InvalidArgument>([] {
               (void)TileGrid(3, 3, {0, 4});
             }),
             "tile shape 0 x 4; allowed: 1 ... 65536 rows and columns");

@@ -16,6 +16,8 @@
 
 #include "kirchhoff/core/config.hpp"
 #include "kirchhoff/core/error.hpp"
+#include "support/temp_dir.hpp"
+#include "support/expect.hpp"
 
 namespace kirchhoff::nn {
 namespace {
@@ -28,42 +30,12 @@ const fs::path kDataDir = fs::path(__FILE__).parent_path().parent_path().parent_
 const fs::path kSubsetDir = kDataDir / "datasets" / "fashion-mnist";
 const fs::path kDebianDir = "/usr/share/datasets/fashion-mnist";
 
-::testing::AssertionResult contains(const char* text_expr, const char* part_expr,
-                                    const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << text_expr << " does not contain " << part_expr
-                                       << "\n  text: " << text << "\n  part: " << part;
-}
-#define EXPECT_CONTAINS(text, part) EXPECT_PRED_FORMAT2(contains, text, part)
-
-// Runs `f`, expects it to throw E (or a subclass), returns the message.
-template <typename E, typename F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected another exception type, got: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "expected an exception, none was thrown";
-  return {};
-}
+using kirchhoff::testing::message_of;
 
 // An IoError that is not a FormatError (a missing file, not a bad one).
 template <typename F>
 std::string io_message_of(F&& f) {
-  try {
-    f();
-  } catch (const FormatError& e) {
-    ADD_FAILURE() << "expected a plain IoError, got a FormatError: " << e.what();
-    return {};
-  } catch (const IoError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an IoError, none was thrown";
-  return {};
+  return kirchhoff::testing::message_of_exact<IoError>(std::forward<F>(f));
 }
 
 void write_file(const fs::path& path, const Bytes& bytes) {
@@ -165,14 +137,6 @@ class ScopedEnv {
 
 class DatasetFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           (std::string("kirchhoff_dataset_test_") + info->name() + "_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   fs::path write(const std::string& name, const Bytes& bytes) {
     const fs::path path = dir_ / name;
@@ -191,7 +155,7 @@ class DatasetFiles : public ::testing::Test {
           gz ? gzip_stored(labels) : labels);
   }
 
-  fs::path dir_;
+  const kirchhoff::testing::TempDir dir_{"dataset"};
 };
 
 const std::array<std::uint8_t, 10> kFirstTestLabels{9, 2, 1, 1, 6, 1, 4, 6, 5, 7};
@@ -292,7 +256,7 @@ TEST_F(DatasetFiles, BatchNormalisesPixels) {
 // load_dataset
 
 TEST_F(DatasetFiles, FashionMnistFallsBackToTheShippedSubset) {
-  const ScopedEnv empty_full("KIRCHHOFF_FASHION_MNIST_DIR", dir_.string());  // nothing there
+  const ScopedEnv empty_full("KIRCHHOFF_FASHION_MNIST_DIR", dir_.path().string());  // nothing there
   const ScopedEnv no_data("KIRCHHOFF_DATA_DIR", std::nullopt);
   const Dataset d = load_dataset("fashion-mnist:test");
   EXPECT_EQ(d.count(), 1000);
@@ -328,11 +292,11 @@ TEST_F(DatasetFiles, FashionMnistDirectoryOverride) {
 }
 
 TEST_F(DatasetFiles, TrainSplitDoesNotFallBack) {
-  const ScopedEnv empty_full("KIRCHHOFF_FASHION_MNIST_DIR", dir_.string());
+  const ScopedEnv empty_full("KIRCHHOFF_FASHION_MNIST_DIR", dir_.path().string());
   const auto message = io_message_of([] { (void)load_dataset("fashion-mnist:train"); });
   EXPECT_CONTAINS(message, "fashion-mnist:train not found");
   EXPECT_CONTAINS(message, "train-images-idx3-ubyte[.gz]");
-  EXPECT_CONTAINS(message, dir_.string() + " (KIRCHHOFF_FASHION_MNIST_DIR)");
+  EXPECT_CONTAINS(message, dir_.path().string() + " (KIRCHHOFF_FASHION_MNIST_DIR)");
   EXPECT_CONTAINS(message, "dataset-fashion-mnist");
 }
 
@@ -442,8 +406,8 @@ TEST_F(DatasetFiles, MissingFilesAreIoErrors) {
   const auto images = write("images", images_file(1, 1, 1, {0}));
   message = io_message_of([&] { (void)read_idx(images.string(), missing); });
   EXPECT_CONTAINS(message, missing);
-  message = io_message_of([&] { (void)read_idx(dir_.string(), labels.string()); });
-  EXPECT_CONTAINS(message, "'" + dir_.string() + "': it is a directory");
+  message = io_message_of([&] { (void)read_idx(dir_.path().string(), labels.string()); });
+  EXPECT_CONTAINS(message, "'" + dir_.path().string() + "': it is a directory");
 }
 
 TEST_F(DatasetFiles, BadMagicNumbers) {

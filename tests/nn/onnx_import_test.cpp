@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "kirchhoff/core/error.hpp"
+#include "support/temp_dir.hpp"
 #include "onnx_builder.hpp"
 
 namespace kirchhoff::nn {
@@ -1409,8 +1410,8 @@ TEST(OnnxModel, TruncatedAndRandomBytesNameTheSource) {
 }
 
 TEST(OnnxModel, FilesMissingUnreadableOrCorrupt) {
-  const auto dir = std::filesystem::temp_directory_path() / "kirchhoff-onnx-import-test";
-  std::filesystem::create_directories(dir);
+  const kirchhoff::testing::TempDir scratch("onnx-import");
+  const std::filesystem::path& dir = scratch.path();
   expect_error<IoError>([&] { (void)load_onnx((dir / "absent.onnx").string()); },
                         {"cannot open ONNX model", "absent.onnx"});
   expect_error<IoError>([&] { (void)load_onnx(dir.string()); }, {"is a directory"});
