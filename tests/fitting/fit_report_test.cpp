@@ -15,6 +15,7 @@
 #include "kirchhoff/devices/pcm.hpp"
 #include "kirchhoff/devices/presets.hpp"
 #include "kirchhoff/devices/pulse.hpp"
+#include "synthetic_drift.hpp"
 #include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
@@ -50,26 +51,7 @@ DriftData draw_drift(std::uint64_t seed, double read_noise_scale = 1.0) {
   for (double t : {2.5, 5.0, 10.0, 15.0, 24.0}) targets.insert(targets.end(), 40, t * uS);
   const auto cells = model.program(targets, {seed, 0, 0, 0});
   const std::vector<double> times{20, 60, 600, 3600, 36000, 86400};
-  DriftData data;
-  data.file = "synthetic";
-  std::vector<double> g(targets.size());
-  std::vector<std::vector<double>> reads;
-  for (std::size_t k = 0; k < times.size(); ++k) {
-    model.read(cells, {times[k], static_cast<std::uint32_t>(k)}, static_cast<std::uint32_t>(k), g);
-    reads.push_back(g);
-  }
-  for (std::size_t i = 0; i < targets.size(); ++i) {
-    std::string name = std::to_string(i);
-    name.insert(name.begin(), 'd');
-    for (std::size_t k = 0; k < times.size(); ++k) {
-      data.device.push_back(name);
-      data.target_siemens.push_back(targets[i]);
-      data.time_s.push_back(times[k]);
-      data.conductance_siemens.push_back(reads[k][i]);
-      data.line.push_back(0);
-    }
-  }
-  return data;
+  return testing::simulate_drift(model, cells, targets, times);
 }
 
 // The numbers of the JSON array that follows `key` after `section` (strtod reads the shortest

@@ -17,6 +17,7 @@
 #include "kirchhoff/fitting/fit.hpp"
 #include "kirchhoff/fitting/fit_pulse.hpp"
 #include "kirchhoff/fitting/fit_read_noise.hpp"
+#include "synthetic_drift.hpp"
 
 namespace kirchhoff::fitting {
 namespace {
@@ -122,25 +123,7 @@ DriftData draw_drift(std::size_t per_target, std::uint32_t trial) {
   for (double g : kDriftG) targets.insert(targets.end(), per_target, g);
   const auto cells = model.program(targets, {77, 0, trial, 0});
   const std::vector<double> times{20, 60, 600, 3600, 36000, 86400};
-  DriftData data;
-  std::vector<double> g(targets.size());
-  std::vector<std::vector<double>> reads;
-  for (std::size_t k = 0; k < times.size(); ++k) {
-    model.read(cells, {times[k], static_cast<std::uint32_t>(k)}, static_cast<std::uint32_t>(k), g);
-    reads.push_back(g);
-  }
-  for (std::size_t i = 0; i < targets.size(); ++i) {
-    std::string name = std::to_string(i);
-    name.insert(name.begin(), 'd');
-    for (std::size_t k = 0; k < times.size(); ++k) {
-      data.device.push_back(name);
-      data.target_siemens.push_back(targets[i]);
-      data.time_s.push_back(times[k]);
-      data.conductance_siemens.push_back(reads[k][i]);
-      data.line.push_back(0);
-    }
-  }
-  return data;
+  return testing::simulate_drift(model, cells, targets, times);
 }
 
 // Over 400 data sets the 95 % intervals of μ_ν and σ_ν in each of the three bins hold the truth

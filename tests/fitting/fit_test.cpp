@@ -13,6 +13,7 @@
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/devices/generic.hpp"
 #include "kirchhoff/devices/presets.hpp"
+#include "synthetic_drift.hpp"
 #include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
@@ -187,29 +188,7 @@ DriftData draw_drift(std::size_t per_target, std::uint64_t seed, double read_rel
   for (double g : p.drift_g_siemens) targets.insert(targets.end(), per_target, g);
   const auto cells = model.program(targets, {seed, 0, 0, 0});
   const std::vector<double> times{20, 60, 600, 3600, 36000, 86400};
-  std::vector<std::vector<double>> g(times.size(), std::vector<double>(targets.size()));
-  for (std::size_t k = 0; k < times.size(); ++k) {
-    const ReadTime t{times[k], static_cast<std::uint32_t>(k)};
-    if (read_relative > 0.0) {
-      model.read(cells, t, static_cast<std::uint32_t>(k), g[k]);
-    } else {
-      model.conductance_at(cells, t, g[k]);
-    }
-  }
-  DriftData data;
-  data.file = "synthetic";
-  for (std::size_t i = 0; i < targets.size(); ++i) {
-    std::string name = std::to_string(i);
-    name.insert(name.begin(), 'd');
-    for (std::size_t k = 0; k < times.size(); ++k) {
-      data.device.push_back(name);
-      data.target_siemens.push_back(targets[i]);
-      data.time_s.push_back(times[k]);
-      data.conductance_siemens.push_back(g[k][i]);
-      data.line.push_back(static_cast<std::uint32_t>(2 + i * times.size() + k));
-    }
-  }
-  return data;
+  return testing::simulate_drift(model, cells, targets, times, read_relative > 0.0);
 }
 
 TEST(DriftFit, ExactWithoutReadNoise) {
