@@ -34,13 +34,7 @@ void merge(const std::filesystem::path& output, const std::vector<std::filesyste
   merge_shards(output, shards, false, workloads::builtin_registry());
 }
 
-RunOptions options_for(const std::filesystem::path& output, unsigned threads) {
-  RunOptions o;
-  o.output = output;
-  o.threads = threads;
-  o.progress.mode = ProgressMode::silent;
-  return o;
-}
+using kirchhoff::testing::options_for;
 
 TEST(Engine, ThreadCountDoesNotChangeOneBit) {
   TempDir dir("threads");

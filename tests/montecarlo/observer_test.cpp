@@ -20,13 +20,7 @@ using testing::expect_same_datasets;
 using testing::small_campaign;
 using testing::TempDir;
 
-RunOptions options_for(const std::filesystem::path& output, unsigned threads) {
-  RunOptions o;
-  o.output = output;
-  o.threads = threads;
-  o.progress.mode = ProgressMode::silent;
-  return o;
-}
+using kirchhoff::testing::options_for;
 
 // Records what it is told; after `stop_after` blocks it sets `stop`, or throws when `fail`.
 class Recorder final : public RunObserver {

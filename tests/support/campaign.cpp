@@ -52,4 +52,12 @@ std::vector<double> run_trial(const montecarlo::Campaign& c, std::uint32_t trial
   return out;
 }
 
+montecarlo::RunOptions options_for(const std::filesystem::path& output, unsigned threads) {
+  montecarlo::RunOptions o;
+  o.output = output;
+  o.threads = threads;
+  o.progress.mode = ProgressMode::silent;
+  return o;
+}
+
 }  // namespace kirchhoff::testing

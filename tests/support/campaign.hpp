@@ -13,7 +13,10 @@
 #include <string_view>
 #include <vector>
 
+#include <filesystem>
+
 #include "kirchhoff/montecarlo/campaign.hpp"
+#include "kirchhoff/montecarlo/engine.hpp"
 
 namespace kirchhoff::testing {
 
@@ -32,5 +35,9 @@ namespace kirchhoff::testing {
 // Metrics of one trial of a point: [read time][metric].
 [[nodiscard]] std::vector<double> run_trial(const montecarlo::Campaign& c, std::uint32_t trial,
                                             std::uint32_t point = 0);
+
+// Options of a silent run of `threads` threads writing `output`.
+[[nodiscard]] montecarlo::RunOptions options_for(const std::filesystem::path& output,
+                                                 unsigned threads);
 
 }  // namespace kirchhoff::testing

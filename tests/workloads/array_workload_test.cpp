@@ -278,13 +278,7 @@ TEST(ArrayWorkloadStatistics, DacQuantisationNoiseIsDeltaSquaredOverTwelvePerInp
   }
 }
 
-RunOptions options_for(const std::filesystem::path& output, unsigned threads) {
-  RunOptions o;
-  o.output = output;
-  o.threads = threads;
-  o.progress.mode = ProgressMode::silent;
-  return o;
-}
+using kirchhoff::testing::options_for;
 
 TEST(ArrayWorkloadEngine, OneAndTwoThreadsGiveIdenticalDatasets) {
   TempDir dir("array-threads");
