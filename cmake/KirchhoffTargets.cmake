@@ -28,8 +28,8 @@ if(_sanitize MATCHES "^(on|yes|true|1|address,undefined|undefined,address)$")
                       -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 elseif(_sanitize STREQUAL "thread")
-  # Run with TSAN_OPTIONS=suppressions=tests/tsan.supp (./run.sh tsan): Debian's libtbb is not
-  # instrumented, see the comments there.
+  # Link a TSan build of oneTBB (-DTBB_DIR=...; ./run.sh tsan builds Debian's source package):
+  # TSan cannot see the synchronisation inside Debian's uninstrumented libtbb (run.sh, tsan_tbb).
   # GCC 12 warns under TSan's instrumentation, and only there (not at -O3, not under ASan, which
   # runs the same code without a report), that a std::vector's destructor frees a pointer "with
   # nonzero offset" (nn/src/ops.cpp, add()): one of the false positives of -Wfree-nonheap-object
