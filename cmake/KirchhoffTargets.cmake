@@ -21,10 +21,28 @@ add_compile_options(-ffp-contract=off -fno-math-errno -fno-trapping-math)
 # on the C library's software functions, the same bits on every x86-64 CPU.
 add_compile_definitions(BOOST_MATH_PROMOTE_DOUBLE_POLICY=false)
 
-if(KIRCHHOFF_SANITIZE)
+# KIRCHHOFF_SANITIZE (top-level CMakeLists.txt): ASan + UBSan, or TSan (they cannot be combined).
+string(TOLOWER "${KIRCHHOFF_SANITIZE}" _sanitize)
+if(_sanitize MATCHES "^(on|yes|true|1|address,undefined|undefined,address)$")
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
                       -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
+elseif(_sanitize STREQUAL "thread")
+  # Link a TSan build of oneTBB (-DTBB_DIR=...; ./run.sh tsan builds Debian's source package):
+  # TSan cannot see the synchronisation inside Debian's uninstrumented libtbb (run.sh, tsan_tbb).
+  # GCC 12 warns under TSan's instrumentation, and only there (not at -O3, not under ASan, which
+  # runs the same code without a report), that a std::vector's destructor frees a pointer "with
+  # nonzero offset" (nn/src/ops.cpp, add()): one of the false positives of -Wfree-nonheap-object
+  # on inlined vector code (GCC meta-bug 99098). Off in this build only.
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer -Wno-free-nonheap-object)
+  add_link_options(-fsanitize=thread)
+  # The AVX2/baseline clones of hot loops (core/simd.hpp) are chosen by ifunc resolvers that the
+  # dynamic loader runs before ThreadSanitizer's runtime is initialised; instrumented, they crash
+  # every program at startup. TSan checks the threading, which is the same in the baseline code.
+  add_compile_definitions(KIRCHHOFF_BASELINE_ISA_ONLY)
+elseif(NOT _sanitize MATCHES "^(off|no|false|0|)$")
+  message(FATAL_ERROR "KIRCHHOFF_SANITIZE='${KIRCHHOFF_SANITIZE}': must be OFF, ON, "
+                      "address,undefined or thread")
 endif()
 
 # kirchhoff_add_module(<name> [NO_INSTALL] [SOURCES ...] [PUBLIC_DEPENDS ...] [PRIVATE_DEPENDS ...])

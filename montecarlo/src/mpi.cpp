@@ -16,6 +16,7 @@ namespace {
 
 const MpiSession* g_current = nullptr;
 
+#if defined(KIRCHHOFF_HAVE_MPI)
 // Launchers set these: OpenMPI's mpirun, PMI (MPICH, Slurm's srun), PMIx.
 bool started_by_mpi_launcher() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"}) {
@@ -23,6 +24,7 @@ bool started_by_mpi_launcher() {
   }
   return false;
 }
+#endif
 
 }  // namespace
 
