@@ -1,3 +1,5 @@
 #include "kirchhoff/apps/cli.hpp"
 
-int main(int argc, char** argv) { return kirchhoff::cli::run(argc, argv); }
+int main(int argc, char** argv) {
+  return kirchhoff::cli::run(argc, argv);
+}

@@ -21,7 +21,8 @@ double g_baseline_ns_per_cell = 0.0;
 std::vector<double> targets(const DeviceModel& model) {
   std::vector<double> t(kCells);
   for (std::size_t i = 0; i < kCells; ++i) {
-    t[i] = model.g_min_siemens() + (model.g_max_siemens() - model.g_min_siemens()) * static_cast<double>(i % 1000) / 999.0;
+    t[i] = model.g_min_siemens() +
+           (model.g_max_siemens() - model.g_min_siemens()) * static_cast<double>(i % 1000) / 999.0;
   }
   return t;
 }
@@ -70,10 +71,13 @@ void BM_ProgramDriftRead(benchmark::State& state, const char* preset) {
 }
 
 BENCHMARK(BM_ThreeNormalsPerCell)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_ProgramDriftRead, pcm_joshi2020, "pcm-joshi2020")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_ProgramDriftRead, pcm_hermes2023, "pcm-hermes2023")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ProgramDriftRead, pcm_joshi2020, "pcm-joshi2020")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ProgramDriftRead, pcm_hermes2023, "pcm-hermes2023")
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ProgramDriftRead, rram_wan2022, "rram-wan2022")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_ProgramDriftRead, generic_ideal, "generic-ideal")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ProgramDriftRead, generic_ideal, "generic-ideal")
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

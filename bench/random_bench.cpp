@@ -36,8 +36,12 @@ void run_transform(benchmark::State& state, Fill fill) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
-void BM_Uniform(benchmark::State& s) { run_transform(s, [](auto& v) { kStream.uniform(v); }); }
-void BM_Normal(benchmark::State& s) { run_transform(s, [](auto& v) { kStream.normal(v); }); }
+void BM_Uniform(benchmark::State& s) {
+  run_transform(s, [](auto& v) { kStream.uniform(v); });
+}
+void BM_Normal(benchmark::State& s) {
+  run_transform(s, [](auto& v) { kStream.normal(v); });
+}
 void BM_Lognormal(benchmark::State& s) {
   run_transform(s, [](auto& v) { kStream.lognormal(v, 0.0, 0.5); });
 }

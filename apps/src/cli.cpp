@@ -1,11 +1,12 @@
-#include <CLI/CLI.hpp>
+#include "kirchhoff/apps/cli.hpp"
+
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <sstream>
 
 #include "commands.hpp"
-#include "kirchhoff/apps/cli.hpp"
 #include "kirchhoff/core/build_info.hpp"
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/montecarlo/mpi.hpp"
@@ -23,9 +24,10 @@ std::string version_text() {
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CLI::App app{"Kirchhoff: device-physics-driven Monte Carlo characterization of analog "
-               "in-memory computing",
-               "kirchhoff"};
+  CLI::App app{
+      "Kirchhoff: device-physics-driven Monte Carlo characterization of analog "
+      "in-memory computing",
+      "kirchhoff"};
   app.require_subcommand(0, 1);
   bool show_version = false;
   app.add_flag("--version", show_version, "Print the version and the git commit, then exit");

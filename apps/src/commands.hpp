@@ -4,8 +4,8 @@
 // return the exit status and throw kirchhoff::Error for bad input.
 #pragma once
 
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -34,21 +34,21 @@ void add_fit_commands(CLI::App& app, std::ostream& out, Action& action);
 void add_nn_commands(CLI::App& app, std::ostream& out, Action& action);
 
 struct DeviceSampleOptions {
-  std::string preset;             // name or path
-  std::string target;             // quantity, e.g. "10uS"
-  std::vector<std::string> times; // quantities, e.g. {"1s", "1h"}
+  std::string preset;              // name or path
+  std::string target;              // quantity, e.g. "10uS"
+  std::vector<std::string> times;  // quantities, e.g. {"1s", "1h"}
   std::uint64_t count = 1000;
   std::uint64_t seed = 1;
-  std::string out;                // .csv or .h5; empty: summary only
-  bool force = false;             // replace an existing output file
-  bool no_read_noise = false;     // conductance without read noise
+  std::string out;             // .csv or .h5; empty: summary only
+  bool force = false;          // replace an existing output file
+  bool no_read_noise = false;  // conductance without read noise
 };
 
 struct DeviceCurveOptions {
-  std::string preset;         // name or path of a pulse-programmed device
-  std::uint32_t pulses = 0;   // LTP pulses, then as many LTD pulses
+  std::string preset;        // name or path of a pulse-programmed device
+  std::uint32_t pulses = 0;  // LTP pulses, then as many LTD pulses
   std::uint64_t seed = 1;
-  std::string out;            // .csv; empty: print the rows
+  std::string out;  // .csv; empty: print the rows
   bool force = false;
 };
 

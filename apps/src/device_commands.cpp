@@ -1,7 +1,7 @@
 // `kirchhoff device list | sample`.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -52,7 +52,8 @@ int device_list(std::ostream& out) {
 
 namespace {
 
-std::vector<std::vector<double>> sample_columns(const devices::Device& device, double target_siemens,
+std::vector<std::vector<double>> sample_columns(const devices::Device& device,
+                                                double target_siemens,
                                                 const std::vector<double>& times_s,
                                                 std::uint64_t count, std::uint64_t seed,
                                                 bool read_noise) {
@@ -92,8 +93,7 @@ void write_csv(const std::filesystem::path& path, const std::vector<std::string>
 }  // namespace
 
 int device_sample(const DeviceSampleOptions& options, std::ostream& out) {
-  const double target_siemens =
-      option_quantity("--target", options.target, Dimension::conductance);
+  const double target_siemens = option_quantity("--target", options.target, Dimension::conductance);
   std::vector<double> times_s;
   for (const auto& text : options.times) {
     times_s.push_back(option_quantity("--time", text, Dimension::time));
@@ -103,12 +103,11 @@ int device_sample(const DeviceSampleOptions& options, std::ostream& out) {
   const std::filesystem::path out_path(options.out);
   const bool hdf5 = out_path.extension() == ".h5";
   if (!options.out.empty() && !hdf5 && out_path.extension() != ".csv") {
-    throw InvalidArgument(
-        fmt::format("option --out: '{}' must end in .csv or .h5", options.out));
+    throw InvalidArgument(fmt::format("option --out: '{}' must end in .csv or .h5", options.out));
   }
   const auto device = devices::load_device(options.preset);
-  const auto columns =
-      sample_columns(device, target_siemens, times_s, options.count, options.seed, !options.no_read_noise);
+  const auto columns = sample_columns(device, target_siemens, times_s, options.count, options.seed,
+                                      !options.no_read_noise);
 
   out << fmt::format("{} ({}), target {}, {} cells, seed {}{}\n", device.description.name,
                      device.model->kind(), format_quantity(target_siemens, Dimension::conductance),
@@ -129,11 +128,13 @@ int device_sample(const DeviceSampleOptions& options, std::ostream& out) {
   write_output_file(out_path, options.force, [&](const std::filesystem::path& path) {
     if (!hdf5) {
       std::vector<std::string> headers;
-      for (double t : times_s) headers.push_back(fmt::format("G_S(t={})", format_quantity(t, Dimension::time)));
+      for (double t : times_s)
+        headers.push_back(fmt::format("G_S(t={})", format_quantity(t, Dimension::time)));
       write_csv(path, headers, columns);
       return;
     }
-    auto file = h5::File::create(path, {"kirchhoff-device-samples", 1, 0}, h5::CreateMode::truncate);
+    auto file =
+        h5::File::create(path, {"kirchhoff-device-samples", 1, 0}, h5::CreateMode::truncate);
     file.write_attribute("device", device.description.name);
     file.write_attribute("model", device.model->kind());
     file.write_attribute("device_file", device.description.file.string());
@@ -168,12 +169,13 @@ int device_curve(const DeviceCurveOptions& options, std::ostream& out) {
         "device (model pulse-nonlinear, e.g. agasi-neurosim)",
         options.preset, device.model->kind()));
   }
-  const auto rows =
-      devices::pulse_response(*pulse_model, options.pulses, options.pulses, {options.seed, 0, 0, 0});
+  const auto rows = devices::pulse_response(*pulse_model, options.pulses, options.pulses,
+                                            {options.seed, 0, 0, 0});
   auto write_rows = [&](std::ostream& csv) {
     csv << "pulse,polarity,G_noiseless_S,G_S\n";
     for (const auto& r : rows) {
-      csv << fmt::format("{},{},{:.17g},{:.17g}\n", r.pulse, r.polarity, r.g_noiseless_siemens, r.g_siemens);
+      csv << fmt::format("{},{},{:.17g},{:.17g}\n", r.pulse, r.polarity, r.g_noiseless_siemens,
+                         r.g_siemens);
     }
   };
   if (options.out.empty()) {
@@ -215,13 +217,15 @@ void add_device_commands(CLI::App& app, std::ostream& out, Action& action) {
   sample_cmd->add_flag("--force", sample->force, "Replace an existing output file");
   sample_cmd->add_flag("--no-read-noise", sample->no_read_noise,
                        "Report the conductance without read noise");
-  sample_cmd->callback([&, sample] { action = [&, sample] { return device_sample(*sample, out); }; });
+  sample_cmd->callback(
+      [&, sample] { action = [&, sample] { return device_sample(*sample, out); }; });
 
   auto curve = std::make_shared<DeviceCurveOptions>();
   auto* curve_cmd = device->add_subcommand(
       "curve", "Pulse-response curve of a pulse-programmed device: LTP pulses, then LTD");
   curve_cmd->add_option("--preset", curve->preset, "Preset name or device file")->required();
-  curve_cmd->add_option("--pulses", curve->pulses, "Number of LTP (and then LTD) pulses")->required();
+  curve_cmd->add_option("--pulses", curve->pulses, "Number of LTP (and then LTD) pulses")
+      ->required();
   curve_cmd->add_option("--seed", curve->seed, "Random seed")->capture_default_str();
   curve_cmd->add_option("--out", curve->out, "Write the curve to a .csv file");
   curve_cmd->add_flag("--force", curve->force, "Replace an existing output file");

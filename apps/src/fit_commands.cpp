@@ -11,12 +11,12 @@
 #include "commands.hpp"
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/units.hpp"
+#include "kirchhoff/devices/presets.hpp"
 #include "kirchhoff/fitting/fit.hpp"
 #include "kirchhoff/fitting/fit_pulse.hpp"
 #include "kirchhoff/fitting/fit_read_noise.hpp"
 #include "kirchhoff/fitting/fit_report.hpp"
 #include "kirchhoff/fitting/measurements.hpp"
-#include "kirchhoff/devices/presets.hpp"
 #include "output_file.hpp"
 
 namespace kirchhoff::cli {
@@ -178,8 +178,9 @@ int fit_programming(const FitOptions& o, std::ostream& out) {
   options.g_max_siemens = g_max_option(o);
   const auto data = fitting::read_programming(o.data, measurement_options(o));
   const auto fit = fitting::fit_programming(data.target_siemens, data.programmed_siemens, options);
-  return print_and_write(o, data.target_siemens.size(), fit,
-                         fitting::fit_report(fit, data.target_siemens, data.programmed_siemens, o.data), out);
+  return print_and_write(
+      o, data.target_siemens.size(), fit,
+      fitting::fit_report(fit, data.target_siemens, data.programmed_siemens, o.data), out);
 }
 
 int fit_drift(const FitOptions& o, std::ostream& out) {
@@ -220,7 +221,8 @@ int fit_pulse(const FitOptions& o, std::ostream& out) {
   options.bootstrap = bootstrap_options(o);
   const auto data = fitting::read_pulse(o.data, measurement_options(o));
   const auto fit = fitting::fit_pulse(data, options);
-  return print_and_write(o, data.conductance_siemens.size(), fit, fitting::fit_report(fit, o.data), out);
+  return print_and_write(o, data.conductance_siemens.size(), fit, fitting::fit_report(fit, o.data),
+                         out);
 }
 
 void add_common(CLI::App* cmd, FitOptions& o, bool g_max) {

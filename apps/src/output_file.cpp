@@ -11,8 +11,8 @@ void write_output_file(const std::filesystem::path& destination, bool force,
                        const std::function<void(const std::filesystem::path&)>& write) {
   std::error_code ec;
   if (std::filesystem::exists(destination, ec) && !force) {
-    throw IoError(fmt::format("output file '{}' exists; use --force to replace it",
-                              destination.string()));
+    throw IoError(
+        fmt::format("output file '{}' exists; use --force to replace it", destination.string()));
   }
   auto temporary = destination;
   temporary += fmt::format(".tmp-{}", ::getpid());

@@ -63,8 +63,8 @@ std::string confidence_interval() {
 }
 
 std::string hdf5_round_trip() {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   fmt::format("kirchhoff-selfcheck-{}", ::getpid());
+  const auto dir =
+      std::filesystem::temp_directory_path() / fmt::format("kirchhoff-selfcheck-{}", ::getpid());
   std::filesystem::create_directories(dir);
   const auto path = dir / "check.h5";
   std::string problem;
@@ -72,9 +72,8 @@ std::string hdf5_round_trip() {
     const std::vector<double> rows{1.5, 2.5, 3.5, 4.5, 5.5, 6.5};
     {
       auto file = h5::File::create(path, {"kirchhoff-selfcheck", 1, 0});
-      auto table = file.create_extendible<double>("trials", {0, 2}, {.chunk = {4, 2},
-                                                                     .deflate_level = 4,
-                                                                     .shuffle = true});
+      auto table = file.create_extendible<double>(
+          "trials", {0, 2}, {.chunk = {4, 2}, .deflate_level = 4, .shuffle = true});
       table.append(std::span(rows).first(4));
       file.close();
     }

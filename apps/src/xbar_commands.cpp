@@ -60,8 +60,8 @@ Table read_numbers_csv(const std::string& path, const char* what) {
       const auto value = parse_csv_number(field);
       if (!value) {
         throw FormatError(fmt::format(
-            "{} file '{}', line {}, column {}: {} is not a finite number", what, path,
-            record.line, column + 1,
+            "{} file '{}', line {}, column {}: {} is not a finite number", what, path, record.line,
+            column + 1,
             field.empty() ? std::string("an empty value") : fmt::format("'{}'", field)));
       }
       values.push_back(*value);

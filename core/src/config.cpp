@@ -866,19 +866,19 @@ void overlay_table(ConfigDocument& doc, toml::table& target, const std::string& 
         existing = target.insert(key, toml::table{}).first->second.as_table();
         doc.overrides[display] = where;
       } else if (!existing->is_table()) {
-        throw ConfigError(where, display,
-                          fmt::format("cannot merge a table into '{}', which is {} ({})", display,
-                                      describe(*existing),
-                                      location_of(doc, display, &existing->source()).str()));
+        throw ConfigError(
+            where, display,
+            fmt::format("cannot merge a table into '{}', which is {} ({})", display,
+                        describe(*existing), location_of(doc, display, &existing->source()).str()));
       }
       overlay_table(doc, *existing->as_table(), display, from_doc, *sub, source_display);
       continue;
     }
     if (existing != nullptr && existing->is_table()) {
-      throw ConfigError(where, display,
-                        fmt::format("cannot replace the table '{}' ({}) by {}", display,
-                                    location_of(doc, display, &existing->source()).str(),
-                                    describe(node)));
+      throw ConfigError(
+          where, display,
+          fmt::format("cannot replace the table '{}' ({}) by {}", display,
+                      location_of(doc, display, &existing->source()).str(), describe(node)));
     }
     node.visit([&](const auto& value) { target.insert_or_assign(key, value); });
     forget_overrides_below(doc, display);

@@ -54,9 +54,9 @@ CsvTable parse_csv(std::string_view text, std::string source, const CsvOptions& 
     if (!options.header && !table.records.empty() &&
         fields.size() != table.records.front().fields.size()) {
       const CsvRecord& first = table.records.front();
-      throw FormatError(fmt::format(
-          "{}:{}: {} fields, but line {} has {} (every line must have as many)", table.source,
-          line_number, fields.size(), first.line, first.fields.size()));
+      throw FormatError(
+          fmt::format("{}:{}: {} fields, but line {} has {} (every line must have as many)",
+                      table.source, line_number, fields.size(), first.line, first.fields.size()));
     }
     table.records.push_back({line_number, std::move(fields)});
   }

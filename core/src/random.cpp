@@ -16,23 +16,40 @@ namespace kirchhoff {
 
 std::string_view stream_name(StreamId id) noexcept {
   switch (id) {
-    case StreamId::programming_error: return "programming_error";
-    case StreamId::drift_exponent: return "drift_exponent";
-    case StreamId::read_noise: return "read_noise";
-    case StreamId::stuck_at_fault: return "stuck_at_fault";
-    case StreamId::device_to_device: return "device_to_device";
-    case StreamId::cycle_to_cycle: return "cycle_to_cycle";
-    case StreamId::write_verify: return "write_verify";
-    case StreamId::relaxation: return "relaxation";
-    case StreamId::adc_mismatch: return "adc_mismatch";
-    case StreamId::output_noise: return "output_noise";
-    case StreamId::input_vectors: return "input_vectors";
-    case StreamId::dataset_order: return "dataset_order";
-    case StreamId::workload_targets: return "workload_targets";
-    case StreamId::workload_weights: return "workload_weights";
-    case StreamId::fit_bootstrap: return "fit_bootstrap";
-    case StreamId::self_check: return "self_check";
-    case StreamId::testing: return "testing";
+    case StreamId::programming_error:
+      return "programming_error";
+    case StreamId::drift_exponent:
+      return "drift_exponent";
+    case StreamId::read_noise:
+      return "read_noise";
+    case StreamId::stuck_at_fault:
+      return "stuck_at_fault";
+    case StreamId::device_to_device:
+      return "device_to_device";
+    case StreamId::cycle_to_cycle:
+      return "cycle_to_cycle";
+    case StreamId::write_verify:
+      return "write_verify";
+    case StreamId::relaxation:
+      return "relaxation";
+    case StreamId::adc_mismatch:
+      return "adc_mismatch";
+    case StreamId::output_noise:
+      return "output_noise";
+    case StreamId::input_vectors:
+      return "input_vectors";
+    case StreamId::dataset_order:
+      return "dataset_order";
+    case StreamId::workload_targets:
+      return "workload_targets";
+    case StreamId::workload_weights:
+      return "workload_weights";
+    case StreamId::fit_bootstrap:
+      return "fit_bootstrap";
+    case StreamId::self_check:
+      return "self_check";
+    case StreamId::testing:
+      return "testing";
   }
   return "unknown";
 }
@@ -44,20 +61,21 @@ RandomStream::RandomStream(std::uint64_t seed, StreamAddress address)
       stream_word_(0) {
   const auto id = static_cast<std::uint32_t>(address.stream);
   if (id > kMaxStreamId) {
-    throw InvalidArgument(fmt::format("random stream id {} is out of range (allowed 0..{})", id,
-                                      kMaxStreamId));
+    throw InvalidArgument(
+        fmt::format("random stream id {} is out of range (allowed 0..{})", id, kMaxStreamId));
   }
   if (address.substream > kMaxSubstream) {
-    throw InvalidArgument(fmt::format("random substream {} of stream '{}' is out of range "
-                                      "(allowed 0..{})",
-                                      address.substream, stream_name(address.stream),
-                                      kMaxSubstream));
+    throw InvalidArgument(
+        fmt::format("random substream {} of stream '{}' is out of range "
+                    "(allowed 0..{})",
+                    address.substream, stream_name(address.stream), kMaxSubstream));
   }
   stream_word_ = (id << kSubstreamBits) | address.substream;
 }
 
 RandomStream::Block RandomStream::block(std::uint32_t index) const noexcept {
-  const r123::Philox4x32::ctr_type counter = {{address_.point, address_.trial, stream_word_, index}};
+  const r123::Philox4x32::ctr_type counter = {
+      {address_.point, address_.trial, stream_word_, index}};
   const r123::Philox4x32::key_type key = {{key_[0], key_[1]}};
   const auto out = r123::Philox4x32()(counter, key);
   return {out[0], out[1], out[2], out[3]};
@@ -103,9 +121,10 @@ using WordChunk = std::array<std::array<std::uint32_t, kChunkBlocks>, 4>;
 template <class T>
 using ValueChunk = std::array<std::array<T, kChunkBlocks>, 4>;
 
-KIRCHHOFF_SIMD_CLONES void philox_chunk(
-    const r123::Philox4x32::ctr_type& prefix, const r123::Philox4x32::key_type& key,
-    std::uint32_t first_block, std::size_t count, WordChunk& words) {
+KIRCHHOFF_SIMD_CLONES void philox_chunk(const r123::Philox4x32::ctr_type& prefix,
+                                        const r123::Philox4x32::key_type& key,
+                                        std::uint32_t first_block, std::size_t count,
+                                        WordChunk& words) {
   for (std::size_t b = 0; b < count; ++b) {
     r123::Philox4x32::ctr_type counter = prefix;
     counter[3] = first_block + static_cast<std::uint32_t>(b);
@@ -117,17 +136,15 @@ KIRCHHOFF_SIMD_CLONES void philox_chunk(
   }
 }
 
-KIRCHHOFF_SIMD_CLONES void uniform_chunk(const WordChunk& words,
-                                                             std::size_t count,
-                                                             ValueChunk<double>& values) {
+KIRCHHOFF_SIMD_CLONES void uniform_chunk(const WordChunk& words, std::size_t count,
+                                         ValueChunk<double>& values) {
   for (std::size_t j = 0; j < 4; ++j) {
     for (std::size_t b = 0; b < count; ++b) values[j][b] = uniform_from_word(words[j][b]);
   }
 }
 
-KIRCHHOFF_SIMD_CLONES void normal_chunk(const WordChunk& words,
-                                                            std::size_t count,
-                                                            ValueChunk<double>& values) {
+KIRCHHOFF_SIMD_CLONES void normal_chunk(const WordChunk& words, std::size_t count,
+                                        ValueChunk<double>& values) {
   for (std::size_t b = 0; b < count; ++b) {
     box_muller_pair(words[0][b], words[1][b], values[0][b], values[1][b]);
     box_muller_pair(words[2][b], words[3][b], values[2][b], values[3][b]);
@@ -144,7 +161,8 @@ void fill_chunks(const RandomStream& stream, std::span<T> out, std::uint64_t fir
   if (out.empty()) return;
   const StreamAddress& a = stream.address();
   const r123::Philox4x32::ctr_type prefix = {
-      {a.point, a.trial, (static_cast<std::uint32_t>(a.stream) << kSubstreamBits) | a.substream, 0}};
+      {a.point, a.trial, (static_cast<std::uint32_t>(a.stream) << kSubstreamBits) | a.substream,
+       0}};
   const r123::Philox4x32::key_type key = {
       {static_cast<std::uint32_t>(stream.seed()), static_cast<std::uint32_t>(stream.seed() >> 32)}};
   WordChunk words;
@@ -154,7 +172,8 @@ void fill_chunks(const RandomStream& stream, std::span<T> out, std::uint64_t fir
   const std::uint64_t end_block = (last + 3) / 4;
   std::size_t pos = 0;
   while (block < end_block) {
-    const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBlocks, end_block - block));
+    const auto count =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBlocks, end_block - block));
     philox_chunk(prefix, key, static_cast<std::uint32_t>(block), count, words);
     transform(words, count, values);
     const std::uint64_t chunk_first = 4 * block;
@@ -192,8 +211,12 @@ void require_non_negative(double value, const char* name, const RandomStream& st
 }
 
 // Standard normal CDF in the lower and upper tail, each accurate where it is small.
-double lower_tail(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
-double upper_tail(double x) { return 0.5 * std::erfc(x / std::numbers::sqrt2); }
+double lower_tail(double x) {
+  return 0.5 * std::erfc(-x / std::numbers::sqrt2);
+}
+double upper_tail(double x) {
+  return 0.5 * std::erfc(x / std::numbers::sqrt2);
+}
 
 }  // namespace
 
@@ -222,8 +245,8 @@ void RandomStream::lognormal(std::span<double> out, double mu, double sigma,
   for (double& x : out) x = elementary::exp_clamped(mu + sigma * x);
 }
 
-void RandomStream::truncated_normal(std::span<double> out, double mean, double stddev,
-                                    double lower, double upper, std::uint64_t first) const {
+void RandomStream::truncated_normal(std::span<double> out, double mean, double stddev, double lower,
+                                    double upper, std::uint64_t first) const {
   require_finite(mean, "mean", *this);
   if (!(stddev > 0.0) || !std::isfinite(stddev)) {
     throw InvalidArgument(fmt::format(
@@ -276,14 +299,15 @@ void RandomStream::bernoulli(std::span<std::uint8_t> out, double probability,
     throw InvalidArgument(fmt::format("random stream '{}': probability must be in [0, 1], got {}",
                                       stream_name(address_.stream), probability));
   }
-  fill_chunks(*this, out, first,
-              [probability](const WordChunk& words, std::size_t count, ValueChunk<std::uint8_t>& hit) {
-                for (std::size_t j = 0; j < 4; ++j) {
-                  for (std::size_t b = 0; b < count; ++b) {
-                    hit[j][b] = uniform_from_word(words[j][b]) < probability;
-                  }
-                }
-              });
+  fill_chunks(
+      *this, out, first,
+      [probability](const WordChunk& words, std::size_t count, ValueChunk<std::uint8_t>& hit) {
+        for (std::size_t j = 0; j < 4; ++j) {
+          for (std::size_t b = 0; b < count; ++b) {
+            hit[j][b] = uniform_from_word(words[j][b]) < probability;
+          }
+        }
+      });
 }
 
 double RandomStream::uniform_at(std::uint64_t element) const {

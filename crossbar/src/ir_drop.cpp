@@ -697,8 +697,8 @@ Eigen::MatrixXd approximate_transfer_matrix(const ConductanceMatrix& g_siemens,
   return t;
 }
 
-ApproximationError approximation_error(const ConductanceMatrix& g_siemens, const WireResistances& wires,
-                                       const InputBatch& inputs_v) {
+ApproximationError approximation_error(const ConductanceMatrix& g_siemens,
+                                       const WireResistances& wires, const InputBatch& inputs_v) {
   const IrDropSolver solver(g_siemens, wires);
   const CurrentBatch exact = solver.solve(inputs_v);
   const CurrentBatch approx = inputs_v * approximate_transfer_matrix(g_siemens, wires).transpose();

@@ -11,7 +11,8 @@
 namespace kirchhoff::crossbar {
 
 void MappingOptions::validate() const {
-  if (!(std::isfinite(g_min_siemens) && std::isfinite(g_max_siemens) && g_min_siemens >= 0.0 && g_max_siemens > g_min_siemens)) {
+  if (!(std::isfinite(g_min_siemens) && std::isfinite(g_max_siemens) && g_min_siemens >= 0.0 &&
+        g_max_siemens > g_min_siemens)) {
     throw InvalidArgument(
         fmt::format("mapping conductance range [g_min, g_max] = [{}, {}] S; allowed: 0 <= g_min < "
                     "g_max, finite",

@@ -30,7 +30,8 @@ std::size_t to_size(Index i) {
 }  // namespace
 
 ArrayResponse ideal_response() {
-  return [](const ConductanceMatrix& g_siemens) -> Eigen::MatrixXd { return g_siemens.transpose(); };
+  return
+      [](const ConductanceMatrix& g_siemens) -> Eigen::MatrixXd { return g_siemens.transpose(); };
 }
 
 void MvmOptions::validate() const {
@@ -113,8 +114,9 @@ AnalogMatrix::AnalogMatrix(const Eigen::MatrixXd& w, const MvmOptions& options,
   }
   if (adc.range_mode != AdcRangeMode::calibrated) {
     const double v_read = options_.periphery.dac.v_read_v;
-    const double per_row =
-        mapping.scheme == MappingScheme::offset_digital ? mapping.g_max_siemens : mapping.delta_g_siemens();
+    const double per_row = mapping.scheme == MappingScheme::offset_digital
+                               ? mapping.g_max_siemens
+                               : mapping.delta_g_siemens();
     const double range = adc.range_mode == AdcRangeMode::fixed
                              ? adc.range_a
                              : static_cast<double>(rows) * v_read * per_row;

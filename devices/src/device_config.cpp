@@ -9,8 +9,10 @@ namespace kirchhoff::devices {
 CommonParameters read_common_parameters(const ConfigTable& parameters,
                                         const CommonParameters& defaults) {
   CommonParameters common = defaults;
-  common.g_min_siemens = parameters.get_quantity_or("g_min", Dimension::conductance, defaults.g_min_siemens);
-  common.g_max_siemens = parameters.get_quantity_or("g_max", Dimension::conductance, defaults.g_max_siemens);
+  common.g_min_siemens =
+      parameters.get_quantity_or("g_min", Dimension::conductance, defaults.g_min_siemens);
+  common.g_max_siemens =
+      parameters.get_quantity_or("g_max", Dimension::conductance, defaults.g_max_siemens);
   common.levels = parameters.get_or<std::uint32_t>("levels", defaults.levels);
   common.clip = parameters.get_or("clip", defaults.clip);
   common.stuck_off_rate = parameters.get_or("stuck_off_rate", defaults.stuck_off_rate);
@@ -21,7 +23,8 @@ CommonParameters read_common_parameters(const ConfigTable& parameters,
     const auto g_min = format_quantity(common.g_min_siemens, Dimension::conductance);
     const auto g_max = format_quantity(common.g_max_siemens, Dimension::conductance);
     if (parameters.contains("g_max")) {
-      parameters.fail("g_max", fmt::format("must be greater than g_min ({}), got {}", g_min, g_max));
+      parameters.fail("g_max",
+                      fmt::format("must be greater than g_min ({}), got {}", g_min, g_max));
     }
     parameters.fail("g_min", fmt::format("must be less than g_max ({}), got {}", g_max, g_min));
   }

@@ -21,7 +21,8 @@ void CommonParameters::validate() const {
   if (levels == 1) {
     throw InvalidArgument("levels must be 0 (continuous) or at least 2, got 1");
   }
-  for (auto [name, rate] : {std::pair{"stuck_off_rate", stuck_off_rate}, {"stuck_on_rate", stuck_on_rate}}) {
+  for (auto [name, rate] :
+       {std::pair{"stuck_off_rate", stuck_off_rate}, {"stuck_on_rate", stuck_on_rate}}) {
     if (!(rate >= 0.0 && rate <= 1.0)) {
       throw InvalidArgument(fmt::format("{} must be a probability in [0, 1], got {}", name, rate));
     }
@@ -32,7 +33,9 @@ void CommonParameters::validate() const {
   }
 }
 
-DeviceModel::DeviceModel(CommonParameters common) : common_(common) { common_.validate(); }
+DeviceModel::DeviceModel(CommonParameters common) : common_(common) {
+  common_.validate();
+}
 
 void DeviceModel::require_size(const ProgrammedCells& cells, std::size_t size, const char* what) {
   if (size != cells.size()) {
@@ -41,14 +44,15 @@ void DeviceModel::require_size(const ProgrammedCells& cells, std::size_t size, c
   }
 }
 
-ProgrammedCells DeviceModel::program(std::span<const double> targets_siemens, const CellAddress& address,
-                                     std::uint32_t attempt) const {
+ProgrammedCells DeviceModel::program(std::span<const double> targets_siemens,
+                                     const CellAddress& address, std::uint32_t attempt) const {
   const double g_min = common_.g_min_siemens, g_max = common_.g_max_siemens;
   for (std::size_t i = 0; i < targets_siemens.size(); ++i) {
-    if (!(std::isfinite(targets_siemens[i]) && targets_siemens[i] >= 0.0 && targets_siemens[i] <= g_max)) {
-      throw InvalidArgument(fmt::format(
-          "target conductance of cell {} is {} S; allowed: 0 to g_max = {} S", i, targets_siemens[i],
-          g_max));
+    if (!(std::isfinite(targets_siemens[i]) && targets_siemens[i] >= 0.0 &&
+          targets_siemens[i] <= g_max)) {
+      throw InvalidArgument(
+          fmt::format("target conductance of cell {} is {} S; allowed: 0 to g_max = {} S", i,
+                      targets_siemens[i], g_max));
     }
   }
   ProgrammedCells cells;
@@ -58,7 +62,8 @@ ProgrammedCells DeviceModel::program(std::span<const double> targets_siemens, co
     // Nearest of `levels` evenly spaced levels on [g_min, g_max]; targets below g_min round up.
     const double step = (g_max - g_min) / (common_.levels - 1);
     for (double& g : cells.target_siemens) {
-      g = g_min + step * std::clamp(std::round((g - g_min) / step), 0.0, double(common_.levels - 1));
+      g = g_min +
+          step * std::clamp(std::round((g - g_min) / step), 0.0, double(common_.levels - 1));
     }
   }
   cells.programmed_siemens.resize(cells.size());
@@ -101,7 +106,8 @@ void DeviceModel::conductance_at(const ProgrammedCells& cells, const ReadTime& t
 }
 
 void DeviceModel::read_noise_std(const ProgrammedCells& cells, const ReadTime&,
-                                 std::span<const double> g_at_t_siemens, std::span<double> sigma_siemens) const {
+                                 std::span<const double> g_at_t_siemens,
+                                 std::span<double> sigma_siemens) const {
   require_size(cells, g_at_t_siemens.size(), "conductance input");
   require_size(cells, sigma_siemens.size(), "read-noise output");
   std::fill(sigma_siemens.begin(), sigma_siemens.end(), 0.0);
@@ -121,16 +127,17 @@ void DeviceModel::read(const ProgrammedCells& cells, const ReadTime& time, std::
     return;  // no read noise: the same values as adding 0 · z, without drawing z
   }
   z.resize(n);
-  cells.address.stream(noise_stream, read_id).normal(std::span(z).first(n), cells.address.first_cell);
+  cells.address.stream(noise_stream, read_id)
+      .normal(std::span(z).first(n), cells.address.first_cell);
   for (std::size_t i = 0; i < n; ++i) g_siemens[i] += sigma[i] * z[i];
 }
 
 void DeviceModel::current(std::span<const double> g_siemens, std::span<const double> v_v,
                           std::span<double> i_a) const {
   if (v_v.size() != g_siemens.size() || i_a.size() != g_siemens.size()) {
-    throw InvalidArgument(fmt::format(
-        "current: {} conductances, {} voltages and {} outputs must have the same size", g_siemens.size(),
-        v_v.size(), i_a.size()));
+    throw InvalidArgument(
+        fmt::format("current: {} conductances, {} voltages and {} outputs must have the same size",
+                    g_siemens.size(), v_v.size(), i_a.size()));
   }
   for (std::size_t i = 0; i < g_siemens.size(); ++i) i_a[i] = g_siemens[i] * v_v[i];
 }

@@ -104,7 +104,8 @@ void GenericParameters::validate() const {
     throw InvalidArgument(
         fmt::format("generic device: t0 must be finite and > 0 s, got {} s", t0_s));
   }
-  if (drift_nu_mean.size() != drift_g_siemens.size() || drift_nu_std.size() != drift_g_siemens.size()) {
+  if (drift_nu_mean.size() != drift_g_siemens.size() ||
+      drift_nu_std.size() != drift_g_siemens.size()) {
     throw InvalidArgument(fmt::format(
         "generic device: the drift tables need one value per conductance point: {} points, {} "
         "means, {} standard deviations",
@@ -112,8 +113,9 @@ void GenericParameters::validate() const {
   }
   for (std::size_t i = 0; i < drift_g_siemens.size(); ++i) {
     if (!(std::isfinite(drift_g_siemens[i]) && drift_g_siemens[i] >= 0.0)) {
-      throw InvalidArgument(fmt::format(
-          "generic device: drift_g[{}] must be finite and >= 0 S, got {} S", i, drift_g_siemens[i]));
+      throw InvalidArgument(
+          fmt::format("generic device: drift_g[{}] must be finite and >= 0 S, got {} S", i,
+                      drift_g_siemens[i]));
     }
     if (i > 0 && !(drift_g_siemens[i] > drift_g_siemens[i - 1])) {
       throw InvalidArgument(
@@ -155,7 +157,8 @@ std::string GenericModel::kind() const {
 double GenericModel::drift_exponent_mean(double g_siemens) const {
   if (!drift_) return 0.0;
   if (!parameters_.drift_nu_mean_log.empty()) {
-    return clamped_log_form(parameters_.drift_nu_mean_log, g_siemens / parameters_.common.g_max_siemens);
+    return clamped_log_form(parameters_.drift_nu_mean_log,
+                            g_siemens / parameters_.common.g_max_siemens);
   }
   return interpolate_clamped(parameters_.drift_g_siemens, parameters_.drift_nu_mean, g_siemens);
 }
@@ -163,7 +166,8 @@ double GenericModel::drift_exponent_mean(double g_siemens) const {
 double GenericModel::drift_exponent_std(double g_siemens) const {
   if (!drift_) return 0.0;
   if (!parameters_.drift_nu_std_log.empty()) {
-    return clamped_log_form(parameters_.drift_nu_std_log, g_siemens / parameters_.common.g_max_siemens);
+    return clamped_log_form(parameters_.drift_nu_std_log,
+                            g_siemens / parameters_.common.g_max_siemens);
   }
   return interpolate_clamped(parameters_.drift_g_siemens, parameters_.drift_nu_std, g_siemens);
 }
@@ -210,7 +214,8 @@ void GenericModel::program_cells(ProgrammedCells& cells, std::uint32_t attempt) 
   const std::size_t n = cells.size();
   const std::uint64_t first = cells.address.first_cell;
   const GenericParameters& p = parameters_;
-  std::copy(cells.target_siemens.begin(), cells.target_siemens.end(), cells.programmed_siemens.begin());
+  std::copy(cells.target_siemens.begin(), cells.target_siemens.end(),
+            cells.programmed_siemens.begin());
 
   if (p.programming_bias != 0.0) {
     const double bias_siemens = p.programming_bias * p.common.g_max_siemens;

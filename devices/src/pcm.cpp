@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "kirchhoff/core/elementary.hpp"
-#include "kirchhoff/core/simd.hpp"
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/simd.hpp"
 #include "kirchhoff/core/units.hpp"
 
 namespace kirchhoff::devices {
@@ -21,7 +21,9 @@ constexpr double kMicro = 1e-6;
 // ln x for the curves below, computed once per cell and shared; any value for x <= 0 (the
 // curves take their x → 0 limit there). The project's own log (elementary.hpp): branch-free,
 // so loops over cells vectorise, with the same bits in scalar and vector code.
-inline double log_of_x(double x) { return elementary::log_positive(x > 0.0 ? x : 1.0); }
+inline double log_of_x(double x) {
+  return elementary::log_positive(x > 0.0 ? x : 1.0);
+}
 
 // clamp(a ln x + b, lo, hi), with its limit for x → 0 (a < 0 in every fit: the upper bound).
 inline double clipped_log(double x, double ln_x, double a, double b, double lo, double hi) {
@@ -107,9 +109,10 @@ void with_fit(PcmFit fit, Body&& body) {
 // The per-cell loops, compiled for AVX2 and for the baseline and chosen at run time (same bits:
 // only correctly rounded operations, no FMA contraction).
 template <PcmFit F>
-KIRCHHOFF_SIMD_CLONES void program_kernel(
-    const double* __restrict target, const double* __restrict z, double* __restrict programmed,
-    std::size_t n, double inv_g_max, double sigma_scale, double g_max_ratio) {
+KIRCHHOFF_SIMD_CLONES void program_kernel(const double* __restrict target,
+                                          const double* __restrict z, double* __restrict programmed,
+                                          std::size_t n, double inv_g_max, double sigma_scale,
+                                          double g_max_ratio) {
   for (std::size_t i = 0; i < n; ++i) {
     const double sigma_siemens =
         sigma_scale * programming_sigma_us_of<F>(target[i] * inv_g_max) * kMicro * g_max_ratio;
@@ -118,9 +121,10 @@ KIRCHHOFF_SIMD_CLONES void program_kernel(
 }
 
 template <PcmFit F>
-KIRCHHOFF_SIMD_CLONES void drift_exponent_kernel(
-    const double* __restrict target, const double* __restrict z, double* __restrict nu,
-    std::size_t n, double inv_g_max, double drift_scale) {
+KIRCHHOFF_SIMD_CLONES void drift_exponent_kernel(const double* __restrict target,
+                                                 const double* __restrict z, double* __restrict nu,
+                                                 std::size_t n, double inv_g_max,
+                                                 double drift_scale) {
   for (std::size_t i = 0; i < n; ++i) {
     const double x = target[i] * inv_g_max;
     const double ln_x = log_of_x(x);
@@ -131,9 +135,10 @@ KIRCHHOFF_SIMD_CLONES void drift_exponent_kernel(
 
 // sigma[i] = |g[i]| · scale · Q_s(g_ref[i] / g_max) · time_factor
 template <PcmFit F>
-KIRCHHOFF_SIMD_CLONES void read_noise_kernel(
-    const double* __restrict g_ref, const double* __restrict g, double* __restrict sigma,
-    std::size_t n, double inv_g_max, double scale, double time_factor) {
+KIRCHHOFF_SIMD_CLONES void read_noise_kernel(const double* __restrict g_ref,
+                                             const double* __restrict g, double* __restrict sigma,
+                                             std::size_t n, double inv_g_max, double scale,
+                                             double time_factor) {
   for (std::size_t i = 0; i < n; ++i) {
     const double x = g_ref[i] * inv_g_max;
     sigma[i] = std::abs(g[i]) * (scale * read_noise_q_of<F>(x, log_of_x(x))) * time_factor;
@@ -141,10 +146,8 @@ KIRCHHOFF_SIMD_CLONES void read_noise_kernel(
 }
 
 // g[i] = g_P[i] (t/t_0)^(−ν[i]) = g_P[i] exp(−ν[i] ln(t/t_0))
-KIRCHHOFF_SIMD_CLONES void drift_kernel(const double* __restrict g_p,
-                                                            const double* __restrict nu,
-                                                            double* __restrict g, std::size_t n,
-                                                            double log_ratio) {
+KIRCHHOFF_SIMD_CLONES void drift_kernel(const double* __restrict g_p, const double* __restrict nu,
+                                        double* __restrict g, std::size_t n, double log_ratio) {
   for (std::size_t i = 0; i < n; ++i) g[i] = g_p[i] * elementary::exp_clamped(-nu[i] * log_ratio);
 }
 
@@ -160,7 +163,8 @@ double programming_sigma_microsiemens(PcmFit fit, double x) {
 
 double drift_exponent_mean(PcmFit fit, double x) {
   double value = 0.0;
-  with_fit(fit, [&](auto f) { value = drift_exponent_mean_of<decltype(f)::value>(x, log_of_x(x)); });
+  with_fit(fit,
+           [&](auto f) { value = drift_exponent_mean_of<decltype(f)::value>(x, log_of_x(x)); });
   return value;
 }
 
@@ -315,11 +319,13 @@ void PcmModel::evolve(const ProgrammedCells& cells, const ReadTime& time,
   }
   // (t/t_0)^(−ν) = exp(−ν ln(t/t_0)), with the project's own exp so that the loop vectorises.
   const double log_ratio = std::log(time.t_s / parameters_.t0_s);
-  drift_kernel(cells.programmed_siemens.data(), cells.drift_exponent.data(), g_siemens.data(), n, log_ratio);
+  drift_kernel(cells.programmed_siemens.data(), cells.drift_exponent.data(), g_siemens.data(), n,
+               log_ratio);
 }
 
 void PcmModel::read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
-                              std::span<const double> g_at_t_siemens, std::span<double> sigma_siemens) const {
+                              std::span<const double> g_at_t_siemens,
+                              std::span<double> sigma_siemens) const {
   require_size(cells, g_at_t_siemens.size(), "conductance input");
   require_size(cells, sigma_siemens.size(), "read-noise output");
   const double factor = read_noise_time_factor(time.t_s);

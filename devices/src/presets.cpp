@@ -45,7 +45,8 @@ DeviceDescription describe(const ConfigTable& table, const std::filesystem::path
   return d;
 }
 
-std::string join_paths(const std::vector<std::filesystem::path>& paths, std::string_view separator) {
+std::string join_paths(const std::vector<std::filesystem::path>& paths,
+                       std::string_view separator) {
   std::string out;
   for (const auto& p : paths) out += (out.empty() ? "" : std::string(separator)) + p.string();
   return out;
@@ -143,9 +144,9 @@ std::filesystem::path resolve_device_file(std::string_view name_or_path) {
   if (auto match = closest_match(name_or_path, names)) {
     message += fmt::format("; did you mean '{}'?", *match);
   }
-  message += fmt::format(" ('kirchhoff device list' shows the presets; searched: {})",
-                         dirs.empty() ? std::string("no preset directory found")
-                                      : join_paths(dirs, ", "));
+  message +=
+      fmt::format(" ('kirchhoff device list' shows the presets; searched: {})",
+                  dirs.empty() ? std::string("no preset directory found") : join_paths(dirs, ", "));
   throw ConfigError({}, "", message);
 }
 

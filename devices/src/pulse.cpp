@@ -124,8 +124,9 @@ void PulseParameters::validate() const {
     throw InvalidArgument(fmt::format("g_min must be finite and >= 0 S, got {} S", g_min_siemens));
   }
   if (!(std::isfinite(g_max_siemens) && g_max_siemens > g_min_siemens)) {
-    throw InvalidArgument(fmt::format(
-        "g_max must be finite and greater than g_min ({} S), got {} S", g_min_siemens, g_max_siemens));
+    throw InvalidArgument(
+        fmt::format("g_max must be finite and greater than g_min ({} S), got {} S", g_min_siemens,
+                    g_max_siemens));
   }
   if (pulses_ltp < 1) throw InvalidArgument("pulses_ltp must be >= 1 (states >= 2), got 0");
   if (pulses_ltd < 1) throw InvalidArgument("pulses_ltd must be >= 1 (states >= 2), got 0");
@@ -158,10 +159,10 @@ PulseNonlinearModel::PulseNonlinearModel(const PulseParameters& parameters,
                                          const CommonParameters& common)
     : DeviceModel(checked_common(parameters, common)),
       parameters_(parameters),
-      ltp_(PulseCurve::from_label(parameters.g_min_siemens, parameters.g_max_siemens, parameters.pulses_ltp,
-                                  parameters.nl_ltp)),
-      ltd_(PulseCurve::from_label(parameters.g_min_siemens, parameters.g_max_siemens, parameters.pulses_ltd,
-                                  parameters.nl_ltd)) {}
+      ltp_(PulseCurve::from_label(parameters.g_min_siemens, parameters.g_max_siemens,
+                                  parameters.pulses_ltp, parameters.nl_ltp)),
+      ltd_(PulseCurve::from_label(parameters.g_min_siemens, parameters.g_max_siemens,
+                                  parameters.pulses_ltd, parameters.nl_ltd)) {}
 
 std::uint32_t PulseNonlinearModel::pulses_for(double g_siemens) const noexcept {
   const double p = ltp_.position(g_siemens);
@@ -220,8 +221,8 @@ void PulseNonlinearModel::program_cells(ProgrammedCells& cells, std::uint32_t at
     pulses[i] = pulses_for(cells.target_siemens[i]);
     cells.target_siemens[i] = ltp_.conductance(pulses[i]);
   }
-  const bool varied =
-      parameters_.d2d_nl > 0.0 || parameters_.d2d_g_max_siemens > 0.0 || parameters_.d2d_g_min_siemens > 0.0;
+  const bool varied = parameters_.d2d_nl > 0.0 || parameters_.d2d_g_max_siemens > 0.0 ||
+                      parameters_.d2d_g_min_siemens > 0.0;
   std::vector<PulseDevice> own;
   if (varied) own = devices(cells.address, n);
   std::vector<double> z;
@@ -247,7 +248,8 @@ void PulseNonlinearModel::read_noise_std(const ProgrammedCells& cells, const Rea
                                          std::span<double> sigma_siemens) const {
   require_size(cells, g_at_t_siemens.size(), "conductance input");
   require_size(cells, sigma_siemens.size(), "read-noise output");
-  const double sigma = parameters_.read_noise * (parameters_.g_max_siemens - parameters_.g_min_siemens);
+  const double sigma =
+      parameters_.read_noise * (parameters_.g_max_siemens - parameters_.g_min_siemens);
   std::fill(sigma_siemens.begin(), sigma_siemens.end(), sigma);
 }
 

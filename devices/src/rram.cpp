@@ -83,7 +83,8 @@ std::optional<Problem> check(const RramWan2022Parameters& p) {
                                  format_quantity(p.fits[j - 1].t_s, Dimension::time)),
                      j};
     }
-    if (fit.coefficients_siemens.empty()) return Problem{"coefficients", "needs at least one value", j};
+    if (fit.coefficients_siemens.empty())
+      return Problem{"coefficients", "needs at least one value", j};
     for (double c : fit.coefficients_siemens) {
       if (!std::isfinite(c)) return Problem{"coefficients", "must be finite", j};
     }
@@ -125,21 +126,23 @@ std::optional<Problem> check_linear_spread(const CommonParameters& common, doubl
 }
 
 std::optional<Problem> check(const RramCmoParameters& p) {
-  if (auto problem =
-          check_linear_spread(p.common, p.programming_sigma_offset_siemens, p.programming_sigma_slope)) {
+  if (auto problem = check_linear_spread(p.common, p.programming_sigma_offset_siemens,
+                                         p.programming_sigma_slope)) {
     return problem;
   }
   if (!std::isfinite(p.relaxation_mean_slope_siemens)) {
     return Problem{"relaxation_mean_slope", "must be finite", {}};
   }
-  if (!(std::isfinite(p.relaxation_spread_slope_siemens) && p.relaxation_spread_slope_siemens >= 0.0)) {
+  if (!(std::isfinite(p.relaxation_spread_slope_siemens) &&
+        p.relaxation_spread_slope_siemens >= 0.0)) {
     return Problem{"relaxation_spread_slope",
                    fmt::format("must be finite and >= 0 S (a negative slope makes the spread "
                                "negative at long times), got {}",
                                us(p.relaxation_spread_slope_siemens)),
                    {}};
   }
-  if (!(std::isfinite(p.relaxation_spread_offset_siemens) && p.relaxation_spread_offset_siemens >= 0.0)) {
+  if (!(std::isfinite(p.relaxation_spread_offset_siemens) &&
+        p.relaxation_spread_offset_siemens >= 0.0)) {
     return Problem{
         "relaxation_spread_offset",
         fmt::format("must be finite and >= 0 S, got {}", us(p.relaxation_spread_offset_siemens)),
@@ -149,8 +152,8 @@ std::optional<Problem> check(const RramCmoParameters& p) {
 }
 
 std::optional<Problem> check(const RramMilo2021Parameters& p) {
-  if (auto problem =
-          check_linear_spread(p.common, p.programming_sigma_offset_siemens, p.programming_sigma_slope)) {
+  if (auto problem = check_linear_spread(p.common, p.programming_sigma_offset_siemens,
+                                         p.programming_sigma_slope)) {
     return problem;
   }
   for (auto [key, coefficients] : {std::pair{"nl2_coefficients_a_per_v2", &p.nl2_coefficients},
@@ -257,7 +260,8 @@ std::vector<double> RramWan2022Model::coefficients_at(double t_s) const {
   const SpreadFit& b = fits[j + 1];
   if (t_s == a.t_s) return a.coefficients_siemens;
   const double w = std::log(t_s / a.t_s) / std::log(b.t_s / a.t_s);
-  std::vector<double> c(std::max(a.coefficients_siemens.size(), b.coefficients_siemens.size()), 0.0);
+  std::vector<double> c(std::max(a.coefficients_siemens.size(), b.coefficients_siemens.size()),
+                        0.0);
   for (std::size_t k = 0; k < c.size(); ++k) {
     const double ca = k < a.coefficients_siemens.size() ? a.coefficients_siemens[k] : 0.0;
     const double cb = k < b.coefficients_siemens.size() ? b.coefficients_siemens[k] : 0.0;
@@ -347,7 +351,8 @@ double RramCmoModel::relaxation_spread_siemens(double t_s) const {
 void RramCmoModel::program_cells(ProgrammedCells& cells, std::uint32_t attempt) const {
   const std::vector<double> z = normals(cells, StreamId::programming_error, attempt);
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    cells.programmed_siemens[i] = cells.target_siemens[i] + programming_sigma_siemens(cells.target_siemens[i]) * z[i];
+    cells.programmed_siemens[i] =
+        cells.target_siemens[i] + programming_sigma_siemens(cells.target_siemens[i]) * z[i];
   }
   limit(cells.programmed_siemens, common());
 }
@@ -434,7 +439,8 @@ void RramMilo2021Model::current(std::span<const double> g_siemens, std::span<con
 void RramMilo2021Model::program_cells(ProgrammedCells& cells, std::uint32_t attempt) const {
   const std::vector<double> z = normals(cells, StreamId::programming_error, attempt);
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    cells.programmed_siemens[i] = cells.target_siemens[i] + programming_sigma_siemens(cells.target_siemens[i]) * z[i];
+    cells.programmed_siemens[i] =
+        cells.target_siemens[i] + programming_sigma_siemens(cells.target_siemens[i]) * z[i];
   }
   limit(cells.programmed_siemens, common());
 }
@@ -450,7 +456,8 @@ void RramMilo2021Model::evolve(const ProgrammedCells& cells, const ReadTime&,
 std::unique_ptr<DeviceModel> make_rram_wan2022_model(const ConfigTable& parameters) {
   RramWan2022Parameters p = RramWan2022Parameters::published();
   p.common = read_common_parameters(parameters, p.common);
-  p.fit_g_max_siemens = parameters.get_quantity_or("fit_g_max", Dimension::conductance, p.fit_g_max_siemens);
+  p.fit_g_max_siemens =
+      parameters.get_quantity_or("fit_g_max", Dimension::conductance, p.fit_g_max_siemens);
   std::vector<ConfigTable> tables;
   if (parameters.contains("spread_fit")) {
     tables = parameters.get_table_array("spread_fit");
@@ -472,8 +479,8 @@ std::unique_ptr<DeviceModel> make_rram_wan2022_model(const ConfigTable& paramete
 namespace {
 // Keys shared by the CMO and Milo factories.
 void read_linear_spread(const ConfigTable& parameters, double& offset_siemens, double& slope) {
-  offset_siemens =
-      signed_quantity_or(parameters, "programming_sigma_offset", Dimension::conductance, offset_siemens);
+  offset_siemens = signed_quantity_or(parameters, "programming_sigma_offset",
+                                      Dimension::conductance, offset_siemens);
   slope = parameters.get_or("programming_sigma_slope", slope);
 }
 }  // namespace
@@ -482,12 +489,14 @@ std::unique_ptr<DeviceModel> make_rram_hfox_cmo_model(const ConfigTable& paramet
   RramCmoParameters p = RramCmoParameters::published(CmoAcceptance::two_percent);
   p.common = read_common_parameters(parameters, p.common);
   read_linear_spread(parameters, p.programming_sigma_offset_siemens, p.programming_sigma_slope);
-  p.relaxation_mean_slope_siemens = signed_quantity_or(parameters, "relaxation_mean_slope",
-                                                 Dimension::conductance, p.relaxation_mean_slope_siemens);
-  p.relaxation_spread_slope_siemens = signed_quantity_or(
-      parameters, "relaxation_spread_slope", Dimension::conductance, p.relaxation_spread_slope_siemens);
-  p.relaxation_spread_offset_siemens = signed_quantity_or(
-      parameters, "relaxation_spread_offset", Dimension::conductance, p.relaxation_spread_offset_siemens);
+  p.relaxation_mean_slope_siemens = signed_quantity_or(
+      parameters, "relaxation_mean_slope", Dimension::conductance, p.relaxation_mean_slope_siemens);
+  p.relaxation_spread_slope_siemens =
+      signed_quantity_or(parameters, "relaxation_spread_slope", Dimension::conductance,
+                         p.relaxation_spread_slope_siemens);
+  p.relaxation_spread_offset_siemens =
+      signed_quantity_or(parameters, "relaxation_spread_offset", Dimension::conductance,
+                         p.relaxation_spread_offset_siemens);
   if (auto problem = check(p)) parameters.fail(problem->key, problem->message);
   return std::make_unique<RramCmoModel>(p);
 }

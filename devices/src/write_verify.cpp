@@ -11,14 +11,15 @@
 namespace kirchhoff::devices {
 
 void WriteVerifyOptions::validate() const {
-  if (!(tolerance_siemens >= 0.0) || !(relative_tolerance >= 0.0) || !std::isfinite(tolerance_siemens) ||
-      !std::isfinite(relative_tolerance)) {
+  if (!(tolerance_siemens >= 0.0) || !(relative_tolerance >= 0.0) ||
+      !std::isfinite(tolerance_siemens) || !std::isfinite(relative_tolerance)) {
     throw InvalidArgument(fmt::format(
         "write-verify tolerances must be finite and >= 0, got tolerance {} S, relative {}",
         tolerance_siemens, relative_tolerance));
   }
   if (tolerance_siemens == 0.0 && relative_tolerance == 0.0) {
-    throw InvalidArgument("write-verify needs a tolerance band: tolerance or relative_tolerance > 0");
+    throw InvalidArgument(
+        "write-verify needs a tolerance band: tolerance or relative_tolerance > 0");
   }
   if (max_iterations < 1) throw InvalidArgument("write-verify max_iterations must be >= 1, got 0");
   if (!(std::isfinite(verify_time_s) && verify_time_s >= 0.0)) {
@@ -31,7 +32,8 @@ void WriteVerifyResult::require_converged(const WriteVerifyOptions& options) con
   if (all_converged()) return;
   throw NumericalError(fmt::format(
       "write-verify: {} of {} cells outside the band (max({}, {} x target)) after {} iterations",
-      unconverged_cells, cells.size(), format_quantity(options.tolerance_siemens, Dimension::conductance),
+      unconverged_cells, cells.size(),
+      format_quantity(options.tolerance_siemens, Dimension::conductance),
       options.relative_tolerance, options.max_iterations));
 }
 
@@ -54,7 +56,8 @@ WriteVerifyResult write_verify(const DeviceModel& model, std::span<const double>
     pending = 0;
     for (std::size_t i = 0; i < n; ++i) {
       if (result.converged[i]) continue;
-      const double band = std::max(options.tolerance_siemens, options.relative_tolerance * cells.target_siemens[i]);
+      const double band =
+          std::max(options.tolerance_siemens, options.relative_tolerance * cells.target_siemens[i]);
       result.verify_error_siemens[i] = reading[i] - cells.target_siemens[i];
       if (std::abs(result.verify_error_siemens[i]) <= band) {
         result.converged[i] = 1;

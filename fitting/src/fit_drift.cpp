@@ -48,8 +48,8 @@ DeviceDrift device_drift(const DriftData& data, const std::string& name,
   const double intercept = my - slope * mu;
   rss = 0.0;
   for (std::size_t r : rs) {
-    const double e =
-        std::log(data.conductance_siemens[r]) - (intercept + slope * std::log(data.time_s[r] / t0_s));
+    const double e = std::log(data.conductance_siemens[r]) -
+                     (intercept + slope * std::log(data.time_s[r] / t0_s));
     rss += e * e;
   }
   DeviceDrift dev;
@@ -96,7 +96,8 @@ std::vector<std::vector<std::size_t>> target_bins(const std::vector<DeviceDrift>
   std::vector<std::vector<std::size_t>> members;
   if (bins == 0 && distinct.size() <= 12) {
     for (std::size_t i : by_target) {
-      if (members.empty() || devices[i].target_siemens != devices[members.back().front()].target_siemens) {
+      if (members.empty() ||
+          devices[i].target_siemens != devices[members.back().front()].target_siemens) {
         members.emplace_back();
       }
       members.back().push_back(i);
@@ -131,7 +132,8 @@ DriftBin bin_of(const std::vector<DeviceDrift>& devices, const std::vector<std::
   bin.g_high_siemens = devices[mem.back()].target_siemens;
   double sum = 0.0;
   for (std::size_t i : mem) sum += devices[i].target_siemens;
-  bin.g_siemens = bin.g_low_siemens == bin.g_high_siemens ? bin.g_low_siemens : sum / static_cast<double>(mem.size());
+  bin.g_siemens = bin.g_low_siemens == bin.g_high_siemens ? bin.g_low_siemens
+                                                          : sum / static_cast<double>(mem.size());
   return bin;
 }
 
@@ -228,9 +230,9 @@ DriftFit fit_drift(const DriftData& data, const DriftFitOptions& options) {
   fit.points = points;
   fit.t0_s =
       options.t0_s > 0.0 ? options.t0_s : *std::min_element(data.time_s.begin(), data.time_s.end());
-  fit.g_max_siemens = options.g_max_siemens > 0.0
-                    ? options.g_max_siemens
-                    : *std::max_element(data.target_siemens.begin(), data.target_siemens.end());
+  fit.g_max_siemens = options.g_max_siemens > 0.0 ? options.g_max_siemens
+                                                  : *std::max_element(data.target_siemens.begin(),
+                                                                      data.target_siemens.end());
   fit_device_exponents(data, fit);
   const auto members = target_bins(fit.devices, options.bins);
   fit_drift_table(fit, members, options.bootstrap);
@@ -251,10 +253,10 @@ std::string format_report(const DriftFit& fit) {
       "interval   (parametric bootstrap, B = {1})\n",
       100.0 * fit.confidence, fit.replicates);
   for (const auto& b : fit.bins) {
-    const std::string range =
-        b.g_low_siemens == b.g_high_siemens
-            ? g_text(b.g_siemens)
-            : fmt::format("{} ({}-{})", g_text(b.g_siemens), g_text(b.g_low_siemens), g_text(b.g_high_siemens));
+    const std::string range = b.g_low_siemens == b.g_high_siemens
+                                  ? g_text(b.g_siemens)
+                                  : fmt::format("{} ({}-{})", g_text(b.g_siemens),
+                                                g_text(b.g_low_siemens), g_text(b.g_high_siemens));
     text += fmt::format("  {:<26} {:>7}   {:.4f}  {:<19}  {:.4f}    {}\n", range, b.devices,
                         b.nu_mean.value, interval_text(b.nu_mean.interval, 1.0, 4), b.nu_std.value,
                         interval_text(b.nu_std.interval, 1.0, 4));

@@ -38,7 +38,8 @@ void check_programming_inputs(std::span<const double> target_siemens,
 }
 
 // g_max of x = g_T/g_max: the option, else the largest target.
-double programming_g_max(std::span<const double> target_siemens, const ProgrammingFitOptions& options) {
+double programming_g_max(std::span<const double> target_siemens,
+                         const ProgrammingFitOptions& options) {
   double g_max = options.g_max_siemens;
   if (g_max == 0.0) g_max = *std::max_element(target_siemens.begin(), target_siemens.end());
   if (!(std::isfinite(g_max) && g_max > 0.0)) {
@@ -100,7 +101,8 @@ BootstrapDraws bootstrap_programming(const SigmaPolynomialProblem& pr,
 double ProgrammingFit::sigma_siemens(double target_siemens) const {
   const double x = target_siemens / g_max_siemens;
   double p = 0.0;
-  for (std::size_t k = coefficients_siemens.size(); k-- > 0;) p = p * x + coefficients_siemens[k].value;
+  for (std::size_t k = coefficients_siemens.size(); k-- > 0;)
+    p = p * x + coefficients_siemens[k].value;
   return p;
 }
 
@@ -109,7 +111,8 @@ ProgrammingFit fit_programming(std::span<const double> target_siemens,
                                const ProgrammingFitOptions& options) {
   check_programming_inputs(target_siemens, programmed_siemens, options);
   const double g_max = programming_g_max(target_siemens, options);
-  const SigmaPolynomialProblem pr = programming_problem(target_siemens, programmed_siemens, options, g_max);
+  const SigmaPolynomialProblem pr =
+      programming_problem(target_siemens, programmed_siemens, options, g_max);
   const SigmaPolynomialSolution best = solve_sigma_polynomial(pr, nullptr);
   const std::size_t n = pr.x.size();
 
@@ -133,7 +136,8 @@ ProgrammingFit fit_programming(std::span<const double> target_siemens,
   fit.confidence = draws.confidence;
   const auto m = static_cast<std::size_t>(best.a.size());
   for (std::size_t k = 0; k < m; ++k) {
-    fit.coefficients_siemens.push_back(draws.estimate(k, best.a[static_cast<Eigen::Index>(k)] * g_max));
+    fit.coefficients_siemens.push_back(
+        draws.estimate(k, best.a[static_cast<Eigen::Index>(k)] * g_max));
   }
   for (std::size_t k = 0; k < check_x.size(); ++k) {
     fit.check_targets_siemens.push_back(check_x[k] * g_max);

@@ -416,8 +416,8 @@ void conditional_errors(const std::vector<Series>& series, const Geometry& geo,
     const BootstrapDraws draws =
         run_bootstrap("pulse fit", resimulation, 4, refit, FailedRefits::tolerated);
     if (draws.used() < 2) continue;  // keep the Jacobian's
-    double* se[] = {&devices[d].se_g_min_siemens, &devices[d].se_g_max_siemens, &devices[d].se_nl_ltp,
-                    &devices[d].se_nl_ltd};
+    double* se[] = {&devices[d].se_g_min_siemens, &devices[d].se_g_max_siemens,
+                    &devices[d].se_nl_ltp, &devices[d].se_nl_ltd};
     for (std::size_t k = 0; k < 4; ++k) {
       RunningStats stats;
       stats.add(draws.values[k]);
@@ -744,9 +744,10 @@ std::string format_report(const PulseFit& fit) {
   if (fit.devices.size() > 1 && fit.devices.size() <= 20) {
     text += "per device: G_min, G_max, NL_LTP, NL_LTD\n";
     for (const auto& d : fit.devices) {
-      text += fmt::format("  {:<12} {:>10}{} {:>10}{} {:>8} {:>8}\n", d.device, g_text(d.g_min_siemens),
-                          d.g_min_clipped ? "*" : " ", g_text(d.g_max_siemens),
-                          d.g_max_clipped ? "*" : " ", label_text(d.nl_ltp), label_text(d.nl_ltd));
+      text +=
+          fmt::format("  {:<12} {:>10}{} {:>10}{} {:>8} {:>8}\n", d.device, g_text(d.g_min_siemens),
+                      d.g_min_clipped ? "*" : " ", g_text(d.g_max_siemens),
+                      d.g_max_clipped ? "*" : " ", label_text(d.nl_ltp), label_text(d.nl_ltd));
     }
     text += "  (* taken from clipped reads)\n";
   }

@@ -127,7 +127,8 @@ double ReadNoiseFit::value(double g_siemens) const {
     return std::min(q_coefficient.value * std::pow(x, -q_exponent.value), q_max);
   }
   double p = 0.0;
-  for (std::size_t k = coefficients_siemens.size(); k-- > 0;) p = p * x + coefficients_siemens[k].value;
+  for (std::size_t k = coefficients_siemens.size(); k-- > 0;)
+    p = p * x + coefficients_siemens[k].value;
   return p;
 }
 
@@ -257,7 +258,8 @@ Residuals studentised_residuals(const ReadNoiseData& data, ReadNoiseFit& fit) {
                                  : add_trend_residuals(data, d, dev.device, rs, res);
     dev.trend = !repeats;
     dev.reads = res.device.size() - before;
-    dev.g_siemens = fit.from_targets ? data.target_siemens[rs.front()] : g_sum / static_cast<double>(dev.reads);
+    dev.g_siemens =
+        fit.from_targets ? data.target_siemens[rs.front()] : g_sum / static_cast<double>(dev.reads);
     fit.devices.push_back(dev);
   }
   return res;
@@ -443,7 +445,8 @@ std::vector<double> fit_polynomial_form(const Residuals& res, const std::vector<
   fit.failed_replicates = draws.failed;
   fit.replicates = draws.used();
   for (std::size_t k = 0; k < m; ++k) {
-    fit.coefficients_siemens.push_back(draws.estimate(k, best.a[static_cast<Eigen::Index>(k)] * g_max));
+    fit.coefficients_siemens.push_back(
+        draws.estimate(k, best.a[static_cast<Eigen::Index>(k)] * g_max));
   }
   std::vector<double> values;
   for (double xk : at) values.push_back(poly(best.a, xk) * g_max);
@@ -467,7 +470,8 @@ ReadNoiseFit fit_read_noise(const ReadNoiseData& data, const ReadNoiseFitOptions
   const std::vector<double> x = conductance_ratios(res, options, fit);
   const double x_low = *std::min_element(x.begin(), x.end());
   const double x_high = *std::max_element(x.begin(), x.end());
-  for (double v : evenly_spaced(x_low, x_high)) fit.check_g_siemens.push_back(v * fit.g_max_siemens);
+  for (double v : evenly_spaced(x_low, x_high))
+    fit.check_g_siemens.push_back(v * fit.g_max_siemens);
   fit.grid_g_siemens = log_spaced(x_low, x_high, fit.g_max_siemens);
   const std::vector<double> z = options.form == ReadNoiseForm::pcm
                                     ? fit_pcm_form(res, x, x_low, x_high, options, fit)
@@ -520,8 +524,8 @@ std::string format_report(const ReadNoiseFit& fit) {
     }
     text += "sigma_R at conductances across the measured range:\n";
     for (std::size_t k = 0; k < fit.check_g_siemens.size(); ++k) {
-      text += fmt::format("  g = {:>10}   sigma_R = {:.5f} uS   {}\n", g_text(fit.check_g_siemens[k]),
-                          fit.check_value[k].value / uS,
+      text += fmt::format("  g = {:>10}   sigma_R = {:.5f} uS   {}\n",
+                          g_text(fit.check_g_siemens[k]), fit.check_value[k].value / uS,
                           interval_text(fit.check_value[k].interval, uS, 5));
     }
   }

@@ -179,8 +179,9 @@ FitReport fit_report(const ProgrammingFit& fit, std::span<const double> target_s
   }
   if (fit.has_bias) r.parameters.push_back(parameter("bias", "S", fit.bias_siemens));
   for (std::size_t k = 0; k < fit.check_targets_siemens.size(); ++k) {
-    r.parameters.push_back(parameter(fmt::format("sigma_P({})", g_text(fit.check_targets_siemens[k])),
-                                     "S", fit.check_sigma_siemens[k]));
+    r.parameters.push_back(
+        parameter(fmt::format("sigma_P({})", g_text(fit.check_targets_siemens[k])), "S",
+                  fit.check_sigma_siemens[k]));
   }
   r.parameters.push_back({"g_max", "S", fit.g_max_siemens, kNaN, kNaN});
   add_goodness(r, fit.residuals);
@@ -254,8 +255,10 @@ void add_drift_table(const DriftFit& fit, FitReport& r) {
   }
   r.residuals.push_back(std::move(z));
   for (const auto& b : fit.bins) {
-    r.parameters.push_back(parameter(fmt::format("mu_nu({})", g_text(b.g_siemens)), "1", b.nu_mean));
-    r.parameters.push_back(parameter(fmt::format("sigma_nu({})", g_text(b.g_siemens)), "1", b.nu_std));
+    r.parameters.push_back(
+        parameter(fmt::format("mu_nu({})", g_text(b.g_siemens)), "1", b.nu_mean));
+    r.parameters.push_back(
+        parameter(fmt::format("sigma_nu({})", g_text(b.g_siemens)), "1", b.nu_std));
   }
   add_goodness(r, fit.residuals);
 }

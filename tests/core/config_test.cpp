@@ -405,8 +405,8 @@ TEST_F(ConfigFile, ReportsUnreadableFiles) {
     (void)Config::load_file(directory_.path());
     ADD_FAILURE() << "no IoError";
   } catch (const IoError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "cannot read configuration file '" + directory_.path().string() + "': it is a directory");
+    EXPECT_EQ(std::string(e.what()), "cannot read configuration file '" +
+                                         directory_.path().string() + "': it is a directory");
   }
 }
 
@@ -663,10 +663,12 @@ namespace {
 
 TEST(ConfigOverlay, MergesAnotherFilesTableAndKeepsItsLocations) {
   Config preset = Config::parse(
-      "model = \"pcm\"\n[parameters]\ng_max = \"25uS\"\nt0 = \"20s\"\n[parameters.drift]\nmu = 0.05\n",
+      "model = \"pcm\"\n[parameters]\ng_max = \"25uS\"\nt0 = \"20s\"\n[parameters.drift]\nmu = "
+      "0.05\n",
       "preset.toml");
   const Config user = Config::parse(
-      "preset = \"x\"\n[parameters]\ng_max = \"20uS\"\nlevels = 8\n[parameters.drift]\nsigma = 0.01\n",
+      "preset = \"x\"\n[parameters]\ng_max = \"20uS\"\nlevels = 8\n[parameters.drift]\nsigma = "
+      "0.01\n",
       "user.toml");
   preset.overlay("parameters", user.table("parameters"));
   const auto parameters = preset.table("parameters");
@@ -694,7 +696,8 @@ TEST(ConfigOverlay, ReportsUnknownMergedKeysInTheOtherFile) {
 
 TEST(ConfigOverlay, CreatesTheTargetTableAndRefusesTypeClashes) {
   Config base = Config::parse("name = \"a\"\n[t]\nx = 1\n", "base.toml");
-  const Config other = Config::parse("[p]\ny = 2\n[q]\nx = 3\nname = 4\n[r.x]\nz = 1\n", "other.toml");
+  const Config other =
+      Config::parse("[p]\ny = 2\n[q]\nx = 3\nname = 4\n[r.x]\nz = 1\n", "other.toml");
   base.overlay("new.sub", other.table("p"));
   EXPECT_EQ(base.table("new.sub").get<int>("y"), 2);
   EXPECT_EQ(config_error([&] { base.overlay("name", other.table("q")); }),

@@ -61,7 +61,8 @@ TEST_P(NormalTransformStatistical, MomentsAndKolmogorovSmirnovAgainstBoostCdf) {
   EXPECT_LT(ks_statistic(z, [&](double x) { return boost::math::cdf(normal, x); }), kKsCritical);
 }
 
-INSTANTIATE_TEST_SUITE_P(FixedSeeds, NormalTransformStatistical, ::testing::Values(1u, 20261124u, 0xdeadbeefcafeu));
+INSTANTIATE_TEST_SUITE_P(FixedSeeds, NormalTransformStatistical,
+                         ::testing::Values(1u, 20261124u, 0xdeadbeefcafeu));
 
 TEST(UniformTransformStatistical, KolmogorovSmirnovAndEquidistributionOfPairs) {
   const RandomStream stream(8, {0, 0, StreamId::testing, 1});
@@ -99,7 +100,8 @@ TEST(TruncatedNormalTransformStatistical, KolmogorovSmirnovOnCentralAndTailInter
     const double q_hi = boost::math::cdf(boost::math::complement(normal, hi));
     const bool upper = lo > 1.0;  // compute the CDF in the tail where it is accurate
     auto cdf = [&](double v) {
-      if (upper) return (q_lo - boost::math::cdf(boost::math::complement(normal, v))) / (q_lo - q_hi);
+      if (upper)
+        return (q_lo - boost::math::cdf(boost::math::complement(normal, v))) / (q_lo - q_hi);
       return (boost::math::cdf(normal, v) - c_lo) / (c_hi - c_lo);
     };
     EXPECT_LT(ks_statistic(x, cdf), kKsCritical) << "[" << lo << ", " << hi << "]";

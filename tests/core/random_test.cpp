@@ -192,7 +192,8 @@ TEST(RandomStream, ScaledNormalAndLognormalAreTransformsOfTheStandardNormal) {
 TEST(RandomStream, TruncatedNormalStaysInsideItsBoundsEvenFarInTheTail) {
   const RandomStream stream(3, {0, 0, StreamId::testing, 0});
   std::vector<double> x(20000);
-  for (auto [lo, hi] : {std::pair{-1.0, 1.0}, {4.0, 4.5}, {-9.0, -8.0}, {0.0, 1e300}, {-0.5, 30.0}}) {
+  for (auto [lo, hi] :
+       {std::pair{-1.0, 1.0}, {4.0, 4.5}, {-9.0, -8.0}, {0.0, 1e300}, {-0.5, 30.0}}) {
     stream.truncated_normal(x, 0.0, 1.0, lo, hi);
     for (double v : x) {
       ASSERT_GE(v, lo);
@@ -234,11 +235,17 @@ TEST(RandomStream, RejectsBadParametersWithClearMessages) {
   expect_message([&] { stream.uniform(x, kElementsPerSubstream - 2); },
                  "random stream 'read_noise': elements [17179869182, 17179869186) exceed the "
                  "17179869184 elements of a substream");
-  expect_message([&] { RandomStream(1, {0, 0, StreamId::read_noise, 1u << 20}); },
-                 "random substream 1048576 of stream 'read_noise' is out of range (allowed "
-                 "0..1048575)");
-  expect_message([&] { RandomStream(1, {0, 0, static_cast<StreamId>(5000), 0}); },
-                 "random stream id 5000 is out of range (allowed 0..4095)");
+  expect_message(
+      [&] {
+        RandomStream(1, {0, 0, StreamId::read_noise, 1u << 20});
+      },
+      "random substream 1048576 of stream 'read_noise' is out of range (allowed "
+      "0..1048575)");
+  expect_message(
+      [&] {
+        RandomStream(1, {0, 0, static_cast<StreamId>(5000), 0});
+      },
+      "random stream id 5000 is out of range (allowed 0..4095)");
 }
 
 TEST(RandomStream, TheLastElementsOfASubstreamAreReachable) {

@@ -194,7 +194,8 @@ TEST(Mapping, RejectsBadOptionsAndWeightsWithClearMessages) {
             "finite");
   o = options(MappingScheme::differential);
   o.slices = 0;
-  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)map_weights(w, o); }), "mapping slices is 0; allowed: 1 ... 16");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)map_weights(w, o); }),
+            "mapping slices is 0; allowed: 1 ... 16");
   o.slices = 2;
   o.base = 1.5;
   EXPECT_EQ(message_of<InvalidArgument>([&] { (void)map_weights(w, o); }),

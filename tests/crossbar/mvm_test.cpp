@@ -269,7 +269,8 @@ TEST(Mvm, RejectsBadInputsWithClearMessages) {
             "multiply: empty input batch");
   Eigen::MatrixXd bad = Eigen::MatrixXd::Ones(6, 2);
   bad(2, 1) = std::nan("");
-  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)m.multiply(bad, 0); }), "multiply: input batch is not finite");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { (void)m.multiply(bad, 0); }),
+            "multiply: input batch is not finite");
   EXPECT_EQ(message_of<InvalidArgument>([&] { m.calibrate_adc(Eigen::MatrixXd::Ones(6, 2)); }),
             "calibrate_adc: the ADC range mode is not 'calibrated'");
   o.mapping.g_max_siemens = 2e-5;

@@ -99,12 +99,15 @@ TEST(Dac, BitSerialSlicesRecombineToTheQuantisedInput) {
 TEST(Periphery, RejectsBadConverterOptionsByName) {
   DacOptions dac;
   dac.bits = 1;
-  EXPECT_EQ(message_of<InvalidArgument>([&] { dac.validate(); }), "DAC bits is 1; allowed: 0 (ideal) or 2 ... 24");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { dac.validate(); }),
+            "DAC bits is 1; allowed: 0 (ideal) or 2 ... 24");
   dac.bits = 25;
-  EXPECT_EQ(message_of<InvalidArgument>([&] { dac.validate(); }), "DAC bits is 25; allowed: 0 (ideal) or 2 ... 24");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { dac.validate(); }),
+            "DAC bits is 25; allowed: 0 (ideal) or 2 ... 24");
   dac.bits = 8;
   dac.input_range = -1.0;
-  EXPECT_EQ(message_of<InvalidArgument>([&] { dac.validate(); }), "DAC range is -1; allowed: a finite value > 0");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { dac.validate(); }),
+            "DAC range is -1; allowed: a finite value > 0");
   dac.input_range = 1.0;
   dac.v_read_v = 0.0;
   EXPECT_EQ(message_of<InvalidArgument>([&] { dac.validate(); }),
@@ -119,7 +122,8 @@ TEST(Periphery, RejectsBadConverterOptionsByName) {
 
   AdcOptions adc;
   adc.bits = 30;
-  EXPECT_EQ(message_of<InvalidArgument>([&] { adc.validate(); }), "ADC bits is 30; allowed: 0 (ideal) or 2 ... 24");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { adc.validate(); }),
+            "ADC bits is 30; allowed: 0 (ideal) or 2 ... 24");
   adc.bits = 1;
   adc.coding = Coding::unipolar;
   EXPECT_NO_THROW(adc.validate());
@@ -133,7 +137,8 @@ TEST(Periphery, RejectsBadConverterOptionsByName) {
             "ADC calibration percentile is 0; allowed: (0, 1]");
   adc.percentile = 0.99;
   adc.gain_std = -0.1;
-  EXPECT_EQ(message_of<InvalidArgument>([&] { adc.validate(); }), "ADC gain_std is -0.1; allowed: finite and >= 0");
+  EXPECT_EQ(message_of<InvalidArgument>([&] { adc.validate(); }),
+            "ADC gain_std is -0.1; allowed: finite and >= 0");
 }
 
 }  // namespace

@@ -30,7 +30,10 @@ TEST(TileGrid, SplitsInputsAndOutputsIntoTilesWithPartialLastTiles) {
   EXPECT_EQ(exact.tile_rows(), 1);
   EXPECT_EQ(exact.tile_cols(), 2);
   EXPECT_EQ(exact.col_count(1), 256);
-  EXPECT_EQ(message_of<InvalidArgument>([] { (void)TileGrid(0, 3, {4, 4}); }), "cannot tile an empty 0 x 3 matrix");
+  EXPECT_EQ(message_of<InvalidArgument>([] {
+              (void)TileGrid(0, 3, {4, 4});
+            }),
+            "cannot tile an empty 0 x 3 matrix");
   EXPECT_EQ(message_of<InvalidArgument>([] {
               (void)TileGrid(3, 3, {0, 4});
             }),
@@ -95,7 +98,8 @@ TEST(Tiling, ArraysOfAnInstanceNeverShareRandomDraws) {
         model.program(cells.target_siemens, address().offset(a * m.cells_per_array()));
     EXPECT_EQ(again.programmed_siemens, cells.programmed_siemens);
     std::vector<double> e(cells.size());
-    for (std::size_t i = 0; i < e.size(); ++i) e[i] = cells.programmed_siemens[i] - cells.target_siemens[i];
+    for (std::size_t i = 0; i < e.size(); ++i)
+      e[i] = cells.programmed_siemens[i] - cells.target_siemens[i];
     errors.push_back(e);
   }
   for (std::size_t a = 0; a < arrays; ++a) {

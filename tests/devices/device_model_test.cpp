@@ -126,7 +126,8 @@ TEST(DeviceModel, SplittingAnArrayWithCellOffsetsGivesTheSameCells) {
   const auto tail = model.program(std::span(targets).subspan(333), address.offset(333));
   std::vector<double> joined(head.programmed_siemens);
   joined.insert(joined.end(), tail.programmed_siemens.begin(), tail.programmed_siemens.end());
-  ASSERT_EQ(0, std::memcmp(joined.data(), whole.programmed_siemens.data(), joined.size() * sizeof(double)));
+  ASSERT_EQ(0, std::memcmp(joined.data(), whole.programmed_siemens.data(),
+                           joined.size() * sizeof(double)));
 }
 
 TEST(DeviceModel, RejectsBadTimesAndOutputSizes) {
@@ -172,8 +173,8 @@ TEST(CommonParameters, ValidateNamesTheParameter) {
 }
 
 TEST(CommonParameters, ReadFromTomlWithDefaultsAndLocatedErrors) {
-  auto config = Config::parse(
-      "[parameters]\ng_max = \"20uS\"\nlevels = 16\nstuck_off_rate = 0.1\n", "device.toml");
+  auto config = Config::parse("[parameters]\ng_max = \"20uS\"\nlevels = 16\nstuck_off_rate = 0.1\n",
+                              "device.toml");
   const auto common = read_common_parameters(config.table("parameters"), test_range(1e-6, 25e-6));
   EXPECT_DOUBLE_EQ(common.g_min_siemens, 1e-6);
   EXPECT_DOUBLE_EQ(common.g_max_siemens, 20e-6);

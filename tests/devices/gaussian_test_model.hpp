@@ -8,8 +8,11 @@ namespace kirchhoff::devices::testing {
 
 class GaussianTestModel final : public DeviceModel {
  public:
-  GaussianTestModel(CommonParameters common, double sigma_program_siemens, double sigma_read_siemens)
-      : DeviceModel(common), sigma_program_siemens_(sigma_program_siemens), sigma_read_siemens_(sigma_read_siemens) {}
+  GaussianTestModel(CommonParameters common, double sigma_program_siemens,
+                    double sigma_read_siemens)
+      : DeviceModel(common),
+        sigma_program_siemens_(sigma_program_siemens),
+        sigma_read_siemens_(sigma_read_siemens) {}
 
   [[nodiscard]] std::string kind() const override { return "gaussian-test"; }
 
@@ -24,10 +27,12 @@ class GaussianTestModel final : public DeviceModel {
     cells.address.stream(StreamId::programming_error, attempt)
         .normal(cells.programmed_siemens, cells.address.first_cell);
     for (std::size_t i = 0; i < cells.size(); ++i) {
-      cells.programmed_siemens[i] = cells.target_siemens[i] + sigma_program_siemens_ * cells.programmed_siemens[i];
+      cells.programmed_siemens[i] =
+          cells.target_siemens[i] + sigma_program_siemens_ * cells.programmed_siemens[i];
     }
   }
-  void evolve(const ProgrammedCells& cells, const ReadTime&, std::span<double> g_siemens) const override {
+  void evolve(const ProgrammedCells& cells, const ReadTime&,
+              std::span<double> g_siemens) const override {
     std::copy(cells.programmed_siemens.begin(), cells.programmed_siemens.end(), g_siemens.begin());
   }
 

@@ -107,7 +107,8 @@ GenericParameters everything() {
 }
 
 struct Case {
-  double target_microsiemens, nu_mean, nu_std;  // ν's parameters at the target, from the table by hand
+  double target_microsiemens, nu_mean,
+      nu_std;  // ν's parameters at the target, from the table by hand
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
@@ -125,8 +126,8 @@ TEST_P(GenericStatistics, AllEffectsMatchTheirClosedForms) {
   const ProgrammedCells cells = model.program(targets, {.seed = 424242, .point = 1, .trial = 3});
 
   const double sigma_x = std::hypot(0.3, 0.04 * c.target_microsiemens);  // µS
-  const Moments g_p =
-      normal_moments(c.target_microsiemens, sigma_x) * lognormal_moments(0.0, p.device_to_device_sigma);
+  const Moments g_p = normal_moments(c.target_microsiemens, sigma_x) *
+                      lognormal_moments(0.0, p.device_to_device_sigma);
   expect_moments(in_microsiemens(cells.programmed_siemens), g_p, name + ", g_P");
   expect_normal(cells.drift_exponent, c.nu_mean, c.nu_std, name + ", nu");
 

@@ -135,7 +135,8 @@ TEST(GenericModel, SingleCellDriftIsThePowerLawExactly) {
   }
   for (double t : {10.5, 3600.0, 86400.0, 3.15576e7}) {
     model.conductance_at(cells, {t, 0}, g);
-    EXPECT_EQ(g[0], cells.programmed_siemens[0] * std::pow(t / 10.0, -cells.drift_exponent[0])) << t;
+    EXPECT_EQ(g[0], cells.programmed_siemens[0] * std::pow(t / 10.0, -cells.drift_exponent[0]))
+        << t;
   }
 }
 
@@ -233,7 +234,8 @@ TEST(GenericModel, ClippingKeepsConductancesInRange) {
   const GenericModel model(p);
   const std::vector<double> targets = spread_targets(1000, 10 * uS);
   const ProgrammedCells cells = model.program(targets, {.seed = 2});
-  const auto [lo, hi] = std::minmax_element(cells.programmed_siemens.begin(), cells.programmed_siemens.end());
+  const auto [lo, hi] =
+      std::minmax_element(cells.programmed_siemens.begin(), cells.programmed_siemens.end());
   EXPECT_EQ(*lo, 0.0);
   EXPECT_EQ(*hi, 10 * uS);
 }
@@ -251,7 +253,8 @@ TEST(GenericModel, ConstructorRejectsBadValues) {
   rejects([](GenericParameters& p) { p.read_sigma_siemens = -1.0; }, "read_sigma");
   rejects([](GenericParameters& p) { p.read_sigma_relative = -1.0; }, "read_sigma_relative");
   rejects([](GenericParameters& p) { p.t0_s = 0.0; }, "t0");
-  rejects([](GenericParameters& p) { p.drift_g_siemens[2] = p.drift_g_siemens[1]; }, "strictly increasing");
+  rejects([](GenericParameters& p) { p.drift_g_siemens[2] = p.drift_g_siemens[1]; },
+          "strictly increasing");
   rejects([](GenericParameters& p) { p.drift_nu_std[0] = -0.01; }, "drift_nu_std[0]");
   rejects([](GenericParameters& p) { p.drift_nu_mean.pop_back(); }, "one value per");
   rejects([](GenericParameters& p) { p.common.g_min_siemens = p.common.g_max_siemens; }, "g_max");

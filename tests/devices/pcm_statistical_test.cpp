@@ -209,7 +209,8 @@ TEST(PcmStatisticsMixed, MixedTargetsAverageToTheirExpectations) {
   const PcmModel model(PcmParameters::published(PcmFit::joshi2020));
   const std::vector<double> levels_microsiemens = {1.0, 3.0, 7.0, 12.0, 18.0, 25.0};
   std::vector<double> targets(kCells);
-  for (std::size_t i = 0; i < kCells; ++i) targets[i] = levels_microsiemens[i % levels_microsiemens.size()] * uS;
+  for (std::size_t i = 0; i < kCells; ++i)
+    targets[i] = levels_microsiemens[i % levels_microsiemens.size()] * uS;
   const ProgrammedCells cells = model.program(targets, {.seed = 99, .trial = 1});
   const double t = seconds_per_day;
   std::vector<double> g(kCells);

@@ -78,7 +78,8 @@ TEST(PcmJoshi2020, CurvesAtSeveralXIncludingClipBoundaries) {
   };
   for (const CurvePoint& p : points) {
     SCOPED_TRACE(p.x);
-    EXPECT_NEAR(pcm_fit::programming_sigma_microsiemens(PcmFit::joshi2020, p.x), p.sigma_p_microsiemens, 1e-12);
+    EXPECT_NEAR(pcm_fit::programming_sigma_microsiemens(PcmFit::joshi2020, p.x),
+                p.sigma_p_microsiemens, 1e-12);
     EXPECT_NEAR(pcm_fit::drift_exponent_mean(PcmFit::joshi2020, p.x), p.nu_mean, 1e-12);
     EXPECT_NEAR(pcm_fit::drift_exponent_std(PcmFit::joshi2020, p.x), p.nu_std, 1e-12);
     EXPECT_NEAR(pcm_fit::read_noise_q(PcmFit::joshi2020, p.x), p.q_s, 1e-12);
@@ -138,7 +139,8 @@ TEST(PcmHermes2023, TwoDeviceCurvesAtSwitchPointsAndClips) {
   };
   for (const CurvePoint& p : points) {
     SCOPED_TRACE(p.x);
-    EXPECT_NEAR(pcm_fit::programming_sigma_microsiemens(PcmFit::hermes2023_pair, p.x), p.sigma_p_microsiemens, 1e-12);
+    EXPECT_NEAR(pcm_fit::programming_sigma_microsiemens(PcmFit::hermes2023_pair, p.x),
+                p.sigma_p_microsiemens, 1e-12);
     EXPECT_NEAR(pcm_fit::drift_exponent_mean(PcmFit::hermes2023_pair, p.x), p.nu_mean, 1e-12);
     EXPECT_NEAR(pcm_fit::drift_exponent_std(PcmFit::hermes2023_pair, p.x), p.nu_std, 1e-12);
     EXPECT_NEAR(pcm_fit::read_noise_q(PcmFit::hermes2023_pair, p.x), p.q_s, 1e-12);
@@ -173,7 +175,8 @@ TEST(PcmHermes2023, SingleDeviceCurvesAtSwitchPointsAndClips) {
   };
   for (const Point& p : points) {
     SCOPED_TRACE(p.x);
-    EXPECT_NEAR(pcm_fit::programming_sigma_microsiemens(PcmFit::hermes2023_single, p.x), p.sigma_p_microsiemens, 1e-12);
+    EXPECT_NEAR(pcm_fit::programming_sigma_microsiemens(PcmFit::hermes2023_single, p.x),
+                p.sigma_p_microsiemens, 1e-12);
     EXPECT_NEAR(pcm_fit::drift_exponent_std(PcmFit::hermes2023_single, p.x), p.nu_std, 1e-12);
     EXPECT_NEAR(pcm_fit::read_noise_q(PcmFit::hermes2023_single, p.x), p.q_s, 1e-12);
     // The mean drift exponent is the same fit for one and two devices (aihwkit).
@@ -219,7 +222,8 @@ TEST(PcmModelDrift, SingleCellFollowsThePowerLawToAFewUlp) {
     std::vector<double> g(1);
     for (double t : {t0 * 1.5, 3600.0, 86400.0, 3.15576e7}) {
       model.conductance_at(cells, {t, 0}, g);
-      const double expected = cells.programmed_siemens[0] * std::pow(t / t0, -cells.drift_exponent[0]);
+      const double expected =
+          cells.programmed_siemens[0] * std::pow(t / t0, -cells.drift_exponent[0]);
       EXPECT_NEAR(g[0], expected, 8 * std::numeric_limits<double>::epsilon() * expected) << t;
     }
   }

@@ -63,10 +63,12 @@ TEST_F(PresetsTest, AUserFileOverridesPresetParameters) {
 }
 
 TEST_F(PresetsTest, ErrorsInOverridesPointAtTheUsersFile) {
-  const auto typo = write("typo.toml", "preset = \"rram-wan2022\"\n[parameters]\ng_mx = \"30uS\"\n");
+  const auto typo =
+      write("typo.toml", "preset = \"rram-wan2022\"\n[parameters]\ng_mx = \"30uS\"\n");
   EXPECT_EQ(message_of<ConfigError>([&] { (void)load_device(typo); }),
             typo + ":3:8: key 'parameters.g_mx': unknown key; did you mean 'parameters.g_max'?");
-  const auto unit = write("unit.toml", "preset = \"rram-wan2022\"\n[parameters]\ng_max = \"30us\"\n");
+  const auto unit =
+      write("unit.toml", "preset = \"rram-wan2022\"\n[parameters]\ng_max = \"30us\"\n");
   const auto message = message_of<ConfigError>([&] { (void)load_device(unit); });
   EXPECT_EQ(message.rfind(unit + ":3:9: key 'parameters.g_max': ", 0), 0u) << message;
   const auto top = write("top.toml", "preset = \"rram-wan2022\"\ndescriptoin = \"x\"\n");
@@ -75,7 +77,8 @@ TEST_F(PresetsTest, ErrorsInOverridesPointAtTheUsersFile) {
 }
 
 TEST_F(PresetsTest, PresetsChainAndTheOuterFileWins) {
-  const auto base = write("base.toml", "preset = \"rram-hfox-cmo\"\n[parameters]\ng_max = \"80uS\"\nlevels = 16\n");
+  const auto base = write(
+      "base.toml", "preset = \"rram-hfox-cmo\"\n[parameters]\ng_max = \"80uS\"\nlevels = 16\n");
   const auto outer = write("outer.toml", "preset = \"" + base + "\"\n[parameters]\nlevels = 32\n");
   const Device device = load_device(outer);
   EXPECT_EQ(device.model->kind(), "rram-hfox-cmo");

@@ -176,7 +176,8 @@ TEST(PulseModel, SameBitsForAnySplitOfTheArray) {
   const std::span<const double> all(targets);
   const auto a = m.program(all.first(377), address, 2);
   const auto b = m.program(all.subspan(377), address.offset(377), 2);
-  for (std::size_t i = 0; i < 377; ++i) EXPECT_EQ(whole.programmed_siemens[i], a.programmed_siemens[i]) << i;
+  for (std::size_t i = 0; i < 377; ++i)
+    EXPECT_EQ(whole.programmed_siemens[i], a.programmed_siemens[i]) << i;
   for (std::size_t i = 377; i < 1000; ++i) {
     EXPECT_EQ(whole.programmed_siemens[i], b.programmed_siemens[i - 377]) << i;
   }

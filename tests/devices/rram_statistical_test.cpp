@@ -130,7 +130,8 @@ TEST(RramCmoStatistics, ProgrammingAndRelaxationMoments) {
       const double sigma_p = (c0 + c1 * g_t_microsiemens) * uS;
       const ProgrammedCells cells =
           model.program(std::vector<double>(kCells, g_t), {.seed = 2025, .trial = trial++});
-      const std::string what = "c1 " + std::to_string(c1) + ", g " + std::to_string(g_t_microsiemens);
+      const std::string what =
+          "c1 " + std::to_string(c1) + ", g " + std::to_string(g_t_microsiemens);
       expect_moments(cells.programmed_siemens, g_t, sigma_p, what + " programmed");
       expect_moments(at(model, cells, {0.0, 0}), g_t, sigma_p, what + " t = 0");
       std::uint32_t index = 1;
@@ -162,7 +163,8 @@ TEST(RramMilo2021Statistics, ProgrammingMoments) {
     // Another programming attempt: a fresh, equally distributed draw.
     const ProgrammedCells again =
         model.program(std::vector<double>(kCells, g_t), {.seed = 2021, .trial = trial - 1}, 1);
-    expect_moments(again.programmed_siemens, g_t, sigma, "attempt 1, g " + std::to_string(g_t_microsiemens));
+    expect_moments(again.programmed_siemens, g_t, sigma,
+                   "attempt 1, g " + std::to_string(g_t_microsiemens));
     EXPECT_NE(again.programmed_siemens, cells.programmed_siemens);
   }
 }

@@ -124,9 +124,15 @@ TEST(RramWan2022, SpreadAtFittedTimesEqualsPublishedPolynomials) {
   EXPECT_NEAR(model.spread_siemens(40 * uS, 86400.0), 2.651 * uS, 1e-15);
   EXPECT_NEAR(model.spread_siemens(40 * uS, 172800.0), 2.677 * uS, 1e-15);
   for (double x : {0.05, 0.3, 0.77, 0.95}) {
-    EXPECT_NEAR(model.spread_siemens(x * 40 * uS, 1.0), wan_sigma_microsiemens(kWan1s, x) * uS, 1e-15) << x;
-    EXPECT_NEAR(model.spread_siemens(x * 40 * uS, 86400.0), wan_sigma_microsiemens(kWan1d, x) * uS, 1e-15) << x;
-    EXPECT_NEAR(model.spread_siemens(x * 40 * uS, 172800.0), wan_sigma_microsiemens(kWan2d, x) * uS, 1e-15) << x;
+    EXPECT_NEAR(model.spread_siemens(x * 40 * uS, 1.0), wan_sigma_microsiemens(kWan1s, x) * uS,
+                1e-15)
+        << x;
+    EXPECT_NEAR(model.spread_siemens(x * 40 * uS, 86400.0), wan_sigma_microsiemens(kWan1d, x) * uS,
+                1e-15)
+        << x;
+    EXPECT_NEAR(model.spread_siemens(x * 40 * uS, 172800.0), wan_sigma_microsiemens(kWan2d, x) * uS,
+                1e-15)
+        << x;
   }
 }
 
@@ -270,13 +276,16 @@ TEST(RramCmo, ProgrammingSpreadAndRelaxationLawsEqualPublishedValues) {
   // sigma_P = c0 + c1 g, uS with g in uS: 0.0112185391 + 0.01129027418 * 50, and 0.2 %.
   EXPECT_NEAR(two.programming_sigma_siemens(50 * uS), 0.5757322481 * uS, 1e-16);
   EXPECT_NEAR(tenth.programming_sigma_siemens(50 * uS), 0.05425057 * uS, 1e-16);
-  EXPECT_NEAR(two.programming_sigma_siemens(9 * uS), (0.0112185391 + 0.01129027418 * 9) * uS, 1e-16);
-  EXPECT_NEAR(tenth.programming_sigma_siemens(88.2 * uS), (0.00081107 + 0.00106879 * 88.2) * uS, 1e-16);
+  EXPECT_NEAR(two.programming_sigma_siemens(9 * uS), (0.0112185391 + 0.01129027418 * 9) * uS,
+              1e-16);
+  EXPECT_NEAR(tenth.programming_sigma_siemens(88.2 * uS), (0.00081107 + 0.00106879 * 88.2) * uS,
+              1e-16);
   // Relaxation: t = e s gives ln t = 1.
   const double e = std::exp(1.0);
   EXPECT_NEAR(two.relaxation_mean_shift_siemens(e), -0.08900206 * uS, 1e-16);
   EXPECT_NEAR(two.relaxation_spread_siemens(e), (0.04201137 + 0.41183342) * uS, 1e-16);
-  EXPECT_NEAR(two.relaxation_mean_shift_siemens(3600.0), -0.08900206 * std::log(3600.0) * uS, 1e-16);
+  EXPECT_NEAR(two.relaxation_mean_shift_siemens(3600.0), -0.08900206 * std::log(3600.0) * uS,
+              1e-16);
   EXPECT_NEAR(two.relaxation_spread_siemens(604800.0),
               (0.04201137 * std::log(604800.0) + 0.41183342) * uS, 1e-16);
   // At 1 s and below (but after 0): the 1 s values; at 0: nothing.

@@ -91,8 +91,8 @@ TEST(WriteVerify, ReadNoiseBoundsTheAchievableError) {
     ++n;
   }
   const double rms = std::sqrt(sum_sq / double(n));
-  EXPECT_GT(rms, 0.15e-6);   // far more than the ±0.05 µS band
-  EXPECT_LT(rms, 0.35e-6);   // and about the read noise
+  EXPECT_GT(rms, 0.15e-6);  // far more than the ±0.05 µS band
+  EXPECT_LT(rms, 0.35e-6);  // and about the read noise
 }
 
 TEST(WriteVerify, StuckCellsNeverConverge) {
@@ -139,7 +139,8 @@ TEST(WriteVerify, RejectsBadOptions) {
   expect({}, "write-verify needs a tolerance band: tolerance or relative_tolerance > 0");
   expect({.tolerance_siemens = -1.0},
          "write-verify tolerances must be finite and >= 0, got tolerance -1 S, relative 0");
-  expect({.tolerance_siemens = 1e-7, .max_iterations = 0}, "write-verify max_iterations must be >= 1, got 0");
+  expect({.tolerance_siemens = 1e-7, .max_iterations = 0},
+         "write-verify max_iterations must be >= 1, got 0");
 }
 
 }  // namespace
@@ -157,7 +158,8 @@ TEST(WriteVerify, WorksWithEveryPresetAndReportsTruthfully) {
     const DeviceModel& model = *device.model;
     std::vector<double> t(400);
     for (std::size_t i = 0; i < t.size(); ++i) {
-      t[i] = model.g_min_siemens() + (0.2 + 0.6 * double(i) / double(t.size())) * (model.g_max_siemens() - model.g_min_siemens());
+      t[i] = model.g_min_siemens() + (0.2 + 0.6 * double(i) / double(t.size())) *
+                                         (model.g_max_siemens() - model.g_min_siemens());
     }
     WriteVerifyOptions options;
     options.relative_tolerance = 0.05;
@@ -173,7 +175,8 @@ TEST(WriteVerify, WorksWithEveryPresetAndReportsTruthfully) {
       if (!result.converged[i]) ++unconverged;
       // The reported error is the last verify read; converged cells were inside the band then.
       if (result.converged[i]) {
-        EXPECT_LE(std::abs(result.verify_error_siemens[i]), 0.05 * result.cells.target_siemens[i] * (1 + 1e-12));
+        EXPECT_LE(std::abs(result.verify_error_siemens[i]),
+                  0.05 * result.cells.target_siemens[i] * (1 + 1e-12));
       }
     }
     EXPECT_EQ(unconverged, result.unconverged_cells);

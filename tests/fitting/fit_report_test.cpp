@@ -15,9 +15,9 @@
 #include "kirchhoff/devices/pcm.hpp"
 #include "kirchhoff/devices/presets.hpp"
 #include "kirchhoff/devices/pulse.hpp"
-#include "synthetic_drift.hpp"
 #include "support/expect.hpp"
 #include "support/temp_dir.hpp"
+#include "synthetic_drift.hpp"
 
 namespace kirchhoff::fitting {
 namespace {

@@ -13,9 +13,9 @@
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/devices/generic.hpp"
 #include "kirchhoff/devices/presets.hpp"
-#include "synthetic_drift.hpp"
 #include "support/expect.hpp"
 #include "support/temp_dir.hpp"
+#include "synthetic_drift.hpp"
 
 namespace kirchhoff::fitting {
 namespace {
@@ -142,7 +142,9 @@ TEST(ProgrammingFit, DeviceFileLoadsAndReproducesTheFittedSigma) {
   const auto* generic = dynamic_cast<const GenericModel*>(device.model.get());
   ASSERT_NE(generic, nullptr);
   for (double g : {0.5 * uS, 5 * uS, 12.5 * uS, 25 * uS}) {
-    EXPECT_NEAR(generic->programming_sigma_siemens(g), fit.sigma_siemens(g), 1e-8 * fit.sigma_siemens(g)) << g;
+    EXPECT_NEAR(generic->programming_sigma_siemens(g), fit.sigma_siemens(g),
+                1e-8 * fit.sigma_siemens(g))
+        << g;
   }
   EXPECT_NEAR(generic->parameters().programming_bias * kGMax, fit.bias_siemens.value,
               1e-8 * std::abs(fit.bias_siemens.value));
@@ -203,7 +205,8 @@ TEST(DriftFit, ExactWithoutReadNoise) {
   EXPECT_EQ(fit.t0_s, 20.0);
   for (std::size_t i = 0; i < 150; ++i) {
     EXPECT_NEAR(fit.devices[i].nu, cells.drift_exponent[i], 1e-12) << i;
-    EXPECT_NEAR(fit.devices[i].g0_siemens, cells.programmed_siemens[i], 1e-12 * cells.programmed_siemens[i]);
+    EXPECT_NEAR(fit.devices[i].g0_siemens, cells.programmed_siemens[i],
+                1e-12 * cells.programmed_siemens[i]);
   }
   EXPECT_LT(fit.log_residual_rms, 1e-12);
   ASSERT_EQ(fit.bins.size(), 3u);
@@ -220,7 +223,8 @@ TEST(DriftFit, ExactWithoutReadNoise) {
 TEST(DriftFit, ReadNoiseIsDeconvolvedAndTheDeviceFileLoads) {
   GenericParameters p;
   const auto data = draw_drift(200, 6, 0.02, p);
-  const auto fit = fit_drift(data, {.t0_s = 20.0, .g_max_siemens = kGMax, .bins = 0, .bootstrap = {}});
+  const auto fit =
+      fit_drift(data, {.t0_s = 20.0, .g_max_siemens = kGMax, .bins = 0, .bootstrap = {}});
   EXPECT_NEAR(fit.log_residual_rms, 0.02, 0.003);
   for (std::size_t b = 0; b < 3; ++b) {
     EXPECT_LE(fit.bins[b].nu_mean.interval.lower, p.drift_nu_mean[b]) << b;

@@ -16,8 +16,8 @@
 
 #include "kirchhoff/core/config.hpp"
 #include "kirchhoff/core/error.hpp"
-#include "support/temp_dir.hpp"
 #include "support/expect.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::nn {
 namespace {
@@ -137,7 +137,6 @@ class ScopedEnv {
 
 class DatasetFiles : public ::testing::Test {
  protected:
-
   fs::path write(const std::string& name, const Bytes& bytes) {
     const fs::path path = dir_ / name;
     fs::create_directories(path.parent_path());

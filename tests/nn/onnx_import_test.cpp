@@ -10,8 +10,8 @@
 #include <functional>
 
 #include "kirchhoff/core/error.hpp"
-#include "support/temp_dir.hpp"
 #include "onnx_builder.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::nn {
 namespace {

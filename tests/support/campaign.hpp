@@ -8,12 +8,11 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <filesystem>
 
 #include "kirchhoff/montecarlo/campaign.hpp"
 #include "kirchhoff/montecarlo/engine.hpp"

@@ -57,11 +57,11 @@ class DeviceWorkload final : public Workload {
   std::string kind() const override { return "device"; }
 
   std::string description() const override {
-    std::string targets =
-        distribution_ == TargetDistribution::uniform
-            ? fmt::format("uniform on [{}, {}]", format_quantity(min_siemens_, Dimension::conductance),
-                          format_quantity(max_siemens_, Dimension::conductance))
-            : fmt::format("list of {} values", listed_siemens_.size());
+    std::string targets = distribution_ == TargetDistribution::uniform
+                              ? fmt::format("uniform on [{}, {}]",
+                                            format_quantity(min_siemens_, Dimension::conductance),
+                                            format_quantity(max_siemens_, Dimension::conductance))
+                              : fmt::format("list of {} values", listed_siemens_.size());
     return fmt::format("{} cells of {} ({}), targets {}{}", cells_, device_.description.name,
                        device_.model->kind(), targets, write_verify_ ? ", write-verify" : "");
   }

@@ -101,7 +101,7 @@ inline SinCos sincos_turns(double u) noexcept {
   ps = ps * x2 - 1.0 / 120.0;            // −1/5!
   ps = ps * x2 + 1.0 / 6.0;              //  1/3!
   const double sin_x = x - x * x2 * ps;
-  double pc = 1.0 / 6402373705728000.0;  //  1/18!
+  double pc = 1.0 / 6402373705728000.0;   //  1/18!
   pc = pc * x2 - 1.0 / 20922789888000.0;  // −1/16!
   pc = pc * x2 + 1.0 / 87178291200.0;     //  1/14!
   pc = pc * x2 - 1.0 / 479001600.0;       // −1/12!

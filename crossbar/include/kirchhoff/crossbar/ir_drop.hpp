@@ -106,7 +106,8 @@ class IrDropSolver {
 };
 
 // The ideal product: I = V G (batch × cols).
-[[nodiscard]] CurrentBatch ideal_currents(const ConductanceMatrix& g_siemens, const InputBatch& inputs_v);
+[[nodiscard]] CurrentBatch ideal_currents(const ConductanceMatrix& g_siemens,
+                                          const InputBatch& inputs_v);
 
 // First-order approximation in the wire resistances: the node voltages are linearised around
 // the ideal solution (rows at their inputs, columns at 0 V, cell currents G_ij V_i flowing along

@@ -65,7 +65,9 @@ struct MappingOptions {
   // c_k = B^k (B − 1)/(B^K − 1) for K > 1; 1 for K = 1.
   [[nodiscard]] double slice_coefficient(std::uint32_t k) const;
   [[nodiscard]] double delta_g_siemens() const noexcept { return g_max_siemens - g_min_siemens; }
-  [[nodiscard]] double g_mid_siemens() const noexcept { return 0.5 * (g_min_siemens + g_max_siemens); }
+  [[nodiscard]] double g_mid_siemens() const noexcept {
+    return 0.5 * (g_min_siemens + g_max_siemens);
+  }
   // The conductance difference that one unit of digit u produces: ΔG (differential) or ΔG/2.
   [[nodiscard]] double unit_conductance_siemens() const noexcept;
 };

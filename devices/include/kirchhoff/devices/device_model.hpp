@@ -67,7 +67,8 @@ class DeviceModel {
   // Standard deviation of the read noise of each cell at time t, given its conductance at t
   // (as returned by conductance_at). Zero for models without read noise (the default).
   virtual void read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
-                              std::span<const double> g_at_t_siemens, std::span<double> sigma_siemens) const;
+                              std::span<const double> g_at_t_siemens,
+                              std::span<double> sigma_siemens) const;
 
   // One read at time t: conductance_at plus Gaussian read noise drawn fresh for `read_id`
   // (the substream of `noise_stream`; write-verify reads use StreamId::write_verify so that

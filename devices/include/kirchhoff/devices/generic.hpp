@@ -37,7 +37,7 @@ namespace kirchhoff::devices {
 struct GenericParameters {
   CommonParameters common;  // g_max must be set (> g_min); clip = true by default
 
-  double programming_sigma_siemens = 0.0;         // σ_a, additive (S)
+  double programming_sigma_siemens = 0.0;   // σ_a, additive (S)
   double programming_sigma_relative = 0.0;  // σ_r, fraction of the target
   double device_to_device_sigma = 0.0;      // s, of the lognormal factor exp(N(0, s²))
   // a_0, a_1, ... of σ_p(x) = g_max max(Σ a_k x^k, 0), x = g_T/g_max (units of g_max; any sign).
@@ -46,8 +46,8 @@ struct GenericParameters {
   double programming_bias = 0.0;  // β: mean offset of g_P from g_T, a fraction of g_max
 
   double t0_s = 1.0;  // drift reference time
-  // Drift-exponent tables: drift_g_siemens strictly increasing conductances (S), with μ_ν and σ_ν at
-  // each. Empty = no drift; a single point = a constant ν distribution.
+  // Drift-exponent tables: drift_g_siemens strictly increasing conductances (S), with μ_ν and σ_ν
+  // at each. Empty = no drift; a single point = a constant ν distribution.
   std::vector<double> drift_g_siemens;
   std::vector<double> drift_nu_mean;
   std::vector<double> drift_nu_std;
@@ -59,7 +59,7 @@ struct GenericParameters {
   std::vector<double> drift_nu_mean_log;
   std::vector<double> drift_nu_std_log;
 
-  double read_sigma_siemens = 0.0;         // σ_Ra, additive (S)
+  double read_sigma_siemens = 0.0;   // σ_Ra, additive (S)
   double read_sigma_relative = 0.0;  // σ_Rr, fraction of g(t)
   // r_0, r_1, ... of σ_Rp(x) = g_max max(Σ r_k x^k, 0), x = g_T/g_max. Empty = none.
   std::vector<double> read_sigma_polynomial;
@@ -88,10 +88,12 @@ class GenericModel final : public DeviceModel {
   // sqrt(σ_a² + (σ_r g_T)² + σ_p(g_T/g_max)²).
   [[nodiscard]] double programming_sigma_siemens(double target_siemens) const;
   // The read-noise standard deviation of a cell with target g_T at conductance g(t) and time t.
-  [[nodiscard]] double read_sigma_siemens(double target_siemens, double g_siemens, double t_s) const;
+  [[nodiscard]] double read_sigma_siemens(double target_siemens, double g_siemens,
+                                          double t_s) const;
 
   void read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
-                      std::span<const double> g_at_t_siemens, std::span<double> sigma_siemens) const override;
+                      std::span<const double> g_at_t_siemens,
+                      std::span<double> sigma_siemens) const override;
 
  protected:
   void program_cells(ProgrammedCells& cells, std::uint32_t attempt) const override;

@@ -89,7 +89,8 @@ class PcmModel final : public DeviceModel {
   [[nodiscard]] double read_noise_time_factor(double t_s) const;
 
   void read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
-                      std::span<const double> g_at_t_siemens, std::span<double> sigma_siemens) const override;
+                      std::span<const double> g_at_t_siemens,
+                      std::span<double> sigma_siemens) const override;
 
  protected:
   void program_cells(ProgrammedCells& cells, std::uint32_t attempt) const override;

@@ -45,8 +45,8 @@ struct PulseCurve {
   double a_normalised = 0.0;  // A / P_max; ±∞ for the linear curve
 
   // Curve of a given label (NL = 0: linear).
-  [[nodiscard]] static PulseCurve from_label(double g_min_siemens, double g_max_siemens, std::uint32_t pulses,
-                                             double nonlinearity);
+  [[nodiscard]] static PulseCurve from_label(double g_min_siemens, double g_max_siemens,
+                                             std::uint32_t pulses, double nonlinearity);
   [[nodiscard]] double a_pulses() const noexcept { return a_normalised * pulses; }
   // G at position p (pulses); p is clamped to [0, pulses].
   [[nodiscard]] double conductance(double p) const noexcept;
@@ -108,7 +108,8 @@ class PulseNonlinearModel final : public DeviceModel {
                                                  std::size_t count) const;
 
   void read_noise_std(const ProgrammedCells& cells, const ReadTime& time,
-                      std::span<const double> g_at_t_siemens, std::span<double> sigma_siemens) const override;
+                      std::span<const double> g_at_t_siemens,
+                      std::span<double> sigma_siemens) const override;
 
  protected:
   void program_cells(ProgrammedCells& cells, std::uint32_t attempt) const override;

@@ -33,7 +33,7 @@ namespace kirchhoff::devices {
 
 // The spread σ(g) = (g_max / fit_g_max) · Σ_i c_i x^i, x = g / g_max, fitted at one time.
 struct SpreadFit {
-  double t_s = 0.0;                    // time after programming of the fit
+  double t_s = 0.0;                          // time after programming of the fit
   std::vector<double> coefficients_siemens;  // c_0, c_1, ... in S (ascending powers of x)
 };
 

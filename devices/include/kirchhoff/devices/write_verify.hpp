@@ -32,8 +32,8 @@ struct WriteVerifyOptions {
 struct WriteVerifyResult {
   ProgrammedCells cells;
   std::vector<std::uint32_t> iterations;  // programming attempts used per cell, 1..max_iterations
-  std::vector<double> verify_error_siemens;     // last verify reading minus target, per cell
-  std::vector<std::uint8_t> converged;    // 1 when the last verify reading was inside the band
+  std::vector<double> verify_error_siemens;  // last verify reading minus target, per cell
+  std::vector<std::uint8_t> converged;       // 1 when the last verify reading was inside the band
   std::size_t unconverged_cells = 0;
   double mean_iterations = 0.0;
 

@@ -42,8 +42,8 @@ namespace kirchhoff::fitting {
 
 struct ProgrammingFitOptions {
   double g_max_siemens = 0.0;  // normalisation of x; 0 = the largest target in the data
-  unsigned degree = 2;   // K, 0..6
-  bool bias = false;     // fit a mean offset β (else β = 0)
+  unsigned degree = 2;         // K, 0..6
+  bool bias = false;           // fit a mean offset β (else β = 0)
   BootstrapOptions bootstrap;
 };
 
@@ -90,7 +90,7 @@ enum class DriftForm {
 
 struct DriftFitOptions {
   DriftForm form = DriftForm::table;
-  double t0_s = 0.0;     // drift reference time; 0 = the earliest time in the data
+  double t0_s = 0.0;           // drift reference time; 0 = the earliest time in the data
   double g_max_siemens = 0.0;  // for the device file; 0 = the largest target
   // Conductance bins of the ν table: 0 = one per distinct target when there are at most 12,
   // else 6 equal-count bins; n = n equal-count bins by target.
@@ -103,8 +103,8 @@ struct DeviceDrift {
   double target_siemens = 0.0;
   std::size_t times = 0;
   double nu = 0.0;
-  double nu_se = 0.0;  // NaN with 2 times
-  double g0_siemens = 0.0;   // fitted conductance at t_0
+  double nu_se = 0.0;       // NaN with 2 times
+  double g0_siemens = 0.0;  // fitted conductance at t_0
 };
 
 struct DriftBin {

@@ -64,13 +64,13 @@ struct PulseFit {
   Estimate g_min_siemens, g_max_siemens;
   Estimate nl_ltp, nl_ltd;  // NeuroSim labels
   Estimate a_ltp, a_ltd;    // A in pulses (NeuroSim's A; ±inf for a linear curve)
-  Estimate sigma_siemens;         // cycle-to-cycle σ per pulse
+  Estimate sigma_siemens;   // cycle-to-cycle σ per pulse
   Estimate c2c;             // σ / (G_max − G_min), as the model's c2c
   // Device-to-device spread (NaN without at least 2 devices).
   Estimate d2d_nl_ltp, d2d_nl_ltd, d2d_g_max_siemens, d2d_g_min_siemens;
   std::vector<PulseDeviceFit> devices;
   double rms_residual_siemens = 0.0;  // of the reads about their expected values
-  ResidualReport residuals;     // of the randomised PIT z, grouped by the previous conductance
+  ResidualReport residuals;  // of the randomised PIT z, grouped by the previous conductance
   double confidence = 0.95;
   std::uint32_t replicates = 0;
   std::uint32_t failed_replicates = 0;

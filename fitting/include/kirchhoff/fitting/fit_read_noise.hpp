@@ -34,9 +34,9 @@ enum class ReadNoiseForm { pcm, polynomial };
 
 struct ReadNoiseFitOptions {
   ReadNoiseForm form = ReadNoiseForm::pcm;
-  unsigned degree = 2;       // polynomial form, 0..6
-  double g_max_siemens = 0.0;      // normalisation of x; 0 = the largest target (or device conductance)
-  double t_read_s = 250e-9;  // pcm form: read pulse width of the 1/f integral
+  unsigned degree = 2;         // polynomial form, 0..6
+  double g_max_siemens = 0.0;  // normalisation of x; 0 = the largest target (or device conductance)
+  double t_read_s = 250e-9;    // pcm form: read pulse width of the 1/f integral
   // pcm form: the bound q_max of Q_s, fixed; 0 = Q_s at the smallest x of the data, i.e. Q_s is
   // held constant below the measured range.
   double q_max = 0.0;
@@ -45,10 +45,10 @@ struct ReadNoiseFitOptions {
 
 struct ReadNoiseDevice {
   std::string device;
-  double g_siemens = 0.0;       // the conductance of its x: target, or mean conductance
-  std::size_t reads = 0;  // reads used (repeats at one time, or all with a trend)
-  bool trend = false;     // a power-law drift trend, not means of repeats
-  double estimate = 0.0;  // its own Q_s (pcm) or σ (polynomial): rms studentised residual
+  double g_siemens = 0.0;  // the conductance of its x: target, or mean conductance
+  std::size_t reads = 0;   // reads used (repeats at one time, or all with a trend)
+  bool trend = false;      // a power-law drift trend, not means of repeats
+  double estimate = 0.0;   // its own Q_s (pcm) or σ (polynomial): rms studentised residual
 };
 
 struct ReadNoiseFit {
