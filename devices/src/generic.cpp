@@ -27,62 +27,71 @@ double clamped_log_form(std::span<const double> form, double x) {
   return std::clamp(a * std::log(x) + b, lo, hi);
 }
 
-void GenericParameters::validate() const {
-  common.validate();
-  auto non_negative = [](const char* name, double value) {
-    if (!(std::isfinite(value) && value >= 0.0)) {
-      throw InvalidArgument(
-          fmt::format("generic device: {} must be finite and >= 0, got {}", name, value));
-    }
-  };
-  non_negative("programming_sigma", programming_sigma_siemens);
-  non_negative("programming_sigma_relative", programming_sigma_relative);
-  non_negative("device_to_device_sigma", device_to_device_sigma);
-  for (std::size_t k = 0; k < programming_sigma_polynomial.size(); ++k) {
-    if (!std::isfinite(programming_sigma_polynomial[k])) {
+namespace {
+
+void require_non_negative(const char* name, double value) {
+  if (!(std::isfinite(value) && value >= 0.0)) {
+    throw InvalidArgument(
+        fmt::format("generic device: {} must be finite and >= 0, got {}", name, value));
+  }
+}
+
+void validate_programming(const GenericParameters& p) {
+  require_non_negative("programming_sigma", p.programming_sigma_siemens);
+  require_non_negative("programming_sigma_relative", p.programming_sigma_relative);
+  require_non_negative("device_to_device_sigma", p.device_to_device_sigma);
+  for (std::size_t k = 0; k < p.programming_sigma_polynomial.size(); ++k) {
+    if (!std::isfinite(p.programming_sigma_polynomial[k])) {
       throw InvalidArgument(
           fmt::format("generic device: programming_sigma_polynomial[{}] must be finite, got {}", k,
-                      programming_sigma_polynomial[k]));
+                      p.programming_sigma_polynomial[k]));
     }
   }
-  if (!std::isfinite(programming_bias)) {
+  if (!std::isfinite(p.programming_bias)) {
     throw InvalidArgument(
-        fmt::format("generic device: programming_bias must be finite, got {}", programming_bias));
+        fmt::format("generic device: programming_bias must be finite, got {}", p.programming_bias));
   }
-  non_negative("read_sigma", read_sigma_siemens);
-  non_negative("read_sigma_relative", read_sigma_relative);
-  for (std::size_t k = 0; k < read_sigma_polynomial.size(); ++k) {
-    if (!std::isfinite(read_sigma_polynomial[k])) {
+}
+
+void validate_read_noise(const GenericParameters& p) {
+  require_non_negative("read_sigma", p.read_sigma_siemens);
+  require_non_negative("read_sigma_relative", p.read_sigma_relative);
+  for (std::size_t k = 0; k < p.read_sigma_polynomial.size(); ++k) {
+    if (!std::isfinite(p.read_sigma_polynomial[k])) {
       throw InvalidArgument(
           fmt::format("generic device: read_sigma_polynomial[{}] must be finite, got {}", k,
-                      read_sigma_polynomial[k]));
+                      p.read_sigma_polynomial[k]));
     }
   }
-  non_negative("read_q_coefficient", read_q_coefficient);
-  if (!std::isfinite(read_q_exponent)) {
+  require_non_negative("read_q_coefficient", p.read_q_coefficient);
+  if (!std::isfinite(p.read_q_exponent)) {
     throw InvalidArgument(
-        fmt::format("generic device: read_q_exponent must be finite, got {}", read_q_exponent));
+        fmt::format("generic device: read_q_exponent must be finite, got {}", p.read_q_exponent));
   }
-  non_negative("read_q_max", read_q_max);
-  if (read_q_coefficient > 0.0 && !(read_q_max > 0.0)) {
+  require_non_negative("read_q_max", p.read_q_max);
+  if (p.read_q_coefficient > 0.0 && !(p.read_q_max > 0.0)) {
     throw InvalidArgument(
         "generic device: read_q_max must be > 0 when read_q_coefficient is (the bound of Q_s)");
   }
-  if (!(std::isfinite(t_read_s) && t_read_s > 0.0)) {
+  if (!(std::isfinite(p.t_read_s) && p.t_read_s > 0.0)) {
     throw InvalidArgument(
-        fmt::format("generic device: t_read must be finite and > 0 s, got {} s", t_read_s));
+        fmt::format("generic device: t_read must be finite and > 0 s, got {} s", p.t_read_s));
   }
-  if (drift_nu_mean_log.empty() != drift_nu_std_log.empty()) {
+}
+
+// The PCM form of the drift exponent: [a, b, lo, hi] of mu_nu and sigma_nu.
+void validate_drift_form(const GenericParameters& p) {
+  if (p.drift_nu_mean_log.empty() != p.drift_nu_std_log.empty()) {
     throw InvalidArgument(
         "generic device: drift_nu_mean_log and drift_nu_std_log go together (give both)");
   }
-  if (!drift_nu_mean_log.empty() && !drift_g_siemens.empty()) {
+  if (!p.drift_nu_mean_log.empty() && !p.drift_g_siemens.empty()) {
     throw InvalidArgument(
         "generic device: give the drift as tables (drift_g, drift_nu_mean, drift_nu_std) or in "
         "the PCM form (drift_nu_mean_log, drift_nu_std_log), not both");
   }
-  for (auto [name, form] : {std::pair{"drift_nu_mean_log", &drift_nu_mean_log},
-                            std::pair{"drift_nu_std_log", &drift_nu_std_log}}) {
+  for (auto [name, form] : {std::pair{"drift_nu_mean_log", &p.drift_nu_mean_log},
+                            std::pair{"drift_nu_std_log", &p.drift_nu_std_log}}) {
     if (form->empty()) continue;
     if (form->size() != 4 ||
         !std::all_of(form->begin(), form->end(), [](double v) { return std::isfinite(v); })) {
@@ -95,43 +104,58 @@ void GenericParameters::validate() const {
                                         (*form)[2], (*form)[3]));
     }
   }
-  if (!drift_nu_std_log.empty() && drift_nu_std_log[2] < 0.0) {
+  if (!p.drift_nu_std_log.empty() && p.drift_nu_std_log[2] < 0.0) {
     throw InvalidArgument(fmt::format(
         "generic device: drift_nu_std_log: lo must be >= 0 (a standard deviation), got {}",
-        drift_nu_std_log[2]));
+        p.drift_nu_std_log[2]));
   }
-  if (!(std::isfinite(t0_s) && t0_s > 0.0)) {
+}
+
+// The tables of the drift exponent against conductance, and t0.
+void validate_drift_tables(const GenericParameters& p) {
+  if (!(std::isfinite(p.t0_s) && p.t0_s > 0.0)) {
     throw InvalidArgument(
-        fmt::format("generic device: t0 must be finite and > 0 s, got {} s", t0_s));
+        fmt::format("generic device: t0 must be finite and > 0 s, got {} s", p.t0_s));
   }
-  if (drift_nu_mean.size() != drift_g_siemens.size() ||
-      drift_nu_std.size() != drift_g_siemens.size()) {
+  if (p.drift_nu_mean.size() != p.drift_g_siemens.size() ||
+      p.drift_nu_std.size() != p.drift_g_siemens.size()) {
     throw InvalidArgument(fmt::format(
         "generic device: the drift tables need one value per conductance point: {} points, {} "
         "means, {} standard deviations",
-        drift_g_siemens.size(), drift_nu_mean.size(), drift_nu_std.size()));
+        p.drift_g_siemens.size(), p.drift_nu_mean.size(), p.drift_nu_std.size()));
   }
-  for (std::size_t i = 0; i < drift_g_siemens.size(); ++i) {
-    if (!(std::isfinite(drift_g_siemens[i]) && drift_g_siemens[i] >= 0.0)) {
+  for (std::size_t i = 0; i < p.drift_g_siemens.size(); ++i) {
+    if (!(std::isfinite(p.drift_g_siemens[i]) && p.drift_g_siemens[i] >= 0.0)) {
       throw InvalidArgument(
           fmt::format("generic device: drift_g[{}] must be finite and >= 0 S, got {} S", i,
-                      drift_g_siemens[i]));
+                      p.drift_g_siemens[i]));
     }
-    if (i > 0 && !(drift_g_siemens[i] > drift_g_siemens[i - 1])) {
+    if (i > 0 && !(p.drift_g_siemens[i] > p.drift_g_siemens[i - 1])) {
       throw InvalidArgument(
           fmt::format("generic device: drift_g must be strictly increasing, but drift_g[{}] = {} S "
                       "follows {} S",
-                      i, drift_g_siemens[i], drift_g_siemens[i - 1]));
+                      i, p.drift_g_siemens[i], p.drift_g_siemens[i - 1]));
     }
-    if (!std::isfinite(drift_nu_mean[i])) {
+    if (!std::isfinite(p.drift_nu_mean[i])) {
       throw InvalidArgument(fmt::format("generic device: drift_nu_mean[{}] must be finite, got {}",
-                                        i, drift_nu_mean[i]));
+                                        i, p.drift_nu_mean[i]));
     }
-    if (!(std::isfinite(drift_nu_std[i]) && drift_nu_std[i] >= 0.0)) {
-      throw InvalidArgument(fmt::format(
-          "generic device: drift_nu_std[{}] must be finite and >= 0, got {}", i, drift_nu_std[i]));
+    if (!(std::isfinite(p.drift_nu_std[i]) && p.drift_nu_std[i] >= 0.0)) {
+      throw InvalidArgument(
+          fmt::format("generic device: drift_nu_std[{}] must be finite and >= 0, got {}", i,
+                      p.drift_nu_std[i]));
     }
   }
+}
+
+}  // namespace
+
+void GenericParameters::validate() const {
+  common.validate();
+  validate_programming(*this);
+  validate_read_noise(*this);
+  validate_drift_form(*this);
+  validate_drift_tables(*this);
 }
 
 namespace {
