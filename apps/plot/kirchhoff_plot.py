@@ -28,6 +28,7 @@ Exit status: 0 plotted, 2 bad input (unknown metric or key, not a campaign file)
 """
 
 import argparse
+import os
 import json
 import math
 import sys
@@ -141,16 +142,44 @@ def confidence_text(results):
     return f"{100 * c:g} % CI of the mean" if math.isfinite(c) else "CI of the mean"
 
 
+def number_text(values):
+    """A constant series as its value ("0.9120"), else its range ("0.89-0.91")."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return "(none)"
+    lo, hi = float(finite.min()), float(finite.max())
+    return f"{lo:.4g}" if lo == hi else f"{lo:.4g}-{hi:.4g}"
+
+
+def reference_metric(results, m):
+    """The digital reference of metric m, if the file has one: `float_<metric>` (the dnn
+    workload's float_top1_accuracy for top1_accuracy), else None."""
+    name = "float_" + results.metrics[m]
+    return results.metrics.index(name) if name in results.metrics else None
+
+
 def plot_time(results, m, ax):
-    """Mean against read time, one line and confidence band per point."""
+    """Mean against read time, one line and confidence band per point; the float reference of
+    an accuracy as a dashed line in the point's colour."""
     series = []
     t = results.read_times
+    reference = reference_metric(results, m)
+    references = []
     for p in range(len(results.labels)):
         y, lo, hi = results.mean[p, :, m], results.lower[p, :, m], results.upper[p, :, m]
         (line,) = ax.plot(t, y, marker="o", label=results.point_label(p))
         ax.fill_between(t, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
-        series.append({"label": results.point_label(p), "point": p, "x": t, "y": y,
-                       "lower": lo, "upper": hi})
+        entry = {"label": results.point_label(p), "point": p, "x": t, "y": y,
+                 "lower": lo, "upper": hi}
+        if reference is not None:
+            ref = results.mean[p, :, reference]
+            entry["reference"] = ref
+            # One dashed line per distinct reference (points of one network share it).
+            if not any(np.array_equal(ref, drawn, equal_nan=True) for drawn in references):
+                references.append(ref)
+                ax.plot(t, ref, linestyle="--", color=line.get_color(), alpha=0.8,
+                        label=f"{results.metrics[reference]} {number_text(ref)}")
+        series.append(entry)
     ax.set_xscale("log")
     ax.set_xlabel("time after programming" + unit_suffix(results.time_unit))
     # The read times themselves, readable, on the top edge.
@@ -175,18 +204,43 @@ def sweep_key(results, name):
     return 0
 
 
-def plot_sweep(results, m, ax, x_name):
-    """Mean against one swept key; one line per value of the other keys and per read time."""
+def zipped_with(results, a):
+    """The swept keys that advance together with key a (one zip group). Axes of different zip
+    groups form a cartesian product, so a key b belongs to a's group exactly when the values of
+    a and b determine each other over the points."""
+    partners = []
+    for b in range(len(results.keys)):
+        if b == a:
+            continue
+        a_to_b, b_to_a = {}, {}
+        paired = all(a_to_b.setdefault(results.texts[p, a], results.texts[p, b])
+                     == results.texts[p, b] and
+                     b_to_a.setdefault(results.texts[p, b], results.texts[p, a])
+                     == results.texts[p, a] for p in range(len(results.labels)))
+        if paired and len(a_to_b) > 1:
+            partners.append(b)
+    return partners
+
+
+def plot_sweep(results, m, ax, x_name, time_s=None):
+    """Mean against one swept key; one line per value of the other keys (those zipped with it
+    move along it and are named on the axis) and per read time, or at the one read time time_s."""
     a = sweep_key(results, x_name)
     numeric = bool(np.all(np.isfinite(results.values[:, a])))
-    others = [b for b in range(len(results.keys)) if b != a]
-    # Points that differ only in key a form one line, in the order they first appear.
+    partners = zipped_with(results, a)
+    others = [b for b in range(len(results.keys)) if b != a and b not in partners]
+    # Points that differ only in key a (and its zip partners) form one line, in the order they
+    # first appear.
     groups = {}
     for p in range(len(results.labels)):
         group = tuple(results.texts[p, b] for b in others)
         groups.setdefault(group, []).append(p)
     categories = list(dict.fromkeys(results.texts[:, a]))  # x positions of non-numeric keys
-    several_times = len(results.read_times) > 1
+    times = (range(len(results.read_times)) if time_s is None
+             else [read_time_index(results, time_s)])
+    several_times = len(times) > 1
+    reference = reference_metric(results, m)
+    references = []
     series = []
     for group, points in groups.items():
         if numeric:
@@ -194,7 +248,8 @@ def plot_sweep(results, m, ax, x_name):
             x = [results.values[p, a] for p in points]
         else:
             x = [categories.index(results.texts[p, a]) for p in points]
-        for k, time in enumerate(results.read_times):
+        for k in times:
+            time = results.read_times[k]
             y = np.array([results.mean[p, k, m] for p in points])
             lo = np.array([results.lower[p, k, m] for p in points])
             hi = np.array([results.upper[p, k, m] for p in points])
@@ -204,17 +259,32 @@ def plot_sweep(results, m, ax, x_name):
             label = ", ".join(parts) or results.campaign or "mean"
             # Error bars need non-negative half-widths; NaN (n < 2) draws no bar.
             yerr = np.vstack([y - lo, hi - y])
-            ax.errorbar(x, y, yerr=yerr, marker="o", capsize=3, label=label)
-            series.append({"label": label, "points": points,
-                           "x": [results.texts[p, a] for p in points] if not numeric else x,
-                           "y": y, "lower": lo, "upper": hi, "read_time": time})
+            bars = ax.errorbar(x, y, yerr=yerr, marker="o", capsize=3, label=label)
+            entry = {"label": label, "points": points,
+                     "x": [results.texts[p, a] for p in points] if not numeric else x,
+                     "y": y, "lower": lo, "upper": hi, "read_time": time}
+            if reference is not None:
+                ref = np.array([results.mean[p, k, reference] for p in points])
+                entry["reference"] = ref
+                if not any(np.array_equal(ref, drawn, equal_nan=True) for drawn in references):
+                    references.append(ref)
+                    ax.plot(x, ref, linestyle="--", color=bars.lines[0].get_color(), alpha=0.8,
+                            label=f"{results.metrics[reference]} {number_text(ref)}")
+            series.append(entry)
     unit = results.key_units[a] if a < len(results.key_units) else ""
-    ax.set_xlabel(results.keys[a] + unit_suffix(unit))
+    xlabel = results.keys[a] + unit_suffix(unit)
+    if partners:
+        xlabel += " (zipped with " + ", ".join(results.keys[b] for b in partners) + ")"
+    ax.set_xlabel(xlabel)
     if numeric:
         format_axis(ax.xaxis, unit)
     else:
         ax.set_xticks(range(len(categories)), categories)
-    return {"x_key": results.keys[a], "x_unit": unit, "series": series}
+    data = {"x_key": results.keys[a], "x_unit": unit, "series": series,
+            "zipped_keys": [results.keys[b] for b in partners]}
+    if time_s is not None:
+        data["read_time"] = results.read_times[times[0]]
+    return data
 
 
 def read_time_index(results, time_s):
@@ -405,6 +475,25 @@ def plot_fit(report, fig):
             "y_unit": y_axis["unit"], **drawn}
 
 
+def place_legend(fig, ax):
+    """A short legend inside the axes; a long one below them, across the figure, in as many
+    columns as its labels allow, the figure made taller to hold it so the axes keep their size."""
+    handles, labels = ax.get_legend_handles_labels()
+    if len(labels) <= 5:
+        ax.legend(fontsize="small")
+        return
+    longest = max(len(label) for label in labels)
+    columns = 3 if longest <= 28 else 2 if longest <= 48 else 1
+    rows = -(-len(labels) // columns)
+    legend_height = 0.25 + 0.19 * rows  # inches, at font size "small"
+    height = fig.get_figheight()
+    fig.set_figheight(height + legend_height)
+    share = legend_height / (height + legend_height)
+    fig.get_layout_engine().set(rect=(0, share, 1, 1 - share))
+    fig.legend(handles, labels, fontsize="small", loc="lower center", ncols=columns,
+               bbox_to_anchor=(0.5, 0.0), frameon=False)
+
+
 def main(argv):
     parser = argparse.ArgumentParser(
         description="Plot a Kirchhoff campaign results file or fit report.")
@@ -418,7 +507,8 @@ def main(argv):
     parser.add_argument("--format", help="png, svg or pdf (default: from --out's extension)")
     parser.add_argument("--data-json", help="also write the plotted series to this JSON file")
     parser.add_argument("--read-time", type=float,
-                        help="read time (s) of a histogram (default: the last read time)")
+                        help="read time (s) of a histogram (default: the last read time) or of a "
+                             "sweep plot (default: every read time)")
     args = parser.parse_args(argv)
 
     if args.kind == "fit" or (args.kind == "auto" and is_fit_report(args.file)):
@@ -440,12 +530,15 @@ def main(argv):
     kind = args.kind
     if kind == "auto":
         kind = "time" if len(results.read_times) > 1 else "sweep"
+    if kind == "time" and args.read_time is not None:
+        raise InputError("--time chooses the read time of a histogram or sweep plot; a time plot "
+                         "shows every read time (use --kind sweep or histogram)")
 
     fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
     if kind == "time":
         data = plot_time(results, m, ax)
     elif kind == "sweep":
-        data = plot_sweep(results, m, ax, args.x_key)
+        data = plot_sweep(results, m, ax, args.x_key, args.read_time)
     else:
         data = plot_histogram(results, m, ax, unit, args.read_time)
     if kind != "histogram":
@@ -454,14 +547,11 @@ def main(argv):
         ax.text(0.99, 0.01, f"bands: {confidence_text(results)} (Student t)",
                 transform=ax.transAxes, ha="right", va="bottom", fontsize="small", alpha=0.7)
     title = f"{results.campaign}: {metric}"
-    if kind == "histogram":
+    if "read_time" in data:
         title += f" at {format_time(data['read_time'])}"
     ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
-    if len(data["series"]) > 5:  # a long legend goes beside the axes, not over the data
-        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    else:
-        ax.legend(fontsize="small")
+    place_legend(fig, ax)
     fig.savefig(args.out, format=args.format, dpi=150)
     plt.close(fig)
 
@@ -480,3 +570,11 @@ if __name__ == "__main__":
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    except Exception as e:  # pylint: disable=broad-except
+        # A file the checks above let through but the script cannot draw: one line naming the
+        # file and what failed, not a traceback (KIRCHHOFF_PLOT_DEBUG=1 shows it).
+        if os.environ.get("KIRCHHOFF_PLOT_DEBUG"):
+            raise
+        print(f"error: cannot plot '{sys.argv[1] if len(sys.argv) > 1 else ''}': "
+              f"{type(e).__name__}: {e} (KIRCHHOFF_PLOT_DEBUG=1 shows where)", file=sys.stderr)
+        sys.exit(1)

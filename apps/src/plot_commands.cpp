@@ -41,7 +41,8 @@ struct PlotOptions {
   std::string x;
   std::string out;
   std::string data_json;
-  std::string time;  // read time of a histogram ("1d"); the last one when empty
+  // Read time of a histogram ("1d"; the last one when empty) or of a sweep plot (every one).
+  std::string time;
   bool force = false;
 };
 
@@ -157,8 +158,10 @@ bool is_fit_report(const std::filesystem::path& input, const std::string& kind) 
 }
 
 int plot_command(const PlotOptions& o, std::ostream& out) {
-  if (!o.time.empty() && o.kind != "histogram") {
-    throw InvalidArgument("option --time: it chooses the read time of --kind histogram");
+  if (!o.time.empty() && o.kind != "histogram" && o.kind != "sweep" && o.kind != "auto") {
+    throw InvalidArgument(
+        "option --time: it chooses the read time of --kind histogram or sweep (a time plot shows "
+        "every read time)");
   }
   const std::filesystem::path input(o.file);
   bool fit = false;
@@ -270,7 +273,8 @@ void add_plot_commands(CLI::App& app, std::ostream& out, Action& action) {
   cmd->add_flag("--force", o->force, "Replace existing output files");
   cmd->add_option("--data-json", o->data_json, "Also write the plotted series as JSON");
   cmd->add_option("--time", o->time,
-                  "Read time of a histogram, e.g. 1d (default: the last read time of the file)");
+                  "Read time of a histogram (default: the last read time of the file) or of a "
+                  "sweep plot (default: every read time), e.g. 1d");
   cmd->callback([&, o] { action = [&, o] { return plot_command(*o, out); }; });
 }
 

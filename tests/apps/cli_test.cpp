@@ -210,6 +210,31 @@ key = "workload.adc.bits"
 values = [4, 8]
 )";
 
+// Two zipped keys (g_max and cells advance together) and a third key: 3 x 2 points.
+constexpr const char* kZipCampaign = R"(name = "plot-zip"
+seed = 12
+trials = 8
+block_size = 4
+read_times = ["1s", "1d"]
+checkpoint_interval = "0s"
+[device]
+preset = "pcm-joshi2020"
+[workload]
+kind = "device"
+cells = 16
+[[sweep]]
+key = "device.parameters.g_max"
+values = ["20uS", "25uS", "30uS"]
+zip = "a"
+[[sweep]]
+key = "workload.cells"
+values = [8, 16, 32]
+zip = "a"
+[[sweep]]
+key = "device.parameters.stuck_off_rate"
+values = [0.0, 0.01]
+)";
+
 // The MLP of data/models over 50 shipped test images on PCM, with and without compensation.
 std::string dnn_campaign() {
   const std::string data = KIRCHHOFF_DATA_DIR;
@@ -250,6 +275,7 @@ class CliPlot : public ::testing::Test {
         {"device", device_campaign(R"(["1s", "1d"])")},
         {"device1", device_campaign(R"(["1d"])")},
         {"array", kArrayCampaign},
+        {"zip", kZipCampaign},
         {"dnn", dnn_campaign()}};
     for (const auto& [name, text] : campaigns) {
       write_text(*dir_ / (name + ".toml"), text);
@@ -369,6 +395,68 @@ TEST_F(CliPlot, DnnCampaignPlotsTopOneAccuracyAgainstTime) {
   EXPECT_EQ(data["kind"].text(), "time");
   EXPECT_EQ(data["unit"].text(), "1");
   expect_time_series_equal_file(data, h5, "top1_accuracy");
+  // The float network's accuracy, the digital reference, is each series' dashed line.
+  const auto f = h5::File::open(h5, h5::OpenMode::read_only, "kirchhoff-campaign", 1);
+  const auto metrics = f.read_dataset<std::vector<std::string>>("metrics/name");
+  const auto mean = f.read_dataset<h5::NdArray<double>>("summary/mean");  // [P x K x M]
+  const std::size_t K = mean.shape[1], M = mean.shape[2];
+  const std::size_t ref = static_cast<std::size_t>(
+      std::find(metrics.begin(), metrics.end(), "float_top1_accuracy") - metrics.begin());
+  ASSERT_LT(ref, M);
+  for (std::size_t p = 0; p < data["series"].size(); ++p) {
+    std::vector<double> expected;
+    for (std::size_t k = 0; k < K; ++k) expected.push_back(mean.data[(p * K + k) * M + ref]);
+    EXPECT_EQ(data["series"][p]["reference"].numbers(), expected) << "point " << p;
+  }
+}
+
+TEST_F(CliPlot, ZippedKeysMoveAlongTheSweptKeyAndTimeChoosesOneReadTime) {
+  const auto h5 = path("zip.h5");
+  const auto json = path("zip.json");
+  const auto r =
+      run_cli({"plot", h5.string(), "--kind", "sweep", "--x", "device.parameters.g_max", "--time",
+               "1d", "--out", path("zip.png").string(), "--data-json", json.string()});
+  ASSERT_EQ(r.exit_status, kExitOk) << r.err;
+  const Json data = read_json(json);
+  // One line per stuck_off_rate (not one per point): cells is g_max's zip partner.
+  ASSERT_EQ(data["series"].size(), 2u);
+  EXPECT_EQ(data["zipped_keys"][0].text(), "workload.cells");
+  EXPECT_EQ(data["read_time"].number(), 86400.0);
+  const auto f = h5::File::open(h5, h5::OpenMode::read_only, "kirchhoff-campaign", 1);
+  const auto mean = f.read_dataset<h5::NdArray<double>>("summary/mean");  // [P x K x M]
+  const std::size_t K = mean.shape[1], M = mean.shape[2], m = 2;
+  for (std::size_t g = 0; g < 2; ++g) {
+    const Json& s = data["series"][g];
+    EXPECT_EQ(s["x"].size(), 3u);
+    EXPECT_EQ(s["read_time"].number(), 86400.0);
+    // Points are [g_max/cells][stuck_off_rate], the first sweep slowest: 0+g, 2+g, 4+g.
+    std::vector<double> expected;
+    for (std::size_t v = 0; v < 3; ++v)
+      expected.push_back(mean.data[((2 * v + g) * K + 1) * M + m]);
+    EXPECT_EQ(s["y"].numbers(), expected) << "series " << g;
+  }
+  const auto time_plot = run_cli(
+      {"plot", h5.string(), "--kind", "time", "--time", "1d", "--out", path("none.png").string()});
+  EXPECT_EQ(time_plot.exit_status, kExitUsage);
+  EXPECT_NE(time_plot.err.find("--time"), std::string::npos) << time_plot.err;
+}
+
+TEST_F(CliPlot, AFileTheScriptCannotDrawIsOneLineNotATraceback) {
+  const auto h5 = path("broken.h5");
+  std::filesystem::copy_file(path("device.h5"), h5,
+                             std::filesystem::copy_options::overwrite_existing);
+  const std::string python =
+      std::getenv("KIRCHHOFF_PYTHON") != nullptr && *std::getenv("KIRCHHOFF_PYTHON") != '\0'
+          ? std::getenv("KIRCHHOFF_PYTHON")
+          : KIRCHHOFF_PYTHON;
+  const std::string remove = "'" + python + "' -I -c \"import h5py; f = h5py.File('" + h5.string() +
+                             "', 'a'); del f['summary/mean']\"";
+  ASSERT_EQ(std::system(remove.c_str()), 0);
+  const auto r = run_cli({"plot", h5.string(), "--out", path("broken.png").string()});
+  EXPECT_NE(r.exit_status, kExitOk);
+  EXPECT_EQ(r.err.find("Traceback"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cannot plot '" + h5.string() + "': KeyError"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(path("broken.png")));
 }
 
 TEST_F(CliPlot, ArrayCampaignPlotsRelativeErrorAndHistogramsOfTheTrials) {
