@@ -10,7 +10,9 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "files.hpp"
@@ -135,6 +137,33 @@ struct Work {
   std::vector<double> values;
 };
 
+// The blocks in flight, owned here rather than by the pipeline: when a trial throws, oneTBB
+// cancels the pipeline without destroying the items it holds (LeakSanitizer showed them), so the
+// pipeline passes plain pointers into this pool. `tokens` slots suffice: no more are in flight.
+class WorkPool {
+ public:
+  explicit WorkPool(std::size_t tokens) : slots_(tokens) {
+    free_.reserve(tokens);
+    for (auto& slot : slots_) free_.push_back(&slot);
+  }
+  Work* acquire() {
+    const std::lock_guard lock(mutex_);
+    if (free_.empty()) throw std::logic_error("more blocks in flight than the pipeline has tokens");
+    Work* work = free_.back();
+    free_.pop_back();
+    return work;
+  }
+  void release(Work* work) {
+    const std::lock_guard lock(mutex_);
+    free_.push_back(work);
+  }
+
+ private:
+  std::vector<Work> slots_;
+  std::vector<Work*> free_;
+  std::mutex mutex_;
+};
+
 // The second stage: blocks computed on `threads` workers in any order, committed by one writer
 // in task order to the spool, with checkpoints every checkpoint_interval.
 class BlockRunner {
@@ -147,7 +176,7 @@ class BlockRunner {
  private:
   std::uint64_t remaining_trials() const;
   void replay_spool();
-  std::shared_ptr<Work> next(tbb::flow_control& control);
+  Work* next(tbb::flow_control& control, WorkPool& pool);
   void compute(Work& work) const;
   void commit(const Work& work);
   void save();
@@ -203,13 +232,13 @@ void BlockRunner::replay_spool() {
 }
 
 // The input: the next task, skipping the blocks of points the stopping rule has ended.
-std::shared_ptr<Work> BlockRunner::next(tbb::flow_control& control) {
+Work* BlockRunner::next(tbb::flow_control& control, WorkPool& pool) {
   while (next_ < tasks_.count) {
     if (options_.stop_requested && options_.stop_requested->load()) break;
     const std::uint64_t position = next_++;
     const auto [point, block] = tasks_.point_and_block(position);
     if (monitor_.stopped(point)) continue;
-    auto work = std::make_shared<Work>();
+    Work* work = pool.acquire();
     work->position = position;
     work->point = point;
     work->block = block;
@@ -260,18 +289,21 @@ void BlockRunner::run() {
   const unsigned threads = result_.threads;
   tbb::task_arena arena(static_cast<int>(threads));
   const std::size_t tokens = 2 * std::size_t{threads} + 2;
-  using WorkPtr = std::shared_ptr<Work>;
+  WorkPool pool(tokens);
   arena.execute([&] {
     tbb::parallel_pipeline(
-        tokens, tbb::make_filter<void, WorkPtr>(tbb::filter_mode::serial_in_order,
-                                                [this](tbb::flow_control& c) { return next(c); }) &
-                    tbb::make_filter<WorkPtr, WorkPtr>(tbb::filter_mode::parallel,
-                                                       [this](WorkPtr work) {
-                                                         compute(*work);
-                                                         return work;
-                                                       }) &
-                    tbb::make_filter<WorkPtr, void>(tbb::filter_mode::serial_in_order,
-                                                    [this](WorkPtr work) { commit(*work); }));
+        tokens,
+        tbb::make_filter<void, Work*>(tbb::filter_mode::serial_in_order,
+                                      [&](tbb::flow_control& c) { return next(c, pool); }) &
+            tbb::make_filter<Work*, Work*>(tbb::filter_mode::parallel,
+                                           [this](Work* work) {
+                                             compute(*work);
+                                             return work;
+                                           }) &
+            tbb::make_filter<Work*, void>(tbb::filter_mode::serial_in_order, [&](Work* work) {
+              commit(*work);
+              pool.release(work);
+            }));
   });
   // Blocks skipped by the input after the last committed one (points stopped by the stopping
   // rule) need nothing more: when the input ran out, every task is done.
