@@ -100,6 +100,16 @@ int device_sample(const DeviceSampleOptions& options, std::ostream& out) {
   }
   if (times_s.empty()) throw InvalidArgument("option --time: give at least one read time");
   if (options.count == 0) throw InvalidArgument("option --count: must be at least 1");
+  // Every sample is held in memory (and shown in one table): a bound before anything is
+  // allocated. A device campaign streams any number of trials to a file instead.
+  constexpr std::uint64_t kMaxSamples = 10'000'000;
+  if (options.count > kMaxSamples / times_s.size()) {
+    throw InvalidArgument(fmt::format(
+        "option --count: {} cells at {} read times is more than the {} samples one call holds; "
+        "give fewer cells, or run a device campaign ('kirchhoff run', workload kind \"device\") "
+        "for more",
+        options.count, times_s.size(), kMaxSamples));
+  }
   const std::filesystem::path out_path(options.out);
   const bool hdf5 = out_path.extension() == ".h5";
   if (!options.out.empty() && !hdf5 && out_path.extension() != ".csv") {
@@ -210,7 +220,8 @@ void add_device_commands(CLI::App& app, std::ostream& out, Action& action) {
   sample_cmd->add_option("--time", sample->times, "Read times after programming, e.g. 1s,1h,1d,1y")
       ->required()
       ->delimiter(',');
-  sample_cmd->add_option("--count", sample->count, "Number of cells")->capture_default_str();
+  sample_cmd->add_option("--count", sample->count, "Number of cells (count x times <= 1e7)")
+      ->capture_default_str();
   sample_cmd->add_option("--seed", sample->seed, "Random seed")->capture_default_str();
   sample_cmd->add_option("--out", sample->out,
                          "Write the conductances (S, one column per time) to a .csv or .h5");

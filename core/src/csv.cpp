@@ -31,6 +31,9 @@ std::vector<std::string> split_fields(std::string_view line) {
 CsvTable parse_csv(std::string_view text, std::string source, const CsvOptions& options) {
   CsvTable table;
   table.source = std::move(source);
+  // Excel and Windows editors start UTF-8 files with a byte-order mark: not part of the header.
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (text.starts_with(kByteOrderMark)) text.remove_prefix(kByteOrderMark.size());
   bool header_pending = options.header;
   std::uint32_t line_number = 0;
   while (!text.empty()) {
@@ -64,6 +67,24 @@ CsvTable parse_csv(std::string_view text, std::string source, const CsvOptions& 
 }
 
 CsvTable read_csv_file(const std::filesystem::path& path, const CsvOptions& options) {
+  // The size is known before anything is read: a device (/dev/zero) or a huge file is refused
+  // with its name rather than ending in an allocation failure.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    throw IoError(fmt::format("cannot open '{}': no such file", path.string()));
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    throw IoError(
+        fmt::format("'{}' is not a regular file (a CSV file is read whole)", path.string()));
+  }
+  const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
+  if (!ec && bytes > kMaxCsvBytes) {
+    throw FormatError(
+        fmt::format("'{}' has {} bytes; CSV files of up to {} bytes (1 GiB) are "
+                    "read; split or subsample it",
+                    path.string(), bytes, kMaxCsvBytes));
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) throw IoError(fmt::format("cannot open '{}'", path.string()));
   std::ostringstream text;

@@ -19,6 +19,10 @@
 namespace kirchhoff::fitting {
 namespace {
 
+// An HDF5 column is read whole (the bootstrap resamples its rows): a bound on what is allocated
+// for a file whose extents are larger than any measurement (8 bytes per row and column).
+constexpr std::uint64_t kMaxMeasurementRows = 100'000'000;
+
 struct Role {
   std::string_view name;
   std::vector<std::string_view> defaults;
@@ -279,6 +283,11 @@ Table read_hdf5_table(const std::filesystem::path& path, const std::vector<Role>
         fail_file(file_name, fmt::format("dataset '{}' has {} dimensions; a column is a 1-D "
                                          "dataset",
                                          column.header, shape.size()));
+      }
+      if (shape[0] > kMaxMeasurementRows) {
+        fail_file(file_name, fmt::format("dataset '{}' has {} rows; measurement files of up to {} "
+                                         "rows are read (subsample it)",
+                                         column.header, shape[0], kMaxMeasurementRows));
       }
       read_column_values(dataset, column);
       const std::size_t n = column.text ? column.texts.size() : column.numbers.size();

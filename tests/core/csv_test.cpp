@@ -1,7 +1,9 @@
 #include "kirchhoff/core/csv.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "kirchhoff/core/error.hpp"
@@ -67,7 +69,29 @@ TEST(Csv, ReadsAFileAndNamesAMissingOne) {
   EXPECT_EQ(t.source, (dir / "t.csv").string());
   EXPECT_EQ(t.records.at(0).fields.at(1), "2");
   EXPECT_EQ(message_of_exact<IoError>([&] { (void)read_csv_file(dir / "none.csv"); }),
-            "cannot open '" + (dir / "none.csv").string() + "'");
+            "cannot open '" + (dir / "none.csv").string() + "': no such file");
+}
+
+TEST(Csv, ALeadingByteOrderMarkIsNotPartOfTheFirstColumnName) {
+  const CsvTable t = parse_csv("\xEF\xBB\xBFtarget,programmed\n1e-5,1.1e-5\n", "excel.csv");
+  EXPECT_EQ(t.header, (std::vector<std::string>{"target", "programmed"}));
+  const CsvTable no_header = parse_csv(
+      "\xEF\xBB\xBF"
+      "1,2\n",
+      "g.csv", {.header = false});
+  EXPECT_EQ(no_header.records.at(0).fields, (std::vector<std::string>{"1", "2"}));
+}
+
+TEST(Csv, DevicesAndFilesOverTheLimitAreRefusedBeforeReading) {
+  EXPECT_EQ(message_of_exact<IoError>([] { (void)read_csv_file("/dev/zero"); }),
+            "'/dev/zero' is not a regular file (a CSV file is read whole)");
+  const testing::TempDir dir("csv-limit");
+  testing::write_text(dir / "huge.csv", "x,y\n");
+  std::filesystem::resize_file(dir / "huge.csv", kMaxCsvBytes + 1);  // sparse: no disk used
+  EXPECT_EQ(message_of_exact<FormatError>([&] { (void)read_csv_file(dir / "huge.csv"); }),
+            fmt::format("'{}' has 1073741825 bytes; CSV files of up to 1073741824 bytes (1 GiB) "
+                        "are read; split or subsample it",
+                        (dir / "huge.csv").string()));
 }
 
 TEST(Csv, NumbersAreWholeFiniteFields) {

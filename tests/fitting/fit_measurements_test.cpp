@@ -181,6 +181,27 @@ TEST_F(MeasurementFiles, Hdf5FromAnotherProgramNeedsNoIdentity) {
   EXPECT_DOUBLE_EQ(data.programmed_siemens[9], 15.25e-6);
 }
 
+// Extents come from the file: a column larger than any measurement is refused before its
+// values are allocated. The dataset is chunked and never written, so the file stays small.
+TEST_F(MeasurementFiles, AColumnOfABillionRowsIsRefusedBeforeReading) {
+  const hid_t file = H5Fcreate(path("huge.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  const hsize_t rows = 1'000'000'000, chunk = 1024;
+  const hid_t space = H5Screate_simple(1, &rows, nullptr);
+  const hid_t create = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(create, 1, &chunk);
+  for (const char* name : {"target_uS", "programmed_uS"}) {
+    H5Dclose(H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, create, H5P_DEFAULT));
+  }
+  H5Pclose(create);
+  H5Sclose(space);
+  H5Fclose(file);
+  EXPECT_EQ(message_of<FormatError>([&] { (void)read_programming(path("huge.h5")); }),
+            path("huge.h5") +
+                ": dataset 'target_uS' has 1000000000 rows; measurement files of up to 100000000 "
+                "rows are read (subsample it)");
+}
+
 TEST(Measurements, ReadNoiseRowsWithAndWithoutTargets) {
   const auto data = parse_read_noise_csv(
       "device,time_s,g_uS,target_uS\na,60,10.1,10\na,60,9.9,10\nb,60,5.1,5\nb,60,4.8,5\n"

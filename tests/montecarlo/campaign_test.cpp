@@ -198,7 +198,10 @@ values = [4, 0]
 )");
   EXPECT_NE(e.find("study.toml:12"), std::string::npos) << e;
   EXPECT_NE(e.find("at sweep point 1 (workload.cells=0)"), std::string::npos) << e;
-  EXPECT_NE(e.find("must be in [1, 2^30], got 0"), std::string::npos) << e;
+  EXPECT_NE(e.find("must be in [1, 2^26 = 67108864] (a trial holds all its cells in memory: for "
+                   "more cells, run more trials), got 0"),
+            std::string::npos)
+      << e;
 }
 
 TEST(CampaignErrors, SweepOfAnUnknownKeyIsLocatedAtTheSweep) {

@@ -209,8 +209,12 @@ std::unique_ptr<Workload> make_device_workload(const Config& config,
   const double g_min = device.model->g_min_siemens(), g_max = device.model->g_max_siemens();
   const ConfigTable w = config.table("workload");
   const auto cells = w.get<std::int64_t>("cells");
-  if (cells < 1 || cells > (std::int64_t{1} << 30)) {
-    w.fail("cells", fmt::format("must be in [1, 2^30], got {}", cells));
+  // A trial holds its cells' targets, states and reads in memory (about 50 bytes per cell on
+  // each thread): more cells than a large array's 2^26 weights is a request for more trials.
+  if (cells < 1 || cells > (std::int64_t{1} << 26)) {
+    w.fail("cells", fmt::format("must be in [1, 2^26 = 67108864] (a trial holds all its cells in "
+                                "memory: for more cells, run more trials), got {}",
+                                cells));
   }
   Targets targets = read_targets(w.table("targets"), g_min, g_max);
   const auto write_verify = read_write_verify(w.table("write_verify"));

@@ -1,8 +1,8 @@
 // Comma-separated values as instruments, lab scripts and spreadsheets write them: fields
 // separated by commas and trimmed of white space (so CRLF files read the same), blank lines and
-// '#' comment lines skipped, optionally a header line naming the columns. Every record must
-// have as many fields as the header (or, without one, as the first record); errors name the
-// file and line.
+// '#' comment lines skipped, a leading UTF-8 byte-order mark (Excel) ignored, optionally a header
+// line naming the columns. Every record must have as many fields as the header (or, without one,
+// as the first record); errors name the file and line.
 //
 //   const CsvTable t = read_csv_file("devices.csv", {.header = true});
 //   t.header;               // {"device", "target_uS", "programmed_uS"}
@@ -40,7 +40,11 @@ struct CsvTable {
 // of only blank and comment lines) gives an empty table: callers say what they needed.
 [[nodiscard]] CsvTable parse_csv(std::string_view text, std::string source,
                                  const CsvOptions& options = {});
-// Reads and parses a file; IoError when it cannot be opened or read.
+// The largest file read_csv_file reads (it holds the whole text and its fields in memory).
+inline constexpr std::uintmax_t kMaxCsvBytes = std::uintmax_t{1} << 30;
+
+// Reads and parses a file; IoError when it cannot be opened or read or is not a regular file,
+// FormatError when it is larger than kMaxCsvBytes.
 [[nodiscard]] CsvTable read_csv_file(const std::filesystem::path& path,
                                      const CsvOptions& options = {});
 
