@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "kirchhoff/core/build_info.hpp"
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/text.hpp"
 #include "kirchhoff/montecarlo/mpi.hpp"
 
 namespace kirchhoff::cli {
@@ -19,6 +20,27 @@ std::string version_text() {
   return fmt::format("kirchhoff {} (commit {}{}, {} build)", build_info::version(),
                      build_info::git_commit(), build_info::git_dirty() ? ", modified" : "",
                      build_info::build_type());
+}
+
+// For an argument CLI11 did not expect, the nearest option (or subcommand) of the command it
+// was given to: "; did you mean '--output'?" (or nothing when none is near).
+std::string suggestion(const CLI::App& app) {
+  const CLI::App* command = &app;
+  while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
+  std::vector<std::string> options, subcommands;
+  for (const CLI::Option* option : command->get_options()) {
+    for (const std::string& name : option->get_lnames()) options.push_back("--" + name);
+    for (const std::string& name : option->get_snames()) options.push_back("-" + name);
+  }
+  for (const CLI::App* sub : command->get_subcommands({})) subcommands.push_back(sub->get_name());
+  for (const std::string& word : app.remaining(true)) {
+    const bool is_option = word.size() > 1 && word.front() == '-';
+    const std::string name = is_option ? word.substr(0, word.find('=')) : word;
+    if (auto match = closest_match(name, is_option ? options : subcommands)) {
+      return fmt::format("; did you mean '{}'?", *match);
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -55,7 +77,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     out << app.help("", CLI::AppFormatMode::All);
     return kExitOk;
   } catch (const CLI::ParseError& e) {
-    err << "kirchhoff: error: " << e.what() << "\n"
+    const bool unexpected = dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr;
+    err << "kirchhoff: error: " << e.what() << (unexpected ? suggestion(app) : "") << "\n"
         << "Run 'kirchhoff --help' for the commands and options.\n";
     return kExitUsage;
   }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <ostream>
 #include <sstream>
+#include <type_traits>
 
 #include "commands.hpp"
 #include "kirchhoff/core/error.hpp"
@@ -42,6 +43,7 @@ struct FitOptions {
   std::string report;
   std::string into;
   bool force = false;
+  bool quiet = false;  // nothing on the terminal but errors
 };
 
 fitting::MeasurementOptions measurement_options(const FitOptions& o) {
@@ -162,9 +164,20 @@ double g_max_option(const FitOptions& o) {
 // After a fit: the data line and the report on the terminal, then --out, --into and --report.
 template <class Fit>
 int print_and_write(const FitOptions& o, std::size_t rows, const Fit& fit,
-                    const fitting::FitReport& report, std::ostream& out) {
+                    const fitting::FitReport& report, std::ostream& terminal) {
+  std::ostream discarded(nullptr);  // -q: a stream without a buffer writes nothing
+  std::ostream& out = o.quiet ? discarded : terminal;
   out << fmt::format("{}: {} rows, bootstrap seed {}\n", o.data, rows, o.seed);
   out << fitting::format_report(fit);
+  if constexpr (std::is_same_v<decltype(fit.g_max_siemens), double>) {  // not the pulse fit
+    // x = g/g_max in the device file: from the data unless given, and the user should know.
+    if (o.g_max.empty()) {
+      out << fmt::format(
+          "note: g_max = {} is the largest conductance in the data; give --g-max to normalise "
+          "by the device's g_max instead\n",
+          format_quantity(fit.g_max_siemens, Dimension::conductance));
+    }
+  }
   write_outputs(o, fitting::device_file_toml(fit, device_name(o), o.data), report, out);
   return 0;
 }
@@ -248,6 +261,7 @@ void add_common(CLI::App* cmd, FitOptions& o, bool g_max) {
                   "Write the data, fitted curves, residuals and parameters (.json or .h5) for "
                   "kirchhoff plot");
   cmd->add_flag("--force", o.force, "Replace existing output files and, with --into, keys");
+  cmd->add_flag("--quiet,-q", o.quiet, "Print nothing but errors (the files are still written)");
 }
 
 }  // namespace

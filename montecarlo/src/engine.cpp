@@ -293,17 +293,15 @@ void BlockRunner::run() {
   arena.execute([&] {
     tbb::parallel_pipeline(
         tokens,
-        tbb::make_filter<void, Work*>(tbb::filter_mode::serial_in_order,
-                                      [&](tbb::flow_control& c) { return next(c, pool); }) &
-            tbb::make_filter<Work*, Work*>(tbb::filter_mode::parallel,
-                                           [this](Work* work) {
-                                             compute(*work);
-                                             return work;
-                                           }) &
-            tbb::make_filter<Work*, void>(tbb::filter_mode::serial_in_order, [&](Work* work) {
-              commit(*work);
-              pool.release(work);
-            }));
+        tbb::make_filter<void, Work*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& c) {
+          return next(c, pool);
+        }) & tbb::make_filter<Work*, Work*>(tbb::filter_mode::parallel, [this](Work* work) {
+          compute(*work);
+          return work;
+        }) & tbb::make_filter<Work*, void>(tbb::filter_mode::serial_in_order, [&](Work* work) {
+          commit(*work);
+          pool.release(work);
+        }));
   });
   // Blocks skipped by the input after the last committed one (points stopped by the stopping
   // rule) need nothing more: when the input ran out, every task is done.

@@ -15,6 +15,7 @@
 #include "kirchhoff/core/build_info.hpp"
 #include "kirchhoff/core/hdf5.hpp"
 #include "run_cli.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace kirchhoff::cli {
@@ -115,6 +116,21 @@ TEST_F(CliFiles, DeviceSampleWritesASelfDescribingHdf5File) {
             (std::vector<double>{20.0, 86400.0}));
 }
 
+TEST(Cli, AMistypedOptionOrCommandGetsTheNearestAsASuggestion) {
+  auto r = run_cli({"run", "--ouput", "x.h5"});
+  EXPECT_EQ(r.exit_status, kExitUsage);
+  EXPECT_EQ(r.err,
+            "kirchhoff: error: The following argument was not expected: --ouput; did you mean "
+            "'--output'?\nRun 'kirchhoff --help' for the commands and options.\n");
+  r = run_cli({"rn"});
+  EXPECT_CONTAINS(r.err, "not expected: rn; did you mean 'run'?");
+  r = run_cli({"device", "sample", "--preset", "pcm-joshi2020", "--target", "10uS", "--time", "1s",
+               "--cont=5"});
+  EXPECT_CONTAINS(r.err, "did you mean '--count'?");
+  r = run_cli({"run", "--zzzzzzzz"});  // nothing near: no suggestion
+  EXPECT_EQ(r.err.find("did you mean"), std::string::npos) << r.err;
+}
+
 TEST(CliDevice, BadOptionsAreNamedInTheError) {
   auto r = run_cli(
       {"device", "sample", "--preset", "pcm-joshi2020", "--target", "10us", "--time", "1s"});
@@ -127,6 +143,14 @@ TEST(CliDevice, BadOptionsAreNamedInTheError) {
   EXPECT_NE(r.err.find("target conductance of cell 0 is 3e-05 S; allowed: 0 to g_max"),
             std::string::npos)
       << r.err;
+  // A count beyond what one call holds is refused before anything is allocated.
+  r = run_cli({"device", "sample", "--preset", "pcm-joshi2020", "--target", "10uS", "--time",
+               "1s,1h", "--count", "1000000000"});
+  EXPECT_EQ(r.exit_status, kExitUsage);
+  EXPECT_EQ(r.err,
+            "kirchhoff: error: option --count: 1000000000 cells at 2 read times is more than the "
+            "10000000 samples one call holds; give fewer cells, or run a device campaign "
+            "('kirchhoff run', workload kind \"device\") for more\n");
   r = run_cli({"device", "curve", "--preset", "rram-wan2022", "--pulses", "3"});
   EXPECT_EQ(r.exit_status, kExitUsage);
   EXPECT_NE(r.err.find("needs a pulse-programmed device"), std::string::npos) << r.err;

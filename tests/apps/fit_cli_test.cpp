@@ -108,6 +108,23 @@ TEST_F(FitCli, ProgrammingDriftAndReadNoiseMergeIntoOneDevice) {
   EXPECT_CONTAINS(r.err, "option --into: no device file");
 }
 
+TEST_F(FitCli, GMaxFromTheDataIsSaidAndQuietPrintsNothing) {
+  const auto data = measurements("programming-synthetic.csv");
+  auto r = run_cli({"fit", "programming", data, "--bootstrap", "0"});
+  ASSERT_EQ(r.exit_status, kExitOk) << r.err;
+  EXPECT_CONTAINS(r.out,
+                  "note: g_max = 24 uS is the largest conductance in the data; give --g-max to "
+                  "normalise by the device's g_max instead");
+  r = run_cli({"fit", "programming", data, "--bootstrap", "0", "--g-max", "30uS"});
+  EXPECT_EQ(r.out.find("note: g_max"), std::string::npos) << r.out;
+  // -q: no report and no "wrote" line, but the file is written and loads.
+  r = run_cli({"fit", "programming", data, "--bootstrap", "0", "-q", "--out", path("q.toml")});
+  ASSERT_EQ(r.exit_status, kExitOk) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "");
+  EXPECT_TRUE(std::filesystem::is_regular_file(path("q.toml")));
+}
+
 TEST_F(FitCli, BadDataIsAUsageErrorNamingTheFile) {
   auto r = run_cli({"fit", "pulse", measurements("programming-synthetic.csv")});
   EXPECT_EQ(r.exit_status, kExitUsage);
