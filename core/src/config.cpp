@@ -29,6 +29,10 @@ struct ConfigDocument {
   // Values (and the tables created for them) that come from elsewhere than the parsed file:
   // set_override (path -> "--set a.b=value") and overlay (path -> where in the other file).
   std::map<std::string, TextLocation> overrides;
+  // For set_override values: the file they count as written in, whose directory their relative
+  // paths are relative to ("" for the command line: the current directory). Overlaid values
+  // resolve against the file of their location.
+  std::map<std::string, std::filesystem::path> path_bases;
 };
 
 }  // namespace detail
@@ -163,19 +167,25 @@ ConfigType config_type(const toml::node* node) {
 // Locations
 
 // The override that set `display` or one of the tables containing it, if any.
-const TextLocation* override_of(const ConfigDocument& doc, std::string_view display) {
-  const TextLocation* found = nullptr;
+// The entry of `by_path` for the deepest key at or above `display`, or nullptr.
+template <class T>
+const T* covering(const std::map<std::string, T>& by_path, std::string_view display) {
+  const T* found = nullptr;
   std::size_t found_length = 0;
-  for (const auto& [path, where] : doc.overrides) {
+  for (const auto& [path, value] : by_path) {
     const bool covers =
         display == path || (display.size() > path.size() && display.starts_with(path) &&
                             (display[path.size()] == '.' || display[path.size()] == '['));
     if (covers && (found == nullptr || path.size() > found_length)) {
-      found = &where;
+      found = &value;
       found_length = path.size();
     }
   }
   return found;
+}
+
+const TextLocation* override_of(const ConfigDocument& doc, std::string_view display) {
+  return covering(doc.overrides, display);
 }
 
 TextLocation location_of(const ConfigDocument& doc, std::string_view display,
@@ -657,6 +667,30 @@ TextLocation ConfigTable::location() const {
   return lookup_location(*document_, found);
 }
 
+std::filesystem::path ConfigTable::path_base(std::string_view key) const {
+  const Lookup found = find(*document_, path_, display_, key);
+  if (const auto* file = covering(document_->path_bases, found.display)) {
+    return file->parent_path();
+  }
+  return std::filesystem::path(lookup_location(*document_, found).file).parent_path();
+}
+
+std::string ConfigTable::describe_path_base(std::string_view key) const {
+  const Lookup found = find(*document_, path_, display_, key);
+  const auto* file = covering(document_->path_bases, found.display);
+  if (file != nullptr && file->empty()) {
+    return "the current directory (a path given on the command line)";
+  }
+  return fmt::format("the directory of '{}'",
+                     file != nullptr ? file->string() : lookup_location(*document_, found).file);
+}
+
+std::filesystem::path ConfigTable::get_path(std::string_view key) const {
+  const std::filesystem::path path(get<std::string>(key));
+  if (path.is_absolute()) return path;
+  return (path_base(key) / path).lexically_normal();
+}
+
 void ConfigTable::fail(std::string_view key, std::string_view message) const {
   const Lookup found = find(*document_, path_, display_, key);
   throw ConfigError(lookup_location(*document_, found), found.display, std::string(message));
@@ -738,17 +772,25 @@ namespace {
 
 // Drops the recorded origins of values below `display` (they are being replaced).
 void forget_overrides_below(ConfigDocument& doc, const std::string& display) {
-  for (auto it = doc.overrides.begin(); it != doc.overrides.end();) {
-    const std::string& path = it->first;
-    const bool below = path.size() > display.size() && path.starts_with(display) &&
-                       (path[display.size()] == '.' || path[display.size()] == '[');
-    it = below ? doc.overrides.erase(it) : std::next(it);
-  }
+  auto forget = [&](auto& by_path) {
+    for (auto it = by_path.begin(); it != by_path.end();) {
+      const std::string& path = it->first;
+      const bool below = path.size() > display.size() && path.starts_with(display) &&
+                         (path[display.size()] == '.' || path[display.size()] == '[');
+      it = below ? by_path.erase(it) : std::next(it);
+    }
+  };
+  forget(doc.overrides);
+  forget(doc.path_bases);
 }
 
 }  // namespace
 
 void Config::set_override(std::string_view assignment) {
+  set_override(assignment, std::filesystem::path());
+}
+
+void Config::set_override(std::string_view assignment, const std::filesystem::path& written_in) {
   ConfigDocument& doc = *document_;
   const std::string where = fmt::format("--set {}", assignment);
   const TextLocation location{where, 0, 0};
@@ -847,6 +889,7 @@ void Config::set_override(std::string_view assignment) {
   forget_overrides_below(doc, display);
   for (const std::string& path : created) doc.overrides[path] = location;
   doc.overrides[display] = location;
+  doc.path_bases[display] = written_in;
 }
 
 namespace {

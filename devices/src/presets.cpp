@@ -59,10 +59,22 @@ Config resolve_preset_chain(const ConfigTable& table, std::vector<std::filesyste
                             std::vector<DeviceDescription>& descriptions) {
   const std::string preset = table.get<std::string>("preset");
   std::filesystem::path file;
-  try {
-    file = resolve_device_file(preset);
-  } catch (const Error& e) {
-    table.fail("preset", e.what());  // an unknown preset or a missing file, at the key
+  if (looks_like_path(preset)) {
+    // A device file named in a file is relative to that file (command-line values: the current
+    // directory), like every path a campaign names.
+    file = table.get_path("preset");
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+      table.fail("preset", fmt::format("device file '{}' does not exist (looked for '{}', relative "
+                                       "to {})",
+                                       preset, file.string(), table.describe_path_base("preset")));
+    }
+  } else {
+    try {
+      file = resolve_device_file(preset);
+    } catch (const Error& e) {
+      table.fail("preset", e.what());  // an unknown preset, at the key
+    }
   }
   const auto canonical = std::filesystem::weakly_canonical(file);
   if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {

@@ -310,7 +310,8 @@ void add_point(Campaign& c, std::size_t p, std::string_view text,
   const std::vector<std::string> assignments = sweep_assignments(c, p);
   try {
     Config config = base_config(text, c.source, overrides);
-    for (const std::string& assignment : assignments) config.set_override(assignment);
+    // Sweep values are written in the campaign: paths in them are relative to it.
+    for (const std::string& assignment : assignments) config.set_override(assignment, c.source);
     const CampaignSettings point_settings = read_campaign_settings(config, c.source);
     static_cast<void>(read_sweep_axes(config));
     const WorkloadContext context{c.seed, static_cast<std::uint32_t>(p), c.read_times_s};

@@ -655,6 +655,24 @@ TEST(ConfigToToml, RoundTripsTheResolvedDocument) {
   EXPECT_FALSE(changed == config);
 }
 
+TEST(Config, PathsAreRelativeToTheFileThatWritesThemOrToTheCurrentDirectory) {
+  Config config = Config::parse(
+      "model = \"../models/cnn.onnx\"\nabsolute = \"/data/x\"\ncli = \"a\"\nswept = \"b\"\n",
+      "runs/study/campaign.toml");
+  config.set_override("cli=models/m.onnx");
+  config.set_override("swept=../m.onnx", "runs/study/campaign.toml");
+  const ConfigTable root = config.root();
+  EXPECT_EQ(root.get_path("model"), std::filesystem::path("runs/models/cnn.onnx"));
+  EXPECT_EQ(root.describe_path_base("model"), "the directory of 'runs/study/campaign.toml'");
+  EXPECT_EQ(root.get_path("absolute"), std::filesystem::path("/data/x"));
+  EXPECT_EQ(root.get_path("cli"), std::filesystem::path("models/m.onnx"));
+  EXPECT_EQ(root.path_base("cli"), std::filesystem::path());
+  EXPECT_EQ(root.describe_path_base("cli"),
+            "the current directory (a path given on the command line)");
+  EXPECT_EQ(root.get_path("swept"), std::filesystem::path("runs/m.onnx"));
+  EXPECT_EQ(root.location("swept").file, "--set swept=../m.onnx");  // errors stay located there
+}
+
 }  // namespace
 }  // namespace kirchhoff
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "kirchhoff/core/error.hpp"
 #include "support/expect.hpp"
 #include "support/temp_dir.hpp"
@@ -126,6 +128,31 @@ TEST_F(PresetsTest, AnUnknownPresetInATableIsReportedAtItsKey) {
                           0),
             0u)
       << message;
+}
+
+// One rule for paths: a device file named in a file is relative to that file's directory, one
+// given on the command line (--set) to the current directory; errors say which base was used.
+TEST_F(PresetsTest, ADeviceFileNamedInAFileIsRelativeToThatFile) {
+  std::filesystem::create_directories(dir_ / "study" / "devices");
+  write("study/devices/base.toml", "preset = \"pcm-joshi2020\"\n[parameters]\ng_max = \"20uS\"\n");
+  write("study/devices/mine.toml", "preset = \"base.toml\"\n");  // beside mine.toml
+  const auto campaign = write("study/campaign.toml", "[device]\npreset = \"devices/mine.toml\"\n");
+  auto config = Config::load_file(campaign);  // the current directory is elsewhere
+  const Device device = make_device(config.table("device"));
+  EXPECT_DOUBLE_EQ(device.model->g_max_siemens(), 20e-6);
+  EXPECT_EQ(device.description.file, (dir_ / "study" / "devices" / "mine.toml").lexically_normal());
+
+  auto missing = Config::load_file(campaign);
+  missing.set_override("device.preset=devices/other.toml");
+  EXPECT_EQ(message_of<ConfigError>([&] { (void)make_device(missing.table("device")); }),
+            "--set device.preset=devices/other.toml: key 'device.preset': device file "
+            "'devices/other.toml' does not exist (looked for 'devices/other.toml', relative to "
+            "the current directory (a path given on the command line))");
+  auto swept = Config::load_file(campaign);
+  swept.set_override("device.preset=devices/other.toml", campaign);  // as a [[sweep]] value
+  EXPECT_CONTAINS(message_of<ConfigError>([&] { (void)make_device(swept.table("device")); }),
+                  "(looked for '" + (dir_ / "study" / "devices" / "other.toml").string() +
+                      "', relative to the directory of '" + campaign + "')");
 }
 
 }  // namespace

@@ -109,12 +109,21 @@ class DnnWorkload final : public Workload {
   std::vector<MetricInfo> metrics_;
 };
 
-// A path in the campaign: relative to the campaign file's directory.
-std::string campaign_relative(const Config& config, const std::string& path) {
-  const std::filesystem::path p(path);
-  if (p.is_absolute()) return path;
-  const std::filesystem::path campaign(config.root().location().file);
-  return (campaign.parent_path() / p).lexically_normal().string();
+// A dataset spec at `key` (docs/nn-data.md) with its directory, if it names one, relative to
+// the file that names it, like every path in a campaign; "fashion-mnist..." is a name.
+std::string dataset_spec_at(const ConfigTable& table, std::string_view key,
+                            const std::string& fallback) {
+  if (!table.contains(key)) return fallback;
+  std::string spec = table.get<std::string>(key);
+  if (spec.empty() || spec.starts_with("fashion-mnist")) return spec;
+  std::string split;
+  if (const auto colon = spec.rfind(':'); colon != std::string::npos) {
+    split = spec.substr(colon);
+    spec.erase(colon);
+  }
+  const std::filesystem::path dir(spec);
+  if (dir.is_absolute()) return spec + split;
+  return (table.path_base(key) / dir).lexically_normal().string() + split;
 }
 
 // The network, the samples, the input normalisation and the calibration: once per point.
@@ -167,14 +176,17 @@ std::unique_ptr<Workload> make_dnn_workload(const Config& config, const Workload
   devices::Device device = campaign_device(config, "dnn");
   const ConfigTable w = config.table("workload");
   Settings s;
-  s.model_path = campaign_relative(config, w.get<std::string>("model"));
-  s.dataset_spec = w.get_or("dataset", "fashion-mnist:test");
+  s.model_path = w.get_path("model").string();  // relative to the file that names it
+  s.dataset_spec = dataset_spec_at(w, "dataset", "fashion-mnist:test");
   s.samples = w.get_or<std::int64_t>("samples", -1);
   if (s.samples == 0 || s.samples < -1) w.fail("samples", "must be >= 1 (or absent for all)");
   s.evaluate.batch = get_count(w, "batch", 128, 1, 65536);
   s.evaluate.limit = s.samples;
   s.analog = nn::read_analog_options(w, *device.model,
                                      static_cast<std::uint32_t>(context.read_times_s.size()));
+  if (s.analog.calibration_dataset) {
+    s.analog.calibration_dataset = dataset_spec_at(w.table("calibration"), "dataset", "");
+  }
   Loaded d = load_network_and_data(w, s);
   return std::make_unique<DnnWorkload>(std::move(device), context, std::move(s), std::move(d));
 }

@@ -133,6 +133,16 @@ class ConfigTable {
   [[nodiscard]] std::vector<double> get_quantity_array(std::string_view key,
                                                        Dimension dimension) const;
 
+  // A path written at `key` (a required string). One rule for every path a file names: a
+  // relative path is relative to the directory of the file it is written in (the campaign, or
+  // the device file that names a preset), a path from the command line (--set) to the current
+  // directory. Absolute paths are returned as they are.
+  [[nodiscard]] std::filesystem::path get_path(std::string_view key) const;
+  // The directory get_path resolves `key` against ("" for the current directory), and how
+  // messages name it: "the directory of 'runs/study.toml'" or "the current directory (--set)".
+  [[nodiscard]] std::filesystem::path path_base(std::string_view key) const;
+  [[nodiscard]] std::string describe_path_base(std::string_view key) const;
+
   // Where the key's value is written (file, line, column), "--set ..." for overridden values, or
   // where this table is when the key is absent.
   [[nodiscard]] TextLocation location(std::string_view key) const;
@@ -234,6 +244,9 @@ class Config {
   // the key or value is malformed, the path runs through something that is not a table, or the
   // value would replace a whole table by a non-table.
   void set_override(std::string_view assignment);
+  // The same for a value written in the file `written_in` (a campaign's [[sweep]] values):
+  // errors are located as above, relative paths in it are relative to that file's directory.
+  void set_override(std::string_view assignment, const std::filesystem::path& written_in);
 
   // Merges the table `source` (usually from another file) into the table at `table_key` of
   // this document ("" for the root; created if absent): values of `source` replace values of
