@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <charconv>
 #include <limits>
 #include <optional>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -69,6 +72,29 @@ std::string hdf5_error_description() {
   return innermost.description.empty() ? "no HDF5 error description" : innermost.description;
 }
 
+// A failed read or write of the file itself: HDF5 describes it with a dump of its arguments
+// ("file write failed: time = ..., errno = 28, error message = 'No space left on device', buf =
+// ..."). The system's message is what a user needs, with what to do for a full disk.
+std::optional<std::string> system_error_of(std::string_view description) {
+  constexpr std::string_view marker = "error message = '";
+  const auto begin = description.find(marker);
+  if (begin == std::string_view::npos) return std::nullopt;
+  const auto start = begin + marker.size();
+  const auto end = description.find('\'', start);
+  if (end == std::string_view::npos) return std::nullopt;
+  std::string message(description.substr(start, end - start));
+  constexpr std::string_view errno_marker = "errno = ";
+  if (const auto e = description.find(errno_marker); e != std::string_view::npos) {
+    const auto digits = description.substr(e + errno_marker.size());
+    int code = 0;
+    std::from_chars(digits.data(), digits.data() + digits.size(), code);
+    if (code == ENOSPC || code == EDQUOT) {
+      message += " (free space or quota on that file system, or write elsewhere, and run again)";
+    }
+  }
+  return message;
+}
+
 // Where an operation happens, for messages: file path, object path, optional attribute name.
 struct Where {
   std::string_view file;
@@ -84,7 +110,10 @@ struct Where {
 
   // Throws IoError for the HDF5 call that just failed.
   [[noreturn]] void fail(std::string_view operation) const {
-    std::string description = hdf5_error_description();
+    const std::string description = hdf5_error_description();
+    if (auto system = system_error_of(description)) {
+      throw IoError(fmt::format("{}: cannot {}: {}", str(), operation, *system));
+    }
     throw IoError(fmt::format("{}: cannot {} (HDF5: {})", str(), operation, description));
   }
   void check(herr_t status, std::string_view operation) const {

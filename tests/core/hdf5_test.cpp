@@ -707,6 +707,21 @@ TEST_F(hdf5, AutomaticChunksOfLargeDatasetsStayBelowOneMebibyte) {
   EXPECT_GE(big.chunk[0] * big.chunk[1] * sizeof(double), std::size_t{1} << 19);
 }
 
+// A full disk is the system's message and what to do, not HDF5's dump of its write arguments.
+// /dev/full accepts the open and fails every write with ENOSPC.
+TEST_F(hdf5, AFullDiskIsSaidPlainly) {
+  const auto message = message_of<IoError>([] {
+    auto file = File::create("/dev/full", {"kirchhoff-test", 1, 0}, CreateMode::truncate);
+    file.write_dataset("values", std::vector<double>(1 << 16, 1.0));
+    file.close();
+  });
+  EXPECT_EQ(message.rfind("file '/dev/full': cannot ", 0), 0u) << message;
+  EXPECT_CONTAINS(message,
+                  ": No space left on device (free space or quota on that file system, or write "
+                  "elsewhere, and run again)");
+  EXPECT_EQ(message.find("buf ="), std::string::npos) << message;
+}
+
 TEST_F(hdf5, ExtendibleDatasetAppendsAcrossCloseAndReopen) {
   // Rows of shape {2, 3}: trial t holds values 100 t + 0..5.
   const auto rows = [](std::size_t first, std::size_t count) {
