@@ -133,6 +133,9 @@ int device_sample(const DeviceSampleOptions& options, std::ostream& out) {
                        std::isnan(stats.stddev()) ? std::string("-") : g(stats.stddev()),
                        g(stats.min()), g(stats.max()));
   }
+  if (auto extrapolation = devices::drift_extrapolation(device.model->common(), times_s)) {
+    out << fmt::format("warning: {}\n", *extrapolation);
+  }
   if (options.out.empty()) return 0;
 
   write_output_file(out_path, options.force, [&](const std::filesystem::path& path) {

@@ -17,6 +17,11 @@ CommonParameters read_common_parameters(const ConfigTable& parameters,
   common.clip = parameters.get_or("clip", defaults.clip);
   common.stuck_off_rate = parameters.get_or("stuck_off_rate", defaults.stuck_off_rate);
   common.stuck_on_rate = parameters.get_or("stuck_on_rate", defaults.stuck_on_rate);
+  common.drift_measured_until_s = parameters.get_quantity_or(
+      "drift_measured_until", Dimension::time, defaults.drift_measured_until_s);
+  if (parameters.contains("drift_measured_until") && !(common.drift_measured_until_s > 0.0)) {
+    parameters.fail("drift_measured_until", "must be > 0 s (the latest read of the drift data)");
+  }
 
   if (!(common.g_max_siemens > common.g_min_siemens)) {
     // Blame the key the user wrote: g_max if given, else g_min against the default g_max.

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/units.hpp"
 
 namespace kirchhoff::devices {
 
@@ -31,6 +32,22 @@ void CommonParameters::validate() const {
     throw InvalidArgument(fmt::format("stuck_off_rate + stuck_on_rate must be <= 1, got {} + {}",
                                       stuck_off_rate, stuck_on_rate));
   }
+  if (!(std::isfinite(drift_measured_until_s) && drift_measured_until_s >= 0.0)) {
+    throw InvalidArgument(fmt::format("drift_measured_until must be finite and >= 0 s, got {} s",
+                                      drift_measured_until_s));
+  }
+}
+
+std::optional<std::string> drift_extrapolation(const CommonParameters& common,
+                                               std::span<const double> read_times_s) {
+  if (common.drift_measured_until_s <= 0.0 || read_times_s.empty()) return std::nullopt;
+  const double latest = *std::max_element(read_times_s.begin(), read_times_s.end());
+  if (latest <= common.drift_measured_until_s) return std::nullopt;
+  return fmt::format(
+      "its drift was fitted on reads up to {} (drift_measured_until); read time {} is {:.3g}x "
+      "later, an extrapolation of the fit beyond its data",
+      format_quantity(common.drift_measured_until_s, Dimension::time),
+      format_quantity(latest, Dimension::time), latest / common.drift_measured_until_s);
 }
 
 DeviceModel::DeviceModel(CommonParameters common) : common_(common) {

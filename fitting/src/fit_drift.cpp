@@ -230,6 +230,7 @@ DriftFit fit_drift(const DriftData& data, const DriftFitOptions& options) {
   fit.points = points;
   fit.t0_s =
       options.t0_s > 0.0 ? options.t0_s : *std::min_element(data.time_s.begin(), data.time_s.end());
+  fit.t_last_s = *std::max_element(data.time_s.begin(), data.time_s.end());
   fit.g_max_siemens = options.g_max_siemens > 0.0 ? options.g_max_siemens
                                                   : *std::max_element(data.target_siemens.begin(),
                                                                       data.target_siemens.end());
@@ -275,6 +276,8 @@ std::string device_file_toml(const DriftFit& fit, const std::string& name,
   w.key("g_max", toml_quantity(fit.g_max_siemens * 1e6, "uS"));
   w.key("clip", toml_bool(false));
   w.key("t0", toml_quantity(fit.t0_s, "s"), "drift reference time");
+  w.key("drift_measured_until", toml_quantity(fit.t_last_s, "s"),
+        "the latest read of the data: later read times extrapolate this fit");
   if (fit.pcm) {
     w.key("drift_nu_mean_log", toml_nine_digits(fit.pcm->mean.values()),
           "mu_nu = clamp(a ln x + b, lo, hi), x = g_T/g_max: [a, b, lo, hi]");

@@ -324,6 +324,11 @@ void add_point(Campaign& c, std::size_t p, std::string_view text,
     } else {
       check_same_metrics(c, p, *workload, base);
     }
+    for (std::string& warning : workload->warnings()) {
+      if (std::find(c.warnings.begin(), c.warnings.end(), warning) == c.warnings.end()) {
+        c.warnings.push_back(std::move(warning));
+      }
+    }
     c.workloads.push_back(std::move(workload));
   } catch (const ConfigError& e) {
     if (c.axes.empty()) throw;

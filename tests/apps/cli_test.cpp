@@ -102,6 +102,20 @@ TEST_F(CliFiles, DeviceSampleWritesOneColumnPerTimeAndNeverOverwrites) {
   EXPECT_EQ(forced.exit_status, kExitOk) << forced.err;
 }
 
+TEST_F(CliFiles, DeviceSampleWarnsWhenItReadsBeyondTheDriftData) {
+  const auto device = (dir_ / "fitted.toml").string();
+  write_text(device, "preset = \"pcm-joshi2020\"\n[parameters]\ndrift_measured_until = \"1d\"\n");
+  auto r = run_cli({"device", "sample", "--preset", device, "--target", "10uS", "--time", "1h,1y",
+                    "--count", "10"});
+  ASSERT_EQ(r.exit_status, kExitOk) << r.err;
+  EXPECT_CONTAINS(r.out,
+                  "warning: its drift was fitted on reads up to 1 d (drift_measured_until); read "
+                  "time 1 y is 365x later");
+  r = run_cli({"device", "sample", "--preset", device, "--target", "10uS", "--time", "1h,1d",
+               "--count", "10"});
+  EXPECT_EQ(r.out.find("warning"), std::string::npos) << r.out;
+}
+
 TEST_F(CliFiles, DeviceSampleWritesASelfDescribingHdf5File) {
   const auto h5 = (dir_ / "samples.h5").string();
   const auto r = run_cli({"device", "sample", "--preset", "pcm-joshi2020", "--target", "10uS",

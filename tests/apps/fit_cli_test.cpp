@@ -74,7 +74,8 @@ TEST_F(FitCli, ProgrammingDriftAndReadNoiseMergeIntoOneDevice) {
                "pcm", "--bootstrap", "20", "--into", device});
   ASSERT_EQ(r.exit_status, kExitOk) << r.err;
   EXPECT_CONTAINS(r.out, "merged into " + device +
-                             ": added t0, drift_nu_mean_log, drift_nu_std_log, drift_nu_absolute");
+                             ": added t0, drift_measured_until, drift_nu_mean_log, "
+                             "drift_nu_std_log, drift_nu_absolute");
   r = run_cli({"fit", "read-noise", measurements("read-noise-synthetic.csv"), "--g-max", "25uS",
                "--bootstrap", "20", "--into", device});
   ASSERT_EQ(r.exit_status, kExitOk) << r.err;
@@ -88,14 +89,17 @@ TEST_F(FitCli, ProgrammingDriftAndReadNoiseMergeIntoOneDevice) {
   r = run_cli({"fit", "drift", measurements("drift-synthetic.csv"), "--g-max", "25uS",
                "--bootstrap", "0", "--into", device});
   EXPECT_EQ(r.exit_status, kExitUsage);
-  EXPECT_CONTAINS(r.err,
-                  "already has drift keys (t0, drift_nu_mean_log, drift_nu_std_log, "
-                  "drift_nu_absolute) with other values than this fit; use --force");
+  EXPECT_CONTAINS(
+      r.err,
+      "already has drift keys (t0, drift_measured_until, drift_nu_mean_log, drift_nu_std_log, "
+      "drift_nu_absolute) with other values than this fit; use --force");
   EXPECT_EQ(std::filesystem::file_size(device), before);
   r = run_cli({"fit", "drift", measurements("drift-synthetic.csv"), "--g-max", "25uS",
                "--bootstrap", "0", "--into", device, "--force"});
   EXPECT_EQ(r.exit_status, kExitOk) << r.err;
-  EXPECT_CONTAINS(r.out, "; replaced t0, drift_nu_mean_log, drift_nu_std_log, drift_nu_absolute");
+  EXPECT_CONTAINS(r.out,
+                  "; replaced t0, drift_measured_until, drift_nu_mean_log, drift_nu_std_log, "
+                  "drift_nu_absolute");
   // Another g_max: refused, with the fix in the message.
   r = run_cli({"fit", "read-noise", measurements("read-noise-synthetic.csv"), "--bootstrap", "0",
                "--into", device, "--force"});

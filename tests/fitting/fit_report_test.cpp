@@ -237,8 +237,9 @@ TEST(MergeDeviceFiles, ProgrammingDriftAndReadNoiseMakeOneDevice) {
   const std::string base = device_file_toml(programming, "mine", "p.csv");
   const auto with_drift =
       merge_device_files(base, "mine.toml", device_file_toml(drift, "x", "d.csv"), false);
-  EXPECT_EQ(with_drift.added, (std::vector<std::string>{"t0", "drift_nu_mean_log",
-                                                        "drift_nu_std_log", "drift_nu_absolute"}));
+  EXPECT_EQ(with_drift.added,
+            (std::vector<std::string>{"t0", "drift_measured_until", "drift_nu_mean_log",
+                                      "drift_nu_std_log", "drift_nu_absolute"}));
   EXPECT_TRUE(with_drift.replaced.empty());
   const auto all =
       merge_device_files(with_drift.text, "mine.toml", device_file_toml(read, "y", "r.csv"), false);
@@ -282,11 +283,13 @@ TEST(MergeDeviceFiles, ConflictsNeedReplaceAndReplaceTheWholeFamily) {
   const std::string other = device_file_toml(fit_drift(data, pcm), "e", "b.csv");
   EXPECT_EQ(
       message_of<InvalidArgument>([&] { (void)merge_device_files(base, "d.toml", other, false); }),
-      "d.toml already has drift keys (t0, drift_g, drift_nu_mean, drift_nu_std, "
+      "d.toml already has drift keys (t0, drift_measured_until, drift_g, drift_nu_mean, "
+      "drift_nu_std, "
       "drift_nu_absolute) with other values than this fit; use --force to replace them");
   const auto replaced = merge_device_files(base, "d.toml", other, true);
-  EXPECT_EQ(replaced.replaced, (std::vector<std::string>{"t0", "drift_g", "drift_nu_mean",
-                                                         "drift_nu_std", "drift_nu_absolute"}));
+  EXPECT_EQ(replaced.replaced,
+            (std::vector<std::string>{"t0", "drift_measured_until", "drift_g", "drift_nu_mean",
+                                      "drift_nu_std", "drift_nu_absolute"}));
   EXPECT_EQ(replaced.text.find("drift_g ="), std::string::npos);
   const Device device = load_text(replaced.text, "kirchhoff-replaced.toml");
   const auto* generic = dynamic_cast<const GenericModel*>(device.model.get());

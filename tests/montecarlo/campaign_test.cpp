@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "support/campaign.hpp"
+#include "support/expect.hpp"
 
 namespace kirchhoff::montecarlo {
 namespace {
@@ -261,6 +262,23 @@ TEST(CampaignErrors, StoppingRuleChecksItsMetric) {
 TEST(CampaignErrors, ReadTimesMustBePositiveQuantities) {
   const auto e = error_of(std::string(kBase).replace(kBase.find("[\"1s\"]"), 6, "[\"1uS\"]"));
   EXPECT_NE(e.find("key 'read_times"), std::string::npos) << e;
+}
+
+// A device whose drift was fitted on a day of data, read at a year: the campaign says so once,
+// whatever the number of points; within the data it says nothing.
+TEST(Campaign, ReadTimesBeyondTheDriftDataAreAWarning) {
+  const std::vector<std::string> fitted_on_an_hour{"device.parameters.drift_measured_until=1h"};
+  const Campaign c = testing::parse_builtin(small_campaign(), "small.toml", fitted_on_an_hour);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_EQ(c.warnings[0].rfind("device 'pcm-joshi2020' (", 0), 0u) << c.warnings[0];
+  EXPECT_CONTAINS(c.warnings[0],
+                  "pcm-joshi2020.toml): its drift was fitted on reads up to 1 h "
+                  "(drift_measured_until); read time 1 d is 24x later, an extrapolation of the "
+                  "fit beyond its data");
+  const std::vector<std::string> fitted_on_a_day{"device.parameters.drift_measured_until=1d"};
+  EXPECT_TRUE(
+      testing::parse_builtin(small_campaign(), "small.toml", fitted_on_a_day).warnings.empty());
+  EXPECT_TRUE(testing::parse_builtin(small_campaign()).warnings.empty());
 }
 
 }  // namespace

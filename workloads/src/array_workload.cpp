@@ -160,6 +160,9 @@ class ArrayWorkload final : public Workload {
         s_.mvm.read_noise ? "on" : "off");
   }
 
+  std::vector<std::string> warnings() const override {
+    return device_warnings(device_, context_.read_times_s);
+  }
   const std::vector<MetricInfo>& metrics() const override { return metrics_; }
 
   void run_trial(std::uint32_t trial, std::span<double> out) const override {

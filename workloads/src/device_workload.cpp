@@ -66,6 +66,9 @@ class DeviceWorkload final : public Workload {
                        device_.model->kind(), targets, write_verify_ ? ", write-verify" : "");
   }
 
+  std::vector<std::string> warnings() const override {
+    return device_warnings(device_, context_.read_times_s);
+  }
   const std::vector<MetricInfo>& metrics() const override { return metrics_; }
 
   void run_trial(std::uint32_t trial, std::span<double> out) const override {

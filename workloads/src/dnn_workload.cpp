@@ -81,6 +81,9 @@ class DnnWorkload final : public Workload {
         s_.analog.response.name(), nn::compensation_name(options.compensation));
   }
 
+  std::vector<std::string> warnings() const override {
+    return device_warnings(device_, context_.read_times_s);
+  }
   const std::vector<MetricInfo>& metrics() const override { return metrics_; }
 
   void run_trial(std::uint32_t trial, std::span<double> out) const override {

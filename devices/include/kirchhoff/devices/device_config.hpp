@@ -20,7 +20,8 @@ namespace kirchhoff::devices {
 
 // Reads the parameters every model shares from a [parameters] table:
 //   g_min, g_max (conductances), levels (integer, 0 = continuous), clip (bool),
-//   stuck_off_rate, stuck_on_rate (probabilities).
+//   stuck_off_rate, stuck_on_rate (probabilities), drift_measured_until (a time: the latest
+//   read of the data a drift was fitted on, written by `kirchhoff fit drift`).
 // Absent keys keep the values of `defaults` (a model's published range). Throws ConfigError at
 // the offending key for a value outside what is allowed.
 CommonParameters read_common_parameters(const ConfigTable& parameters,

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -33,10 +34,19 @@ struct CommonParameters {
   // Probabilities per cell of being stuck at G_min (SA0) and at G_max (SA1).
   double stuck_off_rate = 0.0;
   double stuck_on_rate = 0.0;
+  // The latest read time (after programming) of the data the drift was fitted on (s); 0 when
+  // unknown. Later read times extrapolate the fit: drift_extrapolation says so.
+  double drift_measured_until_s = 0.0;
 
   // Throws InvalidArgument naming the parameter when a value is outside what is allowed.
   void validate() const;
 };
+
+// For read times later than the device's drift data (drift_measured_until): one line saying how
+// far the latest extrapolates ("its drift was fitted on reads up to 1 d; read time 1 y is 365x
+// later"), else nothing.
+[[nodiscard]] std::optional<std::string> drift_extrapolation(const CommonParameters& common,
+                                                             std::span<const double> read_times_s);
 
 class DeviceModel {
  public:

@@ -140,6 +140,7 @@ struct DriftFormFit {
 struct DriftFit {
   DriftForm form = DriftForm::table;
   double t0_s = 0.0;
+  double t_last_s = 0.0;  // the latest read time of the data: later is an extrapolation
   double g_max_siemens = 0.0;
   std::size_t points = 0;
   std::vector<DeviceDrift> devices;  // in order of first appearance

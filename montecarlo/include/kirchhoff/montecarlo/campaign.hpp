@@ -66,6 +66,7 @@ struct Campaign {
   StoppingRule stopping;
   std::vector<MetricInfo> metrics;
   std::vector<std::unique_ptr<Workload>> workloads;  // one per point
+  std::vector<std::string> warnings;  // of every point's workload, each once (Workload::warnings)
 
   std::string resolved_toml;      // the configuration after --set overrides (no sweep values)
   std::uint64_t config_hash = 0;  // FNV-1a of resolved_toml without output/checkpoint keys

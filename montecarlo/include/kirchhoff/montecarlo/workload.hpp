@@ -51,6 +51,9 @@ class Workload {
   [[nodiscard]] virtual std::string kind() const = 0;
   // One line for validate / dry-run ("256 cells of pcm-joshi2020, targets uniform ...").
   [[nodiscard]] virtual std::string description() const = 0;
+  // What the user should know before trusting the results, one line each (a device's drift
+  // extrapolated beyond its data); validate and run print them as warnings.
+  [[nodiscard]] virtual std::vector<std::string> warnings() const { return {}; }
   // The metrics of one trial at one read time; the same list for every point of a campaign.
   [[nodiscard]] virtual const std::vector<MetricInfo>& metrics() const = 0;
   // Runs trial `trial` of this workload's point and writes its metrics to `out`, row-major
