@@ -119,6 +119,11 @@ mc::Campaign load(const std::string& file, const std::vector<std::string>& overr
   return mc::load_campaign(path, overrides, workloads::builtin_registry());
 }
 
+// What the campaign runs but may not mean (a drift model used beyond its data).
+void print_warnings(const mc::Campaign& c, std::ostream& out) {
+  for (const std::string& warning : c.warnings) out << "warning: " << warning << "\n";
+}
+
 void print_plan(const mc::Campaign& c, std::ostream& out) {
   std::vector<std::string> times;
   for (double t : c.read_times_s) times.push_back(format_quantity(t, Dimension::time));
@@ -127,7 +132,11 @@ void print_plan(const mc::Campaign& c, std::ostream& out) {
   out << fmt::format("  {} sweep points x {} trials in blocks of {} ({} blocks), read times {}\n",
                      c.points.size(), c.trials, c.block_size,
                      c.points.size() * c.blocks_per_point(), fmt::join(times, ", "));
-  out << fmt::format("  workload {}: {}\n", c.workload_kind, c.workloads.front()->description());
+  // Each point's own workload when the sweep changes what it says (wires, bits, device).
+  const std::string first = c.workloads.front()->description();
+  const bool same = std::all_of(c.workloads.begin(), c.workloads.end(),
+                                [&](const auto& w) { return w->description() == first; });
+  out << fmt::format("  workload {}: {}\n", c.workload_kind, same ? first : "per point below");
   std::vector<std::string> metrics;
   for (const auto& m : c.metrics) metrics.push_back(fmt::format("{} [{}]", m.name, m.unit));
   out << fmt::format("  metrics: {}\n", fmt::join(metrics, ", "));
@@ -139,7 +148,9 @@ void print_plan(const mc::Campaign& c, std::ostream& out) {
   }
   for (std::size_t p = 0; p < c.points.size(); ++p) {
     if (!c.points[p].label.empty()) out << fmt::format("  point {:>3}: {}\n", p, c.points[p].label);
+    if (!same) out << fmt::format("             {}\n", c.workloads[p]->description());
   }
+  print_warnings(c, out);
 }
 
 // The shard file of slice `shard` of the results file `output`: x.h5 -> x.shard-i-of-n.h5.
@@ -223,6 +234,7 @@ int run_command(const RunCommandOptions& o, std::ostream& out) {
                       : "");
     return kExitOk;
   }
+  if (mpi == nullptr || mpi->rank() == 0) print_warnings(campaign, out);
   if (mpi != nullptr && mpi->size() > 1) return run_on_ranks(campaign, options, o, *mpi, out);
   StopSignals signals;
   options.stop_requested = &stop_flag;

@@ -165,6 +165,14 @@ const char* ArrayResponseSettings::name() const noexcept {
   return "none";
 }
 
+std::string ArrayResponseSettings::describe() const {
+  if (ir_drop == IrDrop::none) return "IR drop none";
+  const auto ohm = [](double r) { return format_quantity(r, Dimension::resistance); };
+  return fmt::format("IR drop {} (wires r_row {}, r_col {}, r_driver {}, r_sense {})", name(),
+                     ohm(wires.r_row_ohm), ohm(wires.r_col_ohm), ohm(wires.r_driver_ohm),
+                     ohm(wires.r_sense_ohm));
+}
+
 ArrayResponseSettings read_array_response(const ConfigTable& t) {
   ArrayResponseSettings s;
   s.ir_drop = static_cast<ArrayResponseSettings::IrDrop>(

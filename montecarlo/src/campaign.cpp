@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -276,6 +278,50 @@ void refuse_overrides_of_swept_keys(std::span<const std::string> overrides,
   }
 }
 
+// What kind of value a sweep gives a key: "a quantity in S", "a number", "a boolean", "a string".
+std::string kind_of(const SweepValue& v) {
+  if (v.unit.empty()) return "a string";
+  if (v.unit != "1") return fmt::format("a quantity in {}", v.unit);
+  return v.toml == "true" || v.toml == "false" ? "a boolean" : "a number";
+}
+
+// The same for a value written in the file; nothing for arrays and tables (not judged).
+std::optional<std::string> kind_of(const ConfigTable& t, std::string_view key) {
+  switch (t.type(key)) {
+    case ConfigType::boolean:
+      return "a boolean";
+    case ConfigType::integer:
+    case ConfigType::floating:
+      return "a number";
+    case ConfigType::string: {
+      const auto q = parse_any_quantity(t.get<std::string>(key));
+      return q ? fmt::format("a quantity in {}", dimension_si_unit(q->second)) : "a string";
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+// A swept key's value written in the file is replaced at every point, so no workload reads (and
+// checks) it; it would surface only when the sweep is dropped. It must at least be the kind of
+// value the sweep gives the key (r_row = "20uS" beside a sweep of resistances is refused).
+void check_written_values_of_swept_keys(const Config& base, const std::vector<SweepAxis>& axes) {
+  for (const SweepAxis& axis : axes) {
+    const std::size_t dot = axis.key.rfind('.');
+    const ConfigTable table =
+        dot == std::string::npos ? base.root() : base.table(axis.key.substr(0, dot));
+    const std::string leaf = dot == std::string::npos ? axis.key : axis.key.substr(dot + 1);
+    if (!table.contains(leaf)) continue;
+    const std::optional<std::string> written = kind_of(table, leaf);
+    const std::string swept = kind_of(axis.values.front());
+    if (written && *written != swept) {
+      table.fail(leaf, fmt::format("is {} here, but the sweep at {} gives it {}; the value here is "
+                                   "used by no sweep point: correct it or remove it",
+                                   *written, axis.location.str(), swept));
+    }
+  }
+}
+
 // The assignments that give sweep point p its values.
 std::vector<std::string> sweep_assignments(const Campaign& c, std::size_t p) {
   std::vector<std::string> assignments;
@@ -512,6 +558,7 @@ Campaign parse_campaign(std::string_view text, std::string source_name,
   apply_settings(c, read_campaign_settings(base, c.source));
   c.axes = read_sweep_axes(base);
   refuse_overrides_of_swept_keys(overrides, c.axes);
+  check_written_values_of_swept_keys(base, c.axes);
   c.points = make_points(c.axes, base);
   if (c.points.size() > std::numeric_limits<std::uint32_t>::max()) {
     base.root().fail("sweep", "too many sweep points");
@@ -527,6 +574,19 @@ Campaign parse_campaign(std::string_view text, std::string source_name,
 
 Campaign load_campaign(const std::filesystem::path& file, std::span<const std::string> overrides,
                        const WorkloadRegistry& registry) {
+  std::error_code status_error;
+  if (std::filesystem::is_directory(file, status_error)) {
+    std::vector<std::string> candidates;
+    for (const auto& entry : std::filesystem::directory_iterator(file, status_error)) {
+      if (entry.path().extension() == ".toml") candidates.push_back(entry.path().string());
+    }
+    std::sort(candidates.begin(), candidates.end());
+    if (candidates.size() > 3) candidates.resize(3);
+    throw IoError(fmt::format(
+        "campaign file '{}' is a directory; give a campaign file (TOML){}", file.string(),
+        candidates.empty() ? std::string()
+                           : fmt::format(", such as {}", fmt::join(candidates, ", "))));
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) throw IoError(fmt::format("cannot read campaign file '{}'", file.string()));
   std::ostringstream text;

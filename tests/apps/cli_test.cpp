@@ -116,6 +116,48 @@ TEST_F(CliFiles, DeviceSampleWarnsWhenItReadsBeyondTheDriftData) {
   EXPECT_EQ(r.out.find("warning"), std::string::npos) << r.out;
 }
 
+// validate shows what each point runs when the sweep changes it (here the wires of an exact IR
+// drop), the wrong kind of value written for a swept key, and a drift used beyond its data.
+TEST_F(CliFiles, ValidateShowsEachPointsWorkloadAndTheWarnings) {
+  write_text(dir_ / "fitted.toml",
+             "preset = \"rram-wan2022\"\n[parameters]\ndrift_measured_until = \"1d\"\n");
+  const std::string campaign = R"(name = "wires"
+seed = 1
+trials = 2
+read_times = ["1s", "1y"]
+[device]
+preset = "fitted.toml"
+[workload]
+kind = "array"
+rows = 8
+cols = 8
+ir_drop = "exact"
+[workload.wires]
+r_row = "2.5ohm"
+[[sweep]]
+key = "workload.wires.r_row"
+values = ["1ohm", "10ohm"]
+)";
+  const auto file = (dir_ / "wires.toml").string();
+  write_text(file, campaign);
+  auto r = run_cli({"validate", file});
+  ASSERT_EQ(r.exit_status, kExitOk) << r.err;
+  EXPECT_CONTAINS(r.out, "workload array: per point below\n");
+  EXPECT_CONTAINS(r.out, "  point   0: workload.wires.r_row=1ohm\n             8 x 8 weights");
+  EXPECT_CONTAINS(r.out,
+                  "IR drop exact (wires r_row 10 ohm, r_col 0 ohm, r_driver 0 ohm, r_sense 0 ohm)");
+  EXPECT_CONTAINS(r.out,
+                  "warning: device 'fitted' (" + (dir_ / "fitted.toml").string() + "): its drift");
+  EXPECT_CONTAINS(r.out, "read time 1 y is 365x later");
+
+  std::string wrong = campaign;
+  wrong.replace(wrong.find("\"2.5ohm\""), 8, "\"20uS\"");
+  write_text(file, wrong);
+  r = run_cli({"validate", file});
+  EXPECT_EQ(r.exit_status, kExitUsage);
+  EXPECT_CONTAINS(r.err, "key 'workload.wires.r_row': is a quantity in S here, but the sweep at");
+}
+
 TEST_F(CliFiles, DeviceSampleWritesASelfDescribingHdf5File) {
   const auto h5 = (dir_ / "samples.h5").string();
   const auto r = run_cli({"device", "sample", "--preset", "pcm-joshi2020", "--target", "10uS",

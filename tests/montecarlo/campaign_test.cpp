@@ -6,8 +6,10 @@
 
 #include <cmath>
 
+#include "kirchhoff/workloads/registry.hpp"
 #include "support/campaign.hpp"
 #include "support/expect.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kirchhoff::montecarlo {
 namespace {
@@ -237,6 +239,47 @@ TEST(CampaignErrors, SetOfASweptKeyIsRefusedAtTheSweep) {
   // Dropping the sweep with it works.
   const std::vector<std::string> both{"sweep=[]", "workload.cells=3"};
   EXPECT_EQ(testing::parse_builtin(text, "c.toml", both).points.size(), 1u);
+}
+
+// The value written for a swept key is used by no point; it must still be the sweep's kind of
+// value, or it would pass validation and fail only once the sweep is dropped.
+TEST(CampaignErrors, WrittenValueOfASweptKeyMustBeTheSweepsKind) {
+  const std::string sweep =
+      "[[sweep]]\nkey = \"device.parameters.g_max\"\nvalues = [\"20uS\", \"25uS\"]\n";
+  std::string text = kBase;
+  text.insert(text.find("[workload]"), "[device.parameters]\ng_max = \"20kOhm\"\n");
+  const auto e = error_of(text + sweep);
+  EXPECT_NE(e.find("study.toml:8:9: key 'device.parameters.g_max': is a quantity in ohm here, but "
+                   "the sweep at study.toml:"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("gives it a quantity in S; the value here is used by no sweep point"),
+            std::string::npos)
+      << e;
+  const auto cells =
+      error_of(std::string(kBase).replace(kBase.find("cells = 4"), 9, "cells = \"four\"") +
+               "[[sweep]]\nkey = \"workload.cells\"\nvalues = [1, 2]\n");
+  EXPECT_NE(cells.find("is a string here, but the sweep"), std::string::npos) << cells;
+  EXPECT_NE(cells.find("gives it a number"), std::string::npos) << cells;
+  // The same kind passes, whatever the value.
+  std::string same = kBase;
+  same.insert(same.find("[workload]"), "[device.parameters]\ng_max = \"30uS\"\n");
+  EXPECT_EQ(parse(same + sweep).points.size(), 2u);
+}
+
+TEST(CampaignErrors, ADirectoryIsNotACampaign) {
+  const testing::TempDir dir("campaign-dir");
+  testing::write_text(dir / "study.toml", kBase);
+  try {
+    (void)load_campaign(dir.path(), {}, workloads::builtin_registry());
+    ADD_FAILURE() << "no error";
+  } catch (const IoError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("is a directory; give a campaign file (TOML), such as " +
+                           (dir / "study.toml").string()),
+              std::string::npos)
+        << message;
+  }
 }
 
 TEST(CampaignErrors, SweepNeedsValuesOrRange) {

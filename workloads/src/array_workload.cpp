@@ -153,11 +153,11 @@ class ArrayWorkload final : public Workload {
     const auto& p = s_.mvm.periphery;
     return fmt::format(
         "{} x {} weights ({}, per {}) on {} x {} tiles of {} ({}), {} input vectors ({}), "
-        "DAC {} bits, ADC {} bits, read noise {}",
+        "DAC {} bits, ADC {} bits, read noise {}, {}",
         s_.rows, s_.cols, s_.weights.describe(), s_.weights_per_point ? "point" : "trial",
         s_.mvm.tile.rows, s_.mvm.tile.cols, device_.description.name, device_.model->kind(),
         s_.inputs, s_.input_distribution.describe(), p.dac.bits, p.adc.bits,
-        s_.mvm.read_noise ? "on" : "off");
+        s_.mvm.read_noise ? "on" : "off", s_.response.describe());
   }
 
   std::vector<std::string> warnings() const override {

@@ -73,12 +73,12 @@ class DnnWorkload final : public Workload {
     const auto& p = options.mvm.periphery;
     return fmt::format(
         "{} ({} of {} linear layers analog) on {} ({}), {} samples of {} (float top-1 {:.4f}), "
-        "tiles {} x {}, DAC {} bits, ADC {} bits, read noise {}, IR drop {}, drift compensation "
+        "tiles {} x {}, DAC {} bits, ADC {} bits, read noise {}, {}, drift compensation "
         "{}",
         d_.network.name(), on_tiles, layers.size(), device_.description.name, device_.model->kind(),
         d_.dataset.count(), d_.dataset.name, d_.float_top1, options.mvm.tile.rows,
         options.mvm.tile.cols, p.dac.bits, p.adc.bits, options.mvm.read_noise ? "on" : "off",
-        s_.analog.response.name(), nn::compensation_name(options.compensation));
+        s_.analog.response.describe(), nn::compensation_name(options.compensation));
   }
 
   std::vector<std::string> warnings() const override {

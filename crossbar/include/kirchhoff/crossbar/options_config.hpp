@@ -9,6 +9,8 @@
 //   const crossbar::ArrayResponseSettings response = crossbar::read_array_response(w);
 #pragma once
 
+#include <string>
+
 #include "kirchhoff/core/config.hpp"
 #include "kirchhoff/crossbar/array.hpp"
 #include "kirchhoff/crossbar/mvm.hpp"
@@ -33,6 +35,9 @@ struct ArrayResponseSettings {
   // subtracts. The exact solver is built per array and call, so trials share nothing.
   [[nodiscard]] ArrayResponse response() const;
   [[nodiscard]] const char* name() const noexcept;
+  // For plans and descriptions: "IR drop none", or "IR drop exact (wires r_row 1 Ohm, r_col
+  // 1 Ohm, r_driver 0 Ohm, r_sense 0 Ohm)".
+  [[nodiscard]] std::string describe() const;
 };
 [[nodiscard]] ArrayResponseSettings read_array_response(const ConfigTable& t);
 
