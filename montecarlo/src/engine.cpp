@@ -364,6 +364,7 @@ RunResult run_campaign(const Campaign& c, const RunOptions& options) {
   const auto start_time = Clock::now();
   const RunFiles files(options.output);
   const TaskList tasks(c, options.shard.value_or(Shard{}));
+  const detail::OutputLock lock(files.output);  // held until the output is in place
   Checkpoint state = prepare_files(c, options, files, tasks);
 
   RunResult result;

@@ -138,6 +138,7 @@ void merge_shards(const std::filesystem::path& output,
                   const std::vector<std::filesystem::path>& shards, bool force,
                   const WorkloadRegistry& registry) {
   if (shards.empty()) throw InvalidArgument("merge: give the shard files to merge");
+  const detail::OutputLock lock(output);
   if (detail::file_exists(output) && !force) {
     throw IoError(
         fmt::format("output file '{}' exists; use --force to replace it", output.string()));

@@ -10,6 +10,7 @@
 #include <limits>
 #include <ostream>
 
+#include "files.hpp"
 #include "kirchhoff/core/build_info.hpp"
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/montecarlo/engine.hpp"
@@ -36,12 +37,6 @@ std::string utc_now() {
   gmtime_r(&now, &tm);
   char buffer[32];
   std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
-
-std::string host_name() {
-  char buffer[256] = {};
-  if (::gethostname(buffer, sizeof buffer - 1) != 0) return "unknown";
   return buffer;
 }
 

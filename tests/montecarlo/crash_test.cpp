@@ -40,6 +40,26 @@ Outcome run(const std::vector<std::string>& args, const std::filesystem::path& l
   return wait_for(start(args, log));
 }
 
+// The file's text, "" when it is not there (yet).
+std::string read_if_exists(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string this_host() {
+  char buffer[256] = {};
+  ::gethostname(buffer, sizeof buffer - 1);
+  return buffer;
+}
+
+// A campaign slow enough for a signal or a second run to land mid-run: 4 points x 32 blocks of
+// 2 trials of 20,000 and 40,000 cells.
+std::string slow_campaign() {
+  std::string text = testing::small_campaign();
+  text.replace(text.find("values = [8, 16]"), 16, "values = [20000, 40000]");
+  return text + "\n";
+}
+
 TEST(Crash, KillNineAtARandomBlockThenResume) {
   TempDir dir("kill9");
   testing::write_text(dir / "c.toml", testing::small_campaign());
@@ -86,11 +106,7 @@ Outcome signal_mid_run(const std::vector<std::string>& args, const std::filesyst
 
 TEST(Crash, SigtermWritesAFinalCheckpointAndKillNineMidRunResumes) {
   TempDir dir("term");
-  // Bigger trials so that a signal lands mid-run: 4 points x 32 blocks of 2 trials of 20,000
-  // and 40,000 cells.
-  std::string text = testing::small_campaign();
-  text.replace(text.find("values = [8, 16]"), 16, "values = [20000, 40000]");
-  testing::write_text(dir / "c.toml", text);
+  testing::write_text(dir / "c.toml", slow_campaign());
   const std::vector<std::string> slow = {"--set", "trials=64", "--set", "block_size=2"};
   auto args = [&](const std::string& out, std::vector<std::string> extra) {
     std::vector<std::string> a = {"run", (dir / "c.toml").string(), "-o", out, "-q", "-j", "2"};
@@ -117,6 +133,42 @@ TEST(Crash, SigtermWritesAFinalCheckpointAndKillNineMidRunResumes) {
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resumed after"), std::string::npos) << resumed.output;
   expect_same_datasets(dir / "full.h5", out);
+}
+
+TEST(Crash, ASecondRunOnTheSameOutputIsRefusedAtOnceNamingTheHolder) {
+  TempDir dir("lock");
+  testing::write_text(dir / "c.toml", slow_campaign());
+  const auto out = (dir / "r.h5").string();
+  const std::vector<std::string> args = {"run",         (dir / "c.toml").string(),
+                                         "-o",          out,
+                                         "-q",          "-j",
+                                         "1",           "--set",
+                                         "trials=64",   "--set",
+                                         "block_size=2"};
+  const Child first = start(args, dir / "first.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (read_if_exists(out + ".lock").empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto second_args = args;
+  second_args.push_back("--force");  // not even --force takes an output being written
+  const auto second = run(second_args, dir / "second.log");
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ::kill(first.pid, SIGTERM);
+  const auto first_outcome = wait_for(first);
+  if (first_outcome.exit_code == 0) GTEST_SKIP() << "the first run finished before the second";
+  EXPECT_EQ(first_outcome.exit_code, 3) << first_outcome.output;
+  EXPECT_EQ(second.exit_code, 2) << second.output;
+  EXPECT_LT(waited, 10.0);
+  EXPECT_NE(second.output.find(fmt::format("is being written by another run (host {}, PID {};",
+                                           this_host(), first.pid)),
+            std::string::npos)
+      << second.output;
+  // The holder's lock file is gone with it; its checkpoint resumes.
+  EXPECT_FALSE(std::filesystem::exists(out + ".lock"));
+  EXPECT_TRUE(std::filesystem::exists(out + ".checkpoint"));
 }
 
 TEST(Crash, BadCampaignsAreRefusedBeforeAnyWorkAndLeaveTheOutputAlone) {
