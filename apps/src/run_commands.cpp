@@ -227,6 +227,11 @@ int run_command(const RunCommandOptions& o, std::ostream& out) {
   StopSignals signals;
   options.stop_requested = &stop_flag;
   const mc::RunResult r = mc::run_campaign(campaign, options);
+  if (!r.repaired.empty()) out << "warning: " << r.repaired << "\n";
+  if (r.already_finished) {
+    out << fmt::format("{} is already complete; nothing to resume\n", r.output.string());
+    return kExitOk;
+  }
   if (r.status == mc::RunStatus::interrupted) {
     out << fmt::format("interrupted: checkpoint saved after {} of {} blocks; continue with `{}`\n",
                        r.tasks_committed, r.tasks_total, resume_command(o));

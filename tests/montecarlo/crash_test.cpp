@@ -8,8 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -88,6 +90,139 @@ TEST(Crash, KillNineAtARandomBlockThenResume) {
     EXPECT_FALSE(std::filesystem::exists(out + ".spool"));
     std::filesystem::remove(out);
   }
+}
+
+// Kills a run of the small campaign into `out` with the crash driver after `blocks` blocks,
+// leaving its checkpoint (one per block) and spool.
+void kill_after(const TempDir& dir, const std::string& out, int blocks) {
+  const auto killed = wait_for(
+      testing::start_process({KIRCHHOFF_CRASH_DRIVER, "--kill-after-blocks", std::to_string(blocks),
+                              (dir / "c.toml").string(), "-o", out, "-q", "-j", "2"},
+                             dir / "killed.log"));
+  ASSERT_EQ(killed.signal, SIGKILL) << killed.output;
+}
+
+// The names in a directory that start with `prefix`.
+std::vector<std::string> files_starting(const std::filesystem::path& dir,
+                                        const std::string& prefix) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(Crash, ResumeRecomputesFromTheFirstDamagedRecordOfTheSpool) {
+  TempDir dir("damaged-spool");
+  testing::write_text(dir / "c.toml", testing::small_campaign());
+  const auto full = run({"run", (dir / "c.toml").string(), "-o", (dir / "full.h5").string(), "-q"},
+                        dir / "full.log");
+  ASSERT_EQ(full.exit_code, 0) << full.output;
+  const std::vector<std::pair<std::string, std::function<void(const std::filesystem::path&)>>>
+      damages = {
+          {"truncated",
+           [](const auto& spool) {
+             std::filesystem::resize_file(spool, std::filesystem::file_size(spool) / 2 + 3);
+           }},
+          {"emptied", [](const auto& spool) { std::filesystem::resize_file(spool, 0); }},
+          {"bit-flipped payload",
+           [](const auto& spool) {
+             std::fstream f(spool, std::ios::in | std::ios::out | std::ios::binary);
+             f.seekg(static_cast<std::streamoff>(std::filesystem::file_size(spool) / 2 + 100));
+             char byte = 0;
+             f.read(&byte, 1);
+             byte = static_cast<char>(byte ^ 0x10);
+             f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(spool) / 2 + 100));
+             f.write(&byte, 1);
+           }},
+          {"bit-flipped header",
+           [](const auto& spool) {
+             std::fstream f(spool, std::ios::in | std::ios::out | std::ios::binary);
+             f.seekp(4);  // the point of the first record
+             const char point = 5;
+             f.write(&point, 1);
+           }},
+      };
+  for (const auto& [name, damage] : damages) {
+    SCOPED_TRACE(name);
+    const auto out = (dir / "r.h5").string();
+    kill_after(dir, out, 20);
+    damage(out + ".spool");
+    const auto resumed =
+        run({"run", (dir / "c.toml").string(), "-o", out, "-q", "--resume"}, dir / "resumed.log");
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+    EXPECT_NE(resumed.output.find("warning: spool '" + out + ".spool' is damaged at byte"),
+              std::string::npos)
+        << resumed.output;
+    expect_same_datasets(dir / "full.h5", out);
+    EXPECT_EQ(files_starting(dir.path(), "r.h5"), std::vector<std::string>{"r.h5"});
+    std::filesystem::remove(out);
+  }
+}
+
+TEST(Crash, ADamagedCheckpointIsRefusedNamingItAndForce) {
+  TempDir dir("damaged-checkpoint");
+  testing::write_text(dir / "c.toml", testing::small_campaign());
+  const auto out = (dir / "r.h5").string();
+  kill_after(dir, out, 5);
+  const std::string good = read_if_exists(out + ".checkpoint");
+  ASSERT_NE(good.find("config_hash 0x"), std::string::npos) << good;
+  const auto hash_at = good.find("config_hash 0x") + 14;
+  const std::vector<std::string> bad = {
+      std::string(good).insert(hash_at, "fffff"),  // overflows 64 bits
+      "garbage\n",
+      "",
+      std::string(good).replace(good.find("tasks_committed "), 16, "tasks_committed -"),
+  };
+  for (const std::string& text : bad) {
+    SCOPED_TRACE(text);
+    testing::write_text(out + ".checkpoint", text);
+    const auto r =
+        run({"run", (dir / "c.toml").string(), "-o", out, "-q", "--resume"}, dir / "r.log");
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("kirchhoff: error: checkpoint '" + out + ".checkpoint' is damaged"),
+              std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("--force"), std::string::npos) << r.output;
+  }
+  const auto forced =
+      run({"run", (dir / "c.toml").string(), "-o", out, "-q", "--force"}, dir / "f.log");
+  EXPECT_EQ(forced.exit_code, 0) << forced.output;
+}
+
+TEST(Crash, WhatKilledRunsLeftIsRemovedByTheNextRun) {
+  TempDir dir("leftovers");
+  testing::write_text(dir / "c.toml", testing::small_campaign());
+  const auto full = run({"run", (dir / "c.toml").string(), "-o", (dir / "full.h5").string(), "-q"},
+                        dir / "full.log");
+  ASSERT_EQ(full.exit_code, 0) << full.output;
+  EXPECT_EQ(files_starting(dir.path(), "full.h5"), std::vector<std::string>{"full.h5"});
+
+  // Killed during the final write (its temporary), or while writing a checkpoint.
+  const auto out = (dir / "r.h5").string();
+  kill_after(dir, out, 7);
+  testing::write_text(out + ".tmp-999999", "half an HDF5 file");
+  testing::write_text(out + ".checkpoint.tmp", "kirchhoff-checkpoint 1\n");
+  const auto resumed =
+      run({"run", (dir / "c.toml").string(), "-o", out, "-q", "--resume"}, dir / "resumed.log");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  expect_same_datasets(dir / "full.h5", out);
+  EXPECT_EQ(files_starting(dir.path(), "r.h5"), std::vector<std::string>{"r.h5"});
+
+  // Killed right after renaming its output into place: its checkpoint and spool are still
+  // there. --resume has nothing to do but remove them; the file is left as it is.
+  kill_after(dir, (dir / "k.h5").string(), 3);
+  std::filesystem::rename(dir / "k.h5.checkpoint", out + ".checkpoint");
+  std::filesystem::rename(dir / "k.h5.spool", out + ".spool");
+  const auto again =
+      run({"run", (dir / "c.toml").string(), "-o", out, "-q", "--resume"}, dir / "again.log");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("already complete; nothing to resume"), std::string::npos)
+      << again.output;
+  EXPECT_EQ(files_starting(dir.path(), "r.h5"), std::vector<std::string>{"r.h5"});
+  expect_same_datasets(dir / "full.h5", out);
 }
 
 // Waits until the run has written a checkpoint (so it is mid-way), then signals it.

@@ -87,11 +87,21 @@ struct RunResult {
   std::uint64_t trials_run = 0;       // trials computed by this process
   double seconds = 0.0;
   unsigned threads = 1;
+  // --resume of an output that was already finished (renamed into place): nothing was done.
+  bool already_finished = false;
+  // What --resume found damaged in the spool, whose blocks from there were computed again.
+  std::string repaired;
 };
 
 // Threads to use: `requested` if > 0, else OMP_NUM_THREADS, else SLURM_CPUS_PER_TASK, else the
 // hardware concurrency.
 unsigned resolve_thread_count(unsigned requested);
+
+// Whether `file` is a finished results file of campaign `c` (with `shard`: that shard's file):
+// a file of the right filetype and configuration hash (outputs are renamed into place only when
+// complete). `--resume` of such an output has nothing to do.
+[[nodiscard]] bool is_finished_output(const Campaign& c, const std::filesystem::path& file,
+                                      const std::optional<Shard>& shard);
 
 // Runs (or resumes) a campaign. Refuses, before any work, an existing output without --force, a
 // checkpoint without --resume or --force, and a checkpoint of another campaign (hash mismatch).
