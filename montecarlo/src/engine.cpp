@@ -395,7 +395,7 @@ void write_output(const Campaign& c, const RunOptions& options, const RunFiles& 
                   const Checkpoint& state, unsigned threads) {
   const Shard shard = options.shard.value_or(Shard{});
   const SpoolReader reader(files.spool, state.spool_bytes);
-  const detail::Provenance provenance{threads, shard.count, shard.index};
+  const detail::Provenance provenance{threads, options.mpi_ranks, shard.count, shard.index};
   detail::write_then_rename(files.output, [&](const std::filesystem::path& temporary) {
     if (options.shard) {
       detail::write_shard_file(c, reader, temporary, provenance);
@@ -421,6 +421,16 @@ bool is_finished_output(const Campaign& c, const std::filesystem::path& output,
   } catch (const std::exception&) {
     return false;
   }
+}
+
+std::filesystem::path shard_file_name(const std::filesystem::path& output, const Shard& shard) {
+  const std::string suffix = fmt::format(".shard-{}-of-{}.h5", shard.index, shard.count);
+  const std::string name = output.filename().string();
+  if (name.size() > suffix.size() && name.ends_with(suffix)) return output;
+  auto path = output;
+  path.replace_extension();
+  path += suffix;
+  return path;
 }
 
 Shard parse_shard(std::string_view text) {

@@ -56,7 +56,7 @@ void write_provenance(h5::Group& root, const Campaign& c, const Provenance& p) {
   root.write_attribute("created_utc", utc_now());
   root.write_attribute("host", host_name());
   root.write_attribute("threads", std::uint32_t{p.threads});
-  root.write_attribute("mpi_ranks", std::uint32_t{1});
+  root.write_attribute("mpi_ranks", p.mpi_ranks);
   root.write_attribute("shards", p.shards);
   root.write_attribute("seed", c.seed);
   root.write_attribute("config_hash", format_hash(c.config_hash));

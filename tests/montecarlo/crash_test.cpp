@@ -366,15 +366,41 @@ TEST(Crash, ShardsAndMergeThroughTheProgram) {
       run({"run", (dir / "c.toml").string(), "-o", (dir / "one.h5").string(), "-q"}, dir / "log")
           .exit_code,
       0);
+  // A shard's file always has the shard name, also with --output (which names the results).
   std::vector<std::string> merge = {"merge", (dir / "merged.h5").string()};
   for (int i = 0; i < 3; ++i) {
-    const auto shard = (dir / fmt::format("s{}.h5", i)).string();
-    const auto r = run(
-        {"run", (dir / "c.toml").string(), "-o", shard, "--shard", fmt::format("{}/3", i), "-q"},
-        dir / "log");
+    const auto r = run({"run", (dir / "c.toml").string(), "-o", (dir / "s.h5").string(), "--shard",
+                        fmt::format("{}/3", i), "-q"},
+                       dir / "log");
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    merge.push_back(shard);
+    const auto shard = dir / fmt::format("s.shard-{}-of-3.h5", i);
+    EXPECT_NE(r.output.find("wrote " + shard.string()), std::string::npos) << r.output;
+    merge.push_back(shard.string());
   }
+  EXPECT_FALSE(std::filesystem::exists(dir / "s.h5"));
+  // A shard name given as the output is kept as it is.
+  const auto named = run({"run", (dir / "c.toml").string(), "-o",
+                          (dir / "t.shard-1-of-3.h5").string(), "--shard", "1/3", "-q"},
+                         dir / "log");
+  ASSERT_EQ(named.exit_code, 0) << named.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "t.shard-1-of-3.h5"));
+
+  // The output among the inputs, or an input twice, is refused and the shards are left alone.
+  const std::string before = read_if_exists(merge[2]);
+  for (const auto& bad :
+       {std::vector<std::string>{"merge", merge[2], merge[2], merge[3], merge[4], "--force"},
+        std::vector<std::string>{"merge", (dir / "m2.h5").string(), merge[2], merge[2], merge[3],
+                                 merge[4]}}) {
+    const auto r = run(bad, dir / "bad.log");
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find(bad[1] == merge[2] ? "is one of the shards to merge"
+                                               : "are the same shard file"),
+              std::string::npos)
+        << r.output;
+  }
+  EXPECT_EQ(read_if_exists(merge[2]), before);
+  EXPECT_FALSE(std::filesystem::exists(dir / "m2.h5"));
+
   const auto m = run(merge, dir / "merge.log");
   ASSERT_EQ(m.exit_code, 0) << m.output;
   expect_same_datasets(dir / "one.h5", dir / "merged.h5");

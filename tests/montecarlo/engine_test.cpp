@@ -167,7 +167,11 @@ TEST(Engine, ShardsMergedGiveTheDatasetsOfOneRun) {
 
     // Incomplete or foreign sets are refused.
     EXPECT_THROW(merge(dir / "x.h5", {shards[0], shards[1]}), FormatError);
-    EXPECT_THROW(merge(dir / "x.h5", {shards[0], shards[0], shards[1]}), FormatError);
+    // A shard given twice, or the output among the inputs (which --force would replace).
+    EXPECT_THROW(merge(dir / "x.h5", {shards[0], shards[0], shards[1]}), InvalidArgument);
+    EXPECT_THROW(merge_shards(shards[0], shards, true, workloads::builtin_registry()),
+                 InvalidArgument);
+    EXPECT_TRUE(std::filesystem::exists(shards[0]));
     EXPECT_THROW(merge(dir / "merged.h5", shards), IoError);  // exists
     for (const auto& s : shards) std::filesystem::remove(s);
     std::filesystem::remove(dir / "single.h5");
