@@ -278,9 +278,10 @@ int run_on_this_process(const RunCommandOptions& o, std::ostream& out) {
     return kExitInterrupted;
   }
   out << fmt::format(
-      "{} trials{} in {:.2f} s on {} threads; wrote {}\n", r.trials_run,
+      "{} trials{} in {:.2f} s ({:.2f} s of it writing the file) on {} threads; wrote {}\n",
+      r.trials_run,
       r.tasks_resumed ? fmt::format(" (resumed after {} blocks)", r.tasks_resumed) : std::string(),
-      r.seconds, r.threads, r.output.string());
+      r.seconds, r.write_seconds, r.threads, r.output.string());
   if (!options.shard && !o.quiet) mc::print_summary_table(r.output, out);
   return kExitOk;
 }

@@ -499,7 +499,10 @@ RunResult run_campaign(const Campaign& c, const RunOptions& options) {
     result.status = RunStatus::interrupted;
     return result;
   }
+  const auto write_start = Clock::now();
   write_output(c, options, files, state, result.threads);
+  result.write_seconds = std::chrono::duration<double>(Clock::now() - write_start).count();
+  result.seconds = std::chrono::duration<double>(Clock::now() - start_time).count();
   return result;
 }
 

@@ -97,7 +97,8 @@ struct RunResult {
   std::uint64_t tasks_committed = 0;  // done, including those of earlier runs (resume)
   std::uint64_t tasks_resumed = 0;    // done by earlier runs
   std::uint64_t trials_run = 0;       // trials computed by this process
-  double seconds = 0.0;
+  double seconds = 0.0;               // the whole run, writing the file included
+  double write_seconds = 0.0;         // of which writing the results (or shard) file
   unsigned threads = 1;
   // --resume of an output that was already finished (renamed into place): nothing was done.
   bool already_finished = false;
