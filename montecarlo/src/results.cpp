@@ -449,14 +449,44 @@ void print_summary_table(const std::filesystem::path& path, std::ostream& out) {
   }
 }
 
-void describe_results(const std::filesystem::path& path, std::ostream& out) {
-  // Either kind of file: try the results filetype, then the shard filetype.
-  h5::File file;
+namespace {
+
+// The filetype root attribute of an HDF5 file, "" when it has none (IoError / FormatError for a
+// missing or non-HDF5 file, as File::open).
+std::string filetype_of(const std::filesystem::path& path) {
+  const h5::File file = h5::File::open_foreign(path);
   try {
-    file = h5::File::open(path, h5::OpenMode::read_only, kCampaignFiletype, kSchemaMajor);
+    return file.identity().filetype;
   } catch (const FormatError&) {
-    file = h5::File::open(path, h5::OpenMode::read_only, kShardFiletype, kSchemaMajor);
+    return "";
   }
+}
+
+// What a file of another filetype is, for a message.
+std::string what_file_is(const std::string& filetype) {
+  if (filetype.empty()) return "an HDF5 file without a Kirchhoff filetype";
+  if (filetype == "kirchhoff-fit-report") {
+    return "a fit report (filetype 'kirchhoff-fit-report', written by kirchhoff fit; draw it "
+           "with kirchhoff plot)";
+  }
+  if (filetype == "kirchhoff-measurements") {
+    return "a measurement file (filetype 'kirchhoff-measurements', read by kirchhoff fit)";
+  }
+  return fmt::format("a '{}' file", filetype);
+}
+
+}  // namespace
+
+void describe_results(const std::filesystem::path& path, std::ostream& out) {
+  // Either kind of campaign file; any other file is named for what it is.
+  const std::string filetype = filetype_of(path);
+  if (filetype != kCampaignFiletype && filetype != kShardFiletype) {
+    throw FormatError(fmt::format(
+        "'{}' is {}; kirchhoff info describes campaign results and shard files (filetype '{}' "
+        "or '{}', written by kirchhoff run and merge)",
+        path.string(), what_file_is(filetype), kCampaignFiletype, kShardFiletype));
+  }
+  h5::File file = h5::File::open(path, h5::OpenMode::read_only, filetype, kSchemaMajor);
   const auto identity = file.identity();
   out << fmt::format("{}: {} (schema {}.{})\n", path.string(), identity.filetype, identity.major,
                      identity.minor);

@@ -258,6 +258,8 @@ TEST(Crash, SigtermWritesAFinalCheckpointAndKillNineMidRunResumes) {
   ASSERT_EQ(term.exit_code, 3) << term.output;
   EXPECT_NE(term.output.find("interrupted: checkpoint saved after"), std::string::npos)
       << term.output;
+  // The resume command keeps the threads and --quiet as given.
+  EXPECT_NE(term.output.find("--threads 2 --quiet --resume`"), std::string::npos) << term.output;
   EXPECT_TRUE(std::filesystem::exists(out + ".checkpoint"));
 
   // Then kill -9 the resumed run mid-way, and resume again.
