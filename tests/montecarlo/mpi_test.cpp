@@ -152,6 +152,59 @@ TEST(Mpi, ResumeAfterARankDiedFinishesWithTheFileOfAnUninterruptedRun) {
 #endif
 }
 
+// SIGTERM to every rank (as a scheduler sends it): each commits its blocks in flight, writes a
+// checkpoint, and the launch exits 3 with a resume command that keeps -j and -q; the resume
+// gives the file of an uninterrupted run.
+TEST(Mpi, SigtermToTheRanksExitsThreeAndResumes) {
+#if !defined(KIRCHHOFF_MPIEXEC)
+  GTEST_SKIP() << "built without MPI (KIRCHHOFF_MPI=OFF)";
+#else
+  TempDir dir("mpi-term");
+  std::string text = testing::small_campaign();
+  text.replace(text.find("values = [8, 16]"), 16, "values = [20000, 40000]");
+  testing::write_text(dir / "c.toml", text + "\n");
+  const auto out = (dir / "m.h5").string();
+  std::vector<std::string> args = {"run",   (dir / "c.toml").string(),
+                                   "-o",    out,
+                                   "--set", "trials=400",
+                                   "--set", "block_size=2",
+                                   "-q",    "-j",
+                                   "1"};
+  const auto single = testing::wait_for(testing::start_process(
+      {KIRCHHOFF_PROGRAM, "run", (dir / "c.toml").string(), "-o", (dir / "one.h5").string(),
+       "--set", "trials=400", "--set", "block_size=2", "-q", "-j", "2"},
+      dir / "one.log"));
+  ASSERT_EQ(single.exit_code, 0) << single.output;
+  const testing::Child launch = start_mpirun(3, args, dir / "term.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  std::vector<pid_t> ranks(3, 0);
+  for (std::size_t r = 0; r < ranks.size(); ++r) {
+    const auto lock = dir / fmt::format("m.shard-{}-of-3.h5.lock", r);
+    const auto checkpoint = dir / fmt::format("m.shard-{}-of-3.h5.checkpoint", r);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::string holder = read_if_exists(lock);
+      if (std::filesystem::exists(checkpoint) && holder.find(' ') != std::string::npos) {
+        ranks[r] = static_cast<pid_t>(std::stol(holder.substr(holder.rfind(' ') + 1)));
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+  for (const pid_t pid : ranks) {
+    if (pid > 0) ::kill(pid, SIGTERM);
+  }
+  const auto term = testing::wait_for(launch);
+  if (term.exit_code == 0) GTEST_SKIP() << "the run finished before the signal";
+  EXPECT_EQ(term.exit_code, 3) << term.output;
+  EXPECT_EQ(count(term.output, "continue with `mpirun -np 3 kirchhoff run"), 1u) << term.output;
+  EXPECT_NE(term.output.find("--threads 1 --quiet --resume`"), std::string::npos) << term.output;
+  args.push_back("--resume");
+  const auto resumed = mpirun(3, args, dir / "resumed.log");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  testing::expect_same_datasets(dir / "one.h5", out);
+#endif
+}
+
 // Under mpirun an error is printed once, by rank 0, not once per rank.
 TEST(Mpi, AnErrorIsPrintedOnce) {
 #if !defined(KIRCHHOFF_MPIEXEC)
