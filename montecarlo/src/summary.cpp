@@ -148,6 +148,67 @@ PointSummary PointAccumulator::finish() const {
   return s;
 }
 
+namespace {
+
+// A rank being selected: the high digits of its key found so far and its rank among the values
+// with those digits (how many there are: candidates).
+struct Target {
+  std::uint64_t high = 0;
+  std::uint64_t rank = 0;
+  std::uint64_t candidates = 0;
+};
+
+// When few values are left with each target's high digits (at most kCollectPerTarget each,
+// kCollectTotal in all), one pass gathers them and the targets are found among them: the same
+// keys, so the same values, as the remaining radix passes would find. Returns false (nothing
+// done) when there are more.
+bool collect_remaining(
+    std::vector<std::vector<Target>>& targets, std::size_t width, int known,
+    const std::function<void(const std::function<void(std::span<const double>)>&)>&
+        for_each_block) {
+  constexpr std::uint64_t kCollectPerTarget = 4096, kCollectTotal = std::uint64_t{1} << 17;
+  std::vector<std::vector<std::uint64_t>> highs(width);
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < width; ++i) {
+    for (const Target& t : targets[i]) {
+      if (t.candidates > kCollectPerTarget) return false;
+      if (std::find(highs[i].begin(), highs[i].end(), t.high) == highs[i].end()) {
+        highs[i].push_back(t.high);
+        total += t.candidates;
+      }
+    }
+    std::sort(highs[i].begin(), highs[i].end());
+  }
+  if (total > kCollectTotal) return false;
+  std::vector<std::vector<std::vector<std::uint64_t>>> keys(width);
+  for (std::size_t i = 0; i < width; ++i) keys[i].resize(highs[i].size());
+  for_each_block([&](std::span<const double> values) {
+    const std::uint64_t trials = values.size() / width;
+    for (std::size_t i = 0; i < width; ++i) {
+      const auto& h = highs[i];
+      if (h.empty()) continue;
+      for (std::uint64_t t = 0; t < trials; ++t) {
+        const std::uint64_t key = order_key(values[t * width + i]);
+        const auto it = std::lower_bound(h.begin(), h.end(), key >> (64 - known));
+        if (it != h.end() && *it == key >> (64 - known)) {
+          keys[i][static_cast<std::size_t>(it - h.begin())].push_back(key);
+        }
+      }
+    }
+  });
+  for (std::size_t i = 0; i < width; ++i) {
+    for (auto& group : keys[i]) std::sort(group.begin(), group.end());
+    for (Target& t : targets[i]) {
+      const auto g = static_cast<std::size_t>(
+          std::lower_bound(highs[i].begin(), highs[i].end(), t.high) - highs[i].begin());
+      t.high = keys[i][g].at(t.rank);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 std::vector<std::vector<double>> order_statistics(
     std::size_t width, std::uint64_t count, const std::vector<std::vector<std::uint64_t>>& ranks,
     const std::function<void(const std::function<void(std::span<const double>)>&)>&
@@ -156,15 +217,11 @@ std::vector<std::vector<double>> order_statistics(
   // open, the values whose higher digits match the target's and finds the digit of its rank.
   // Targets of one column with the same higher digits share a histogram.
   constexpr int kDigitBits = 11;
-  struct Target {
-    std::uint64_t high = 0;  // the digits found so far
-    std::uint64_t rank = 0;  // among the values with those digits
-  };
   std::vector<std::vector<Target>> targets(width);
   for (std::size_t i = 0; i < width; ++i) {
     for (const std::uint64_t r : ranks[i]) {
       if (r >= count) throw std::out_of_range("order_statistics: rank beyond the values");
-      targets[i].push_back({0, r});
+      targets[i].push_back({0, r, count});
     }
   }
   int known = 0;  // bits found
@@ -209,9 +266,11 @@ std::vector<std::vector<double>> order_statistics(
         std::uint64_t digit = 0;
         while (t.rank >= histogram[digit]) t.rank -= histogram[digit++];
         t.high = (t.high << bits) | digit;
+        t.candidates = histogram[digit];
       }
     }
     known += bits;
+    if (known < 64 && collect_remaining(targets, width, known, for_each_block)) break;
   }
   std::vector<std::vector<double>> result(width);
   for (std::size_t i = 0; i < width; ++i) {

@@ -115,14 +115,14 @@ TEST(Summary, StreamedSummaryHasTheBitsOfTheInMemoryOne) {
   const std::size_t width = c.trial_width();
   std::mt19937_64 random(13);
   std::normal_distribution<double> normal(0.0, 1.0);
-  for (const std::uint64_t trials : {1u, 2u, 9u, 1000u, 4321u}) {
+  for (const std::uint64_t trials : {1u, 2u, 9u, 1000u, 4321u, 20000u}) {
     SCOPED_TRACE(trials);
     c.trials = trials;
     std::vector<double> v(trials * width);
     for (std::uint64_t t = 0; t < trials; ++t) {
-      v[t * width + 0] = normal(random);                                      // continuous
-      v[t * width + 1] = std::round(4 * normal(random)) / 4 + 0.0;            // ties, zeros all +0
-      v[t * width + 2] = 1e-310 * normal(random);                             // subnormals
+      v[t * width + 0] = normal(random);                    // continuous
+      v[t * width + 1] = std::round(normal(random)) + 0.0;  // many ties, zeros all +0
+      v[t * width + 2] = 1e-310 * normal(random);           // subnormals
       v[t * width + 3] = 1.0 + std::ldexp(static_cast<double>(t % 17), -40);  // close values
       v[t * width + 4] = t % 5 == 0   ? std::numeric_limits<double>::infinity()
                          : t % 7 == 0 ? -0.0  // zeros all -0
@@ -146,7 +146,8 @@ TEST(Summary, StreamedSummaryHasTheBitsOfTheInMemoryOne) {
         visit(std::span<const double>(v).subspan(b * c.block_size * width, n * width));
       }
     });
-    EXPECT_EQ(passes, 6);  // 64 bits in digits of 11
+    EXPECT_GE(passes, 2);  // a radix pass (11 bits), then collecting the few values left
+    EXPECT_LE(passes, 6);  // or at most 64 bits in digits of 11
     auto same_bits = [](const std::vector<double>& a, const std::vector<double>& b) {
       ASSERT_EQ(a.size(), b.size());
       for (std::size_t i = 0; i < a.size(); ++i) {

@@ -61,9 +61,9 @@ class PointAccumulator {
 // The order statistics of each column of a point's values, exact, with memory that does not
 // depend on the number of trials: `for_each_block(visit)` calls visit with the point's blocks
 // (row-major [trial][width]) in any order, the same blocks each time; it is called a few times
-// (one pass per 11 bits of a double). ranks[i] are 0-based ranks into column i's sorted values
-// (its values must not be NaN when it asks for any); the result holds the values at them.
-// Ties of -0 and +0 sort -0 first.
+// (one pass per 11 bits of a double, until few enough values are left to collect in one more).
+// ranks[i] are 0-based ranks into column i's sorted values (its values must not be NaN when it asks
+// for any); the result holds the values at them. Ties of -0 and +0 sort -0 first.
 [[nodiscard]] std::vector<std::vector<double>> order_statistics(
     std::size_t width, std::uint64_t count, const std::vector<std::vector<std::uint64_t>>& ranks,
     const std::function<void(const std::function<void(std::span<const double>)>&)>& for_each_block);
