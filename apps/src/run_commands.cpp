@@ -82,15 +82,18 @@ std::string shell_word(const std::string& word) {
   return quoted + "'";
 }
 
-// The command that continues an interrupted run: the same file, output, overrides, shard and
-// --force (a replaced output still exists until the run ends), plus --resume.
+// The command that continues an interrupted run: the same file, output, overrides, shard,
+// threads, --force (a replaced output still exists until the run ends) and --quiet, plus
+// --resume.
 std::string resume_command(const RunCommandOptions& o) {
   std::string command = "kirchhoff run";
   if (!o.file.empty()) command += " " + shell_word(o.file);
   if (!o.output.empty()) command += " --output " + shell_word(o.output);
   for (const std::string& assignment : o.overrides) command += " --set " + shell_word(assignment);
   if (!o.shard.empty()) command += " --shard " + shell_word(o.shard);
+  if (o.threads > 0) command += fmt::format(" --threads {}", o.threads);
   if (o.force) command += " --force";
+  if (o.quiet) command += " --quiet";
   return command + " --resume";
 }
 
@@ -153,30 +156,57 @@ void print_plan(const mc::Campaign& c, std::ostream& out) {
   print_warnings(c, out);
 }
 
-// The shard file of slice `shard` of the results file `output`: x.h5 -> x.shard-i-of-n.h5.
-std::filesystem::path shard_file(std::filesystem::path output, const mc::Shard& shard) {
-  output.replace_extension();
-  output += fmt::format(".shard-{}-of-{}.h5", shard.index, shard.count);
-  return output;
+// An error of a rank other than 0 that rank 0 did not have: printed by the rank that had it.
+class RankError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The exit status of a failure, as cli::run gives it.
+int exit_status_of(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const Error&) {
+    return kExitUsage;
+  } catch (...) {
+    return kExitFailure;
+  }
 }
+
+// What each rank's run ended as, agreed by all: the worst of completed, interrupted, failed.
+enum RankOutcome : int { rank_completed = 0, rank_interrupted = 1, rank_failed = 2 };
 
 // Under mpirun with K > 1 ranks: rank r runs shard r/K into its shard file, all ranks agree on
 // the outcome (so none waits for a rank that failed), and rank 0 merges the shards into the
-// results file, which then holds the same datasets as a run on one process.
+// results file, which then holds the same datasets as a run on one process. A rank whose shard
+// file is finished has nothing to do on --resume but take part in the merge.
 int run_on_ranks(const mc::Campaign& campaign, mc::RunOptions options, const RunCommandOptions& o,
                  const mc::MpiSession& mpi, std::ostream& out) {
   if (options.shard) {
     throw InvalidArgument("--shard cannot be combined with mpirun: the ranks are the shards");
   }
   const std::filesystem::path final_output = options.output;
+  const auto ranks = static_cast<std::uint32_t>(mpi.size());
+  std::vector<std::filesystem::path> shards;
+  for (std::uint32_t r = 0; r < ranks; ++r) {
+    shards.push_back(mc::shard_file_name(final_output, {r, ranks}));
+  }
   if (std::filesystem::exists(final_output) && !o.force) {
+    if (o.resume && mc::is_finished_output(campaign, final_output, std::nullopt)) {
+      // Killed after the merge, before the shards were removed: only they are left to do.
+      if (mpi.rank() == 0) {
+        for (const auto& file : shards) std::filesystem::remove(file);
+        out << fmt::format("{} is already complete; nothing to resume\n", final_output.string());
+      }
+      return kExitOk;
+    }
     throw IoError(
         fmt::format("output file '{}' exists; use --force to replace it", final_output.string()));
   }
-  const mc::Shard shard{static_cast<std::uint32_t>(mpi.rank()),
-                        static_cast<std::uint32_t>(mpi.size())};
+  const mc::Shard shard{static_cast<std::uint32_t>(mpi.rank()), ranks};
   options.shard = shard;
-  options.output = shard_file(final_output, shard);
+  options.output = shards[shard.index];
+  options.mpi_ranks = ranks;
   if (mpi.rank() != 0) options.progress.mode = ProgressMode::silent;
 
   StopSignals signals;
@@ -188,24 +218,34 @@ int run_on_ranks(const mc::Campaign& campaign, mc::RunOptions options, const Run
   } catch (...) {
     failure = std::current_exception();
   }
-  const bool all_completed = mpi.all(!failure && result.status == mc::RunStatus::completed);
-  if (failure) std::rethrow_exception(failure);
-  if (!all_completed) {
-    if (mpi.rank() == 0) {
-      out << fmt::format(
-          "interrupted or failed on some rank: checkpoints kept; continue with `mpirun -np {} "
-          "{}`\n",
-          mpi.size(), resume_command(o));
+  const int local = failure                                       ? rank_failed
+                    : result.status == mc::RunStatus::interrupted ? rank_interrupted
+                                                                  : rank_completed;
+  const int worst = mpi.max(local);
+  const bool root_failed = mpi.max(mpi.rank() == 0 && failure ? 1 : 0) == 1;
+  if (failure) {
+    if (mpi.rank() == 0) std::rethrow_exception(failure);
+    // Rank 0 says what went wrong once (every rank reads the same files, as a rule); an error
+    // of this rank alone is printed here, naming the rank.
+    if (root_failed) return exit_status_of(failure);
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      throw RankError(fmt::format("rank {}: {}", mpi.rank(), e.what()));
     }
-    return result.status == mc::RunStatus::interrupted ? kExitInterrupted : kExitFailure;
+  }
+  if (worst != rank_completed) {
+    if (mpi.rank() == 0) {
+      out << fmt::format("{} on some rank: checkpoints kept; continue with `mpirun -np {} {}`\n",
+                         worst == rank_interrupted ? "interrupted" : "failed", mpi.size(),
+                         resume_command(o));
+    }
+    return worst == rank_interrupted ? kExitInterrupted : kExitFailure;
   }
   if (mpi.rank() != 0) return kExitOk;
 
-  std::vector<std::filesystem::path> shards;
-  for (int r = 0; r < mpi.size(); ++r) {
-    shards.push_back(shard_file(final_output, {static_cast<std::uint32_t>(r), shard.count}));
-  }
-  mc::merge_shards(final_output, shards, o.force, workloads::builtin_registry());
+  mc::merge_shards(final_output, shards, o.force, workloads::builtin_registry(),
+                   {result.threads, ranks});
   for (const auto& file : shards) std::filesystem::remove(file);
   out << fmt::format("{} ranks x {} threads; wrote {}\n", mpi.size(), result.threads,
                      final_output.string());
@@ -213,13 +253,13 @@ int run_on_ranks(const mc::Campaign& campaign, mc::RunOptions options, const Run
   return kExitOk;
 }
 
-int run_command(const RunCommandOptions& o, std::ostream& out) {
+int run_on_this_process(const RunCommandOptions& o, std::ostream& out) {
   const mc::Campaign campaign = load(o.file, o.overrides);
   mc::RunOptions options;
   options.shard = o.shard.empty() ? std::nullopt : std::optional(mc::parse_shard(o.shard));
   std::filesystem::path output =
       o.output.empty() ? std::filesystem::path(campaign.output) : std::filesystem::path(o.output);
-  if (options.shard && o.output.empty()) output = shard_file(output, *options.shard);
+  if (options.shard) output = mc::shard_file_name(output, *options.shard);
   options.output = output;
   options.threads = mc::resolve_thread_count(o.threads);
   options.resume = o.resume;
@@ -239,17 +279,37 @@ int run_command(const RunCommandOptions& o, std::ostream& out) {
   StopSignals signals;
   options.stop_requested = &stop_flag;
   const mc::RunResult r = mc::run_campaign(campaign, options);
+  if (!r.repaired.empty()) out << "warning: " << r.repaired << "\n";
+  if (r.already_finished) {
+    out << fmt::format("{} is already complete; nothing to resume\n", r.output.string());
+    return kExitOk;
+  }
   if (r.status == mc::RunStatus::interrupted) {
     out << fmt::format("interrupted: checkpoint saved after {} of {} blocks; continue with `{}`\n",
                        r.tasks_committed, r.tasks_total, resume_command(o));
     return kExitInterrupted;
   }
   out << fmt::format(
-      "{} trials{} in {:.2f} s on {} threads; wrote {}\n", r.trials_run,
+      "{} trials{} in {:.2f} s ({:.2f} s of it writing the file) on {} threads; wrote {}\n",
+      r.trials_run,
       r.tasks_resumed ? fmt::format(" (resumed after {} blocks)", r.tasks_resumed) : std::string(),
-      r.seconds, r.threads, r.output.string());
+      r.seconds, r.write_seconds, r.threads, r.output.string());
   if (!options.shard && !o.quiet) mc::print_summary_table(r.output, out);
   return kExitOk;
+}
+
+// Under mpirun every rank reads the same campaign and files: an error before the ranks part
+// ways is printed by rank 0 alone.
+int run_command(const RunCommandOptions& o, std::ostream& out) {
+  const mc::MpiSession* mpi = mc::MpiSession::current();
+  if (mpi == nullptr || mpi->size() <= 1 || mpi->rank() == 0) return run_on_this_process(o, out);
+  try {
+    return run_on_this_process(o, out);
+  } catch (const RankError&) {
+    throw;
+  } catch (const Error&) {
+    return kExitUsage;
+  }
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "files.hpp"
+#include "kirchhoff/core/hdf5.hpp"
 #include "kirchhoff/montecarlo/stopping.hpp"
 #include "results.hpp"
 #include "spool.hpp"
@@ -98,20 +99,102 @@ void check_resumable(const Checkpoint& saved, const Campaign& c, const RunFiles&
   }
 }
 
-// The first stage: refuses existing files that must not be touched, and returns the state to
-// start from, a resumed checkpoint or a fresh one (removing what is left of an earlier run).
-Checkpoint prepare_files(const Campaign& c, const RunOptions& options, const RunFiles& files,
-                         const TaskList& tasks) {
+// A checkpoint of this campaign and shard beside a finished output was left by a run killed
+// after renaming the output into place and before removing it and the spool: they hold nothing
+// the output lacks.
+void remove_leftovers_of_finished_run(const Campaign& c, const RunFiles& files,
+                                      const TaskList& tasks) {
+  if (detail::file_exists(files.checkpoint)) {
+    try {
+      const Checkpoint saved = detail::read_checkpoint(files.checkpoint);
+      if (saved.config_hash != c.config_hash || saved.shard_index != tasks.shard.index ||
+          saved.shard_count != tasks.shard.count) {
+        return;
+      }
+    } catch (const Error&) {
+      return;  // not ours to judge: refused below or resumed with --force
+    }
+  }
+  detail::remove_quietly(files.checkpoint);
+  detail::remove_quietly(files.spool);
+}
+
+// Checks every record of the spool up to what the checkpoint says, before anything is
+// computed: header, place in the task order, size and checksum. From the first damaged record
+// on, the blocks are computed again (the spool is cut there and the checkpoint rewritten); a
+// spool is never extended. Returns what was found ("" when the spool is sound).
+std::string validate_spool(const Campaign& c, const RunFiles& files, const TaskList& tasks,
+                           Checkpoint& state) {
+  std::uint64_t next_position = 0;  // the records' tasks are in increasing task order
+  auto position_of = [&](const detail::RecordHeader& h) {
+    return (std::uint64_t{h.block} * tasks.points + h.point) / tasks.shard.count;
+  };
+  const auto check = [&](const detail::RecordHeader& h) -> std::string {
+    if (h.point >= tasks.points || h.block >= c.blocks_per_point()) {
+      return fmt::format("block {} of point {} is not in the campaign", h.block, h.point);
+    }
+    const std::uint64_t g = std::uint64_t{h.block} * tasks.points + h.point;
+    const std::uint64_t position = position_of(h);
+    if (g % tasks.shard.count != tasks.shard.index || position < next_position ||
+        position >= state.tasks_committed) {
+      return fmt::format("block {} of point {} is out of order", h.block, h.point);
+    }
+    if (h.trials != c.trials_in_block(h.block) || h.width != c.trial_width()) {
+      return fmt::format("block {} of point {} has the wrong size", h.block, h.point);
+    }
+    next_position = position + 1;
+    return "";
+  };
+  const detail::SpoolScan scan = detail::scan_spool(files.spool, state.spool_bytes, check);
+  if (scan.damage.empty()) return "";
+  const std::uint64_t committed = state.tasks_committed;
+  state.spool_bytes = scan.valid_bytes;
+  state.tasks_committed = scan.records.empty() ? 0 : position_of(scan.records.back()) + 1;
+  detail::write_checkpoint(files.checkpoint, state);
+  return fmt::format(
+      "{}: computing its blocks again from there ({} of the {} committed blocks kept)", scan.damage,
+      scan.records.size(), committed);
+}
+
+// Where a run starts: a fresh or resumed state, or nothing to do (--resume of a finished output).
+struct StartingPoint {
+  Checkpoint state;
+  bool finished = false;
+  std::string repaired;  // what validate_spool found
+};
+
+// The first stage, holding the output's lock: removes what killed runs left, refuses existing
+// files that must not be touched, and returns the state to start from, a resumed (validated)
+// checkpoint or a fresh one.
+StartingPoint prepare_files(const Campaign& c, const RunOptions& options, const RunFiles& files,
+                            const TaskList& tasks) {
+  detail::remove_stale_temporaries(files.output);
+  detail::remove_quietly(detail::with_suffix(files.checkpoint, ".tmp"));
+  StartingPoint start{{c.config_hash, tasks.shard.index, tasks.shard.count, 0, 0}, false, ""};
   if (detail::file_exists(files.output) && !options.force) {
+    if (is_finished_output(c, files.output, options.shard)) {
+      remove_leftovers_of_finished_run(c, files, tasks);
+      if (options.resume) {
+        start.finished = true;
+        return start;
+      }
+    }
     throw IoError(
         fmt::format("output file '{}' exists; use --force to replace it", files.output.string()));
   }
-  Checkpoint state{c.config_hash, tasks.shard.index, tasks.shard.count, 0, 0};
+  Checkpoint& state = start.state;
   if (!detail::file_exists(files.checkpoint)) {
     detail::remove_quietly(files.spool);  // a spool without a checkpoint holds nothing committed
   } else if (options.resume) {
     state = detail::read_checkpoint(files.checkpoint);
     check_resumable(state, c, files, tasks.shard);
+    if (state.tasks_committed > tasks.count) {
+      throw FormatError(fmt::format(
+          "checkpoint '{}' counts more blocks than the campaign has; run with --force to start "
+          "over",
+          files.checkpoint.string()));
+    }
+    start.repaired = validate_spool(c, files, tasks, state);
   } else if (!options.force) {
     throw IoError(fmt::format(
         "'{}' holds the checkpoint of an interrupted run; use --resume to continue it or "
@@ -121,11 +204,7 @@ Checkpoint prepare_files(const Campaign& c, const RunOptions& options, const Run
     detail::remove_quietly(files.checkpoint);
     detail::remove_quietly(files.spool);
   }
-  if (state.tasks_committed > tasks.count) {
-    throw FormatError(fmt::format("checkpoint '{}' counts more blocks than the campaign has",
-                                  files.checkpoint.string()));
-  }
-  return state;
+  return start;
 }
 
 // One block of trials on its way through the pipeline.
@@ -316,7 +395,7 @@ void write_output(const Campaign& c, const RunOptions& options, const RunFiles& 
                   const Checkpoint& state, unsigned threads) {
   const Shard shard = options.shard.value_or(Shard{});
   const SpoolReader reader(files.spool, state.spool_bytes);
-  const detail::Provenance provenance{threads, shard.count, shard.index};
+  const detail::Provenance provenance{threads, options.mpi_ranks, shard.count, shard.index};
   detail::write_then_rename(files.output, [&](const std::filesystem::path& temporary) {
     if (options.shard) {
       detail::write_shard_file(c, reader, temporary, provenance);
@@ -329,6 +408,30 @@ void write_output(const Campaign& c, const RunOptions& options, const RunFiles& 
 }
 
 }  // namespace
+
+bool is_finished_output(const Campaign& c, const std::filesystem::path& output,
+                        const std::optional<Shard>& shard) {
+  if (!detail::file_exists(output)) return false;
+  try {
+    const auto file = h5::File::open(output, h5::OpenMode::read_only,
+                                     shard ? kShardFiletype : kCampaignFiletype, kSchemaMajor);
+    if (file.read_attribute<std::string>("config_hash") != format_hash(c.config_hash)) return false;
+    return !shard || (file.read_attribute<std::uint32_t>("shard_index") == shard->index &&
+                      file.read_attribute<std::uint32_t>("shards") == shard->count);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+std::filesystem::path shard_file_name(const std::filesystem::path& output, const Shard& shard) {
+  const std::string suffix = fmt::format(".shard-{}-of-{}.h5", shard.index, shard.count);
+  const std::string name = output.filename().string();
+  if (name.size() > suffix.size() && name.ends_with(suffix)) return output;
+  auto path = output;
+  path.replace_extension();
+  path += suffix;
+  return path;
+}
 
 Shard parse_shard(std::string_view text) {
   const auto slash = text.find('/');
@@ -364,16 +467,31 @@ RunResult run_campaign(const Campaign& c, const RunOptions& options) {
   const auto start_time = Clock::now();
   const RunFiles files(options.output);
   const TaskList tasks(c, options.shard.value_or(Shard{}));
-  Checkpoint state = prepare_files(c, options, files, tasks);
+  const detail::OutputLock lock(files.output);  // held until the output is in place
+  StartingPoint start = prepare_files(c, options, files, tasks);
+  Checkpoint& state = start.state;
 
   RunResult result;
   result.output = files.output;
   result.tasks_total = tasks.count;
-  result.tasks_resumed = state.tasks_committed;
   result.threads = options.threads == 0 ? 1 : options.threads;
+  result.repaired = start.repaired;
+  if (start.finished) {
+    result.tasks_committed = result.tasks_resumed = tasks.count;
+    result.already_finished = true;
+    return result;
+  }
+  result.tasks_resumed = state.tasks_committed;
   // A shard cannot know when a point stops and computes every block; the merge applies the rule.
   StoppingMonitor monitor(options.shard ? StoppingRule{} : c.stopping, c);
-  BlockRunner(c, options, files, tasks, state, monitor, result).run();
+  try {
+    BlockRunner(c, options, files, tasks, state, monitor, result).run();
+  } catch (...) {
+    // Without a checkpoint the spool holds nothing a resume could use (e.g. the disk filled
+    // before the first one): it goes, so that it does not keep the space it filled.
+    if (!detail::file_exists(files.checkpoint)) detail::remove_quietly(files.spool);
+    throw;
+  }
 
   result.tasks_committed = state.tasks_committed;
   result.seconds = std::chrono::duration<double>(Clock::now() - start_time).count();
@@ -381,7 +499,10 @@ RunResult run_campaign(const Campaign& c, const RunOptions& options) {
     result.status = RunStatus::interrupted;
     return result;
   }
+  const auto write_start = Clock::now();
   write_output(c, options, files, state, result.threads);
+  result.write_seconds = std::chrono::duration<double>(Clock::now() - write_start).count();
+  result.seconds = std::chrono::duration<double>(Clock::now() - start_time).count();
   return result;
 }
 

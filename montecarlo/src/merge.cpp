@@ -132,12 +132,39 @@ ShardSource index_blocks(const Campaign& c, const ShardSet& set,
   return ShardSource(std::move(values), std::move(index));
 }
 
+// Whether two names are one file (both exist and std::filesystem::equivalent says so).
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+  std::error_code ec;
+  return std::filesystem::equivalent(a, b, ec) && !ec;
+}
+
+// An output that is one of the inputs would be replaced by the merge (with --force); an input
+// given twice is a mistake of the command line.
+void refuse_overlapping_files(const std::filesystem::path& output,
+                              const std::vector<std::filesystem::path>& shards) {
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    if (same_file(output, shards[i])) {
+      throw InvalidArgument(fmt::format(
+          "merge: the output '{}' is one of the shards to merge ('{}'); name a new results file",
+          output.string(), shards[i].string()));
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (same_file(shards[j], shards[i])) {
+        throw InvalidArgument(fmt::format("merge: '{}' and '{}' are the same shard file",
+                                          shards[j].string(), shards[i].string()));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void merge_shards(const std::filesystem::path& output,
                   const std::vector<std::filesystem::path>& shards, bool force,
-                  const WorkloadRegistry& registry) {
+                  const WorkloadRegistry& registry, const ParallelLayout& layout) {
   if (shards.empty()) throw InvalidArgument("merge: give the shard files to merge");
+  refuse_overlapping_files(output, shards);
+  const detail::OutputLock lock(output);
   if (detail::file_exists(output) && !force) {
     throw IoError(
         fmt::format("output file '{}' exists; use --force to replace it", output.string()));
@@ -151,7 +178,8 @@ void merge_shards(const std::filesystem::path& output,
   }
   const ShardSource source = index_blocks(c, set, shards);
   detail::write_then_rename(output, [&](const std::filesystem::path& temporary) {
-    detail::write_results_file(c, source, temporary, detail::Provenance{0, set.count, 0});
+    detail::write_results_file(c, source, temporary,
+                               detail::Provenance{layout.threads, layout.mpi_ranks, set.count, 0});
   });
 }
 

@@ -61,6 +61,17 @@ bool MpiSession::all(bool ok) const {
   return ok;
 }
 
+int MpiSession::max(int value) const {
+#if defined(KIRCHHOFF_HAVE_MPI)
+  if (initialised_here_) {
+    int global = 0;
+    MPI_Allreduce(&value, &global, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return global;
+  }
+#endif
+  return value;
+}
+
 const MpiSession* MpiSession::current() noexcept {
   return g_current;
 }

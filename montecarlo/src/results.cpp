@@ -1,15 +1,18 @@
 #include "results.hpp"
 
 #include <fmt/format.h>
+#include <hdf5.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
+#include <functional>
 #include <limits>
 #include <ostream>
 
+#include "files.hpp"
 #include "kirchhoff/core/build_info.hpp"
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/montecarlo/engine.hpp"
@@ -39,12 +42,6 @@ std::string utc_now() {
   return buffer;
 }
 
-std::string host_name() {
-  char buffer[256] = {};
-  if (::gethostname(buffer, sizeof buffer - 1) != 0) return "unknown";
-  return buffer;
-}
-
 void describe(h5::Object& object, std::string_view units, std::string_view description) {
   object.write_attribute("units", units);
   object.write_attribute("description", description);
@@ -61,7 +58,7 @@ void write_provenance(h5::Group& root, const Campaign& c, const Provenance& p) {
   root.write_attribute("created_utc", utc_now());
   root.write_attribute("host", host_name());
   root.write_attribute("threads", std::uint32_t{p.threads});
-  root.write_attribute("mpi_ranks", std::uint32_t{1});
+  root.write_attribute("mpi_ranks", p.mpi_ranks);
   root.write_attribute("shards", p.shards);
   root.write_attribute("seed", c.seed);
   root.write_attribute("config_hash", format_hash(c.config_hash));
@@ -134,12 +131,16 @@ void write_description(h5::Group& root, const Campaign& c) {
 
 namespace {
 
+// Trials in a chunk of /trials: about 1 MiB (whole blocks when they fit).
+std::uint64_t trials_per_chunk(const Campaign& c) {
+  const std::uint64_t row_bytes = c.trial_width() * sizeof(double);
+  return std::max<std::uint64_t>(1, std::min<std::uint64_t>(c.trials, (1u << 20) / row_bytes));
+}
+
 // The per-trial dataset: one point, about 1 MiB of trials per chunk (whole blocks when they fit).
 h5::Dataset create_trials_dataset(h5::File& file, const Campaign& c) {
   const std::size_t times = c.read_times_s.size(), metrics = c.metrics.size();
-  const std::uint64_t row_bytes = c.trial_width() * sizeof(double);
-  const std::uint64_t chunk_trials =
-      std::max<std::uint64_t>(1, std::min<std::uint64_t>(c.trials, (1u << 20) / row_bytes));
+  const std::uint64_t chunk_trials = trials_per_chunk(c);
   auto trials = file.create_extendible<double>(
       "trials", {0, c.trials, times, metrics},
       {.chunk = {1, chunk_trials, times, metrics}, .deflate_level = 4, .shuffle = true});
@@ -151,23 +152,130 @@ h5::Dataset create_trials_dataset(h5::File& file, const Campaign& c) {
   return trials;
 }
 
-// Reads the blocks of point p into `values` ([trial][value], NaN beyond the last block read)
-// until the stopping rule ends the point; returns the trials read.
-std::uint64_t read_point(const Campaign& c, const BlockSource& source, std::uint32_t p,
-                         StoppingMonitor& monitor, std::vector<double>& values) {
+// /trials written as the blocks come: the current point's trials gathered into whole chunks
+// (about 1 MiB) and written as hyperslabs [point][trials], so that memory does not grow with
+// the trials per point. Trials not run (a stopping rule) are NaN.
+class TrialsWriter {
+ public:
+  TrialsWriter(h5::Dataset& dataset, const Campaign& c)
+      : dataset_(dataset),
+        trials_(c.trials),
+        times_(c.read_times_s.size()),
+        metrics_(c.metrics.size()),
+        width_(c.trial_width()),
+        chunk_trials_(trials_per_chunk(c)) {
+    buffer_.reserve(chunk_trials_ * width_);
+  }
+
+  void begin_point(std::uint32_t point) {
+    point_ = point;
+    written_ = 0;
+    buffer_.clear();
+    const hsize_t dims[4] = {hsize_t{point} + 1, trials_, times_, metrics_};
+    if (H5Dset_extent(id(), dims) < 0) fail();
+  }
+
+  // The next trials of the point, row-major [trial][width].
+  void add(std::span<const double> values) {
+    while (!values.empty()) {
+      const std::size_t room = chunk_trials_ * width_ - buffer_.size();
+      const std::size_t take = std::min(room, values.size());
+      buffer_.insert(buffer_.end(), values.begin(),
+                     values.begin() + static_cast<std::ptrdiff_t>(take));
+      values = values.subspan(take);
+      if (buffer_.size() == chunk_trials_ * width_) flush();
+    }
+  }
+
+  // NaN for the trials of the point not run, then everything written.
+  void finish_point() {
+    while (written_ + buffer_.size() / width_ < trials_) {
+      const std::uint64_t missing = trials_ - written_ - buffer_.size() / width_;
+      const std::uint64_t room = chunk_trials_ - buffer_.size() / width_;
+      buffer_.resize(buffer_.size() + std::min(missing, room) * width_, kNaN);
+      if (buffer_.size() == chunk_trials_ * width_) flush();
+    }
+    flush();
+  }
+
+ private:
+  [[nodiscard]] hid_t id() const { return static_cast<hid_t>(dataset_.handle().get()); }
+  [[noreturn]] void fail() const {
+    throw IoError(fmt::format("cannot write /trials of '{}' (point {}, trial {})",
+                              dataset_.file_path(), point_, written_));
+  }
+
+  void flush() {
+    if (buffer_.empty()) return;
+    const hsize_t rows = buffer_.size() / width_;
+    const hsize_t start[4] = {point_, written_, 0, 0};
+    const hsize_t count[4] = {1, rows, times_, metrics_};
+    const hsize_t elements = buffer_.size();
+    const h5::Handle file_space(H5Dget_space(id()), h5::HandleKind::dataspace);
+    const h5::Handle memory_space(H5Screate_simple(1, &elements, nullptr),
+                                  h5::HandleKind::dataspace);
+    if (file_space.empty() || memory_space.empty() ||
+        H5Sselect_hyperslab(static_cast<hid_t>(file_space.get()), H5S_SELECT_SET, start, nullptr,
+                            count, nullptr) < 0 ||
+        H5Dwrite(id(), H5T_NATIVE_DOUBLE, static_cast<hid_t>(memory_space.get()),
+                 static_cast<hid_t>(file_space.get()), H5P_DEFAULT, buffer_.data()) < 0) {
+      fail();
+    }
+    written_ += rows;
+    buffer_.clear();
+  }
+
+  h5::Dataset& dataset_;
+  hsize_t trials_, times_, metrics_;
+  std::size_t width_;
+  std::uint64_t chunk_trials_;
+  std::uint32_t point_ = 0;
+  std::uint64_t written_ = 0;  // trials of the point in the file
+  std::vector<double> buffer_;
+};
+
+// Points whose values take at most this many bytes are summarised from their values in memory
+// (summarize_point); larger ones by streamed order statistics (set_quantiles), the same bits.
+constexpr std::uint64_t kInMemoryPointBytes = std::uint64_t{4} << 20;
+
+// Point p, block by block until the stopping rule ends it: its trials to /trials, its summary.
+// Memory: a block, a chunk of /trials, and (for large points) the quantile histograms.
+PointSummary write_point(const Campaign& c, const BlockSource& source, std::uint32_t p,
+                         StoppingMonitor& monitor, TrialsWriter& writer) {
   const std::size_t width = c.trial_width();
-  std::fill(values.begin(), values.end(), kNaN);
-  std::uint64_t count = 0;
-  for (std::uint64_t b = 0; b < c.blocks_per_point(); ++b) {
-    const std::uint64_t n = c.trials_in_block(b);
-    const std::span<double> block(values.data() + b * c.block_size * width, n * width);
+  writer.begin_point(p);
+  PointAccumulator accumulator(c);
+  std::vector<double> block;
+  auto read_block = [&](std::uint64_t b) {
+    block.resize(c.trials_in_block(b) * width);
     if (!source.read(p, static_cast<std::uint32_t>(b), block)) {
       throw FormatError(fmt::format("block {} of sweep point {} is missing", b, p));
     }
-    count += n;
+  };
+  std::uint64_t blocks = 0;
+  while (blocks < c.blocks_per_point()) {
+    read_block(blocks++);
+    writer.add(block);
+    accumulator.add_block(block);
     if (monitor.add_block(p, block)) break;
   }
-  return count;
+  writer.finish_point();
+  auto for_each_block = [&](const std::function<void(std::span<const double>)>& visit) {
+    for (std::uint64_t b = 0; b < blocks; ++b) {
+      read_block(b);
+      visit(block);
+    }
+  };
+  if (accumulator.trials() * width * sizeof(double) <= kInMemoryPointBytes) {
+    std::vector<double> values;
+    values.reserve(accumulator.trials() * width);
+    for_each_block(
+        [&](std::span<const double> v) { values.insert(values.end(), v.begin(), v.end()); });
+    return summarize_point(c, values);
+  }
+  PointSummary summary = accumulator.finish();
+  set_quantiles(c, accumulator, summary, for_each_block);
+  return summary;
 }
 
 void write_trials_done(h5::File& file, const Campaign& c,
@@ -251,12 +359,10 @@ void write_results_file(const Campaign& c, const BlockSource& source,
   write_description(file, c);
   auto trials = create_trials_dataset(file, c);
   StoppingMonitor monitor(c.stopping, c);
+  TrialsWriter writer(trials, c);
   std::vector<PointSummary> summaries;
-  std::vector<double> values(c.trials * c.trial_width());
   for (std::uint32_t p = 0; p < c.points.size(); ++p) {
-    const std::uint64_t count = read_point(c, source, p, monitor, values);
-    trials.append(values);
-    summaries.push_back(summarize_point(c, std::span(values).first(count * c.trial_width())));
+    summaries.push_back(write_point(c, source, p, monitor, writer));
   }
   write_trials_done(file, c, summaries);
   write_summary(file, c, summaries);
@@ -343,14 +449,44 @@ void print_summary_table(const std::filesystem::path& path, std::ostream& out) {
   }
 }
 
-void describe_results(const std::filesystem::path& path, std::ostream& out) {
-  // Either kind of file: try the results filetype, then the shard filetype.
-  h5::File file;
+namespace {
+
+// The filetype root attribute of an HDF5 file, "" when it has none (IoError / FormatError for a
+// missing or non-HDF5 file, as File::open).
+std::string filetype_of(const std::filesystem::path& path) {
+  const h5::File file = h5::File::open_foreign(path);
   try {
-    file = h5::File::open(path, h5::OpenMode::read_only, kCampaignFiletype, kSchemaMajor);
+    return file.identity().filetype;
   } catch (const FormatError&) {
-    file = h5::File::open(path, h5::OpenMode::read_only, kShardFiletype, kSchemaMajor);
+    return "";
   }
+}
+
+// What a file of another filetype is, for a message.
+std::string what_file_is(const std::string& filetype) {
+  if (filetype.empty()) return "an HDF5 file without a Kirchhoff filetype";
+  if (filetype == "kirchhoff-fit-report") {
+    return "a fit report (filetype 'kirchhoff-fit-report', written by kirchhoff fit; draw it "
+           "with kirchhoff plot)";
+  }
+  if (filetype == "kirchhoff-measurements") {
+    return "a measurement file (filetype 'kirchhoff-measurements', read by kirchhoff fit)";
+  }
+  return fmt::format("a '{}' file", filetype);
+}
+
+}  // namespace
+
+void describe_results(const std::filesystem::path& path, std::ostream& out) {
+  // Either kind of campaign file; any other file is named for what it is.
+  const std::string filetype = filetype_of(path);
+  if (filetype != kCampaignFiletype && filetype != kShardFiletype) {
+    throw FormatError(fmt::format(
+        "'{}' is {}; kirchhoff info describes campaign results and shard files (filetype '{}' "
+        "or '{}', written by kirchhoff run and merge)",
+        path.string(), what_file_is(filetype), kCampaignFiletype, kShardFiletype));
+  }
+  h5::File file = h5::File::open(path, h5::OpenMode::read_only, filetype, kSchemaMajor);
   const auto identity = file.identity();
   out << fmt::format("{}: {} (schema {}.{})\n", path.string(), identity.filetype, identity.major,
                      identity.minor);

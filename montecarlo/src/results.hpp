@@ -20,6 +20,7 @@ class BlockSource {
 
 struct Provenance {
   unsigned threads = 1;
+  std::uint32_t mpi_ranks = 1;
   std::uint32_t shards = 1;
   std::uint32_t shard_index = 0;
 };

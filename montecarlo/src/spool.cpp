@@ -2,12 +2,16 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/montecarlo/campaign.hpp"
@@ -60,6 +64,13 @@ SpoolWriter::SpoolWriter(std::filesystem::path path, std::uint64_t valid_bytes)
     : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) fail_io("cannot open spool", path_);
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < valid_bytes) {
+    // Extending would pad with zeros that no record holds: the caller validates first.
+    ::close(fd_);
+    throw FormatError(
+        fmt::format("spool '{}' is shorter than its {} valid bytes", path_.string(), valid_bytes));
+  }
   if (::ftruncate(fd_, static_cast<off_t>(valid_bytes)) != 0) {
     const int saved = errno;
     ::close(fd_);
@@ -146,31 +157,122 @@ void write_checkpoint(const std::filesystem::path& path, const Checkpoint& c) {
   }
 }
 
+namespace {
+
+// A damaged checkpoint: a FormatError naming the file and the way out.
+[[noreturn]] void damaged_checkpoint(const std::filesystem::path& path, std::string_view what) {
+  throw FormatError(fmt::format(
+      "checkpoint '{}' is damaged ({}); run with --force to start over (it and the spool "
+      "beside it are then discarded)",
+      path.string(), what));
+}
+
+// "key value" on one line; the value as text.
+std::string_view field(std::string_view& rest, std::string_view key,
+                       const std::filesystem::path& path) {
+  const auto newline = rest.find('\n');
+  if (newline == std::string_view::npos) {
+    damaged_checkpoint(path, fmt::format("no line '{} …'", key));
+  }
+  const std::string_view line = rest.substr(0, newline);
+  rest.remove_prefix(newline + 1);
+  if (line.size() <= key.size() + 1 || line.substr(0, key.size()) != key ||
+      line[key.size()] != ' ') {
+    damaged_checkpoint(path, fmt::format("expected '{} …', found '{}'", key, line.substr(0, 60)));
+  }
+  return line.substr(key.size() + 1);
+}
+
+template <typename T>
+T number(std::string_view text, int base, std::string_view key, const std::filesystem::path& path) {
+  T value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+    damaged_checkpoint(path, fmt::format("{} '{}' is not a number in range", key, text));
+  }
+  return value;
+}
+
+}  // namespace
+
 Checkpoint read_checkpoint(const std::filesystem::path& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(fmt::format("cannot read checkpoint '{}'", path.string()));
+  std::string text(4096, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  std::string_view rest(text);
+  if (field(rest, "kirchhoff-checkpoint", path) != "1") {
+    damaged_checkpoint(path, "not a Kirchhoff checkpoint of version 1");
+  }
   Checkpoint c;
-  std::string magic, version, key, hash, shard;
-  in >> magic >> version;
-  if (magic != "kirchhoff-checkpoint" || version != "1") {
-    throw FormatError(fmt::format("'{}' is not a Kirchhoff checkpoint (version 1)", path.string()));
+  std::string_view hash = field(rest, "config_hash", path);
+  if (hash.substr(0, 2) == "0x") hash.remove_prefix(2);
+  c.config_hash = number<std::uint64_t>(hash, 16, "config_hash", path);
+  const std::string_view shard = field(rest, "shard", path);
+  const auto slash = shard.find('/');
+  if (slash == std::string_view::npos) damaged_checkpoint(path, "shard is not i/n");
+  c.shard_index = number<std::uint32_t>(shard.substr(0, slash), 10, "shard", path);
+  c.shard_count = number<std::uint32_t>(shard.substr(slash + 1), 10, "shard", path);
+  if (c.shard_count == 0 || c.shard_index >= c.shard_count) {
+    damaged_checkpoint(path, "shard is not i/n with i < n");
   }
-  in >> key >> hash;
-  if (key != "config_hash")
-    throw FormatError(fmt::format("checkpoint '{}': no config_hash", path.string()));
-  c.config_hash = std::stoull(hash, nullptr, 16);
-  in >> key >> shard;
-  if (key != "shard" || std::sscanf(shard.c_str(), "%u/%u", &c.shard_index, &c.shard_count) != 2) {
-    throw FormatError(fmt::format("checkpoint '{}': no shard", path.string()));
-  }
-  in >> key >> c.tasks_committed;
-  if (key != "tasks_committed")
-    throw FormatError(fmt::format("checkpoint '{}': no tasks_committed", path.string()));
-  in >> key >> c.spool_bytes;
-  if (key != "spool_bytes" || !in) {
-    throw FormatError(fmt::format("checkpoint '{}': malformed", path.string()));
-  }
+  c.tasks_committed =
+      number<std::uint64_t>(field(rest, "tasks_committed", path), 10, "tasks_committed", path);
+  c.spool_bytes = number<std::uint64_t>(field(rest, "spool_bytes", path), 10, "spool_bytes", path);
+  if (!rest.empty()) damaged_checkpoint(path, "text after spool_bytes");
   return c;
+}
+
+SpoolScan scan_spool(const std::filesystem::path& path, std::uint64_t limit_bytes,
+                     const std::function<std::string(const RecordHeader&)>& check) {
+  SpoolScan scan;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) fail_io("cannot open spool", path);
+    if (limit_bytes > 0) scan.damage = fmt::format("spool '{}' is missing", path.string());
+    return scan;
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) fail_io("cannot read", path);
+  const std::uint64_t size =
+      std::min<std::uint64_t>(limit_bytes, static_cast<std::uint64_t>(st.st_size));
+  std::vector<double> payload;
+  std::uint64_t offset = 0;
+  while (offset < limit_bytes) {
+    RecordHeader header;
+    std::string damage;
+    if (offset + sizeof header > size) {
+      damage = "ends inside a record header";
+    } else {
+      read_all(fd, &header, sizeof header, offset, path);
+      const std::uint64_t bytes = std::uint64_t{header.trials} * header.width * sizeof(double);
+      if (header.magic != kRecordMagic || header.zero != 0) {
+        damage = "no record header";
+      } else if (std::string problem = check(header); !problem.empty()) {
+        damage = problem;
+      } else if (offset + sizeof header + bytes > size) {
+        damage = "ends inside the record";
+      } else {
+        payload.resize(std::uint64_t{header.trials} * header.width);
+        read_all(fd, payload.data(), bytes, offset + sizeof header, path);
+        if (payload_checksum(payload) != header.checksum) damage = "checksum mismatch";
+      }
+    }
+    if (!damage.empty()) {
+      scan.damage =
+          fmt::format("spool '{}' is damaged at byte {} ({})", path.string(), offset, damage);
+      break;
+    }
+    scan.records.push_back(header);
+    offset += sizeof header + std::uint64_t{header.trials} * header.width * sizeof(double);
+  }
+  scan.valid_bytes = offset;
+  return scan;
 }
 
 }  // namespace kirchhoff::montecarlo::detail

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <span>
 #include <string>
@@ -31,7 +32,8 @@ inline constexpr std::uint32_t kRecordMagic = 0x4b4c424bu;  // "KBLK" little-end
 // Appends records; move-only owner of a file descriptor.
 class SpoolWriter {
  public:
-  // Opens (creating if needed) and truncates the file to `valid_bytes`.
+  // Opens (creating if needed) and truncates the file to `valid_bytes`; a FormatError when the
+  // file is shorter (it is never extended).
   SpoolWriter(std::filesystem::path path, std::uint64_t valid_bytes);
   ~SpoolWriter();
   SpoolWriter(const SpoolWriter&) = delete;
@@ -82,7 +84,20 @@ struct Checkpoint {
 
 // Writes to <path>.tmp, syncs, renames over <path>.
 void write_checkpoint(const std::filesystem::path& path, const Checkpoint& checkpoint);
-// FormatError for a malformed file.
+// A FormatError naming the file and --force for a damaged one (bad text, numbers out of range).
 Checkpoint read_checkpoint(const std::filesystem::path& path);
+
+// The records of a spool that are sound, from the start up to `limit_bytes` (what a checkpoint
+// says is valid): each header (magic, then `check`, which returns "" or what is wrong with the
+// record where it stands, e.g. out of order), its payload within the file and its checksum. The
+// scan stops at the first damaged record; `damage` then says where and why. A missing spool is
+// empty. Memory: one record.
+struct SpoolScan {
+  std::vector<RecordHeader> records;
+  std::uint64_t valid_bytes = 0;
+  std::string damage;  // "" when all of [0, limit_bytes) is sound
+};
+SpoolScan scan_spool(const std::filesystem::path& path, std::uint64_t limit_bytes,
+                     const std::function<std::string(const RecordHeader&)>& check);
 
 }  // namespace kirchhoff::montecarlo::detail

@@ -1,8 +1,10 @@
 #include "kirchhoff/montecarlo/summary.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include "kirchhoff/core/statistics.hpp"
 #include "kirchhoff/montecarlo/campaign.hpp"
@@ -52,7 +54,257 @@ void column_quantiles(PointSummary& s, std::size_t i, std::span<const double> va
             s.quantiles.begin() + static_cast<std::ptrdiff_t>(i * probabilities.size()));
 }
 
+// As core quantiles() (statistics.cpp): a + t (b - a), exact at both ends (NumPy's _lerp), and
+// the type-7 position, so that streamed quantiles have the same bits.
+double lerp(double a, double b, double t) {
+  if (t == 0.0) return a;
+  const double diff = b - a;
+  if (t >= 0.5) return b - diff * (1.0 - t);
+  return a + diff * t;
+}
+
+struct Position {
+  std::uint64_t lower;
+  double fraction;
+};
+
+Position type7_position(std::uint64_t n, double p) {
+  const double h = static_cast<double>(n - 1) * p;
+  const double lower = std::floor(h);
+  auto index = static_cast<std::uint64_t>(lower);
+  double fraction = h - lower;
+  if (index >= n - 1) {
+    index = n - 1;
+    fraction = 0.0;
+  }
+  return {index, fraction};
+}
+
+// Doubles as unsigned keys in the same order (sign flipped for positives, all bits for
+// negatives), and back.
+std::uint64_t order_key(double x) {
+  const auto bits = std::bit_cast<std::uint64_t>(x);
+  return (bits >> 63) != 0 ? ~bits : bits | (std::uint64_t{1} << 63);
+}
+
+double from_order_key(std::uint64_t key) {
+  return std::bit_cast<double>((key >> 63) != 0 ? key & ~(std::uint64_t{1} << 63) : ~key);
+}
+
 }  // namespace
+
+struct PointAccumulator::Reductions {
+  std::vector<OrderedReduction> columns;
+  explicit Reductions(std::size_t width) : columns(width) {}
+};
+
+PointAccumulator::PointAccumulator(const Campaign& campaign)
+    : campaign_(campaign),
+      reductions_(std::make_unique<Reductions>(campaign.trial_width())),
+      has_nan_(campaign.trial_width(), 0) {}
+
+PointAccumulator::~PointAccumulator() = default;
+
+void PointAccumulator::add_block(std::span<const double> values) {
+  const std::size_t width = campaign_.trial_width();
+  const std::uint64_t trials = values.size() / width;
+  for (std::size_t i = 0; i < width; ++i) {
+    RunningStats s;
+    for (std::uint64_t t = 0; t < trials; ++t) {
+      const double x = values[t * width + i];
+      s.add(x);
+      if (std::isnan(x)) has_nan_[i] = 1;
+    }
+    reductions_->columns[i].submit(blocks_, s);
+  }
+  ++blocks_;
+  trials_ += trials;
+}
+
+PointSummary PointAccumulator::finish() const {
+  const Campaign& c = campaign_;
+  const std::size_t width = c.trial_width();
+  const std::size_t metrics = c.metrics.size();
+  PointSummary s;
+  s.trials = trials_;
+  for (auto* field : {&s.mean, &s.std, &s.sem, &s.ci_lower, &s.ci_upper, &s.min, &s.max}) {
+    field->resize(width);
+  }
+  s.binomial_lower.assign(width, kNaN);
+  s.binomial_upper.assign(width, kNaN);
+  s.quantiles.assign(width * c.quantile_probabilities.size(), kNaN);
+  for (std::size_t i = 0; i < width; ++i) {
+    const RunningStats total = reductions_->columns[i].total();
+    s.mean[i] = total.mean();
+    s.std[i] = total.stddev();
+    s.sem[i] = total.sem();
+    const Interval ci = student_t_interval(total, c.confidence);
+    s.ci_lower[i] = ci.lower;
+    s.ci_upper[i] = ci.upper;
+    s.min[i] = total.min();
+    s.max[i] = total.max();
+    binomial_interval(s, i, c.metrics[i % metrics].bernoulli_samples, c.confidence);
+  }
+  return s;
+}
+
+namespace {
+
+// A rank being selected: the high digits of its key found so far and its rank among the values
+// with those digits (how many there are: candidates).
+struct Target {
+  std::uint64_t high = 0;
+  std::uint64_t rank = 0;
+  std::uint64_t candidates = 0;
+};
+
+// When few values are left with each target's high digits (at most kCollectPerTarget each,
+// kCollectTotal in all), one pass gathers them and the targets are found among them: the same
+// keys, so the same values, as the remaining radix passes would find. Returns false (nothing
+// done) when there are more.
+bool collect_remaining(
+    std::vector<std::vector<Target>>& targets, std::size_t width, int known,
+    const std::function<void(const std::function<void(std::span<const double>)>&)>&
+        for_each_block) {
+  constexpr std::uint64_t kCollectPerTarget = 4096, kCollectTotal = std::uint64_t{1} << 17;
+  std::vector<std::vector<std::uint64_t>> highs(width);
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < width; ++i) {
+    for (const Target& t : targets[i]) {
+      if (t.candidates > kCollectPerTarget) return false;
+      if (std::find(highs[i].begin(), highs[i].end(), t.high) == highs[i].end()) {
+        highs[i].push_back(t.high);
+        total += t.candidates;
+      }
+    }
+    std::sort(highs[i].begin(), highs[i].end());
+  }
+  if (total > kCollectTotal) return false;
+  std::vector<std::vector<std::vector<std::uint64_t>>> keys(width);
+  for (std::size_t i = 0; i < width; ++i) keys[i].resize(highs[i].size());
+  for_each_block([&](std::span<const double> values) {
+    const std::uint64_t trials = values.size() / width;
+    for (std::size_t i = 0; i < width; ++i) {
+      const auto& h = highs[i];
+      if (h.empty()) continue;
+      for (std::uint64_t t = 0; t < trials; ++t) {
+        const std::uint64_t key = order_key(values[t * width + i]);
+        const auto it = std::lower_bound(h.begin(), h.end(), key >> (64 - known));
+        if (it != h.end() && *it == key >> (64 - known)) {
+          keys[i][static_cast<std::size_t>(it - h.begin())].push_back(key);
+        }
+      }
+    }
+  });
+  for (std::size_t i = 0; i < width; ++i) {
+    for (auto& group : keys[i]) std::sort(group.begin(), group.end());
+    for (Target& t : targets[i]) {
+      const auto g = static_cast<std::size_t>(
+          std::lower_bound(highs[i].begin(), highs[i].end(), t.high) - highs[i].begin());
+      t.high = keys[i][g].at(t.rank);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::vector<double>> order_statistics(
+    std::size_t width, std::uint64_t count, const std::vector<std::vector<std::uint64_t>>& ranks,
+    const std::function<void(const std::function<void(std::span<const double>)>&)>&
+        for_each_block) {
+  // Radix selection, most significant digit first: each pass counts, for every target still
+  // open, the values whose higher digits match the target's and finds the digit of its rank.
+  // Targets of one column with the same higher digits share a histogram.
+  constexpr int kDigitBits = 11;
+  std::vector<std::vector<Target>> targets(width);
+  for (std::size_t i = 0; i < width; ++i) {
+    for (const std::uint64_t r : ranks[i]) {
+      if (r >= count) throw std::out_of_range("order_statistics: rank beyond the values");
+      targets[i].push_back({0, r, count});
+    }
+  }
+  int known = 0;  // bits found
+  while (known < 64) {
+    const int bits = std::min(kDigitBits, 64 - known);
+    const int shift = 64 - known - bits;
+    const std::uint64_t bins = std::uint64_t{1} << bits;
+    // The distinct highs of each column, sorted, and one histogram per high.
+    std::vector<std::vector<std::uint64_t>> highs(width);
+    std::vector<std::vector<std::uint32_t>> histograms(width);
+    for (std::size_t i = 0; i < width; ++i) {
+      for (const Target& t : targets[i]) highs[i].push_back(t.high);
+      std::sort(highs[i].begin(), highs[i].end());
+      highs[i].erase(std::unique(highs[i].begin(), highs[i].end()), highs[i].end());
+      histograms[i].assign(highs[i].size() * bins, 0);
+    }
+    for_each_block([&](std::span<const double> values) {
+      const std::uint64_t trials = values.size() / width;
+      for (std::size_t i = 0; i < width; ++i) {
+        const auto& h = highs[i];
+        if (h.empty()) continue;
+        std::uint32_t* histogram = histograms[i].data();
+        for (std::uint64_t t = 0; t < trials; ++t) {
+          const std::uint64_t key = order_key(values[t * width + i]);
+          const std::uint64_t high = known == 0 ? 0 : key >> (64 - known);
+          std::size_t g = 0;
+          if (h.size() > 1) {
+            g = static_cast<std::size_t>(std::lower_bound(h.begin(), h.end(), high) - h.begin());
+            if (g == h.size() || h[g] != high) continue;
+          } else if (h[0] != high) {
+            continue;
+          }
+          ++histogram[g * bins + ((key >> shift) & (bins - 1))];
+        }
+      }
+    });
+    for (std::size_t i = 0; i < width; ++i) {
+      for (Target& t : targets[i]) {
+        const auto g = static_cast<std::size_t>(
+            std::lower_bound(highs[i].begin(), highs[i].end(), t.high) - highs[i].begin());
+        const std::uint32_t* histogram = histograms[i].data() + g * bins;
+        std::uint64_t digit = 0;
+        while (t.rank >= histogram[digit]) t.rank -= histogram[digit++];
+        t.high = (t.high << bits) | digit;
+        t.candidates = histogram[digit];
+      }
+    }
+    known += bits;
+    if (known < 64 && collect_remaining(targets, width, known, for_each_block)) break;
+  }
+  std::vector<std::vector<double>> result(width);
+  for (std::size_t i = 0; i < width; ++i) {
+    for (const Target& t : targets[i]) result[i].push_back(from_order_key(t.high));
+  }
+  return result;
+}
+
+void set_quantiles(const Campaign& c, const PointAccumulator& accumulator, PointSummary& s,
+                   const std::function<void(const std::function<void(std::span<const double>)>&)>&
+                       for_each_block) {
+  const std::size_t width = c.trial_width();
+  const std::vector<double>& ps = c.quantile_probabilities;
+  const std::uint64_t n = accumulator.trials();
+  if (n == 0 || ps.empty()) return;
+  std::vector<std::vector<std::uint64_t>> ranks(width);
+  for (std::size_t i = 0; i < width; ++i) {
+    if (accumulator.has_nan(i)) continue;
+    for (const double p : ps) {
+      const Position pos = type7_position(n, p);
+      ranks[i].push_back(pos.lower);
+      ranks[i].push_back(pos.fraction == 0.0 ? pos.lower : pos.lower + 1);
+    }
+  }
+  const auto values = order_statistics(width, n, ranks, for_each_block);
+  for (std::size_t i = 0; i < width; ++i) {
+    if (accumulator.has_nan(i)) continue;
+    for (std::size_t q = 0; q < ps.size(); ++q) {
+      const Position pos = type7_position(n, ps[q]);
+      const double a = values[i][2 * q], b = values[i][2 * q + 1];
+      s.quantiles[i * ps.size() + q] = pos.fraction == 0.0 ? a : lerp(a, b, pos.fraction);
+    }
+  }
+}
 
 PointSummary summarize_point(const Campaign& c, std::span<const double> values) {
   const std::size_t width = c.trial_width();

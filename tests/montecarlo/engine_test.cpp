@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "kirchhoff/core/hdf5.hpp"
 #include "kirchhoff/core/statistics.hpp"
 #include "kirchhoff/workloads/registry.hpp"
 #include "support/campaign.hpp"
@@ -167,7 +168,11 @@ TEST(Engine, ShardsMergedGiveTheDatasetsOfOneRun) {
 
     // Incomplete or foreign sets are refused.
     EXPECT_THROW(merge(dir / "x.h5", {shards[0], shards[1]}), FormatError);
-    EXPECT_THROW(merge(dir / "x.h5", {shards[0], shards[0], shards[1]}), FormatError);
+    // A shard given twice, or the output among the inputs (which --force would replace).
+    EXPECT_THROW(merge(dir / "x.h5", {shards[0], shards[0], shards[1]}), InvalidArgument);
+    EXPECT_THROW(merge_shards(shards[0], shards, true, workloads::builtin_registry()),
+                 InvalidArgument);
+    EXPECT_TRUE(std::filesystem::exists(shards[0]));
     EXPECT_THROW(merge(dir / "merged.h5", shards), IoError);  // exists
     for (const auto& s : shards) std::filesystem::remove(s);
     std::filesystem::remove(dir / "single.h5");
@@ -301,6 +306,31 @@ TEST(Engine, ThreadCountFromTheEnvironment) {
   EXPECT_EQ(resolve_thread_count(0), 6u);
   ::unsetenv("SLURM_CPUS_PER_TASK");
   EXPECT_GE(resolve_thread_count(0), 1u);
+}
+
+// `kirchhoff info` on another Kirchhoff file says what the file is and what info reads.
+TEST(Engine, DescribeNamesAFileOfAnotherKind) {
+  TempDir dir("describe-other");
+  {
+    auto file =
+        h5::File::create(dir / "fit.h5", {"kirchhoff-fit-report", 1, 0}, h5::CreateMode::exclusive);
+    file.close();
+  }
+  std::ostringstream out;
+  try {
+    describe_results(dir / "fit.h5", out);
+    ADD_FAILURE() << "a fit report was described";
+  } catch (const FormatError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("fit.h5' is a fit report (filetype 'kirchhoff-fit-report', written by "
+                           "kirchhoff fit"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("kirchhoff info describes campaign results and shard files"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(message.find("expected a"), std::string::npos) << message;
+  }
 }
 
 }  // namespace

@@ -115,5 +115,22 @@ TEST(RunObserver, AnExceptionEndsTheRunLikeACrash) {
   expect_same_datasets(dir / "full.h5", dir / "r.h5");
 }
 
+// A run that fails before its first checkpoint (a full disk, here an observer that throws)
+// leaves no spool behind: nothing in it could be resumed.
+TEST(RunObserver, AFailureBeforeTheFirstCheckpointRemovesTheSpool) {
+  const TempDir dir("observer-no-checkpoint");
+  const Campaign c = testing::parse_builtin(small_campaign(), "c.toml",
+                                            std::vector<std::string>{"checkpoint_interval=\"1h\""});
+  Recorder failing;
+  failing.stop_after = 3;
+  failing.fail = true;
+  auto o = options_for(dir / "r.h5", 2);
+  o.observer = &failing;
+  EXPECT_THROW(run_campaign(c, o), std::runtime_error);
+  EXPECT_FALSE(std::filesystem::exists(dir / "r.h5.checkpoint"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "r.h5.spool"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "r.h5.lock"));
+}
+
 }  // namespace
 }  // namespace kirchhoff::montecarlo

@@ -44,6 +44,17 @@ struct Shard {
 // Parses "i/n" (0 <= i < n); InvalidArgument naming --shard otherwise.
 Shard parse_shard(std::string_view text);
 
+// The file of slice `shard` of the results file `output`: x.h5 -> x.shard-i-of-n.h5. A name
+// that already is that shard's (x.shard-i-of-n.h5) is kept. Every shard file is named by this.
+[[nodiscard]] std::filesystem::path shard_file_name(const std::filesystem::path& output,
+                                                    const Shard& shard);
+
+// The parallel layout of a run, recorded in its files' provenance.
+struct ParallelLayout {
+  unsigned threads = 0;         // worker threads (per rank); 0 for a merge by hand
+  std::uint32_t mpi_ranks = 1;  // ranks of the MPI launch; 1 outside MPI
+};
+
 // What a run reports to its observer after committing a block.
 struct CommittedBlock {
   std::uint32_t point = 0;
@@ -69,6 +80,7 @@ struct RunOptions {
   bool resume = false;  // continue from <output>.checkpoint if there is one
   bool force = false;   // replace an existing output / discard an existing checkpoint
   std::optional<Shard> shard;
+  std::uint32_t mpi_ranks = 1;  // recorded in the provenance: the ranks of an MPI launch
   // Set (e.g. by a SIGTERM handler) to stop: no new blocks are started, the blocks in flight
   // are committed, a checkpoint is written and run_campaign returns `interrupted`.
   const std::atomic<bool>* stop_requested = nullptr;
@@ -85,13 +97,24 @@ struct RunResult {
   std::uint64_t tasks_committed = 0;  // done, including those of earlier runs (resume)
   std::uint64_t tasks_resumed = 0;    // done by earlier runs
   std::uint64_t trials_run = 0;       // trials computed by this process
-  double seconds = 0.0;
+  double seconds = 0.0;               // the whole run, writing the file included
+  double write_seconds = 0.0;         // of which writing the results (or shard) file
   unsigned threads = 1;
+  // --resume of an output that was already finished (renamed into place): nothing was done.
+  bool already_finished = false;
+  // What --resume found damaged in the spool, whose blocks from there were computed again.
+  std::string repaired;
 };
 
 // Threads to use: `requested` if > 0, else OMP_NUM_THREADS, else SLURM_CPUS_PER_TASK, else the
 // hardware concurrency.
 unsigned resolve_thread_count(unsigned requested);
+
+// Whether `file` is a finished results file of campaign `c` (with `shard`: that shard's file):
+// a file of the right filetype and configuration hash (outputs are renamed into place only when
+// complete). `--resume` of such an output has nothing to do.
+[[nodiscard]] bool is_finished_output(const Campaign& c, const std::filesystem::path& file,
+                                      const std::optional<Shard>& shard);
 
 // Runs (or resumes) a campaign. Refuses, before any work, an existing output without --force, a
 // checkpoint without --resume or --force, and a checkpoint of another campaign (hash mismatch).
@@ -100,9 +123,11 @@ RunResult run_campaign(const Campaign& campaign, const RunOptions& options);
 // Combines the shard files of one campaign into a results file with the same datasets as a
 // single run. Checks that they come from the same campaign and cover every task exactly once.
 // The campaign is read again from the configuration stored in the shards, with `registry`.
+// Refuses (InvalidArgument) an output that is one of the shards and a shard given twice.
+// `layout` is recorded in the provenance (a merge by hand: threads 0, one rank).
 void merge_shards(const std::filesystem::path& output,
                   const std::vector<std::filesystem::path>& shards, bool force,
-                  const WorkloadRegistry& registry);
+                  const WorkloadRegistry& registry, const ParallelLayout& layout = {});
 
 // A human-readable description of a results or shard file (`kirchhoff info`).
 void describe_results(const std::filesystem::path& file, std::ostream& out);

@@ -25,6 +25,8 @@ class MpiSession {
   // True on every rank when `ok` is true on every rank (an all-reduce; trivially `ok` for one
   // rank). Also a barrier.
   [[nodiscard]] bool all(bool ok) const;
+  // The largest `value` over all ranks (an all-reduce; `value` for one rank).
+  [[nodiscard]] int max(int value) const;
 
   // The session of this process (null before one is made): commands use it to learn their
   // rank. There is at most one.
