@@ -1068,6 +1068,57 @@ void Dataset::write_rows_at(std::uint64_t first_row, std::span<const T> values) 
               "write rows");
 }
 
+void Dataset::resize_rows(std::uint64_t rows) {
+  const Where where{file_path_, path_};
+  const Handle space = where.check_id(H5Dget_space(id()), HandleKind::dataspace, "get dataspace");
+  const SpaceInfo info = space_info(where, space.get());
+  if (info.cls != H5S_SIMPLE || info.dims.empty() ||
+      (info.max_dims[0] != unlimited && rows > info.max_dims[0])) {
+    where.format_error(fmt::format(
+        "cannot resize to {} rows: expected a dataset extendible along its first dimension, "
+        "found shape {} with maximum shape {}",
+        rows, describe_shape(info.dims), describe_shape(info.max_dims)));
+  }
+  Shape dims = info.dims;
+  dims[0] = rows;
+  const std::vector<hsize_t> new_dims = to_hsize(dims);
+  where.check(H5Dset_extent(id(), new_dims.data()), "resize dataset");
+}
+
+template <Numeric T>
+void Dataset::write_box_at(const Shape& start, const Shape& count, std::span<const T> values) {
+  const Where where{file_path_, path_};
+  const Rows rows = row_layout<T>(id(), where, "write box");
+  bool inside = start.size() == rows.dims.size() && count.size() == rows.dims.size();
+  std::uint64_t elements = 1;
+  for (std::size_t i = 0; inside && i < rows.dims.size(); ++i) {
+    inside = start[i] <= rows.dims[i] && count[i] <= rows.dims[i] - start[i];
+    elements *= count[i];  // at most the dataset's elements once inside
+  }
+  if (!inside) {
+    where.invalid(fmt::format("cannot write box: extent {} at {} is outside the shape {}",
+                              describe_shape(count), describe_shape(start),
+                              describe_shape(rows.dims)));
+  }
+  if (values.size() != elements) {
+    where.invalid(fmt::format("cannot write box: {} values for a box of {} elements", values.size(),
+                              elements));
+  }
+  if (elements == 0) return;
+  const Handle file_space =
+      where.check_id(H5Dget_space(id()), HandleKind::dataspace, "get dataspace");
+  const std::vector<hsize_t> first = to_hsize(start), extent = to_hsize(count);
+  where.check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, first.data(), nullptr,
+                                  extent.data(), nullptr),
+              "select box");
+  const hsize_t n = elements;
+  const Handle memory_space = where.check_id(H5Screate_simple(1, &n, nullptr),
+                                             HandleKind::dataspace, "create memory dataspace");
+  where.check(H5Dwrite(id(), memory_type<T>(), memory_space.get(), file_space.get(), H5P_DEFAULT,
+                       values.data()),
+              "write box");
+}
+
 template <Numeric T>
 std::vector<T> Dataset::read_rows(std::uint64_t first_row, std::uint64_t count) const {
   const Where where{file_path_, path_};
@@ -1231,6 +1282,7 @@ void File::close() {
   template NdArray<T> Dataset::read<NdArray<T>>() const;                                       \
   template void Dataset::append_rows<T>(std::span<const T>);                                   \
   template void Dataset::write_rows_at<T>(std::uint64_t, std::span<const T>);                  \
+  template void Dataset::write_box_at<T>(const Shape&, const Shape&, std::span<const T>);      \
   template std::vector<T> Dataset::read_rows<T>(std::uint64_t, std::uint64_t) const;
 
 KIRCHHOFF_H5_INSTANTIATE(double)

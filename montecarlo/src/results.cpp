@@ -1,7 +1,6 @@
 #include "results.hpp"
 
 #include <fmt/format.h>
-#include <hdf5.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -171,8 +170,7 @@ class TrialsWriter {
     point_ = point;
     written_ = 0;
     buffer_.clear();
-    const hsize_t dims[4] = {hsize_t{point} + 1, trials_, times_, metrics_};
-    if (H5Dset_extent(id(), dims) < 0) fail();
+    dataset_.resize_rows(std::uint64_t{point} + 1);
   }
 
   // The next trials of the point, row-major [trial][width].
@@ -199,34 +197,16 @@ class TrialsWriter {
   }
 
  private:
-  [[nodiscard]] hid_t id() const { return static_cast<hid_t>(dataset_.handle().get()); }
-  [[noreturn]] void fail() const {
-    throw IoError(fmt::format("cannot write /trials of '{}' (point {}, trial {})",
-                              dataset_.file_path(), point_, written_));
-  }
-
   void flush() {
     if (buffer_.empty()) return;
-    const hsize_t rows = buffer_.size() / width_;
-    const hsize_t start[4] = {point_, written_, 0, 0};
-    const hsize_t count[4] = {1, rows, times_, metrics_};
-    const hsize_t elements = buffer_.size();
-    const h5::Handle file_space(H5Dget_space(id()), h5::HandleKind::dataspace);
-    const h5::Handle memory_space(H5Screate_simple(1, &elements, nullptr),
-                                  h5::HandleKind::dataspace);
-    if (file_space.empty() || memory_space.empty() ||
-        H5Sselect_hyperslab(static_cast<hid_t>(file_space.get()), H5S_SELECT_SET, start, nullptr,
-                            count, nullptr) < 0 ||
-        H5Dwrite(id(), H5T_NATIVE_DOUBLE, static_cast<hid_t>(memory_space.get()),
-                 static_cast<hid_t>(file_space.get()), H5P_DEFAULT, buffer_.data()) < 0) {
-      fail();
-    }
+    const std::uint64_t rows = buffer_.size() / width_;
+    dataset_.write_box({point_, written_, 0, 0}, {1, rows, times_, metrics_}, buffer_);
     written_ += rows;
     buffer_.clear();
   }
 
   h5::Dataset& dataset_;
-  hsize_t trials_, times_, metrics_;
+  std::uint64_t trials_, times_, metrics_;
   std::size_t width_;
   std::uint64_t chunk_trials_;
   std::uint32_t point_ = 0;

@@ -813,6 +813,38 @@ TEST_F(hdf5, ExtendibleDatasetRowsCanBeRewrittenAndRangesAreChecked) {
                   "expected an array with rows, found a scalar");
 }
 
+// Parts of rows, as the engine streams /trials: rows added by resize_rows, boxes written into
+// them; boxes outside the shape and a wrong number of values are refused.
+TEST_F(hdf5, BoxesArePartsOfRowsWrittenInPlace) {
+  File file = File::create(path("box.h5"), kIdentity);
+  Dataset d = file.create_extendible<double>("t", {0, 4, 2});
+  d.resize_rows(2);
+  EXPECT_EQ(d.shape(), (Shape{2, 4, 2}));
+  d.write_box({1, 1, 0}, {1, 2, 2}, std::vector<double>{1, 2, 3, 4});
+  d.write_box({0, 3, 1}, {1, 1, 1}, std::vector<double>{9});
+  const auto all = d.read<NdArray<double>>();
+  const std::vector<double> expected{0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 1, 2, 3, 4, 0, 0};
+  EXPECT_EQ(all.data, expected);
+  const std::string f = path("box.h5").string();
+  EXPECT_EQ(message_of<InvalidArgument>([&] {
+              d.write_box({1, 3, 0}, {1, 2, 2}, std::vector<double>{1, 2, 3, 4});
+            }),
+            "file '" + f +
+                "', object '/t': cannot write box: extent {1, 2, 2} at {1, 3, 0} is outside "
+                "the shape {2, 4, 2}");
+  EXPECT_CONTAINS(message_of<InvalidArgument>([&] {
+                    d.write_box({0, 0, 0}, {1, 1, 2}, std::vector<double>{1});
+                  }),
+                  "cannot write box: 1 values for a box of 2 elements");
+  EXPECT_THROW(d.write_box({0, 0}, {1, 1}, std::vector<double>{1}), InvalidArgument);
+  d.resize_rows(1);
+  EXPECT_EQ(d.shape(), (Shape{1, 4, 2}));
+  Dataset fixed = file.write_dataset("fixed", Shape{2, 2}, std::vector<double>{1, 2, 3, 4});
+  EXPECT_CONTAINS(message_of<FormatError>([&] { fixed.resize_rows(3); }),
+                  "cannot resize to 3 rows: expected a dataset extendible along its first "
+                  "dimension, found shape {2, 2} with maximum shape {2, 2}");
+}
+
 TEST_F(hdf5, OneDimensionalExtendibleDatasetAppendsSingleValues) {
   File file = File::create(path("1d.h5"), kIdentity);
   Dataset d = file.create_extendible<std::int64_t>("seeds", {0});

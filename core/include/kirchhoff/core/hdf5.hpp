@@ -304,6 +304,18 @@ class Dataset : public Object {
   // range).
   template <Numeric T>
   [[nodiscard]] std::vector<T> read_rows(std::uint64_t first_row, std::uint64_t count) const;
+  // Sets the number of rows of a dataset extendible along its first dimension (FormatError past
+  // its maximum shape); added rows hold the fill value until they are written.
+  void resize_rows(std::uint64_t rows);
+  // Overwrites the box of extent `count` at `start` (one entry per dimension, inside the current
+  // shape, values.size() the box's elements; InvalidArgument otherwise) with `values`, row-major:
+  // part of a row, e.g. trials [t, t + k) of point p of [point][trial][read_time][metric].
+  template <NumericRange R>
+  void write_box(const Shape& start, const Shape& count, const R& values) {
+    write_box_at(
+        start, count,
+        std::span<const range_element_t<R>>(std::ranges::data(values), std::ranges::size(values)));
+  }
 
  private:
   friend class Group;
@@ -314,6 +326,8 @@ class Dataset : public Object {
   void append_rows(std::span<const T> values);
   template <Numeric T>
   void write_rows_at(std::uint64_t first_row, std::span<const T> values);
+  template <Numeric T>
+  void write_box_at(const Shape& start, const Shape& count, std::span<const T> values);
 };
 
 // A file; it behaves as its root group.
