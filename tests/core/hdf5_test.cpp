@@ -1,6 +1,10 @@
 #include "kirchhoff/core/hdf5.hpp"
 
 #include <gtest/gtest.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 #include <hdf5.h>
 
 #include <array>
@@ -710,6 +714,12 @@ TEST_F(hdf5, AutomaticChunksOfLargeDatasetsStayBelowOneMebibyte) {
 // A full disk is the system's message and what to do, not HDF5's dump of its write arguments.
 // /dev/full accepts the open and fails every write with ENOSPC.
 TEST_F(hdf5, AFullDiskIsSaidPlainly) {
+#if defined(__SANITIZE_ADDRESS__)
+  // libhdf5 1.10.8 keeps its file structure when closing fails on a full disk (1032 bytes, its
+  // own allocation); LeakSanitizer would report it at exit. Only this test's allocations are
+  // exempt.
+  const __lsan::ScopedDisabler hdf5_leaks_on_a_failed_close;
+#endif
   const auto message = message_of<IoError>([] {
     auto file = File::create("/dev/full", {"kirchhoff-test", 1, 0}, CreateMode::truncate);
     file.write_dataset("values", std::vector<double>(1 << 16, 1.0));
