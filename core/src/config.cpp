@@ -923,7 +923,9 @@ void overlay_table(ConfigDocument& doc, toml::table& target, const std::string& 
           fmt::format("cannot replace the table '{}' ({}) by {}", display,
                       location_of(doc, display, &existing->source()).str(), describe(node)));
     }
-    node.visit([&](const auto& value) { target.insert_or_assign(key, value); });
+    // A named copy of the binding: clang 14 cannot capture structured bindings (C++20 allows it).
+    const auto& name = key;
+    node.visit([&](const auto& value) { target.insert_or_assign(name, value); });
     forget_overrides_below(doc, display);
     doc.overrides[display] = where;
   }
