@@ -179,11 +179,14 @@ fuzz() {
     # stays small and changes only when a crash input is added to it by hand.
     cp -n "tests/fuzz/corpus/$t"/* "$work"/ 2>/dev/null || true
     echo "fuzz: $t for ${seconds} s (log: $log)"
-    # Slow inputs (over 25 s) and more than 2 GB of memory are findings too.
-    "$dir/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
-      -print_final_stats=1 -artifact_prefix="$crashes/" "$work" >"$log" 2>&1 || status=$?
+    # Slow inputs (over 25 s) and more than 2 GB of memory are findings too. Fork mode with one
+    # job (one fuzzing process at a time) goes on after a finding, so every distinct one of the
+    # MINUTES is collected; its progress lines are "#EXECS: cov: C ft: F corp: ...".
+    "$dir/tests/fuzz/fuzz_$t" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+      -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
+      -artifact_prefix="$crashes/" "$work" >"$log" 2>&1 || status=$?
     local execs cov ft found
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    execs=$(grep -o '^#[0-9]*: cov' "$log" | tail -n 1 | tr -dc '0-9')
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
     ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
     found=$(find "$crashes" -type f | wc -l)

@@ -54,16 +54,36 @@ def campaigns():
     # The dnn case, its paths made relative to data/campaigns/ (where the target puts its file)
     # and with few samples, so that a replay stays fast.
     dnn = (ROOT / "tests" / "regression" / "dnn" / "campaign.toml").read_text()
-    dnn = dnn.replace("../../../data/", "../").replace("samples = 200", "samples = 8")
+    dnn = dnn.replace("../../../data/models/", "../models/")
+    # A dataset of 4 images (tests/fuzz/data/fashion-4): a mutation that drops `samples` then
+    # evaluates 4 images, not the 1000 of the shipped subset (25 s under ASan).
+    dnn = dnn.replace("../../../data/datasets/fashion-mnist:test",
+                      "../../tests/fuzz/data/fashion-4:test")
+    dnn = dnn.replace("samples = 200", "samples = 4")
     dnn = dnn.replace("batch = 100", "batch = 4").replace("samples = 64", "samples = 4")
     seeds["dnn.toml"] = dnn
     target("campaign_toml", seeds)
 
 
+SUBSET = ROOT / "data" / "datasets" / "fashion-mnist"
+
+
+def subset():
+    return (gzip.decompress((SUBSET / "t10k-images-idx3-ubyte.gz").read_bytes()),
+            gzip.decompress((SUBSET / "t10k-labels-idx1-ubyte.gz").read_bytes()))
+
+
+def tiny_dataset():
+    images, labels = subset()
+    d = ROOT / "tests" / "fuzz" / "data" / "fashion-4"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "t10k-images-idx3-ubyte").write_bytes(
+        images[:4] + (4).to_bytes(4, "big") + images[8:16] + images[16:16 + 4 * 784])
+    (d / "t10k-labels-idx1-ubyte").write_bytes(labels[:4] + (4).to_bytes(4, "big") + labels[8:12])
+
+
 def idx():
-    subset = ROOT / "data" / "datasets" / "fashion-mnist"
-    images = gzip.decompress((subset / "t10k-images-idx3-ubyte.gz").read_bytes())
-    labels = gzip.decompress((subset / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    images, labels = subset()
 
     def pair(n, limit, gz):
         im = images[:4] + n.to_bytes(4, "big") + images[8:16] + images[16:16 + n * 784]
@@ -96,6 +116,7 @@ def main():
     names = ["pcm-joshi2020.toml", "rram-wan2022.toml", "generic-example.toml",
              "agasi-neurosim.toml", "compact/yakopcic-oblea.toml", "rram-hfox-cmo-0p2.toml"]
     target("device_toml", {n.replace("/", "-"): (devices / n).read_text() for n in names})
+    tiny_dataset()
     campaigns()
     idx()
     onnx()
