@@ -491,7 +491,9 @@ TEST_F(DatasetFiles, LimitReadsOnlyTheRecordsItNeeds) {
   Bytes pixels(20 * 784);
   for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<std::uint8_t>(i * 7);
   Bytes compressed = gzip_stored(images_file(3000000, 28, 28, pixels));
-  compressed.resize(compressed.size() - 8);  // the trailer (CRC, length) is never reached
+  // The trailer (CRC, length) is never reached. (erase, not resize(size() - 8): GCC 12's
+  // -Wstringop-overflow cannot tell that the size is at least 8 in the sanitizer build.)
+  compressed.erase(compressed.end() - 8, compressed.end());
   const auto images = write("claims.gz", compressed);
   Bytes labels(3000000);
   for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<std::uint8_t>(i % 7);
