@@ -10,6 +10,11 @@
 #                         under ThreadSanitizer
 #   ./run.sh statistical  only the statistical validation tests (ctest label "statistical")
 #   ./run.sh bench        the micro-benchmarks in bench/
+#   ./run.sh fuzz [MINUTES] [TARGET...]
+#                         libFuzzer on the parsers of outside input (tests/fuzz; clang-14, ASan +
+#                         UBSan, in build/fuzz): each target (default: all) for MINUTES (default
+#                         1) from a copy of its corpus; crashes in build/fuzz/crashes/<target>/;
+#                         prints executions, coverage and features per target; fails on a crash
 #   ./run.sh format       reformat every tracked C/C++ source with clang-format-14
 #   ./run.sh format-check list the tracked C/C++ sources that clang-format-14 would change; fail
 #                         if there are any
@@ -35,6 +40,8 @@ FORMAT_PACKAGES=(git clang-format-14)
 TSAN_TARGETS=(montecarlo_engine_test montecarlo_crash_test montecarlo_campaign_test
   crossbar_mvm_test nn_evaluate_test nn_analog_test)
 TSAN_PACKAGES=(dpkg-dev)
+# Only for ./run.sh fuzz: clang and libFuzzer (the fuzz targets are tests/fuzz/*_fuzz.cpp).
+FUZZ_PACKAGES=(clang-14 libfuzzer-14-dev)
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
@@ -138,6 +145,66 @@ format_check() {
   echo "format-check: every tracked C/C++ source is formatted"
 }
 
+# fuzz [MINUTES] [TARGET...]: one libFuzzer process at a time, each target for MINUTES.
+fuzz() {
+  local minutes=1 all=() targets=() t f
+  if [[ ${1:-} =~ ^[0-9]+([.][0-9]+)?$ ]]; then
+    minutes=$1
+    shift
+  fi
+  for f in tests/fuzz/*_fuzz.cpp; do
+    t=${f##*/}
+    all+=("${t%_fuzz.cpp}")
+  done
+  targets=("$@")
+  [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
+  for t in "${targets[@]}"; do
+    if [[ " ${all[*]} " != *" $t "* ]]; then
+      echo "error: no fuzz target '$t' (targets: ${all[*]}; usage: ./run.sh fuzz [MINUTES] [TARGET...])" >&2
+      exit 2
+    fi
+  done
+  local seconds
+  seconds=$(awk -v m="$minutes" 'BEGIN { s = int(m * 60 + 0.5); print (s < 1 ? 1 : s) }')
+  TARGETS=()
+  for t in "${targets[@]}"; do TARGETS+=("fuzz_$t"); done
+  # Without MPI and benchmarks, as for sanitize: only the fuzz targets and what they link.
+  build fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKIRCHHOFF_FUZZ=ON -DKIRCHHOFF_MPI=OFF \
+    -DKIRCHHOFF_BUILD_BENCHMARKS=OFF -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14
+  local rows=() crashed=0 dir=build/fuzz
+  for t in "${targets[@]}"; do
+    local work="$dir/corpus/$t" crashes="$dir/crashes/$t" log="$dir/logs/$t.log" status=0
+    mkdir -p "$work" "$crashes" "$dir/logs"
+    # A writable copy: libFuzzer adds the inputs that reach new coverage to it; tests/fuzz/corpus
+    # stays small and changes only when a crash input is added to it by hand.
+    cp -n "tests/fuzz/corpus/$t"/* "$work"/ 2>/dev/null || true
+    echo "fuzz: $t for ${seconds} s (log: $log)"
+    # Slow inputs (over 25 s) and more than 2 GB of memory are findings too. Fork mode with one
+    # job (one fuzzing process at a time) goes on after a finding, so every distinct one of the
+    # MINUTES is collected; its progress lines are "#EXECS: cov: C ft: F corp: ...".
+    "$dir/tests/fuzz/fuzz_$t" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+      -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
+      -artifact_prefix="$crashes/" "$work" >"$log" 2>&1 || status=$?
+    local execs cov ft found
+    execs=$(grep -o '^#[0-9]*: cov' "$log" | tail -n 1 | tr -dc '0-9')
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+    ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+    found=$(find "$crashes" -type f | wc -l)
+    if [ "$status" -ne 0 ] || [ "$found" -gt 0 ]; then
+      crashed=1
+      tail -n 30 "$log" >&2
+    fi
+    rows+=("$(printf '%-18s %12s %8s %8s %8s %8s' "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" \
+      "$found" "$minutes")")
+  done
+  printf '%-18s %12s %8s %8s %8s %8s\n' target executions cov ft crashes minutes
+  printf '%s\n' "${rows[@]}"
+  if [ "$crashed" -ne 0 ]; then
+    echo "error: crashes found: inputs in $dir/crashes/<target>/, logs in $dir/logs/" >&2
+    return 1
+  fi
+}
+
 case "${1:-}" in
   deps) install_packages ;;
   demo)
@@ -194,6 +261,12 @@ case "${1:-}" in
     else
       format_check
     fi
+    ;;
+  fuzz)
+    PACKAGES+=("${FUZZ_PACKAGES[@]}")
+    install_packages
+    shift
+    fuzz "$@"
     ;;
   bench)
     PACKAGES+=("${BENCH_PACKAGES[@]}")

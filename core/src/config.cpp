@@ -483,6 +483,32 @@ bool has_control_character(std::string_view text) {
                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
 }
 
+// Well-formed UTF-8 (RFC 3629: no stray continuation bytes, overlong forms, surrogates or code
+// points past U+10FFFF), which a TOML document must be.
+bool is_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80            ? 1
+                               : (lead >> 5U) == 0x6  ? 2
+                               : (lead >> 4U) == 0xE  ? 3
+                               : (lead >> 3U) == 0x1E ? 4
+                                                      : 0;
+    if (length == 0 || text.size() - i < length) return false;
+    std::uint32_t code = length == 1 ? lead : lead & (0x7FU >> length);
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next >> 6U) != 0x2) return false;
+      code = (code << 6U) | (next & 0x3FU);
+    }
+    constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kSmallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 }  // namespace
 
 // =============================================================================================
@@ -851,6 +877,9 @@ void Config::set_override(std::string_view assignment, const std::filesystem::pa
     if (has_control_character(value_text)) {
       throw ConfigError(location, display, "the value contains control characters");
     }
+    if (!is_utf8(value_text)) {
+      throw ConfigError(location, display, "the value is not valid UTF-8");
+    }
     value_holder.clear();
     value_holder.insert("value", std::string(value_text));
   }
@@ -923,7 +952,9 @@ void overlay_table(ConfigDocument& doc, toml::table& target, const std::string& 
           fmt::format("cannot replace the table '{}' ({}) by {}", display,
                       location_of(doc, display, &existing->source()).str(), describe(node)));
     }
-    node.visit([&](const auto& value) { target.insert_or_assign(key, value); });
+    // A named copy of the binding: clang 14 cannot capture structured bindings (C++20 allows it).
+    const auto& name = key;
+    node.visit([&](const auto& value) { target.insert_or_assign(name, value); });
     forget_overrides_below(doc, display);
     doc.overrides[display] = where;
   }

@@ -106,9 +106,10 @@ class ByteSource {
   gzFile gz_ = nullptr;
 };
 
-struct IdxFile {
+struct IdxHeader {
   std::vector<std::uint32_t> dims;
-  std::vector<std::uint8_t> data;
+  std::uint64_t record_size = 1;  // bytes per record (image or label): dims[1] x dims[2] x ...
+  std::uint64_t size = 0;         // bytes of data: dims[0] x record_size
 };
 
 std::uint32_t big_endian(const std::uint8_t* p) {
@@ -120,10 +121,11 @@ std::string shape_text(const std::vector<std::uint32_t>& dims) {
   return fmt::format("{}", fmt::join(dims, " x "));
 }
 
-// Reads an unsigned-byte IDX file whose magic number must be `magic` (its low byte is the number
-// of dimensions) and checks that the data are exactly as long as the header says.
-IdxFile read_idx_file(const fs::path& path, std::uint32_t magic) {
-  ByteSource in(path);
+// Reads the header of an unsigned-byte IDX file whose magic number must be `magic` (its low byte
+// is the number of dimensions) and checks its sizes before anything is allocated for the data:
+// a record (an image) has at most max_tensor_elements bytes, so that the data, fewer than 2^32
+// records, counts fewer than 2^63 bytes.
+IdxHeader read_idx_header(ByteSource& in, const fs::path& path, std::uint32_t magic) {
   const char* kind = magic == kImagesMagic ? "images" : "labels";
   const std::uint32_t other = magic == kImagesMagic ? kLabelsMagic : kImagesMagic;
 
@@ -142,55 +144,93 @@ IdxFile read_idx_file(const fs::path& path, std::uint32_t magic) {
             : ""));
   }
 
-  IdxFile file;
+  IdxHeader header;
   const std::size_t rank = magic & 0xFFU;
   std::vector<std::uint8_t> dims_raw(4 * rank);
   if (in.read(dims_raw.data(), dims_raw.size()) < dims_raw.size()) {
     throw FormatError(
         fmt::format("'{}': truncated IDX header ({} dimensions expected)", path.string(), rank));
   }
-  for (std::size_t d = 0; d < rank; ++d) file.dims.push_back(big_endian(dims_raw.data() + 4 * d));
-  // The product must fit the int64 sizes of Dataset (and size_t): refuse before allocating.
-  std::uint64_t size = 1;
-  for (const auto dim : file.dims) {
-    if (dim != 0 &&
-        size > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / dim) {
-      throw FormatError(
-          fmt::format("'{}': dimensions {} overflow (the data would not fit in memory)",
-                      path.string(), shape_text(file.dims)));
+  for (std::size_t d = 0; d < rank; ++d) header.dims.push_back(big_endian(dims_raw.data() + 4 * d));
+  if (rank == 3) {
+    const std::uint32_t rows = header.dims[1], cols = header.dims[2];
+    if (rows == 0 || cols == 0) {
+      throw FormatError(fmt::format("'{}': images of {} x {} pixels; rows and columns must be >= 1",
+                                    path.string(), rows, cols));
     }
-    size *= dim;
+    // Two 32-bit factors: the product fits in 64 bits.
+    header.record_size = std::uint64_t{rows} * cols;
+    if (header.record_size > static_cast<std::uint64_t>(max_tensor_elements)) {
+      throw FormatError(
+          fmt::format("'{}': images of {} x {} pixels; at most {} (2^31) pixels per image",
+                      path.string(), rows, cols, max_tensor_elements));
+    }
   }
-  if (rank == 3 && (file.dims[1] == 0 || file.dims[2] == 0)) {
-    throw FormatError(fmt::format("'{}': images of {} x {} pixels; rows and columns must be >= 1",
-                                  path.string(), file.dims[1], file.dims[2]));
-  }
+  header.size = header.dims[0] * header.record_size;  // < 2^32 x 2^31
+  return header;
+}
 
-  // Grow with what the file really holds, so a header that claims too much cannot make us
-  // allocate it.
-  while (file.data.size() < size) {
-    const std::size_t old = file.data.size();
+// Reads the first `records` records of the data that follows the header. The buffer grows with
+// what the file really holds, so a header that claims too much cannot make us allocate it.
+std::vector<std::uint8_t> read_records(ByteSource& in, const fs::path& path,
+                                       const IdxHeader& header, std::uint64_t records) {
+  const std::uint64_t size = records * header.record_size;
+  std::vector<std::uint8_t> data;
+  while (data.size() < size) {
+    const std::size_t old = data.size();
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(size - old, kChunk));
-    file.data.resize(old + want);
-    const std::size_t got = in.read(file.data.data() + old, want);
-    file.data.resize(old + got);
+    data.resize(old + want);
+    const std::size_t got = in.read(data.data() + old, want);
+    data.resize(old + got);
     if (got < want) break;
   }
-  if (file.data.size() < size) {
+  if (data.size() < size) {
     throw FormatError(
         fmt::format("'{}': truncated: the header ({}) needs {} bytes of data, the {}file "
                     "holds {}",
-                    path.string(), shape_text(file.dims), size,
-                    in.compressed() ? "decompressed " : "", file.data.size()));
+                    path.string(), shape_text(header.dims), header.size,
+                    in.compressed() ? "decompressed " : "", data.size()));
   }
+  return data;
+}
+
+// After the whole data: nothing may follow.
+void expect_end(ByteSource& in, const fs::path& path, const IdxHeader& header) {
   std::array<std::uint8_t, 4096> rest{};
   std::uint64_t extra = 0;
   for (std::size_t got = 0; (got = in.read(rest.data(), rest.size())) > 0;) extra += got;
   if (extra > 0) {
     throw FormatError(fmt::format("'{}': {} bytes after the {} bytes of data of the header ({})",
-                                  path.string(), extra, size, shape_text(file.dims)));
+                                  path.string(), extra, header.size, shape_text(header.dims)));
   }
-  return file;
+}
+
+// The labels after the first `kept`, read through in constant memory for the largest label of the
+// file (Dataset::classes) and its length.
+std::uint8_t largest_remaining_label(ByteSource& in, const fs::path& path, const IdxHeader& header,
+                                     std::uint64_t kept) {
+  std::array<std::uint8_t, 1U << 16U> chunk{};
+  std::uint64_t done = kept;
+  std::uint8_t largest = 0;
+  while (done < header.size) {
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(header.size - done, chunk.size()));
+    const std::size_t got = in.read(chunk.data(), want);
+    if (got > 0)
+      largest = std::max(
+          largest,
+          *std::max_element(chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got)));
+    done += got;
+    if (got < want) {
+      throw FormatError(
+          fmt::format("'{}': truncated: the header ({}) needs {} bytes of data, the {}file "
+                      "holds {}",
+                      path.string(), shape_text(header.dims), header.size,
+                      in.compressed() ? "decompressed " : "", done));
+    }
+  }
+  expect_end(in, path, header);
+  return largest;
 }
 
 struct Split {
@@ -303,27 +343,37 @@ Tensor Dataset::batch(std::int64_t first, std::int64_t n, const Normalization& n
 
 Dataset read_idx(const std::string& images_path, const std::string& labels_path,
                  std::int64_t limit) {
-  IdxFile images = read_idx_file(images_path, kImagesMagic);
-  IdxFile labels = read_idx_file(labels_path, kLabelsMagic);
+  // The images: the header and the records `limit` keeps, nothing after them unless every record
+  // is kept (then the length of the file is checked too).
+  ByteSource images_in(images_path);
+  const IdxHeader images = read_idx_header(images_in, images_path, kImagesMagic);
+  const std::uint64_t count = images.dims[0];
+  const std::uint64_t keep =
+      limit >= 0 ? std::min(static_cast<std::uint64_t>(limit), count) : count;
+  std::vector<std::uint8_t> pixels = read_records(images_in, images_path, images, keep);
+  if (keep == count) expect_end(images_in, images_path, images);
+
+  // The labels: the kept ones, and the rest read through for the class count.
+  ByteSource labels_in(labels_path);
+  const IdxHeader labels = read_idx_header(labels_in, labels_path, kLabelsMagic);
   if (images.dims[0] != labels.dims[0]) {
     throw FormatError(fmt::format("'{}' holds {} images but '{}' holds {} labels", images_path,
                                   images.dims[0], labels_path, labels.dims[0]));
   }
+  std::vector<std::uint8_t> kept_labels = read_records(labels_in, labels_path, labels, keep);
+  const std::uint8_t largest_rest = largest_remaining_label(labels_in, labels_path, labels, keep);
+
   Dataset d;
   d.name = images_path;
   d.channels = 1;
   d.height = images.dims[1];
   d.width = images.dims[2];
   // The class count is a property of the file, not of the samples kept by `limit`.
-  const auto max_label = std::max_element(labels.data.begin(), labels.data.end());
-  d.classes = max_label == labels.data.end() ? 0 : std::int64_t{*max_label} + 1;
-  const auto count = static_cast<std::int64_t>(labels.dims[0]);
-  const auto keep = static_cast<std::size_t>(limit >= 0 ? std::min(limit, count) : count);
-  images.data.resize(keep * static_cast<std::size_t>(d.height * d.width));
-  images.data.shrink_to_fit();
-  labels.data.resize(keep);
-  d.pixels = std::move(images.data);
-  d.labels = std::move(labels.data);
+  std::uint8_t largest = largest_rest;
+  for (const std::uint8_t label : kept_labels) largest = std::max(largest, label);
+  d.classes = count == 0 ? 0 : std::int64_t{largest} + 1;
+  d.pixels = std::move(pixels);
+  d.labels = std::move(kept_labels);
   return d;
 }
 

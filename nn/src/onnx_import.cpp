@@ -42,6 +42,16 @@ Network load_onnx(const std::string& path) {
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) throw IoError(fmt::format("cannot open ONNX model '{}'", path));
+  // Read whole: a device or a pipe (/dev/zero) could be endless, and protobuf reads at most
+  // 2 GiB (docs/nn.md, "Limits").
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw IoError(fmt::format("cannot read ONNX model '{}': not a regular file", path));
+  }
+  constexpr std::uintmax_t kMaxBytes = std::uintmax_t{1} << 31;
+  if (const auto bytes = std::filesystem::file_size(path, ec); !ec && bytes >= kMaxBytes) {
+    throw FormatError(fmt::format(
+        "ONNX model '{}': {} bytes; at most 2 GiB can be read (protobuf's limit)", path, bytes));
+  }
   std::ostringstream bytes;
   bytes << file.rdbuf();
   if (file.bad()) throw IoError(fmt::format("cannot read ONNX model '{}'", path));

@@ -2,14 +2,36 @@
 
 #include <fmt/format.h>
 
-#include <numeric>
+#include <algorithm>
+#include <limits>
 
 #include "kirchhoff/core/error.hpp"
 
 namespace kirchhoff::nn {
 
+std::optional<std::int64_t> checked_element_count(const Shape& shape, std::int64_t limit) {
+  if (std::any_of(shape.begin(), shape.end(), [&](std::int64_t d) { return d < 0 || d > limit; })) {
+    return std::nullopt;
+  }
+  // A zero dimension makes the tensor empty whatever the others are.
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
+  std::int64_t n = 1;
+  for (const std::int64_t d : shape) {
+    if (n > limit / d) return std::nullopt;
+    n *= d;
+  }
+  return n;
+}
+
 std::int64_t element_count(const Shape& shape) {
-  return std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
+  const auto n = checked_element_count(shape, std::numeric_limits<std::int64_t>::max());
+  if (!n) {
+    throw InvalidArgument(
+        fmt::format("shape {} has a negative dimension or more elements than "
+                    "an int64 counts",
+                    to_string(shape)));
+  }
+  return *n;
 }
 
 std::string to_string(const Shape& shape) {

@@ -610,6 +610,13 @@ TEST(ConfigOverride, ReportsMalformedAssignments) {
                             0),
             0u)
       << bad_array;
+  // A bare word that is not UTF-8 (found by fuzzing: it was kept, and the resolved TOML did not
+  // parse back equal).
+  EXPECT_EQ(config_error([&] { config.set_override("device.g_max=30u\xaa"); }),
+            "--set device.g_max=30u\xaa: key 'device.g_max': the value is not valid UTF-8");
+  EXPECT_EQ(config_error([&] { config.set_override("title=\xc0\xaf"); }),  // overlong '/'
+            "--set title=\xc0\xaf: key 'title': the value is not valid UTF-8");
+  config.set_override("title=10kΩ");  // well-formed multi-byte characters stay allowed
   const std::string bad_string = config_error([&] { config.set_override("title=\"open"); });
   EXPECT_EQ(
       bad_string.rfind("--set title=\"open: key 'title': '\"open' is not a valid TOML value: ", 0),

@@ -446,13 +446,17 @@ TEST_F(DatasetFiles, TruncatedHeaders) {
   EXPECT_CONTAINS(message, "'" + short_dims.string() + "': truncated IDX header (3 dimensions");
 }
 
-TEST_F(DatasetFiles, DimensionsThatOverflowOrAreZero) {
+TEST_F(DatasetFiles, DimensionsTooLargeOrZero) {
   const auto labels = write("labels", labels_file({1}));
   const auto huge = write("huge", images_file(0xFFFFFFFFU, 0xFFFFFFFFU, 0xFFFFFFFFU, {}));
   auto message = message_of<FormatError>([&] { (void)read_idx(huge.string(), labels.string()); });
   EXPECT_CONTAINS(message, "'" + huge.string() +
-                               "': dimensions 4294967295 x 4294967295 x "
-                               "4294967295 overflow");
+                               "': images of 4294967295 x 4294967295 pixels; at most 2147483648 "
+                               "(2^31) pixels per image");
+  // One pixel over the limit, with a limit of 0 images: refused from the header alone.
+  const auto wide = write("wide", images_file(1, 0x10000U, 0x8001U, {}));
+  message = message_of<FormatError>([&] { (void)read_idx(wide.string(), labels.string(), 0); });
+  EXPECT_CONTAINS(message, "images of 65536 x 32769 pixels; at most 2147483648");
   // Fits in 64 bits but not in the file: refused as truncated without allocating it.
   const auto big = write("big", images_file(0xFFFFFFFFU, 0xFFFFU, 1, {1, 2, 3}));
   message = message_of<FormatError>([&] { (void)read_idx(big.string(), labels.string()); });
@@ -479,6 +483,51 @@ TEST_F(DatasetFiles, DataThatDoesNotMatchTheHeader) {
   EXPECT_CONTAINS(message, "'" + short_gz.string() +
                                "': truncated: the header (2 x 2 x 2) "
                                "needs 8 bytes of data, the decompressed file holds 3");
+}
+
+TEST_F(DatasetFiles, LimitReadsOnlyTheRecordsItNeeds) {
+  // The header claims 3,000,000 images of 28 x 28 (2.35 GB); the file holds 20 and then a
+  // damaged gzip stream. With --limit 20 nothing after the 20th image is read or allocated.
+  Bytes pixels(20 * 784);
+  for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<std::uint8_t>(i * 7);
+  Bytes compressed = gzip_stored(images_file(3000000, 28, 28, pixels));
+  // The trailer (CRC, length) is never reached. (erase, not resize(size() - 8): GCC 12's
+  // -Wstringop-overflow cannot tell that the size is at least 8 in the sanitizer build.)
+  compressed.erase(compressed.end() - 8, compressed.end());
+  const auto images = write("claims.gz", compressed);
+  Bytes labels(3000000);
+  for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<std::uint8_t>(i % 7);
+  labels[2999999] = 9;  // the largest label is the last: classes counts the whole file
+  const auto labels_path = write("labels", labels_file(labels));
+  for (const std::int64_t limit : {0, 1, 20}) {
+    const Dataset d = read_idx(images.string(), labels_path.string(), limit);
+    EXPECT_EQ(d.count(), limit);
+    EXPECT_EQ(d.classes, 10);
+    EXPECT_EQ(d.pixels, Bytes(pixels.begin(), pixels.begin() + limit * 784));
+    EXPECT_EQ(d.labels, Bytes(labels.begin(), labels.begin() + limit));
+    EXPECT_EQ(d.pixels.capacity(), d.pixels.size());
+  }
+  // More than the file holds: the stream ends where the data should go on.
+  auto message =
+      message_of<FormatError>([&] { (void)read_idx(images.string(), labels_path.string(), 21); });
+  EXPECT_CONTAINS(message, "'" + images.string() +
+                               "': bad gzip data (the compressed stream is "
+                               "truncated)");
+  // Plain: truncated after the data of 20 images.
+  const auto plain = write("claims", images_file(3000000, 28, 28, pixels));
+  EXPECT_EQ(read_idx(plain.string(), labels_path.string(), 20).count(), 20);
+  message = message_of<FormatError>([&] { (void)read_idx(plain.string(), labels_path.string()); });
+  EXPECT_CONTAINS(message, "'" + plain.string() +
+                               "': truncated: the header (3000000 x 28 x 28) needs 2352000000 "
+                               "bytes of data, the file holds 15680");
+  // The labels are read through: a labels file that is cut short fails even with a limit.
+  const auto short_labels = write(
+      "short-labels", idx_bytes(0x00000801, {3000000}, Bytes(labels.begin(), labels.end() - 1)));
+  message =
+      message_of<FormatError>([&] { (void)read_idx(plain.string(), short_labels.string(), 20); });
+  EXPECT_CONTAINS(message, "'" + short_labels.string() +
+                               "': truncated: the header (3000000) needs 3000000 bytes of data, "
+                               "the file holds 2999999");
 }
 
 TEST_F(DatasetFiles, BadGzipStreams) {

@@ -1382,7 +1382,7 @@ TEST(OnnxModel, InputsOutputsAndTensorsThatAreRefused) {
     b.node("Relu", {"x"}, {"y"});
     b.output("y");
     expect_error<FormatError>([&] { (void)b.load(); },
-                              {"graph input 'x': dimension 1 is 'features'"});
+                              {"graph input 'x': dimension 1 is the symbol 'features'"});
   }
 }
 
@@ -1415,6 +1415,9 @@ TEST(OnnxModel, FilesMissingUnreadableOrCorrupt) {
   expect_error<IoError>([&] { (void)load_onnx((dir / "absent.onnx").string()); },
                         {"cannot open ONNX model", "absent.onnx"});
   expect_error<IoError>([&] { (void)load_onnx(dir.string()); }, {"is a directory"});
+  // A device is endless: refused before reading.
+  expect_error<IoError>([&] { (void)load_onnx("/dev/zero"); },
+                        {"cannot read ONNX model '/dev/zero': not a regular file"});
   const auto path = (dir / "half.onnx").string();
   ModelBuilder b({4});
   b.initializer("W", {4, 2}, uniform(8, 1));
@@ -1435,6 +1438,187 @@ TEST(OnnxModel, SupportedOperatorList) {
   for (const char* op : {"Conv", "Gemm", "MatMul", "BatchNormalization", "Softmax", "Constant"}) {
     EXPECT_NE(std::find(ops.begin(), ops.end(), op), ops.end()) << op;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sizes and attributes beyond the limits (max_tensor_elements): refused before any allocation or
+// arithmetic that could wrap around
+
+constexpr std::int64_t kHuge = std::int64_t{1} << 62;
+
+TEST(TensorLimits, CheckedElementCountRefusesNegativeOversizedAndWrappingShapes) {
+  EXPECT_EQ(checked_element_count({}), 1);
+  EXPECT_EQ(checked_element_count({1, 28, 28}), 784);
+  EXPECT_EQ(checked_element_count({kHuge, 0}), std::nullopt);  // a dimension over the limit
+  EXPECT_EQ(checked_element_count({0, 5}), 0);
+  EXPECT_EQ(checked_element_count({-1, 5}), std::nullopt);
+  EXPECT_EQ(checked_element_count({std::int64_t{1} << 16, std::int64_t{1} << 15}),
+            max_tensor_elements);
+  EXPECT_EQ(checked_element_count({std::int64_t{1} << 16, (std::int64_t{1} << 15) + 1}),
+            std::nullopt);
+  // 28 x (2^62 + 28) wraps around to 784 in int64 arithmetic.
+  EXPECT_EQ(checked_element_count({1, kHuge + 28, 28}), std::nullopt);
+  EXPECT_EQ(checked_element_count({kHuge, 4}, std::numeric_limits<std::int64_t>::max()),
+            std::nullopt);
+  EXPECT_EQ(element_count({3, 4}), 12);
+  EXPECT_THROW((void)element_count({kHuge, 4}), InvalidArgument);
+  EXPECT_THROW((void)element_count({2, -3}), InvalidArgument);
+}
+
+TEST(OnnxLimits, ReshapeWhoseCountWrapsAroundIsRefused) {
+  // [0, 1, 2^62 + 28, 28] has 784 elements modulo 2^64, as many as the input's 1x28x28.
+  ModelBuilder b({1, 28, 28});
+  b.initializer_int64("shape", {0, 1, kHuge + 28, 28});
+  b.node("Reshape", {"x", "shape"}, {"r"}, "rs");
+  b.initializer("w", {2, 1, 3, 3}, uniform(18, 1));
+  b.node("Conv", {"r", "w"}, {"y"}, "conv");
+  b.output("y");
+  expect_error<FormatError>([&] { (void)b.load(); },
+                            {"node 'rs' (#0, Reshape)", "shape [0,1,4611686018427387932,28]",
+                             "too large", "at most 2147483648 (2^31) elements"});
+}
+
+TEST(OnnxLimits, InitializerWhoseCountWrapsAroundIsRefused) {
+  ModelBuilder b({4});
+  auto& w = b.initializer("W", {}, uniform(200704, 1));  // 802816 bytes
+  w.add_dims(kHuge);
+  w.add_dims(kHuge);
+  b.node("MatMul", {"x", "W"}, {"y"});
+  b.output("y");
+  expect_error<FormatError>(
+      [&] { (void)b.load(); },
+      {"tensor 'W' of shape [4611686018427387904,4611686018427387904] is too large",
+       "at most 2147483648 (2^31) elements per tensor and per dimension"});
+  ModelBuilder negative({4});
+  auto& n = negative.initializer("W", {4, 2}, uniform(8, 1));
+  n.set_dims(1, -2);
+  negative.node("MatMul", {"x", "W"}, {"y"});
+  negative.output("y");
+  expect_error<FormatError>([&] { (void)negative.load(); },
+                            {"tensor 'W' has a negative dimension -2"});
+}
+
+TEST(OnnxLimits, InputDimensionsNegativeMissingOrTooLarge) {
+  const auto with_dim = [](const std::function<void(onnx::TensorShapeProto_Dimension&)>& set) {
+    ModelBuilder b({1, 8, 8});
+    set(*b.graph()
+             .mutable_input(0)
+             ->mutable_type()
+             ->mutable_tensor_type()
+             ->mutable_shape()
+             ->mutable_dim(2));
+    b.node("Relu", {"x"}, {"y"});
+    b.output("y");
+    return b;
+  };
+  expect_error<FormatError>(
+      [&] { (void)with_dim([](auto& d) { d.set_dim_value(-5); }).load(); },
+      {"graph input 'x': dimension 2 is -5; every dimension but the first (batch) must be a "
+       "fixed positive size"});
+  expect_error<FormatError>([&] { (void)with_dim([](auto& d) { d.Clear(); }).load(); },
+                            {"graph input 'x': dimension 2 has no size"});
+  expect_error<FormatError>([&] { (void)with_dim([](auto& d) { d.set_dim_value(kHuge); }).load(); },
+                            {"graph input 'x' of shape Nx1x4611686018427387904x8 is too large",
+                             "at most 2147483648 (2^31)"});
+}
+
+TEST(OnnxLimits, UnknownAndUnsupportedDataTypesSayTheNumber) {
+  for (const auto& [type, text] : std::vector<std::pair<int, std::string>>{
+           {99, "tensor 'W' has data type 99, which is not an ONNX data type"},
+           {onnx::TensorProto::STRING, "tensor 'W' has data type string (8)"}}) {
+    ModelBuilder b({4});
+    b.initializer("W", {4, 2}, uniform(8, 1)).set_data_type(type);
+    b.node("MatMul", {"x", "W"}, {"y"});
+    b.output("y");
+    expect_error<FormatError>(
+        [&] { (void)b.load(); },
+        {text, "(supported: float (1), double (11), int64 (7), int32 (6), bool (9))"});
+  }
+  ModelBuilder input({4});
+  input.graph().mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(77);
+  input.node("Relu", {"x"}, {"y"});
+  input.output("y");
+  expect_error<FormatError>(
+      [&] { (void)input.load(); },
+      {"graph input 'x' has data type 77, which is not an ONNX data type; float (1) expected"});
+}
+
+TEST(OnnxLimits, NodeWithoutOutputsIsRefused) {
+  // Every kind of translator: checked by the importer, by the translator, and unknown.
+  for (const std::string op : {"Relu", "Constant", "BatchNormalization", "Dropout", "Bogus"}) {
+    ModelBuilder b({4});
+    b.node("Relu", {"x"}, {"y"});
+    b.node(op, {"y"}, {}, "empty");
+    b.output("y");
+    expect_error<FormatError>([&] { (void)b.load(); },
+                              {"node 'empty' (#1, " + op + ")", "the node has no output"});
+    ModelBuilder unnamed({4});
+    unnamed.node(op, {"x"}, {""}, "unnamed");
+    unnamed.output("x");
+    expect_error<FormatError>([&] { (void)unnamed.load(); },
+                              {"node 'unnamed' (#0, " + op + ")", "the node has no output"});
+  }
+}
+
+TEST(OnnxLimits, AttributesBeyondTheLimitsAreRefused) {
+  const auto conv = [](const char* name, const std::vector<std::int64_t>& v) {
+    ModelBuilder b({1, 8, 8});
+    b.initializer("w", {2, 1, 3, 3}, uniform(18, 1));
+    ModelBuilder::attr(b.node("Conv", {"x", "w"}, {"y"}, "conv"), name, v);
+    b.output("y");
+    return b;
+  };
+  expect_error<FormatError>(
+      [&] {
+        (void)conv("strides", {kHuge, 1}).load();
+      },
+      {"conv",
+       "strides [4611686018427387904,1]: two values from 1 to "
+       "2147483648 (2^31) expected"});
+  expect_error<FormatError>(
+      [&] {
+        (void)conv("pads", {0, 0, kHuge, 0}).load();
+      },
+      {"conv",
+       "pads [0,0,4611686018427387904,0]: four values from 0 to "
+       "2147483648 (2^31)"});
+  // Large but allowed pads make an output beyond the limit.
+  expect_error<FormatError>(
+      [&] {
+        (void)conv("pads", {0, 0, max_tensor_elements, max_tensor_elements}).load();
+      },
+      {"node 'conv' (#0, Conv)",
+       "its output of Nx2x2147483654x2147483654 per sample is too "
+       "large"});
+  ModelBuilder group({1, 8, 8});
+  group.initializer("w", {2, 1, 3, 3}, uniform(18, 1));
+  ModelBuilder::attr(group.node("Conv", {"x", "w"}, {"y"}, "conv"), "group", kHuge);
+  group.output("y");
+  expect_error<FormatError>([&] { (void)group.load(); },
+                            {"conv", "with group 4611686018427387904 do not fit"});
+  ModelBuilder pool({1, 8, 8});
+  ModelBuilder::attr(pool.node("MaxPool", {"x"}, {"y"}, "pool"), "kernel_shape",
+                     std::vector<std::int64_t>{kHuge, 2});
+  pool.output("y");
+  expect_error<FormatError>([&] { (void)pool.load(); },
+                            {"pool", "kernel_shape [4611686018427387904,2]: two values from 1"});
+  for (const std::int64_t p : {kHuge, max_tensor_elements}) {
+    ModelBuilder pad({1, 8, 8}, 10);
+    ModelBuilder::attr(pad.node("Pad", {"x"}, {"y"}, "pad"), "pads",
+                       std::vector<std::int64_t>{0, 0, 0, p, 0, 0, 0, p});
+    pad.output("y");
+    expect_error<FormatError>([&] { (void)pad.load(); },
+                              {"node 'pad' (#0, Pad)", p == kHuge ? "at most 2147483648 (2^31) each"
+                                                                  : "per sample is too large"});
+  }
+  // An empty weight tensor would make an output without elements.
+  ModelBuilder empty({4});
+  empty.initializer("W", {4, 0}, {});
+  empty.node("MatMul", {"x", "W"}, {"y"}, "mm");
+  empty.output("y");
+  expect_error<FormatError>([&] { (void)empty.load(); }, {"node 'mm' (#0, MatMul)",
+                                                          "its output of Nx0 per sample has no "
+                                                          "elements"});
 }
 
 }  // namespace

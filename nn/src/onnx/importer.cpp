@@ -60,11 +60,23 @@ const char* data_type_name(int type) {
     case onnx::TensorProto::BFLOAT16:
       return "bfloat16";
     default:
-      return "another type";
+      return nullptr;
   }
 }
 
+// "float (1)", or "99, which is not an ONNX data type".
+std::string data_type_text(int type) {
+  const char* name = data_type_name(type);
+  return name == nullptr ? fmt::format("{}, which is not an ONNX data type", type)
+                         : fmt::format("{} ({})", name, type);
+}
+
 }  // namespace
+
+std::string size_limit_text() {
+  return fmt::format("at most {} (2^31) elements per tensor and per dimension",
+                     max_tensor_elements);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -94,7 +106,12 @@ Constant Importer::to_constant(const onnx::TensorProto& t, const std::string& na
     if (d < 0) fail(fmt::format("tensor '{}' has a negative dimension {}", name, d));
     c.shape.push_back(d);
   }
-  const auto count = at(element_count(c.shape));
+  const auto checked = checked_element_count(c.shape);
+  if (!checked) {
+    fail(fmt::format("tensor '{}' of shape [{}] is too large: {}", name, fmt::join(c.shape, ","),
+                     size_limit_text()));
+  }
+  const auto count = at(*checked);
   const std::string& raw = t.raw_data();
   const auto check_count = [&](std::size_t n) {
     if (n != count) {
@@ -159,9 +176,10 @@ Constant Importer::to_constant(const onnx::TensorProto& t, const std::string& na
       break;
     }
     default:
-      fail(
-          fmt::format("tensor '{}' has data type {} (supported: float, double, int64, int32, bool)",
-                      name, data_type_name(t.data_type())));
+      fail(fmt::format(
+          "tensor '{}' has data type {} (supported: float (1), double (11), int64 (7), int32 (6), "
+          "bool (9))",
+          name, data_type_text(t.data_type())));
   }
   return c;
 }
@@ -181,8 +199,12 @@ void Importer::read_input() {
   }
   const onnx::ValueInfoProto& in = *inputs.front();
   const auto& type = in.type();
-  if (!type.has_tensor_type() || type.tensor_type().elem_type() != onnx::TensorProto::FLOAT) {
-    fail(fmt::format("graph input '{}' is not a float tensor", in.name()));
+  if (!type.has_tensor_type()) {
+    fail(fmt::format("graph input '{}' is not a tensor (a float tensor expected)", in.name()));
+  }
+  if (type.tensor_type().elem_type() != onnx::TensorProto::FLOAT) {
+    fail(fmt::format("graph input '{}' has data type {}; float (1) expected", in.name(),
+                     data_type_text(type.tensor_type().elem_type())));
   }
   if (!type.tensor_type().has_shape() || type.tensor_type().shape().dim_size() < 2) {
     fail(fmt::format("graph input '{}' has no shape of at least 2 dimensions (batch first)",
@@ -192,12 +214,20 @@ void Importer::read_input() {
   if (dims[0].has_dim_value()) fixed_batch_ = dims[0].dim_value();
   for (int d = 1; d < dims.size(); ++d) {
     if (!dims[d].has_dim_value() || dims[d].dim_value() <= 0) {
+      const std::string is = dims[d].has_dim_value() ? fmt::format("is {}", dims[d].dim_value())
+                             : dims[d].dim_param().empty()
+                                 ? std::string("has no size")
+                                 : fmt::format("is the symbol '{}'", dims[d].dim_param());
       fail(
-          fmt::format("graph input '{}': dimension {} is '{}'; every dimension but the first "
+          fmt::format("graph input '{}': dimension {} {}; every dimension but the first "
                       "(batch) must be a fixed positive size",
-                      in.name(), d, dims[d].dim_param()));
+                      in.name(), d, is));
     }
     graph_->input_shape.push_back(dims[d].dim_value());
+  }
+  if (!checked_element_count(graph_->input_shape)) {
+    fail(fmt::format("graph input '{}' of shape Nx{} is too large: {}", in.name(),
+                     to_string(graph_->input_shape), size_limit_text()));
   }
   graph_->input_value = new_value(graph_->input_shape, -1);
   values_[in.name()] = graph_->input_value;
@@ -440,8 +470,11 @@ void Importer::spatial_windows(Window& rows, Window& cols, bool ceil_mode, bool 
   }
   auto strides = ints_attribute("strides");
   if (strides.empty()) strides = {1, 1};
-  if (strides.size() != 2 || strides[0] < 1 || strides[1] < 1) {
-    fail_node(fmt::format("strides [{}]: two values ≥ 1 expected", fmt::join(strides, ",")));
+  if (strides.size() != 2 || std::any_of(strides.begin(), strides.end(), [](std::int64_t s) {
+        return s < 1 || s > max_tensor_elements;
+      })) {
+    fail_node(fmt::format("strides [{}]: two values from 1 to {} (2^31) expected",
+                          fmt::join(strides, ","), max_tensor_elements));
   }
   rows.stride = strides[0];
   cols.stride = strides[1];
@@ -453,10 +486,17 @@ void Importer::spatial_windows(Window& rows, Window& cols, bool ceil_mode, bool 
         fmt::format("both pads [{}] and auto_pad {} are given", fmt::join(pads, ","), auto_pad));
   }
   if (pads.empty()) pads = {0, 0, 0, 0};
-  if (pads.size() != 4 ||
-      std::any_of(pads.begin(), pads.end(), [](std::int64_t p) { return p < 0; })) {
-    fail_node(fmt::format("pads [{}]: four values ≥ 0 expected (top, left, bottom, right)",
-                          fmt::join(pads, ",")));
+  if (pads.size() != 4 || std::any_of(pads.begin(), pads.end(), [](std::int64_t p) {
+        return p < 0 || p > max_tensor_elements;
+      })) {
+    fail_node(
+        fmt::format("pads [{}]: four values from 0 to {} (2^31) expected (top, left, bottom, "
+                    "right)",
+                    fmt::join(pads, ","), max_tensor_elements));
+  }
+  if (std::max(rows.kernel, cols.kernel) > max_tensor_elements) {
+    fail_node(fmt::format("kernel {}x{}: at most {} (2^31) per dimension", rows.kernel, cols.kernel,
+                          max_tensor_elements));
   }
   for (auto [w, begin, end] :
        {std::tuple{&rows, pads[0], pads[2]}, std::tuple{&cols, pads[1], pads[3]}}) {
@@ -496,6 +536,16 @@ void Importer::spatial_windows(Window& rows, Window& cols, bool ceil_mode, bool 
 // The graph being built
 
 Node& Importer::push_node(OpKind kind, std::vector<int> inputs, Shape output_shape) {
+  // Checked here once for every operator: the engine allocates batch x this per node.
+  const auto count = checked_element_count(output_shape);
+  if (!count) {
+    fail_node(fmt::format("its output of Nx{} per sample is too large: {}", to_string(output_shape),
+                          size_limit_text()));
+  }
+  if (*count == 0) {
+    fail_node(
+        fmt::format("its output of Nx{} per sample has no elements", to_string(output_shape)));
+  }
   Node node;
   node.kind = kind;
   node.info = graph_->info.size();  // the NodeInfo pushed after this node is translated
@@ -525,6 +575,9 @@ void Importer::translate(NodeInfo& info) {
   if (!node_->domain().empty() && node_->domain() != "ai.onnx") {
     fail_node(fmt::format("operator domain '{}' is not supported (only the default ONNX domain)",
                           node_->domain()));
+  }
+  if (node_->output_size() == 0 || node_->output(0).empty()) {
+    fail_node("the node has no output (output 0 must name the tensor it computes)");
   }
   const OperatorTranslator* translator = find_translator(op, opset_);
   if (translator == nullptr || translator->outputs == Outputs::one) {

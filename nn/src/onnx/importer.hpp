@@ -26,6 +26,10 @@ inline std::size_t at(std::int64_t i) {
   return static_cast<std::size_t>(i);
 }
 
+// What the sizes of a model may be, for messages: "at most 2147483648 (2^31) elements per tensor
+// and per dimension" (max_tensor_elements).
+[[nodiscard]] std::string size_limit_text();
+
 // A constant tensor: an initializer or the output of a Constant node.
 struct Constant {
   Shape shape;

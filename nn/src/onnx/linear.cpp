@@ -32,7 +32,7 @@ void translate_conv(Importer& im, NodeInfo& info) {
   }
   const std::int64_t groups = im.int_attribute("group", 1);
   const std::int64_t channels = in[0], outputs = w.shape[0];
-  if (groups < 1 || channels % groups != 0 || outputs % groups != 0 ||
+  if (groups < 1 || groups > channels || channels % groups != 0 || outputs % groups != 0 ||
       w.shape[1] * groups != channels) {
     im.fail_node(fmt::format("weights of shape {} with group {} do not fit an input of {} channels",
                              to_string(w.shape), groups, channels));

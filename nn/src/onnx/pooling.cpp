@@ -26,8 +26,11 @@ void pool(Importer& im, NodeInfo& info, OpKind kind) {
                              to_string(in)));
   }
   const auto kernel = im.ints_attribute("kernel_shape");
-  if (kernel.size() != 2 || kernel[0] < 1 || kernel[1] < 1) {
-    im.fail_node(fmt::format("kernel_shape [{}]: two values ≥ 1 expected", fmt::join(kernel, ",")));
+  if (kernel.size() != 2 || std::any_of(kernel.begin(), kernel.end(), [](std::int64_t k) {
+        return k < 1 || k > max_tensor_elements;
+      })) {
+    im.fail_node(fmt::format("kernel_shape [{}]: two values from 1 to {} (2^31) expected",
+                             fmt::join(kernel, ","), max_tensor_elements));
   }
   Window rows{.in = in[1], .kernel = kernel[0]}, cols{.in = in[2], .kernel = kernel[1]};
   const bool ceil_mode = im.int_attribute("ceil_mode", 0) != 0;

@@ -33,6 +33,10 @@ void pad(Importer& im, NodeInfo& info, const std::vector<std::int64_t>& pads, fl
   if (std::any_of(pads.begin(), pads.end(), [](std::int64_t p) { return p < 0; })) {
     im.fail_node(fmt::format("pads {}: negative pads (cropping) are not supported", text));
   }
+  if (std::any_of(pads.begin(), pads.end(),
+                  [](std::int64_t p) { return p > max_tensor_elements; })) {
+    im.fail_node(fmt::format("pads {}: at most {} (2^31) each", text, max_tensor_elements));
+  }
   if (pads[0] != 0 || pads[rank] != 0) {
     im.fail_node(fmt::format("pads {} pad the batch dimension", text));
   }
@@ -97,11 +101,17 @@ void translate_reshape(Importer& im, NodeInfo& info) {
       im.fail_node(fmt::format("shape {}: entry {} = {} is not allowed here", text, d, s[d]));
     }
   }
-  const std::int64_t known = element_count(out);
-  if (inferred >= 0 && known > 0 && element_count(in) % known == 0) {
-    out[static_cast<std::size_t>(inferred)] = element_count(in) / known;
+  // The input's count is within the limits (Importer::push_node), the target's is checked: a
+  // product that wraps around must not pass for the input's.
+  const auto known = checked_element_count(out);
+  if (!known) {
+    im.fail_node(fmt::format("shape {} is too large: {}", text, size_limit_text()));
   }
-  if (element_count(out) != element_count(in)) {
+  const std::int64_t count = element_count(in);
+  if (inferred >= 0 && *known > 0 && count % *known == 0) {
+    out[static_cast<std::size_t>(inferred)] = count / *known;
+  }
+  if (element_count(out) != count) {
     im.fail_node(
         fmt::format("shape {} does not fit an input of Nx{} per sample", text, to_string(in)));
   }
