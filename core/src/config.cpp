@@ -762,24 +762,37 @@ Config Config::parse(std::string_view text, std::string source_name) {
   return Config(std::move(document));
 }
 
-Config Config::load_file(const std::filesystem::path& path) {
+std::string read_config_text(const std::filesystem::path& path, std::string_view what) {
   const std::string name = path.string();
   std::error_code status_error;
   if (std::filesystem::is_directory(path, status_error)) {
-    throw IoError(fmt::format("cannot read configuration file '{}': it is a directory", name));
+    throw IoError(fmt::format("cannot read {} '{}': it is a directory", what, name));
   }
   errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int error = errno;
     throw IoError(fmt::format(
-        "cannot open configuration file '{}': {}", name,
+        "cannot open {} '{}': {}", what, name,
         error != 0 ? std::generic_category().message(error) : std::string("unknown error")));
+  }
+  if (!std::filesystem::is_regular_file(path, status_error)) {
+    throw IoError(
+        fmt::format("cannot read {} '{}': not a regular file (it is read whole)", what, name));
+  }
+  if (const auto bytes = std::filesystem::file_size(path, status_error);
+      !status_error && bytes > kMaxConfigBytes) {
+    throw FormatError(fmt::format("{} '{}' has {} bytes; at most {} (64 MiB) are read", what, name,
+                                  bytes, kMaxConfigBytes));
   }
   std::ostringstream content;
   content << in.rdbuf();
-  if (in.bad()) throw IoError(fmt::format("cannot read configuration file '{}'", name));
-  return parse(content.str(), name);
+  if (in.bad()) throw IoError(fmt::format("cannot read {} '{}'", what, name));
+  return std::move(content).str();
+}
+
+Config Config::load_file(const std::filesystem::path& path) {
+  return parse(read_config_text(path), path.string());
 }
 
 const std::string& Config::source_name() const noexcept {

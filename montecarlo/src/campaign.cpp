@@ -6,12 +6,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include "kirchhoff/core/config.hpp"
 #include "kirchhoff/core/random.hpp"
@@ -587,12 +585,8 @@ Campaign load_campaign(const std::filesystem::path& file, std::span<const std::s
         candidates.empty() ? std::string()
                            : fmt::format(", such as {}", fmt::join(candidates, ", "))));
   }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw IoError(fmt::format("cannot read campaign file '{}'", file.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw IoError(fmt::format("cannot read campaign file '{}'", file.string()));
-  return parse_campaign(text.str(), file.string(), overrides, registry);
+  return parse_campaign(read_config_text(file, "campaign file"), file.string(), overrides,
+                        registry);
 }
 
 }  // namespace kirchhoff::montecarlo

@@ -408,6 +408,14 @@ TEST_F(ConfigFile, ReportsUnreadableFiles) {
     EXPECT_EQ(std::string(e.what()), "cannot read configuration file '" +
                                          directory_.path().string() + "': it is a directory");
   }
+  // A device would never end: refused before anything is read.
+  try {
+    (void)Config::load_file("/dev/zero");
+    ADD_FAILURE() << "no IoError";
+  } catch (const IoError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "cannot read configuration file '/dev/zero': not a regular file (it is read whole)");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -217,6 +217,16 @@ std::vector<T> ConfigTable::get_array(std::string_view key) const {
   }
 }
 
+// Configuration files are read whole: larger ones are refused (a TOML file of 64 MiB is no
+// configuration).
+inline constexpr std::uintmax_t kMaxConfigBytes = std::uintmax_t{64} << 20;
+
+// The text of a configuration file (`what` names it in messages: "configuration file",
+// "campaign file"). IoError when it cannot be opened, is a directory, or is not a regular file (a
+// device or pipe such as /dev/zero would never end); FormatError over kMaxConfigBytes.
+[[nodiscard]] std::string read_config_text(const std::filesystem::path& path,
+                                           std::string_view what = "configuration file");
+
 // A parsed configuration document. Move-only.
 class Config {
  public:
