@@ -62,33 +62,6 @@ std::vector<double> checked_copy(std::string_view function, std::span<const doub
   return {values.begin(), values.end()};
 }
 
-// a + t (b - a) for t in [0, 1], exact at both ends and monotone in t (NumPy's _lerp).
-double lerp(double a, double b, double t) {
-  if (t == 0.0) return a;
-  const double diff = b - a;
-  if (t >= 0.5) return b - diff * (1.0 - t);
-  return a + diff * t;
-}
-
-// Position of the type-7 quantile: the lower order statistic index and the fraction towards
-// the next one.
-struct Position {
-  std::size_t lower;
-  double fraction;
-};
-
-Position type7_position(std::size_t n, double p) {
-  const double h = static_cast<double>(n - 1) * p;
-  const double lower = std::floor(h);
-  auto index = static_cast<std::size_t>(lower);
-  double fraction = h - lower;
-  if (index >= n - 1) {  // p == 1 (or rounding at the top end)
-    index = n - 1;
-    fraction = 0.0;
-  }
-  return {index, fraction};
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -279,17 +252,36 @@ Interval clopper_pearson_interval(std::uint64_t successes, std::uint64_t trials,
 // ---------------------------------------------------------------------------------------------
 // Quantiles
 
+QuantilePosition type7_position(std::uint64_t n, double p) {
+  const double h = static_cast<double>(n - 1) * p;
+  const double lower = std::floor(h);
+  auto index = static_cast<std::uint64_t>(lower);
+  double fraction = h - lower;
+  if (index >= n - 1) {  // p == 1 (or rounding at the top end)
+    index = n - 1;
+    fraction = 0.0;
+  }
+  return {index, fraction};
+}
+
+double quantile_lerp(double a, double b, double t) {
+  if (t == 0.0) return a;
+  const double diff = b - a;
+  if (t >= 0.5) return b - diff * (1.0 - t);
+  return a + diff * t;
+}
+
 double quantile(std::span<const double> values, double p) {
   check_probability("quantile", "p", p);
   std::vector<double> x = checked_copy("quantile", values);
-  const Position pos = type7_position(x.size(), p);
+  const QuantilePosition pos = type7_position(x.size(), p);
   const auto lower_it = x.begin() + static_cast<std::ptrdiff_t>(pos.lower);
   std::nth_element(x.begin(), lower_it, x.end());
   const double lower = *lower_it;
   if (pos.fraction == 0.0) return lower;
   // Everything after the lower order statistic is >= it; the next order statistic is the least.
   const double upper = *std::min_element(lower_it + 1, x.end());
-  return lerp(lower, upper, pos.fraction);
+  return quantile_lerp(lower, upper, pos.fraction);
 }
 
 std::vector<double> quantiles(std::span<const double> values, std::span<const double> ps) {
@@ -301,9 +293,10 @@ std::vector<double> quantiles(std::span<const double> values, std::span<const do
   std::vector<double> result;
   result.reserve(ps.size());
   for (const double p : ps) {
-    const Position pos = type7_position(x.size(), p);
-    result.push_back(pos.fraction == 0.0 ? x[pos.lower]
-                                         : lerp(x[pos.lower], x[pos.lower + 1], pos.fraction));
+    const QuantilePosition pos = type7_position(x.size(), p);
+    result.push_back(pos.fraction == 0.0
+                         ? x[pos.lower]
+                         : quantile_lerp(x[pos.lower], x[pos.lower + 1], pos.fraction));
   }
   return result;
 }

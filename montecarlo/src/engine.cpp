@@ -135,7 +135,11 @@ std::string validate_spool(const Campaign& c, const RunFiles& files, const TaskL
     }
     const std::uint64_t g = std::uint64_t{h.block} * tasks.points + h.point;
     const std::uint64_t position = position_of(h);
-    if (g % tasks.shard.count != tasks.shard.index || position < next_position ||
+    // The engine commits blocks in task order. Without a stopping rule every task is computed,
+    // so a gap (a record missing between two others) is damage too; with one, the blocks of a
+    // point it ended are skipped.
+    const bool gap = !c.stopping.enabled && position != next_position;
+    if (g % tasks.shard.count != tasks.shard.index || position < next_position || gap ||
         position >= state.tasks_committed) {
       return fmt::format("block {} of point {} is out of order", h.block, h.point);
     }
@@ -145,7 +149,12 @@ std::string validate_spool(const Campaign& c, const RunFiles& files, const TaskL
     next_position = position + 1;
     return "";
   };
-  const detail::SpoolScan scan = detail::scan_spool(files.spool, state.spool_bytes, check);
+  detail::SpoolScan scan = detail::scan_spool(files.spool, state.spool_bytes, check);
+  if (scan.damage.empty() && !c.stopping.enabled && scan.records.size() != state.tasks_committed) {
+    scan.damage = fmt::format("spool '{}' holds {} blocks where checkpoint '{}' counts {}",
+                              files.spool.string(), scan.records.size(), files.checkpoint.string(),
+                              state.tasks_committed);
+  }
   if (scan.damage.empty()) return "";
   const std::uint64_t committed = state.tasks_committed;
   state.spool_bytes = scan.valid_bytes;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -53,9 +54,21 @@ void read_all(int fd, void* data, std::size_t size, std::uint64_t offset,
   }
 }
 
-std::uint64_t payload_checksum(std::span<const double> values) {
-  return fnv1a64(
-      std::string_view(reinterpret_cast<const char*>(values.data()), values.size_bytes()));
+// FNV-1a over the record's header (all of it but the checksum) and its payload: a flipped bit in
+// the point or block number is damage like one in the values, found before the values are used
+// as another block's.
+std::uint64_t record_checksum(const RecordHeader& header, std::span<const double> values) {
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  const auto add = [&hash](const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < size; ++i) {
+      hash ^= bytes[i];
+      hash *= 0x100000001b3ull;
+    }
+  };
+  add(&header, offsetof(RecordHeader, checksum));
+  add(values.data(), values.size_bytes());
+  return hash;
 }
 
 }  // namespace
@@ -90,7 +103,8 @@ SpoolWriter::~SpoolWriter() {
 
 void SpoolWriter::append(std::uint32_t point, std::uint32_t block, std::uint32_t trials,
                          std::uint32_t width, std::span<const double> values) {
-  const RecordHeader header{kRecordMagic, point, block, trials, width, 0, payload_checksum(values)};
+  RecordHeader header{kRecordMagic, point, block, trials, width, 0, 0};
+  header.checksum = record_checksum(header, values);
   write_all(fd_, &header, sizeof header, path_);
   write_all(fd_, values.data(), values.size_bytes(), path_);
   bytes_ += sizeof header + values.size_bytes();
@@ -128,7 +142,7 @@ SpoolReader::~SpoolReader() {
 
 void SpoolReader::read(const Entry& entry, std::span<double> out) const {
   read_all(fd_, out.data(), out.size_bytes(), entry.offset, path_);
-  if (payload_checksum(out) != entry.header.checksum) {
+  if (record_checksum(entry.header, out) != entry.header.checksum) {
     throw FormatError(fmt::format("spool '{}': checksum mismatch in block {} of point {}",
                                   path_.string(), entry.header.block, entry.header.point));
   }
@@ -260,7 +274,7 @@ SpoolScan scan_spool(const std::filesystem::path& path, std::uint64_t limit_byte
       } else {
         payload.resize(std::uint64_t{header.trials} * header.width);
         read_all(fd, payload.data(), bytes, offset + sizeof header, path);
-        if (payload_checksum(payload) != header.checksum) damage = "checksum mismatch";
+        if (record_checksum(header, payload) != header.checksum) damage = "checksum mismatch";
       }
     }
     if (!damage.empty()) {

@@ -3,7 +3,8 @@
 // Internal to the engine (not installed); the format is native-endian and not meant to be kept.
 //
 // Record: u32 magic "KBLK", u32 point, u32 block, u32 trials, u32 width, u32 zero,
-//         u64 FNV-1a of the payload, then trials × width doubles (row-major [trial][value]).
+//         u64 FNV-1a of the header's first 24 bytes and the payload, then trials × width doubles
+//         (row-major [trial][value]).
 #pragma once
 
 #include <cstdint>

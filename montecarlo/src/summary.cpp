@@ -41,6 +41,33 @@ void binomial_interval(PointSummary& s, std::size_t i, std::uint64_t n_samples, 
   s.binomial_upper[i] = b.upper;
 }
 
+// A summary of `trials` trials with every field sized and NaN where a value is not computed.
+PointSummary empty_summary(const Campaign& c, std::uint64_t trials) {
+  const std::size_t width = c.trial_width();
+  PointSummary s;
+  s.trials = trials;
+  for (auto* field : {&s.mean, &s.std, &s.sem, &s.ci_lower, &s.ci_upper, &s.min, &s.max}) {
+    field->resize(width);
+  }
+  s.binomial_lower.assign(width, kNaN);
+  s.binomial_upper.assign(width, kNaN);
+  s.quantiles.assign(width * c.quantile_probabilities.size(), kNaN);
+  return s;
+}
+
+// Value i's moments, extremes, Student-t and binomial intervals from its folded statistics.
+void set_moments(const Campaign& c, PointSummary& s, std::size_t i, const RunningStats& total) {
+  s.mean[i] = total.mean();
+  s.std[i] = total.stddev();
+  s.sem[i] = total.sem();
+  const Interval ci = student_t_interval(total, c.confidence);
+  s.ci_lower[i] = ci.lower;
+  s.ci_upper[i] = ci.upper;
+  s.min[i] = total.min();
+  s.max[i] = total.max();
+  binomial_interval(s, i, c.metrics[i % c.metrics.size()].bernoulli_samples, c.confidence);
+}
+
 // Exact quantiles of column i; left NaN when a value is NaN.
 void column_quantiles(PointSummary& s, std::size_t i, std::span<const double> values,
                       std::size_t width, std::span<const double> probabilities) {
@@ -52,32 +79,6 @@ void column_quantiles(PointSummary& s, std::size_t i, std::span<const double> va
   const auto qs = quantiles(column, probabilities);
   std::copy(qs.begin(), qs.end(),
             s.quantiles.begin() + static_cast<std::ptrdiff_t>(i * probabilities.size()));
-}
-
-// As core quantiles() (statistics.cpp): a + t (b - a), exact at both ends (NumPy's _lerp), and
-// the type-7 position, so that streamed quantiles have the same bits.
-double lerp(double a, double b, double t) {
-  if (t == 0.0) return a;
-  const double diff = b - a;
-  if (t >= 0.5) return b - diff * (1.0 - t);
-  return a + diff * t;
-}
-
-struct Position {
-  std::uint64_t lower;
-  double fraction;
-};
-
-Position type7_position(std::uint64_t n, double p) {
-  const double h = static_cast<double>(n - 1) * p;
-  const double lower = std::floor(h);
-  auto index = static_cast<std::uint64_t>(lower);
-  double fraction = h - lower;
-  if (index >= n - 1) {
-    index = n - 1;
-    fraction = 0.0;
-  }
-  return {index, fraction};
 }
 
 // Doubles as unsigned keys in the same order (sign flipped for positives, all bits for
@@ -122,28 +123,9 @@ void PointAccumulator::add_block(std::span<const double> values) {
 }
 
 PointSummary PointAccumulator::finish() const {
-  const Campaign& c = campaign_;
-  const std::size_t width = c.trial_width();
-  const std::size_t metrics = c.metrics.size();
-  PointSummary s;
-  s.trials = trials_;
-  for (auto* field : {&s.mean, &s.std, &s.sem, &s.ci_lower, &s.ci_upper, &s.min, &s.max}) {
-    field->resize(width);
-  }
-  s.binomial_lower.assign(width, kNaN);
-  s.binomial_upper.assign(width, kNaN);
-  s.quantiles.assign(width * c.quantile_probabilities.size(), kNaN);
-  for (std::size_t i = 0; i < width; ++i) {
-    const RunningStats total = reductions_->columns[i].total();
-    s.mean[i] = total.mean();
-    s.std[i] = total.stddev();
-    s.sem[i] = total.sem();
-    const Interval ci = student_t_interval(total, c.confidence);
-    s.ci_lower[i] = ci.lower;
-    s.ci_upper[i] = ci.upper;
-    s.min[i] = total.min();
-    s.max[i] = total.max();
-    binomial_interval(s, i, c.metrics[i % metrics].bernoulli_samples, c.confidence);
+  PointSummary s = empty_summary(campaign_, trials_);
+  for (std::size_t i = 0; i < campaign_.trial_width(); ++i) {
+    set_moments(campaign_, s, i, reductions_->columns[i].total());
   }
   return s;
 }
@@ -290,7 +272,7 @@ void set_quantiles(const Campaign& c, const PointAccumulator& accumulator, Point
   for (std::size_t i = 0; i < width; ++i) {
     if (accumulator.has_nan(i)) continue;
     for (const double p : ps) {
-      const Position pos = type7_position(n, p);
+      const QuantilePosition pos = type7_position(n, p);
       ranks[i].push_back(pos.lower);
       ranks[i].push_back(pos.fraction == 0.0 ? pos.lower : pos.lower + 1);
     }
@@ -299,37 +281,19 @@ void set_quantiles(const Campaign& c, const PointAccumulator& accumulator, Point
   for (std::size_t i = 0; i < width; ++i) {
     if (accumulator.has_nan(i)) continue;
     for (std::size_t q = 0; q < ps.size(); ++q) {
-      const Position pos = type7_position(n, ps[q]);
+      const QuantilePosition pos = type7_position(n, ps[q]);
       const double a = values[i][2 * q], b = values[i][2 * q + 1];
-      s.quantiles[i * ps.size() + q] = pos.fraction == 0.0 ? a : lerp(a, b, pos.fraction);
+      s.quantiles[i * ps.size() + q] = pos.fraction == 0.0 ? a : quantile_lerp(a, b, pos.fraction);
     }
   }
 }
 
 PointSummary summarize_point(const Campaign& c, std::span<const double> values) {
   const std::size_t width = c.trial_width();
-  const std::size_t metrics = c.metrics.size();
-  const std::vector<double>& ps = c.quantile_probabilities;
-  PointSummary s;
-  s.trials = values.size() / width;
-  for (auto* field : {&s.mean, &s.std, &s.sem, &s.ci_lower, &s.ci_upper, &s.min, &s.max}) {
-    field->resize(width);
-  }
-  s.binomial_lower.assign(width, kNaN);
-  s.binomial_upper.assign(width, kNaN);
-  s.quantiles.assign(width * ps.size(), kNaN);
+  PointSummary s = empty_summary(c, values.size() / width);
   for (std::size_t i = 0; i < width; ++i) {
-    const RunningStats total = fold_column(values, width, i, c.block_size);
-    s.mean[i] = total.mean();
-    s.std[i] = total.stddev();
-    s.sem[i] = total.sem();
-    const Interval ci = student_t_interval(total, c.confidence);
-    s.ci_lower[i] = ci.lower;
-    s.ci_upper[i] = ci.upper;
-    s.min[i] = total.min();
-    s.max[i] = total.max();
-    binomial_interval(s, i, c.metrics[i % metrics].bernoulli_samples, c.confidence);
-    column_quantiles(s, i, values, width, ps);
+    set_moments(c, s, i, fold_column(values, width, i, c.block_size));
+    column_quantiles(s, i, values, width, c.quantile_probabilities);
   }
   return s;
 }

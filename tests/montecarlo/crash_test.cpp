@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <random>
@@ -143,6 +144,23 @@ TEST(Crash, ResumeRecomputesFromTheFirstDamagedRecordOfTheSpool) {
              f.seekp(4);  // the point of the first record
              const char point = 5;
              f.write(&point, 1);
+           }},
+          // The first two records' values (and the checksums beside them) exchanged, their
+          // point and block numbers kept: the checksum covers the header too, so each record's
+          // values are found to be another block's (the resume fuzz target's first finding).
+          {"values of two records exchanged",
+           [](const auto& spool) {
+             std::string bytes = testing::read_text(spool);
+             std::uint32_t trials = 0, width = 0;
+             std::memcpy(&trials, bytes.data() + 12, 4);
+             std::memcpy(&width, bytes.data() + 16, 4);
+             const std::size_t record = 32 + std::size_t{trials} * width * 8;
+             const std::string first = bytes.substr(24, record - 24);
+             bytes.replace(24, record - 24, bytes.substr(record + 24, record - 24));
+             bytes.replace(record + 24, record - 24, first);
+             testing::write_bytes(
+                 spool,
+                 std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
            }},
       };
   for (const auto& [name, damage] : damages) {

@@ -192,6 +192,17 @@ struct Interval {
 [[nodiscard]] std::vector<double> quantiles(std::span<const double> values,
                                             std::span<const double> ps);
 
+// The two steps of quantile(), for code that finds the order statistics itself (the engine's
+// streamed summaries): the type-7 position at p of n sorted values (the index of the lower order
+// statistic and the fraction towards the next; fraction 0 at p = 1), and the interpolation
+// a + t (b - a), exact at both ends and monotone in t (NumPy's _lerp). Same bits as quantile().
+struct QuantilePosition {
+  std::uint64_t lower;
+  double fraction;
+};
+[[nodiscard]] QuantilePosition type7_position(std::uint64_t n, double p);
+[[nodiscard]] double quantile_lerp(double a, double b, double t);
+
 // Bootstrap percentile interval (Efron & Tibshirani 1993, ch. 13): the (1 - c)/2 and (1 + c)/2
 // type-7 quantiles of the replicate estimates. NaN bounds when there are no replicates.
 [[nodiscard]] Interval percentile_interval(std::span<const double> replicates, double confidence);
