@@ -28,7 +28,7 @@ PACKAGES=(
   cmake make g++ pkg-config git
   libhdf5-dev hdf5-tools libtbb-dev libboost-math-dev libgtest-dev libgmock-dev
   librandom123-dev libeigen3-dev libtomlplusplus-dev libcli11-dev libfmt-dev libbenchmark-dev
-  libsuitesparse-dev ngspice libopenmpi-dev openmpi-bin python3-h5py python3-numpy
+  libsuitesparse-dev libopenblas-dev ngspice libopenmpi-dev openmpi-bin python3-h5py python3-numpy
   python3-matplotlib libonnx-dev libprotobuf-dev zlib1g-dev dataset-fashion-mnist
 )
 # Only for ./run.sh bench: PyTorch, the baseline of bench/nn_bench (and the models' training).

@@ -9,6 +9,7 @@
 #include <limits>
 #include <span>
 
+#include "kirchhoff/core/blas_eigen.hpp"
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/simd.hpp"
@@ -217,13 +218,17 @@ void AnalogMatrix::set_read_time(const devices::ReadTime& time, const ArrayRespo
   read_time_set_ = true;
 }
 
-void AnalogMatrix::currents(const Group& group, const Eigen::MatrixXd& v,
-                            Eigen::MatrixXd& i) const {
+void AnalogMatrix::currents(const Group& group, const Eigen::MatrixXd& v, Eigen::MatrixXd& i,
+                            Eigen::MatrixXf& v_f, Eigen::MatrixXf& i_f) const {
+  i.resize(group.t_eff.rows(), v.cols());
   if (options_.single_precision_signal) {
-    i = (group.t_eff_f * v.cast<float>()).cast<double>();
+    v_f = v.cast<float>();
+    i_f.resize(i.rows(), i.cols());
+    blas::multiply(group.t_eff_f, v_f, i_f);
+    i = i_f.cast<double>();
     return;
   }
-  i.noalias() = group.t_eff * v;
+  blas::multiply(group.t_eff, v, i);
 }
 
 namespace {
@@ -267,16 +272,14 @@ inline void dac_voltages(const DacOptions& dac, const Matrix& x, Index row0, Ind
   }
 }
 
-KIRCHHOFF_SIMD_CLONES void dac_block(const DacOptions& dac, const Eigen::MatrixXd& x, Index row0,
-                                     Index rows, Index col0, Index nb, std::uint32_t p,
-                                     Eigen::MatrixXd& v) {
-  dac_voltages(dac, x, row0, rows, col0, nb, p, v);
+void dac_block(const DacOptions& dac, const Eigen::MatrixXd& x, Index row0, Index rows, Index col0,
+               Index nb, std::uint32_t p, Eigen::MatrixXd& v) {
+  with_kernel_level([&] { dac_voltages(dac, x, row0, rows, col0, nb, p, v); });
 }
 
-KIRCHHOFF_SIMD_CLONES void dac_block(const DacOptions& dac, const Eigen::MatrixXf& x, Index row0,
-                                     Index rows, Index col0, Index nb, std::uint32_t p,
-                                     Eigen::MatrixXd& v) {
-  dac_voltages(dac, x, row0, rows, col0, nb, p, v);
+void dac_block(const DacOptions& dac, const Eigen::MatrixXf& x, Index row0, Index rows, Index col0,
+               Index nb, std::uint32_t p, Eigen::MatrixXd& v) {
+  with_kernel_level([&] { dac_voltages(dac, x, row0, rows, col0, nb, p, v); });
 }
 
 // The ADC of one group's columns: the mismatch, scale and levels shared by every vector.
@@ -293,10 +296,11 @@ struct AdcColumn {
 
 // One vector's column currents through the ADC: out_j += coefficient · (q(g_j I_j + o_j F +
 // σ_out F z_j) − offset_v), z_j = noise[j · noise_stride] (no output noise when noise is null).
-// Returns how many conversions clipped. Compiled for AVX2 as well (rounding vectorises there).
-KIRCHHOFF_SIMD_CLONES std::uint64_t convert_vector(const AdcColumn& c, const double* in,
-                                                   const double* noise, Index noise_stride,
-                                                   Index columns, double offset_v, double* out) {
+// Returns how many conversions clipped. Inlined into the loop of digitise, which runs at the
+// kernel level (rounding vectorises with AVX2 and AVX-512).
+inline std::uint64_t convert_vector(const AdcColumn& c, const double* in, const double* noise,
+                                    Index noise_stride, Index columns, double offset_v,
+                                    double* out) {
   std::uint64_t clipped = 0;
   for (Index j = 0; j < columns; ++j) {
     double current = c.gain[j] * in[j] + c.offset[j] * c.range_a;
@@ -316,6 +320,7 @@ KIRCHHOFF_SIMD_CLONES std::uint64_t convert_vector(const AdcColumn& c, const dou
 // draws z and the voltage sums v_sum of offset_digital.
 struct BlockWorkspace {
   Eigen::MatrixXd v, i, var, y;
+  Eigen::MatrixXf v_f, i_f;  // v (or v∘v) and i in single precision
   // Noise of one block: row j holds ADC j's nb draws, contiguous in the stream.
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z;
   Eigen::MatrixXf var_f;
@@ -351,9 +356,10 @@ void AnalogMatrix::calibrate_adc(const Eigen::MatrixXd& x) {
     std::vector<double> magnitudes;
     magnitudes.reserve(to_size(used_cols * x.cols()) * dac.input_slices());
     Eigen::MatrixXd v, i;
+    Eigen::MatrixXf v_f, i_f;
     for (std::uint32_t p = 0; p < dac.input_slices(); ++p) {
       dac_block(dac, x, grid_.row_begin(group.tile_row), used_rows, 0, x.cols(), p, v);
-      currents(group, v, i);
+      currents(group, v, i, v_f, i_f);
       for (Index b = 0; b < i.cols(); ++b) {
         for (Index j = 0; j < used_cols; ++j) {
           magnitudes.push_back(std::abs(reference ? i(j, b) - i(used_cols, b) : i(j, b)));
@@ -512,9 +518,11 @@ class AnalogMatrix::BatchProduct {
   // variance (S∘S)ᵀ(v∘v), minus the reference column.
   void analog_currents(const Group& group, const Block& blk, std::uint32_t p, std::uint64_t adc0,
                        BlockWorkspace& w) const {
-    m_.currents(group, w.v, w.i);
+    m_.currents(group, w.v, w.i, w.v_f, w.i_f);
     if (group.noisy) {
-      w.var_f.noalias() = group.var_f * w.v.cwiseAbs2().cast<float>();
+      w.v_f = w.v.cwiseAbs2().cast<float>();
+      w.var_f.resize(group.var_f.rows(), nb_);
+      blas::multiply(group.var_f, w.v_f, w.var_f);
       w.var = w.var_f.cast<double>() * group.var_scale;
       w.z.resize(blk.outs, nb_);
       read_stream_.normal({w.z.data(), to_size(w.z.size())}, noise_element(blk, p, adc0));
@@ -554,13 +562,15 @@ class AnalogMatrix::BatchProduct {
                            quantizer_.ideal(),
                            coefficient};
     std::uint64_t clipped = 0;
-    for (Index b = 0; b < nb_; ++b) {
-      const double offset_v = digital_offset_ ? g_mid_ * w.v_sum(b) : 0.0;
-      const std::uint64_t clipped_b =
-          convert_vector(column, w.i.col(b).data(), output_noise ? &w.z(0, b) : nullptr, nb_,
-                         blk.used_cols, offset_v, w.y.col(b).data());
-      if (b >= blk.live_begin && b < blk.live_end) clipped += clipped_b;
-    }
+    with_kernel_level([&] {
+      for (Index b = 0; b < nb_; ++b) {
+        const double offset_v = digital_offset_ ? g_mid_ * w.v_sum(b) : 0.0;
+        const std::uint64_t clipped_b =
+            convert_vector(column, w.i.col(b).data(), output_noise ? &w.z(0, b) : nullptr, nb_,
+                           blk.used_cols, offset_v, w.y.col(b).data());
+        if (b >= blk.live_begin && b < blk.live_end) clipped += clipped_b;
+      }
+    });
     return clipped;
   }
 
