@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <span>
+#include <type_traits>
 
 #include "kirchhoff/core/blas_eigen.hpp"
 #include "kirchhoff/core/error.hpp"
@@ -297,29 +298,71 @@ struct AdcColumn {
 // One vector's column currents through the ADC: out_j += coefficient · (q(g_j I_j + o_j F +
 // σ_out F z_j) − offset_v), z_j = noise[j · noise_stride] (no output noise when noise is null).
 // Returns how many conversions clipped. Inlined into the loop of digitise, which runs at the
-// kernel level (rounding vectorises with AVX2 and AVX-512).
-inline std::uint64_t convert_vector(const AdcColumn& c, const double* in, const double* noise,
-                                    Index noise_stride, Index columns, double offset_v,
-                                    double* out) {
+// kernel level; the parameters are copied to locals and the pointers marked restrict so that the
+// loop vectorises (rounding needs AVX2 or AVX-512), one loop per kind of converter.
+template <bool kNoise, bool kIdeal>
+inline std::uint64_t convert_vector(const AdcColumn& c, const double* __restrict in,
+                                    const double* __restrict noise, Index noise_stride,
+                                    Index columns, double offset_v, double* __restrict out) {
+  const double* __restrict gain = c.gain;
+  const double* __restrict offset = c.offset;
+  const double noise_a = c.noise_a, range_a = c.range_a, step = c.step, lo = c.lo, hi = c.hi;
+  const double lowest = c.lowest, coefficient = c.coefficient;
   std::uint64_t clipped = 0;
   for (Index j = 0; j < columns; ++j) {
-    double current = c.gain[j] * in[j] + c.offset[j] * c.range_a;
-    if (noise != nullptr) current += c.noise_a * noise[j * noise_stride];
-    if (!c.ideal) {
-      const double normalised = current / c.range_a;
-      clipped += (normalised > 1.0 || normalised < c.lowest) ? 1u : 0u;
-      current = std::clamp(std::round(normalised / c.step), c.lo, c.hi) * c.step * c.range_a;
+    double current = gain[j] * in[j] + offset[j] * range_a;
+    if constexpr (kNoise) current += noise_a * noise[j * noise_stride];
+    if constexpr (!kIdeal) {
+      const double normalised = current / range_a;
+      clipped += (normalised > 1.0 || normalised < lowest) ? 1u : 0u;
+      current = std::clamp(std::round(normalised / step), lo, hi) * step * range_a;
     }
-    out[j] += c.coefficient * (current - offset_v);
+    out[j] += coefficient * (current - offset_v);
   }
   return clipped;
 }
 
+// i += sqrt(var · scale) ∘ z for the currents i and variances var (outs × nb, column-major)
+// and the draws z (row-major: z[j · nb + b]); the same operations as the Eigen expression
+// i += (var.cast<double>() · scale).sqrt() ∘ z it replaces, at the kernel level.
+void add_read_noise(double* __restrict i, const float* __restrict var, double scale,
+                    const double* __restrict z, Index outs, Index nb) {
+  with_kernel_level([&] {
+    for (Index b = 0; b < nb; ++b) {
+      for (Index j = 0; j < outs; ++j) {
+        i[b * outs + j] +=
+            std::sqrt(static_cast<double>(var[b * outs + j]) * scale) * z[j * nb + b];
+      }
+    }
+  });
+}
+
+// out = v ∘ v in single precision (the right-hand side of the variance product).
+void squares_single(const double* __restrict v, float* __restrict out, Index n) {
+  with_kernel_level([&] {
+    for (Index e = 0; e < n; ++e) out[e] = static_cast<float>(v[e] * v[e]);
+  });
+}
+
+// Whether every element is finite (a branch-free reduction, so that it vectorises).
+template <class T>
+bool all_finite(const T* x, Index n) {
+  bool finite = true;
+  with_kernel_level([&] {
+    unsigned bad = 0;
+    for (Index e = 0; e < n; ++e) {
+      bad |= static_cast<unsigned>(!(std::abs(x[e]) <= std::numeric_limits<T>::max()));
+    }
+    finite = bad == 0;
+  });
+  return finite;
+}
+
 // The scratch matrices of one thread of a multiply, reused from block to block: voltages v,
-// currents i, read-noise variance var (var_f in single precision), the block's sums y, the noise
+// currents i, read-noise variance var_f (single precision), the block's sums y, the noise
 // draws z and the voltage sums v_sum of offset_digital.
 struct BlockWorkspace {
-  Eigen::MatrixXd v, i, var, y;
+  Eigen::MatrixXd v, i, y;
   Eigen::MatrixXf v_f, i_f;  // v (or v∘v) and i in single precision
   // Noise of one block: row j holds ADC j's nb draws, contiguous in the stream.
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z;
@@ -334,7 +377,9 @@ void check_input(const Matrix& x, Index inputs, const char* what) {
                                       x.rows(), inputs));
   }
   if (x.cols() == 0) throw InvalidArgument(fmt::format("{}: empty input batch", what));
-  if (!x.allFinite()) throw InvalidArgument(fmt::format("{}: input batch is not finite", what));
+  if (!all_finite(x.data(), x.size())) {
+    throw InvalidArgument(fmt::format("{}: input batch is not finite", what));
+  }
 }
 
 }  // namespace
@@ -520,13 +565,13 @@ class AnalogMatrix::BatchProduct {
                        BlockWorkspace& w) const {
     m_.currents(group, w.v, w.i, w.v_f, w.i_f);
     if (group.noisy) {
-      w.v_f = w.v.cwiseAbs2().cast<float>();
+      w.v_f.resize(w.v.rows(), w.v.cols());
+      squares_single(w.v.data(), w.v_f.data(), w.v.size());
       w.var_f.resize(group.var_f.rows(), nb_);
       blas::multiply(group.var_f, w.v_f, w.var_f);
-      w.var = w.var_f.cast<double>() * group.var_scale;
       w.z.resize(blk.outs, nb_);
       read_stream_.normal({w.z.data(), to_size(w.z.size())}, noise_element(blk, p, adc0));
-      w.i.array() += w.var.array().sqrt() * w.z.array();
+      add_read_noise(w.i.data(), w.var_f.data(), group.var_scale, w.z.data(), blk.outs, nb_);
     }
     if (reference_) {
       for (Index j = 0; j < blk.used_cols; ++j) w.i.row(j) -= w.i.row(blk.used_cols);
@@ -562,13 +607,23 @@ class AnalogMatrix::BatchProduct {
                            quantizer_.ideal(),
                            coefficient};
     std::uint64_t clipped = 0;
-    with_kernel_level([&] {
+    const auto convert = [&](auto noise, auto ideal) {
       for (Index b = 0; b < nb_; ++b) {
         const double offset_v = digital_offset_ ? g_mid_ * w.v_sum(b) : 0.0;
         const std::uint64_t clipped_b =
-            convert_vector(column, w.i.col(b).data(), output_noise ? &w.z(0, b) : nullptr, nb_,
-                           blk.used_cols, offset_v, w.y.col(b).data());
+            convert_vector<decltype(noise)::value, decltype(ideal)::value>(
+                column, w.i.col(b).data(), noise ? &w.z(0, b) : nullptr, nb_, blk.used_cols,
+                offset_v, w.y.col(b).data());
         if (b >= blk.live_begin && b < blk.live_end) clipped += clipped_b;
+      }
+    };
+    using yes = std::true_type;
+    using no = std::false_type;
+    with_kernel_level([&] {
+      if (output_noise) {
+        quantizer_.ideal() ? convert(yes{}, yes{}) : convert(yes{}, no{});
+      } else {
+        quantizer_.ideal() ? convert(no{}, yes{}) : convert(no{}, no{});
       }
     });
     return clipped;
