@@ -11,6 +11,7 @@
 #include <string_view>
 #include <utility>
 
+#include "kirchhoff/core/blas_eigen.hpp"
 #include "kirchhoff/core/config_checks.hpp"
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/units.hpp"
@@ -175,7 +176,8 @@ class ArrayWorkload final : public Workload {
     const Eigen::MatrixXd x_calibration =
         calibrated ? draw_inputs(address.stream(StreamId::input_vectors, 1), s_.calibration_vectors)
                    : Eigen::MatrixXd();
-    const Eigen::MatrixXd y = w.transpose() * x;  // the ideal product of the target weights
+    Eigen::MatrixXd y(w.cols(), x.cols());  // the ideal product of the target weights
+    blas::multiply_transposed(w, x, y);
     const double signal = y.squaredNorm();
     const double output_range = y.cwiseAbs().maxCoeff();
     const double count = static_cast<double>(y.size());
