@@ -4,6 +4,7 @@
 #pragma once
 
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -64,9 +65,12 @@ inline void add_kernel_context() {
 
 }  // namespace kirchhoff::bench
 
-// BENCHMARK_MAIN with the kernel context.
+// BENCHMARK_MAIN with the kernel context, and glibc's mmap threshold raised as the kirchhoff
+// program raises it (apps/src/cli.cpp), so that trials allocate as they do there.
 #define KIRCHHOFF_BENCHMARK_MAIN()                                      \
   int main(int argc, char** argv) {                                     \
+    ::mallopt(M_MMAP_THRESHOLD, 256 << 20);                             \
+    ::mallopt(M_TRIM_THRESHOLD, 512 << 20);                             \
     ::benchmark::Initialize(&argc, argv);                               \
     if (::benchmark::ReportUnrecognizedArguments(argc, argv)) return 1; \
     ::kirchhoff::bench::add_kernel_context();                           \

@@ -288,6 +288,7 @@ std::unique_ptr<Workload> make_array_workload(const Config& config,
   reject_unless(adc, "calibration_vectors", calibrated, "with range_mode = \"calibrated\"");
   if (calibrated) s.calibration_vectors = get_count(adc, "calibration_vectors", 256, 1, 65536);
   s.mvm.read_noise = w.get_or("read_noise", true);
+  s.mvm.single_precision_signal = w.get_or("single_precision_signal", false);
   const crossbar::DacOptions& dac = s.mvm.periphery.dac;
 
   // Input vectors: by default the DAC's input range.
