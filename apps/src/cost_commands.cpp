@@ -430,7 +430,9 @@ int nn_cost(const NnCostOptions& o, std::ostream& out) {
         100 * share(l.energy.adc_j, t), 100 * share(l.energy.dac_j, t),
         100 * share(l.energy.array_j(), t), 100 * share(l.energy.digital_j, t));
   }
-  out << "(* digital layer: its MACs at the technology's mac_energy; no latency modelled)\n";
+  if (std::any_of(layers.begin(), layers.end(), [](const LayerCost& l) { return !l.analog; })) {
+    out << "(* digital layer: its MACs at the technology's mac_energy; no latency modelled)\n";
+  }
   out << fmt::format(
       "total: {} per inference, latency {} ({:.4g} inferences/s, layer-sequential), {:.4g} "
       "TOPS, {:.4g} TOPS/W, {:.4g} mm2\n",
