@@ -11,11 +11,11 @@
 #include <string_view>
 #include <utility>
 
+#include "cost_table.hpp"
 #include "kirchhoff/core/config_checks.hpp"
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/cost/matrix_cost.hpp"
-#include "kirchhoff/cost/technology_config.hpp"
 #include "kirchhoff/crossbar/ir_drop.hpp"
 #include "kirchhoff/crossbar/mvm.hpp"
 #include "kirchhoff/crossbar/options_config.hpp"
@@ -324,19 +324,7 @@ std::unique_ptr<Workload> make_array_workload(const Config& config,
   s.input_distribution = get_distribution(inputs, x_min, x_max, x_max / std::sqrt(3.0));
 
   check_table(w, [&] { s.mvm.validate(); });
-  if (const ConfigTable c = w.table("cost"); c.exists()) {
-    // A preset name, or a technology file relative to the campaign like every path in it.
-    const std::string name = c.get<std::string>("technology");
-    const bool path = name.find('/') != std::string::npos || name.ends_with(".toml");
-    try {
-      s.technology = cost::load_technology(path ? c.get_path("technology").string() : name);
-    } catch (const ConfigError& e) {
-      if (!e.where().file.empty()) throw;  // located in the technology file itself
-      c.fail("technology", e.what());
-    } catch (const IoError& e) {
-      c.fail("technology", e.what());
-    }
-  }
+  s.technology = read_cost_table(w);
   return std::make_unique<ArrayWorkload>(std::move(device), context, std::move(s));
 }
 
