@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 
 #include "json_reader.hpp"
 #include "kirchhoff/apps/cli.hpp"
@@ -153,6 +155,83 @@ TEST(NnCostCli, TableAndErrors) {
                "--samples", "2", "--set", "workload.adc.bitz=6"});
   EXPECT_EQ(typo.exit_status, 2);
   EXPECT_CONTAINS(typo.err, "workload.adc.bitz");
+}
+
+// `kirchhoff plot --kind tradeoff`: a campaign sweeping the ADC bits with cost metrics; more bits
+// cost more energy and give less error, so every point is on the Pareto front, and the plotted
+// values are the file's summaries.
+TEST(PlotTradeoff, ErrorAgainstEnergyWithTheParetoFront) {
+  const std::string python =
+      std::getenv("KIRCHHOFF_PYTHON") != nullptr && *std::getenv("KIRCHHOFF_PYTHON") != '\0'
+          ? std::getenv("KIRCHHOFF_PYTHON")
+          : KIRCHHOFF_PYTHON;
+  const std::string probe = "'" + python + "' -I -c 'import matplotlib, h5py, numpy' 2>/dev/null";
+  if (std::system(probe.c_str()) != 0) {
+    GTEST_SKIP() << "the Python interpreter " << python << " lacks matplotlib, h5py or numpy";
+  }
+  const TempDir dir("plot-tradeoff");
+  write_text(dir / "sweep.toml", R"(name = "tradeoff"
+seed = 3
+trials = 6
+block_size = 3
+read_times = ["1s"]
+checkpoint_interval = "0s"
+[device]
+preset = "generic-ideal"
+[workload]
+kind = "array"
+rows = 32
+cols = 16
+read_noise = false
+[workload.dac]
+bits = 8
+[workload.adc]
+bits = 4
+range_mode = "calibrated"
+[workload.cost]
+technology = "rram-1t1r-22nm"
+[[sweep]]
+key = "workload.adc.bits"
+values = [3, 5, 8]
+)");
+  const auto run = run_cli({"run", (dir / "sweep.toml").string(), "--output",
+                            (dir / "sweep.h5").string(), "-q", "-j", "1"});
+  ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
+  const auto plot = run_cli({"plot", (dir / "sweep.h5").string(), "--kind", "tradeoff", "--metric",
+                             "relative_error", "--out", (dir / "t.png").string(), "--data-json",
+                             (dir / "t.json").string()});
+  ASSERT_EQ(plot.exit_status, 0) << plot.out << plot.err;
+  EXPECT_TRUE(std::filesystem::exists(dir / "t.png"));
+  const Json j = testing::read_json(dir / "t.json");
+  EXPECT_EQ(j["x_metric"].text(), "energy_per_mvm");
+  const std::vector<double> x = j["x"].numbers(), y = j["y"].numbers();
+  ASSERT_EQ(x.size(), 3u);
+  EXPECT_LT(x[0], x[1]);  // 3, 5, 8 bits: more energy,
+  EXPECT_LT(x[1], x[2]);
+  EXPECT_GT(y[0], y[1]);  // less error
+  EXPECT_GT(y[1], y[2]);
+  EXPECT_EQ(j["pareto"].size(), 3u);
+  // Without cost metrics a tradeoff plot is refused with the reason.
+  write_text(dir / "plain.toml", R"(name = "plain"
+seed = 3
+trials = 2
+read_times = ["1s"]
+checkpoint_interval = "0s"
+[device]
+preset = "generic-ideal"
+[workload]
+kind = "array"
+rows = 8
+cols = 4
+)");
+  ASSERT_EQ(run_cli({"run", (dir / "plain.toml").string(), "--output", (dir / "plain.h5").string(),
+                     "-q", "-j", "1"})
+                .exit_status,
+            0);
+  const auto refused = run_cli({"plot", (dir / "plain.h5").string(), "--kind", "tradeoff", "--out",
+                                (dir / "p.png").string()});
+  EXPECT_NE(refused.exit_status, 0);
+  EXPECT_CONTAINS(refused.err + refused.out, "needs a cost metric");
 }
 
 }  // namespace
