@@ -250,8 +250,10 @@ struct LayerCost {
   std::string name, op;
   bool analog = false;
   std::int64_t tiles = 0;
-  std::int64_t mvms = 0;  // tile MVMs per inference
-  double macs = 0.0;      // multiply-accumulates per inference
+  std::int64_t zero_tiles = 0;                // all weights zero: not costed (structured pruning)
+  double used_cells = 0.0, tile_cells = 0.0;  // weights held / cells of the layer's tiles
+  std::int64_t mvms = 0;                      // tile MVMs per inference
+  double macs = 0.0;                          // multiply-accumulates per inference
   cost::EnergyBreakdown energy;
   double latency_s = 0.0;
   double area_m2 = 0.0;
@@ -289,10 +291,18 @@ void add_analog_group(const Eigen::MatrixXd& weights, const Eigen::MatrixXd& x_u
   const crossbar::MappedWeights mapped = crossbar::map_weights(weights, mvm.mapping);
   const crossbar::TileGrid grid(weights.rows(), weights.cols(), mvm.tile);
   double slowest = 0.0;
+  std::int64_t zero = 0;
   for (Eigen::Index r = 0; r < grid.tile_rows(); ++r) {
     const Eigen::Index r0 = grid.row_begin(r), nr = grid.row_count(r);
     for (Eigen::Index c = 0; c < grid.tile_cols(); ++c) {
       const Eigen::Index c0 = grid.col_begin(c), nc = grid.col_count(c);
+      // Structured pruning: a tile of zero weights need not exist (its outputs are zero).
+      if ((weights.block(r0, c0, nr, nc).array() == 0.0).all()) {
+        ++zero;
+        continue;
+      }
+      layer.used_cells += static_cast<double>(nr * nc);
+      layer.tile_cells += static_cast<double>(mvm.tile.rows * mvm.tile.cols);
       Eigen::VectorXd row_g = Eigen::VectorXd::Zero(nr);
       for (const auto& g : mapped.conductances) row_g += g.block(r0, c0, nr, nc).rowwise().sum();
       const cost::TileLayout layout = cost::tile_layout(mvm, tech, nr, nc);
@@ -304,8 +314,9 @@ void add_analog_group(const Eigen::MatrixXd& weights, const Eigen::MatrixXd& x_u
       slowest = std::max(slowest, t.latency_s);
     }
   }
-  layer.tiles += grid.tiles();
-  layer.mvms += grid.tiles() * vectors;
+  layer.tiles += grid.tiles() - zero;
+  layer.zero_tiles += zero;
+  layer.mvms += (grid.tiles() - zero) * vectors;
   // Tiles of a layer work in parallel, its vectors one after another.
   layer.latency_s = std::max(layer.latency_s, slowest * static_cast<double>(vectors));
 }
@@ -402,10 +413,12 @@ int nn_cost(const NnCostOptions& o, std::ostream& out) {
       const LayerCost& l = layers[i];
       out << fmt::format(
           "{}\n    {{\"name\": {}, \"op\": {}, \"analog\": {}, \"tiles\": {}, "
+          "\"zero_tiles\": {}, \"utilization\": {}, "
           "\"mvms_per_inference\": {}, \"macs\": {}, \"energy_J\": {}, \"latency_s\": {}, "
           "\"area_mm2\": {}, \"shares\": {}}}",
-          i ? "," : "", quoted(l.name), quoted(l.op), l.analog ? "true" : "false", l.tiles, l.mvms,
-          json_number(l.macs), json_number(l.energy.total_j()), json_number(l.latency_s),
+          i ? "," : "", quoted(l.name), quoted(l.op), l.analog ? "true" : "false", l.tiles,
+          l.zero_tiles, json_number(share(l.used_cells, l.tile_cells)), l.mvms, json_number(l.macs),
+          json_number(l.energy.total_j()), json_number(l.latency_s),
           json_number(l.area_m2 / kSquareMillimetre), shares_json(l.energy));
     }
     out << "\n  ]\n}\n";
@@ -417,15 +430,16 @@ int nn_cost(const NnCostOptions& o, std::ostream& out) {
   std::size_t name_w = 5;
   for (const LayerCost& l : layers) name_w = std::max(name_w, l.name.size());
   out << fmt::format(
-      "{:<{}}  {:<6}  {:>5}  {:>8}  {:>11}  {:>10}  {:>9}  {:>5} {:>5} {:>5} {:>5}\n", "LAYER",
-      name_w, "OP", "TILES", "MVMS", "ENERGY", "LATENCY", "AREA mm2", "ADC%", "DAC%", "ARR%",
-      "DIG%");
+      "{:<{}}  {:<6}  {:>5}  {:>5}  {:>8}  {:>11}  {:>10}  {:>9}  {:>5} {:>5} {:>5} {:>5}\n",
+      "LAYER", name_w, "OP", "TILES", "UTIL%", "MVMS", "ENERGY", "LATENCY", "AREA mm2", "ADC%",
+      "DAC%", "ARR%", "DIG%");
   for (const LayerCost& l : layers) {
     const double t = l.energy.total_j();
     out << fmt::format(
-        "{:<{}}  {:<6}  {:>5}  {:>8}  {:>11}  {:>10}  {:>9.4g}  {:>5.1f} {:>5.1f} {:>5.1f} "
-        "{:>5.1f}\n",
-        l.name, name_w, l.analog ? l.op : l.op + "*", l.tiles, l.mvms, energy(t),
+        "{:<{}}  {:<6}  {:>5}  {:>5.1f}  {:>8}  {:>11}  {:>10}  {:>9.4g}  {:>5.1f} {:>5.1f} "
+        "{:>5.1f} {:>5.1f}\n",
+        l.name, name_w, l.analog ? l.op : l.op + "*", l.tiles,
+        100 * share(l.used_cells, l.tile_cells), l.mvms, energy(t),
         format_quantity(l.latency_s, Dimension::time), l.area_m2 / kSquareMillimetre,
         100 * share(l.energy.adc_j, t), 100 * share(l.energy.dac_j, t),
         100 * share(l.energy.array_j(), t), 100 * share(l.energy.digital_j, t));
@@ -433,6 +447,9 @@ int nn_cost(const NnCostOptions& o, std::ostream& out) {
   if (std::any_of(layers.begin(), layers.end(), [](const LayerCost& l) { return !l.analog; })) {
     out << "(* digital layer: its MACs at the technology's mac_energy; no latency modelled)\n";
   }
+  std::int64_t zero = 0;
+  for (const LayerCost& l : layers) zero += l.zero_tiles;
+  if (zero > 0) out << fmt::format("{} tiles of zero weights not costed (pruned)\n", zero);
   out << fmt::format(
       "total: {} per inference, latency {} ({:.4g} inferences/s, layer-sequential), {:.4g} "
       "TOPS, {:.4g} TOPS/W, {:.4g} mm2\n",

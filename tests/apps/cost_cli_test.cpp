@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "../nn/onnx_builder.hpp"
 #include "json_reader.hpp"
 #include "kirchhoff/apps/cli.hpp"
 #include "run_cli.hpp"
@@ -137,6 +138,35 @@ TEST(NnCostCli, PerLayerAndTotalsOfTheReferenceMlp) {
   ASSERT_EQ(six.exit_status, 0) << six.err;
   const Json k = JsonParser(six.out).parse();
   EXPECT_LT(k["energy_per_inference_J"].number(), j["energy_per_inference_J"].number());
+}
+
+// Tiles whose weights are all zero (structured pruning) are not costed; utilisation is the
+// fraction of the costed tiles' cells that hold a weight.
+TEST(NnCostCli, ZeroTilesAreNotCostedAndUtilisationIsCounted) {
+  const TempDir dir("nn-cost-pruned");
+  // Flatten -> MatMul 784 x 10 whose outputs 8 and 9 are zero; tiles of 256 x 8: 4 x 2 tiles,
+  // the second tile column all zero.
+  nn::testing::ModelBuilder b({1, 28, 28});
+  b.graph().set_name("pruned");
+  b.node("Flatten", {"x"}, {"f"}, "flatten");
+  std::vector<float> w(784 * 10, 0.0F);
+  for (std::size_t i = 0; i < 784; ++i) {
+    for (std::size_t j = 0; j < 8; ++j)
+      w[i * 10 + j] = 0.01F * static_cast<float>((i + j) % 7) - 0.03F;
+  }
+  b.initializer("W", {784, 10}, w);
+  b.node("MatMul", {"f", "W"}, {"y"}, "fc");
+  b.output("y");
+  write_text(dir / "pruned.onnx", b.bytes());
+  const auto r = run_cli({"nn", "cost", "--model", (dir / "pruned.onnx").string(), "--campaign",
+                          kData + "/campaigns/fashion-pcm.toml", "--samples", "2", "--set",
+                          "workload.tile.cols=8", "--json"});
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  const Json l = JsonParser(r.out).parse()["layers"][0];
+  EXPECT_EQ(l["tiles"].number(), 4.0);
+  EXPECT_EQ(l["zero_tiles"].number(), 4.0);
+  EXPECT_EQ(l["mvms_per_inference"].number(), 4.0);
+  EXPECT_DOUBLE_EQ(l["utilization"].number(), (3 * 256 + 16) * 8.0 / (4 * 256 * 8.0));
 }
 
 TEST(NnCostCli, TableAndErrors) {
