@@ -7,6 +7,7 @@
 #include <tbb/global_control.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "kirchhoff/core/statistics.hpp"
@@ -252,6 +253,31 @@ TEST(Mvm, SinglePrecisionSignalIsCloseToDoubleAndItselfReproducible) {
   {
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 1);
     EXPECT_TRUE(single_path.multiply(x, 0).y == y_single);
+  }
+}
+
+// The check of the inputs rides on the DAC loop: a NaN or infinity anywhere — in a later tile
+// row, past the first block, with bit-serial inputs, in a single-precision batch — is refused.
+TEST(Mvm, ANonFiniteInputAnywhereIsRefused) {
+  const devices::GenericModel model(ideal_device());
+  MvmOptions o = ideal_options(4, 3);
+  o.periphery.dac.bits = 8;
+  o.batch_block = 2;
+  for (const std::uint32_t slice_bits : {0u, 2u}) {
+    o.periphery.dac.slice_bits = slice_bits;
+    AnalogMatrix m(smooth_matrix(10, 7), o, model, address());  // 3 x 3 tiles
+    m.set_read_time({1.0, 0});
+    for (const double bad : {std::nan(""), std::numeric_limits<double>::infinity()}) {
+      Eigen::MatrixXd x = Eigen::MatrixXd::Constant(10, 5, 0.25);
+      x(9, 4) = -bad;  // last tile row, last (partial) block
+      EXPECT_EQ(message_of<InvalidArgument>([&] { (void)m.multiply(x, 0); }),
+                "multiply: input batch is not finite");
+      const Eigen::MatrixXf xf = x.cast<float>();
+      EXPECT_EQ(message_of<InvalidArgument>([&] { (void)m.multiply_single(xf, 0); }),
+                "multiply: input batch is not finite");
+      x(9, 4) = 0.25;
+      EXPECT_NO_THROW((void)m.multiply(x, 0));
+    }
   }
 }
 
