@@ -159,6 +159,31 @@ ArrayResponse ArrayResponseSettings::response() const {
   return ideal_response();
 }
 
+namespace {
+
+// One array at one read time, solved block by block (thread-safe: LineIrDropSolver::solve).
+class LineArraySolver final : public ArraySolver {
+ public:
+  LineArraySolver(const ConductanceMatrix& g, const WireResistances& w) : solver_(g, w) {}
+  Eigen::MatrixXd currents(const Eigen::MatrixXd& v) const override {
+    const InputBatch inputs = v.transpose();
+    return solver_.solve(inputs).transpose();
+  }
+
+ private:
+  LineIrDropSolver solver_;
+};
+
+}  // namespace
+
+std::optional<ArrayBatchResponse> ArrayResponseSettings::batch_response() const {
+  if (ir_drop != IrDrop::exact || !LineIrDropSolver::supports(wires)) return std::nullopt;
+  const WireResistances w = wires;
+  return ArrayBatchResponse([w](const ConductanceMatrix& g) -> std::shared_ptr<const ArraySolver> {
+    return std::make_shared<LineArraySolver>(g, w);
+  });
+}
+
 const char* ArrayResponseSettings::name() const noexcept {
   switch (ir_drop) {
     case IrDrop::exact:

@@ -196,11 +196,22 @@ class ArrayWorkload final : public Workload {
       return std::span<const double>(matrix.cells(a).programmed_siemens);
     });
 
-    const crossbar::ArrayResponse response = s_.response.response();
+    // IR drop: an exact solver builds T with one solve per row; fewer vectors per read time
+    // than rows are cheaper solved as they come (ArrayBatchResponse). Either is exact.
+    const auto batch = s_.response.batch_response();
+    const Index vectors = static_cast<Index>(s_.mvm.periphery.dac.input_slices()) *
+                          (s_.inputs + (calibrated ? s_.calibration_vectors : 0));
+    const bool solve_batches = batch && vectors < s_.mvm.tile.rows;
+    const crossbar::ArrayResponse response =
+        solve_batches ? crossbar::ideal_response() : s_.response.response();
     const std::size_t width = metrics_.size();
     for (std::size_t k = 0; k < context_.read_times_s.size(); ++k) {
       const auto index = static_cast<std::uint32_t>(k);
-      matrix.set_read_time(devices::ReadTime{context_.read_times_s[k], index}, response);
+      if (solve_batches) {
+        matrix.set_read_time(devices::ReadTime{context_.read_times_s[k], index}, *batch);
+      } else {
+        matrix.set_read_time(devices::ReadTime{context_.read_times_s[k], index}, response);
+      }
       if (calibrated) matrix.calibrate_adc(x_calibration);
       const crossbar::MvmResult result = matrix.multiply(x, index);
       const OutputError e = output_error(result.y, y);

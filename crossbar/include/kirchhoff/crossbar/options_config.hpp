@@ -35,6 +35,10 @@ struct ArrayResponseSettings {
   // Each physical array (G⁺ and G⁻ of every tile) is solved as the array it is; the engine
   // subtracts. The exact solver is built per array and call, so trials share nothing.
   [[nodiscard]] ArrayResponse response() const;
+  // For ir_drop = "exact" with r_row, r_col > 0: arrays that solve each block of voltages by
+  // line relaxation + CG (LineIrDropSolver) instead of building T, cheaper when a read time
+  // multiplies fewer vectors than the array has rows. Nothing otherwise.
+  [[nodiscard]] std::optional<ArrayBatchResponse> batch_response() const;
   [[nodiscard]] const char* name() const noexcept;
   // For plans and descriptions: "IR drop none", or "IR drop exact (wires r_row 1 Ohm, r_col
   // 1 Ohm, r_driver 0 Ohm, r_sense 0 Ohm)".
