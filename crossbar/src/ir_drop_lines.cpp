@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "kirchhoff/core/error.hpp"
@@ -19,12 +20,25 @@ namespace {
 // Vectors solved side by side: node k of lane b is element k · kLanes + b, so every loop over
 // the lanes is one SIMD register wide (AVX-512) or two (AVX2) and the tridiagonal recursions,
 // which are sequential along a wire, run on kLanes vectors at once.
-constexpr Index kLanes = 8;
-// One value per lane (a C array: indexed like the node arrays, by Index).
-struct Lanes {
-  double v[kLanes] = {};
-  double& operator[](Index b) { return v[b]; }
-  double operator[](Index b) const { return v[b]; }
+constexpr Index kLanes = 4;
+// Row wires solved side by side (independent recursions; see Chunk::solve_rows).
+constexpr std::size_t kRowBlock = 4;
+// One value per lane: a GCC vector, one AVX2 register (two SSE2 registers on the baseline).
+using Vec = double __attribute__((vector_size(kLanes * sizeof(double))));
+
+// Zeroed storage of n Vecs at their alignment (std::vector<Vec> does not keep the attribute).
+class VecBuffer {
+ public:
+  explicit VecBuffer(std::size_t n) : raw_((n + 1) * kLanes, 0.0) {
+    void* p = raw_.data();
+    std::size_t space = raw_.size() * sizeof(double);
+    data_ = static_cast<Vec*>(std::align(kLanes * sizeof(double), n * sizeof(Vec), p, space));
+  }
+  [[nodiscard]] Vec* data() const { return data_; }
+
+ private:
+  std::vector<double> raw_;
+  Vec* data_ = nullptr;
 };
 
 }  // namespace
@@ -85,141 +99,225 @@ void LineIrDropSolver::Impl::factor() {
 
 namespace {
 
-// The kernels of one chunk; inlined into solve_chunk so that they are compiled for its ISA.
-struct ChunkKernels {
-  const LineIrDropSolver::Impl& s;
-
-  // f ← P⁻¹ f on the row-wire nodes (every row wire a tridiagonal solve).
-  [[gnu::always_inline]] inline void row_solve(double* f) const {
-    const Index n = s.n;
+// One chunk of kLanes vectors. Each CG iteration is three sweeps over the column-wire rows
+// i = 0 … i1 − 1 of the grid, so the working set is five arrays of rows × cols nodes (y, r, z,
+// p, q; kLanes values each) and one row buffer, and every row wire's solve runs in L1:
+//   A (i ascending): p_i ← z_i + β p_i (one row ahead), t = P_i⁻¹ (G_i ∘ p_i) in the row buffer,
+//      q_i = (S p)_i = Q_i p − G_i ∘ t, and pᵀq;
+//   B (i ascending): y += α p, r −= α q, forward substitution of z = Q⁻¹ r;
+//   C (i descending): back substitution of z, and rᵀz.
+// Values are GCC vectors of kLanes doubles: every operation is lane-wise IEEE arithmetic, the
+// same bits on every ISA.
+class Chunk {
+ public:
+  Chunk(const LineIrDropSolver::Impl& s, const double* v)
+      : s_(s),
+        n_(s.n),
+        size_(s.r * s.n),
+        work_(static_cast<std::size_t>(5 * size_) + kRowBlock * static_cast<std::size_t>(n_)),
+        v_(static_cast<std::size_t>(s.r)) {
+    y_ = work_.data();
+    r_ = y_ + size_;
+    z_ = r_ + size_;
+    p_ = z_ + size_;
+    q_ = p_ + size_;
+    row_ = q_ + size_;
     for (Index i = 0; i < s.r; ++i) {
-      if (s.j0 >= n) break;
-      double* row = f + i * n * kLanes;
-      const double* inv = s.row_inv.data() + i * n;
-      const double* c = s.row_c.data() + i * n;
-      for (Index b = 0; b < kLanes; ++b) row[s.j0 * kLanes + b] *= inv[s.j0];
-      for (Index j = s.j0 + 1; j < n; ++j) {
-        double* x = row + j * kLanes;
-        const double* prev = x - kLanes;
-        for (Index b = 0; b < kLanes; ++b) x[b] = (x[b] + s.g_row * prev[b]) * inv[j];
+      for (Index b = 0; b < kLanes; ++b) v_.data()[i][b] = v[i * kLanes + b];
+    }
+  }
+
+  // Row buffer rr ← P_i⁻¹ (G_i ∘ x_i + the sources of row i when `sources`) for the rows
+  // i = i0 … i0 + Count − 1. The Thomas recursions are sequential along a row: Count rows at
+  // once keep Count independent chains in flight instead of waiting on one's latency.
+  template <std::size_t Count>
+  [[gnu::always_inline]] inline void solve_rows(Index i0, const Vec* x, bool sources) {
+    const Index n = n_, j0 = s_.j0;
+    const double g = s_.g_row;
+    const double* inv[Count];
+    const double* c[Count];
+    const double* gc[Count];
+    const Vec* xi[Count];
+    Vec* t[Count];
+    Vec prev[Count];
+    for (std::size_t rr = 0; rr < Count; ++rr) {
+      const Index i = i0 + static_cast<Index>(rr);
+      inv[rr] = s_.row_inv.data() + i * n;
+      c[rr] = s_.row_c.data() + i * n;
+      gc[rr] = s_.coupling.data() + i * n;
+      xi[rr] = x + i * n;
+      t[rr] = row_ + static_cast<Index>(rr) * n;
+      Vec first = gc[rr][j0] * xi[rr][j0];
+      if (sources) first += (s_.driver_fixed ? s_.g_row : s_.g_driver) * v_.data()[i];
+      prev[rr] = first * inv[rr][j0];
+      t[rr][j0] = prev[rr];
+    }
+    for (Index j = j0 + 1; j < n; ++j) {
+      for (std::size_t rr = 0; rr < Count; ++rr) {
+        prev[rr] = (gc[rr][j] * xi[rr][j] + g * prev[rr]) * inv[rr][j];
+        t[rr][j] = prev[rr];
       }
-      for (Index j = n - 2; j >= s.j0; --j) {
-        double* x = row + j * kLanes;
-        const double* next = x + kLanes;
-        for (Index b = 0; b < kLanes; ++b) x[b] += c[j] * next[b];
+    }
+    for (Index j = n - 2; j >= j0; --j) {
+      for (std::size_t rr = 0; rr < Count; ++rr) {
+        prev[rr] = t[rr][j] + c[rr][j] * prev[rr];
+        t[rr][j] = prev[rr];
+      }
+    }
+  }
+  [[gnu::always_inline]] inline void row_solve(Index i0, Index count, const Vec* x, bool sources) {
+    if (s_.j0 >= n_) return;
+    switch (count) {
+      case 4:
+        solve_rows<4>(i0, x, sources);
+        break;
+      case 3:
+        solve_rows<3>(i0, x, sources);
+        break;
+      case 2:
+        solve_rows<2>(i0, x, sources);
+        break;
+      default:
+        solve_rows<1>(i0, x, sources);
+    }
+  }
+
+  // Pass A: q = S p (p updated with beta one row ahead); pq ← pᵀq.
+  [[gnu::always_inline]] inline void apply(const Vec& beta, Vec& pq) {
+    pq = Vec{};
+    const Index i1 = s_.i1, n = n_;
+    const double g = s_.g_col;
+    if (i1 > 0) update_p(0, beta);
+    for (Index i0 = 0; i0 < i1; i0 += static_cast<Index>(kRowBlock)) {
+      const Index count = std::min(static_cast<Index>(kRowBlock), i1 - i0);
+      for (Index i = i0 + 1; i <= std::min(i0 + count, i1 - 1); ++i) update_p(i, beta);
+      row_solve(i0, count, p_, false);
+      for (Index rr = 0; rr < count; ++rr) {
+        const Index i = i0 + rr;
+        const double* __restrict diag = s_.col_diag.data() + i * n;
+        const double* __restrict gc = s_.coupling.data() + i * n;
+        const Vec* __restrict p = p_ + i * n;
+        const Vec* __restrict t = row_ + rr * n;
+        Vec* __restrict q = q_ + i * n;
+        const bool up = i > 0, down = i + 1 < i1;
+        for (Index j = 0; j < n; ++j) {
+          Vec value = diag[j] * p[j] - gc[j] * t[j];
+          if (up) value -= g * p[j - n];
+          if (down) value -= g * p[j + n];
+          q[j] = value;
+          pq += p[j] * value;
+        }
       }
     }
   }
 
-  // f ← Q⁻¹ f on the column-wire nodes: all columns at once, row after row.
-  [[gnu::always_inline]] inline void col_solve(double* f) const {
-    const Index n = s.n, width = n * kLanes;
-    for (Index i = 0; i < s.i1; ++i) {
-      double* x = f + i * width;
-      const double* inv = s.col_inv.data() + i * n;
+  // Passes B and C: y += α p, r −= α q, z = Q⁻¹ r; returns rᵀz.
+  [[gnu::always_inline]] inline void update_and_precondition(const Vec& alpha, Vec& rz) {
+    const Index i1 = s_.i1, n = n_;
+    const double g = s_.g_col;
+    for (Index i = 0; i < i1; ++i) {
+      Vec* __restrict y = y_ + i * n;
+      Vec* __restrict r = r_ + i * n;
+      Vec* __restrict z = z_ + i * n;
+      const Vec* __restrict p = p_ + i * n;
+      const Vec* __restrict q = q_ + i * n;
+      const double* __restrict inv = s_.col_inv.data() + i * n;
       if (i == 0) {
         for (Index j = 0; j < n; ++j) {
-          for (Index b = 0; b < kLanes; ++b) x[j * kLanes + b] *= inv[j];
+          y[j] += alpha * p[j];
+          r[j] -= alpha * q[j];
+          z[j] = r[j] * inv[j];
         }
       } else {
-        const double* prev = x - width;
+        const Vec* __restrict z_up = z - n;
         for (Index j = 0; j < n; ++j) {
-          for (Index b = 0; b < kLanes; ++b) {
-            const Index k = j * kLanes + b;
-            x[k] = (x[k] + s.g_col * prev[k]) * inv[j];
-          }
+          y[j] += alpha * p[j];
+          r[j] -= alpha * q[j];
+          z[j] = (r[j] + g * z_up[j]) * inv[j];
         }
       }
     }
-    for (Index i = s.i1 - 2; i >= 0; --i) {
-      double* x = f + i * width;
-      const double* next = x + width;
-      const double* c = s.col_c.data() + i * n;
-      for (Index j = 0; j < n; ++j) {
-        for (Index b = 0; b < kLanes; ++b) x[j * kLanes + b] += c[j] * next[j * kLanes + b];
+    rz = Vec{};
+    for (Index i = i1 - 1; i >= 0; --i) {
+      Vec* __restrict z = z_ + i * n;
+      const Vec* __restrict r = r_ + i * n;
+      if (i + 1 < i1) {
+        const double* __restrict c = s_.col_c.data() + i * n;
+        const Vec* __restrict z_down = z + n;
+        for (Index j = 0; j < n; ++j) {
+          z[j] += c[j] * z_down[j];
+          rz += r[j] * z[j];
+        }
+      } else {
+        for (Index j = 0; j < n; ++j) rz += r[j] * z[j];
       }
     }
   }
 
-  // out ← coupling ∘ in (node by node, every lane).
-  [[gnu::always_inline]] inline void couple(const double* in, double* out) const {
-    const Index cells = s.r * s.n;
-    for (Index k = 0; k < cells; ++k) {
-      const double gk = s.coupling.data()[k];
-      for (Index b = 0; b < kLanes; ++b) out[k * kLanes + b] = gk * in[k * kLanes + b];
+  // b_S = b_C + D P⁻¹ b_R into r (y = 0): the sources through the drivers (or, with
+  // r_driver = 0, through the first row segment and the first cell).
+  void right_hand_side() {
+    for (Index i0 = 0; i0 < s_.i1; i0 += static_cast<Index>(kRowBlock)) {
+      const Index count = std::min(static_cast<Index>(kRowBlock), s_.i1 - i0);
+      row_solve(i0, count, y_, true);  // y = 0: the sources alone
+      for (Index rr = 0; rr < count; ++rr) {
+        const Index i = i0 + rr;
+        Vec* r = r_ + i * n_;
+        const double* gc = s_.coupling.data() + i * n_;
+        const Vec* t = row_ + rr * n_;
+        for (Index j = 0; j < n_; ++j) r[j] = gc[j] * t[j];
+        if (s_.driver_fixed) r[0] += s_.g(i, 0) * v_.data()[i];
+      }
     }
   }
 
-  // q ← S p = Q p − D P⁻¹ D p; t is scratch on the row-wire nodes.
-  [[gnu::always_inline]] inline void apply_schur(const double* p, double* q, double* t) const {
-    couple(p, t);
-    row_solve(t);
-    const Index n = s.n, width = n * kLanes;
-    for (Index i = 0; i < s.i1; ++i) {
-      const Index base = i * width;
-      const double* diag = s.col_diag.data() + i * n;
-      const double* cp = s.coupling.data() + i * n;
-      for (Index j = 0; j < n; ++j) {
-        for (Index b = 0; b < kLanes; ++b) {
-          const Index k = base + j * kLanes + b;
-          double value = diag[j] * p[k] - cp[j] * t[k];
-          if (i > 0) value -= s.g_col * p[k - width];
-          if (i + 1 < s.i1) value -= s.g_col * p[k + width];
-          q[k] = value;
+  // Column currents (cols × kLanes): x_R = P⁻¹ (b_R + D y) row by row, and each column's
+  // current the sum of its cells' G_ij (x_R − x_C) (fixed nodes at their source or 0 V).
+  void currents(double* out) {
+    const VecBuffer sum(static_cast<std::size_t>(n_));
+    for (Index i0 = 0; i0 < s_.r; i0 += static_cast<Index>(kRowBlock)) {
+      const Index count = std::min(static_cast<Index>(kRowBlock), s_.r - i0);
+      row_solve(i0, count, y_, true);
+      for (Index rr = 0; rr < count; ++rr) {
+        const Index i = i0 + rr;
+        const Vec* y = y_ + i * n_;
+        const Vec* t = row_ + rr * n_;
+        const bool col_free = i < s_.i1;
+        for (Index j = 0; j < n_; ++j) {
+          const Vec x_row = j < s_.j0 ? v_.data()[i] : t[j];
+          const Vec x_col = col_free ? y[j] : Vec{};
+          sum.data()[j] += s_.g(i, j) * (x_row - x_col);
         }
       }
     }
+    for (Index j = 0; j < n_; ++j) {
+      for (Index b = 0; b < kLanes; ++b) out[j * kLanes + b] = sum.data()[j][b];
+    }
   }
 
-  [[gnu::always_inline]] inline Lanes dot(const double* a, const double* b) const {
-    Lanes sum{};
-    const Index nodes = s.i1 * s.n;
-    for (Index k = 0; k < nodes; ++k) {
-      for (Index l = 0; l < kLanes; ++l) sum[l] += a[k * kLanes + l] * b[k * kLanes + l];
-    }
-    return sum;
+ private:
+  [[gnu::always_inline]] inline void update_p(Index i, const Vec& beta) {
+    Vec* __restrict p = p_ + i * n_;
+    const Vec* __restrict z = z_ + i * n_;
+    for (Index j = 0; j < n_; ++j) p[j] = z[j] + beta * p[j];
   }
+
+  const LineIrDropSolver::Impl& s_;
+  const Index n_, size_;
+  VecBuffer work_;
+  VecBuffer v_;  // the inputs, one per row
+  Vec *y_, *r_, *z_, *p_, *q_, *row_;
 };
 
 KIRCHHOFF_SIMD_CLONES void solve_chunk_kernel(const LineIrDropSolver::Impl& s, const double* v,
                                               double* currents, std::uint32_t* iterations) {
-  const ChunkKernels kernels{s};
-  const Index n = s.n, r = s.r;
-  const Index size = r * n * kLanes;
-  std::vector<double> work(static_cast<std::size_t>(7 * size), 0.0);
-  double* b_row = work.data();
-  double* y = b_row + size;
-  double* res = y + size;
-  double* z = res + size;
-  double* p = z + size;
-  double* q = p + size;
-  double* t = q + size;
-
-  // Right-hand sides: the sources through the drivers (or, with r_driver = 0, through the first
-  // row segment and the first cell), then b_S = b_C + D P⁻¹ b_R.
-  for (Index i = 0; i < r; ++i) {
-    const double* vi = v + i * kLanes;
-    if (!s.driver_fixed) {
-      for (Index b = 0; b < kLanes; ++b) b_row[(i * n) * kLanes + b] = s.g_driver * vi[b];
-    } else {
-      if (n > 1) {
-        for (Index b = 0; b < kLanes; ++b) b_row[(i * n + 1) * kLanes + b] = s.g_row * vi[b];
-      }
-      if (i < s.i1) {
-        for (Index b = 0; b < kLanes; ++b) res[(i * n) * kLanes + b] = s.g(i, 0) * vi[b];
-      }
-    }
-  }
-  std::copy(b_row, b_row + size, t);
-  kernels.row_solve(t);
-  for (Index k = 0; k < size; ++k) res[k] += s.coupling.data()[k / kLanes] * t[k];
-
-  // Conjugate gradients on S y = b_S from y = 0 (the ideal solution: column wires at 0 V),
-  // preconditioned with Q; lane by lane step lengths and stopping test.
-  std::copy(res, res + size, z);
-  kernels.col_solve(z);
-  std::copy(z, z + size, p);
-  Lanes rz = kernels.dot(res, z), limit{};
+  Chunk chunk(s, v);
+  chunk.right_hand_side();
+  // CG on S y = b_S from y = 0 (the ideal solution: column wires at 0 V), preconditioned with
+  // Q, lane by lane: own step lengths and stopping test, and a converged lane stands still
+  // (α = β = 0), so each vector's result is its own.
+  Vec rz{}, limit{}, beta{}, pq{}, rz_new{};
+  chunk.update_and_precondition(Vec{}, rz);
   bool active[kLanes] = {};
   const double tol = s.options.relative_tolerance;
   for (Index b = 0; b < kLanes; ++b) {
@@ -231,23 +329,14 @@ KIRCHHOFF_SIMD_CLONES void solve_chunk_kernel(const LineIrDropSolver::Impl& s, c
     if (it == s.options.max_iterations) {
       throw NumericalError(fmt::format(
           "IR drop (line relaxation CG): {} x {} array, no convergence to {:.1e} in {} iterations",
-          r, n, tol, it));
+          s.r, s.n, tol, it));
     }
-    kernels.apply_schur(p, q, t);
-    const Lanes pq = kernels.dot(p, q);
-    Lanes alpha{};
+    chunk.apply(beta, pq);
+    Vec alpha{};
     for (Index b = 0; b < kLanes; ++b) alpha[b] = active[b] ? rz[b] / pq[b] : 0.0;
-    for (Index k = 0; k < size; k += kLanes) {
-      for (Index b = 0; b < kLanes; ++b) {
-        y[k + b] += alpha[b] * p[k + b];
-        res[k + b] -= alpha[b] * q[k + b];
-        z[k + b] = res[k + b];
-      }
-    }
-    kernels.col_solve(z);
-    const Lanes rz_new = kernels.dot(res, z);
-    Lanes beta{};
+    chunk.update_and_precondition(alpha, rz_new);
     for (Index b = 0; b < kLanes; ++b) {
+      beta[b] = 0.0;
       if (!active[b]) continue;
       ++iterations[b];
       if (rz_new[b] <= limit[b]) {
@@ -257,28 +346,8 @@ KIRCHHOFF_SIMD_CLONES void solve_chunk_kernel(const LineIrDropSolver::Impl& s, c
       }
       rz[b] = rz_new[b];
     }
-    for (Index k = 0; k < size; k += kLanes) {
-      for (Index b = 0; b < kLanes; ++b) p[k + b] = z[k + b] + beta[b] * p[k + b];
-    }
   }
-
-  // Row wires from the column wires: x_R = P⁻¹ (b_R + D y); then each column's current is the
-  // sum of its cells' currents G_ij (x_R − x_C) (fixed nodes at their source or 0 V).
-  kernels.couple(y, t);
-  for (Index k = 0; k < size; ++k) t[k] += b_row[k];
-  kernels.row_solve(t);
-  std::fill(currents, currents + n * kLanes, 0.0);
-  for (Index i = 0; i < r; ++i) {
-    for (Index j = 0; j < n; ++j) {
-      const double gij = s.g(i, j);
-      const Index k = (i * n + j) * kLanes;
-      for (Index b = 0; b < kLanes; ++b) {
-        const double x_row = j < s.j0 ? v[i * kLanes + b] : t[k + b];
-        const double x_col = i < s.i1 ? y[k + b] : 0.0;
-        currents[j * kLanes + b] += gij * (x_row - x_col);
-      }
-    }
-  }
+  chunk.currents(currents);
 }
 
 }  // namespace
