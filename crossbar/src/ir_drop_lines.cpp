@@ -57,6 +57,9 @@ struct LineIrDropSolver::Impl {
   // c = g/m_k (forward z_k = (f_k + g z_{k−1})/m_k, back x_k = z_k + c_k x_{k+1}).
   std::vector<double> row_inv, row_c, col_inv, col_c;
   std::vector<double> col_diag;  // diagonal of Q
+  // Row-wire voltages per volt of the row's input with the column wires at 0 V: P_i⁻¹ times the
+  // source's conductance into the first free node (the right-hand side without a row solve).
+  std::vector<double> source_response;
   std::vector<double> coupling;  // G_ij where both R(i,j) and C(i,j) are free, else 0
 
   void factor();
@@ -82,6 +85,15 @@ void LineIrDropSolver::Impl::factor() {
       row_c.data()[i * n + j] = g_row / m;
       m_prev = m;
     }
+  }
+  source_response.assign(cells, 0.0);
+  for (Index i = 0; i < r && j0 < n; ++i) {
+    double* w = source_response.data() + i * n;
+    const double* inv = row_inv.data() + i * n;
+    const double* c = row_c.data() + i * n;
+    w[j0] = (driver_fixed ? g_row : g_driver) * inv[j0];
+    for (Index j = j0 + 1; j < n; ++j) w[j] = g_row * w[j - 1] * inv[j];
+    for (Index j = n - 2; j >= j0; --j) w[j] += c[j] * w[j + 1];
   }
   for (Index j = 0; j < n; ++j) {
     double m_prev = 0.0;
@@ -254,44 +266,35 @@ class Chunk {
     }
   }
 
-  // b_S = b_C + D P⁻¹ b_R into r (y = 0): the sources through the drivers (or, with
-  // r_driver = 0, through the first row segment and the first cell).
+  // b_S = b_C + D P⁻¹ b_R into r: P⁻¹ b_R is the row wires' source response times the input
+  // (plus, with r_driver = 0, the first cell's current from the source into C(i, 0)).
   void right_hand_side() {
-    for (Index i0 = 0; i0 < s_.i1; i0 += static_cast<Index>(kRowBlock)) {
-      const Index count = std::min(static_cast<Index>(kRowBlock), s_.i1 - i0);
-      row_solve(i0, count, y_, true);  // y = 0: the sources alone
-      for (Index rr = 0; rr < count; ++rr) {
-        const Index i = i0 + rr;
-        Vec* r = r_ + i * n_;
-        const double* gc = s_.coupling.data() + i * n_;
-        const Vec* t = row_ + rr * n_;
-        for (Index j = 0; j < n_; ++j) r[j] = gc[j] * t[j];
-        if (s_.driver_fixed) r[0] += s_.g(i, 0) * v_.data()[i];
-      }
+    for (Index i = 0; i < s_.i1; ++i) {
+      Vec* r = r_ + i * n_;
+      const double* gc = s_.coupling.data() + i * n_;
+      const double* w = s_.source_response.data() + i * n_;
+      const Vec vi = v_.data()[i];
+      for (Index j = 0; j < n_; ++j) r[j] = (gc[j] * w[j]) * vi;
+      if (s_.driver_fixed) r[0] += s_.g(i, 0) * vi;
     }
   }
 
-  // Column currents (cols × kLanes): x_R = P⁻¹ (b_R + D y) row by row, and each column's
-  // current the sum of its cells' G_ij (x_R − x_C) (fixed nodes at their source or 0 V).
-  void currents(double* out) {
-    const VecBuffer sum(static_cast<std::size_t>(n_));
-    for (Index i0 = 0; i0 < s_.r; i0 += static_cast<Index>(kRowBlock)) {
-      const Index count = std::min(static_cast<Index>(kRowBlock), s_.r - i0);
-      row_solve(i0, count, y_, true);
-      for (Index rr = 0; rr < count; ++rr) {
-        const Index i = i0 + rr;
-        const Vec* y = y_ + i * n_;
-        const Vec* t = row_ + rr * n_;
-        const bool col_free = i < s_.i1;
-        for (Index j = 0; j < n_; ++j) {
-          const Vec x_row = j < s_.j0 ? v_.data()[i] : t[j];
-          const Vec x_col = col_free ? y[j] : Vec{};
-          sum.data()[j] += s_.g(i, j) * (x_row - x_col);
-        }
-      }
-    }
+  // Column currents (cols × kLanes): the current into each virtual ground, g_sense x_C(last
+  // row) — or with r_sense = 0, the last column segment's g_col x_C(rows − 2) plus the last
+  // row's cells, whose row wire sees a grounded column end (its source response alone).
+  void currents(double* out) const {
+    const Index last = s_.r - 1;
     for (Index j = 0; j < n_; ++j) {
-      for (Index b = 0; b < kLanes; ++b) out[j * kLanes + b] = sum.data()[j][b];
+      Vec sum{};
+      if (s_.i1 == s_.r) {
+        sum = s_.g_sense * y_[last * n_ + j];
+      } else {
+        if (last > 0) sum = s_.g_col * y_[(last - 1) * n_ + j];
+        const Vec v = v_.data()[last];
+        const Vec x_row = j < s_.j0 ? v : s_.source_response.data()[last * n_ + j] * v;
+        sum += s_.g(last, j) * x_row;
+      }
+      for (Index b = 0; b < kLanes; ++b) out[j * kLanes + b] = sum[b];
     }
   }
 
