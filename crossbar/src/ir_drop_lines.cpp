@@ -112,11 +112,12 @@ void LineIrDropSolver::Impl::factor() {
 namespace {
 
 // One chunk of kLanes vectors. Each CG iteration is three sweeps over the column-wire rows
-// i = 0 … i1 − 1 of the grid, so the working set is five arrays of rows × cols nodes (y, r, z,
-// p, q; kLanes values each) and one row buffer, and every row wire's solve runs in L1:
+// i = 0 … i1 − 1 of the grid, so the working set is four arrays of rows × cols nodes (r, z, p,
+// q; kLanes values each), the last row of y and one row buffer, and every row wire's solve runs
+// in L1:
 //   A (i ascending): p_i ← z_i + β p_i (one row ahead), t = P_i⁻¹ (G_i ∘ p_i) in the row buffer,
 //      q_i = (S p)_i = Q_i p − G_i ∘ t, and pᵀq;
-//   B (i ascending): y += α p, r −= α q, forward substitution of z = Q⁻¹ r;
+//   B (i ascending): y += α p (last row), r −= α q, forward substitution of z = Q⁻¹ r;
 //   C (i descending): back substitution of z, and rᵀz.
 // Values are GCC vectors of kLanes doubles: every operation is lane-wise IEEE arithmetic, the
 // same bits on every ISA.
@@ -126,10 +127,10 @@ class Chunk {
       : s_(s),
         n_(s.n),
         size_(s.r * s.n),
-        work_(static_cast<std::size_t>(5 * size_) + kRowBlock * static_cast<std::size_t>(n_)),
+        work_(static_cast<std::size_t>(4 * size_ + n_) + kRowBlock * static_cast<std::size_t>(n_)),
         v_(static_cast<std::size_t>(s.r)) {
     y_ = work_.data();
-    r_ = y_ + size_;
+    r_ = y_ + n_;  // y: the last free row of x_C only
     z_ = r_ + size_;
     p_ = z_ + size_;
     q_ = p_ + size_;
@@ -223,27 +224,30 @@ class Chunk {
     }
   }
 
-  // Passes B and C: y += α p, r −= α q, z = Q⁻¹ r; returns rᵀz.
+  // Passes B and C: y += α p, r −= α q, z = Q⁻¹ r; rz ← rᵀz. The currents need x_C on the last
+  // free row only (currents()), so y is kept there alone: CG's other quantities do not depend
+  // on y, and two of the sweep's streams go.
   [[gnu::always_inline]] inline void update_and_precondition(const Vec& alpha, Vec& rz) {
     const Index i1 = s_.i1, n = n_;
     const double g = s_.g_col;
+    if (i1 > 0) {
+      Vec* __restrict y = y_;  // row i1 − 1
+      const Vec* __restrict p = p_ + (i1 - 1) * n;
+      for (Index j = 0; j < n; ++j) y[j] += alpha * p[j];
+    }
     for (Index i = 0; i < i1; ++i) {
-      Vec* __restrict y = y_ + i * n;
       Vec* __restrict r = r_ + i * n;
       Vec* __restrict z = z_ + i * n;
-      const Vec* __restrict p = p_ + i * n;
       const Vec* __restrict q = q_ + i * n;
       const double* __restrict inv = s_.col_inv.data() + i * n;
       if (i == 0) {
         for (Index j = 0; j < n; ++j) {
-          y[j] += alpha * p[j];
           r[j] -= alpha * q[j];
           z[j] = r[j] * inv[j];
         }
       } else {
         const Vec* __restrict z_up = z - n;
         for (Index j = 0; j < n; ++j) {
-          y[j] += alpha * p[j];
           r[j] -= alpha * q[j];
           z[j] = (r[j] + g * z_up[j]) * inv[j];
         }
@@ -287,9 +291,9 @@ class Chunk {
     for (Index j = 0; j < n_; ++j) {
       Vec sum{};
       if (s_.i1 == s_.r) {
-        sum = s_.g_sense * y_[last * n_ + j];
+        sum = s_.g_sense * y_[j];
       } else {
-        if (last > 0) sum = s_.g_col * y_[(last - 1) * n_ + j];
+        if (last > 0) sum = s_.g_col * y_[j];
         const Vec v = v_.data()[last];
         const Vec x_row = j < s_.j0 ? v : s_.source_response.data()[last * n_ + j] * v;
         sum += s_.g(last, j) * x_row;
