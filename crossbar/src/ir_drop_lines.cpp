@@ -117,8 +117,8 @@ namespace {
 // in L1:
 //   A (i ascending): p_i ← z_i + β p_i (one row ahead), t = P_i⁻¹ (G_i ∘ p_i) in the row buffer,
 //      q_i = (S p)_i = Q_i p − G_i ∘ t, and pᵀq;
-//   B (i ascending): y += α p (last row), r −= α q, forward substitution of z = Q⁻¹ r;
-//   C (i descending): back substitution of z, and rᵀz.
+//   B (i ascending): y += α p (last row), r −= α q, forward substitution of z = Q⁻¹ r, rᵀz;
+//   C (i descending): back substitution of z (rᵀz comes from B's forward substitution).
 // Values are GCC vectors of kLanes doubles: every operation is lane-wise IEEE arithmetic, the
 // same bits on every ISA.
 class Chunk {
@@ -230,6 +230,7 @@ class Chunk {
   [[gnu::always_inline]] inline void update_and_precondition(const Vec& alpha, Vec& rz) {
     const Index i1 = s_.i1, n = n_;
     const double g = s_.g_col;
+    rz = Vec{};
     if (i1 > 0) {
       Vec* __restrict y = y_;  // row i1 − 1
       const Vec* __restrict p = p_ + (i1 - 1) * n;
@@ -240,33 +241,30 @@ class Chunk {
       Vec* __restrict z = z_ + i * n;
       const Vec* __restrict q = q_ + i * n;
       const double* __restrict inv = s_.col_inv.data() + i * n;
+      // With Q = L M Lᵀ (M the pivots), rᵀQ⁻¹r = Σ w²/m for w = L⁻¹ r, the forward
+      // substitution's intermediate: rᵀz comes with pass B, and pass C need not read r.
       if (i == 0) {
         for (Index j = 0; j < n; ++j) {
           r[j] -= alpha * q[j];
-          z[j] = r[j] * inv[j];
+          const Vec w = r[j];
+          z[j] = w * inv[j];
+          rz += w * z[j];
         }
       } else {
         const Vec* __restrict z_up = z - n;
         for (Index j = 0; j < n; ++j) {
           r[j] -= alpha * q[j];
-          z[j] = (r[j] + g * z_up[j]) * inv[j];
+          const Vec w = r[j] + g * z_up[j];
+          z[j] = w * inv[j];
+          rz += w * z[j];
         }
       }
     }
-    rz = Vec{};
-    for (Index i = i1 - 1; i >= 0; --i) {
+    for (Index i = i1 - 2; i >= 0; --i) {
       Vec* __restrict z = z_ + i * n;
-      const Vec* __restrict r = r_ + i * n;
-      if (i + 1 < i1) {
-        const double* __restrict c = s_.col_c.data() + i * n;
-        const Vec* __restrict z_down = z + n;
-        for (Index j = 0; j < n; ++j) {
-          z[j] += c[j] * z_down[j];
-          rz += r[j] * z[j];
-        }
-      } else {
-        for (Index j = 0; j < n; ++j) rz += r[j] * z[j];
-      }
+      const double* __restrict c = s_.col_c.data() + i * n;
+      const Vec* __restrict z_down = z + n;
+      for (Index j = 0; j < n; ++j) z[j] += c[j] * z_down[j];
     }
   }
 
