@@ -115,10 +115,11 @@ namespace {
 // i = 0 … i1 − 1 of the grid, so the working set is four arrays of rows × cols nodes (r, z, p,
 // q; kLanes values each), the last row of y and one row buffer, and every row wire's solve runs
 // in L1:
-//   A (i ascending): p_i ← z_i + β p_i (one row ahead), t = P_i⁻¹ (G_i ∘ p_i) in the row buffer,
-//      q_i = (S p)_i = Q_i p − G_i ∘ t, and pᵀq;
+//   A (i ascending): t = P_i⁻¹ (G_i ∘ p_i) in the row buffer, q_i = (S p)_i = Q_i p − G_i ∘ t,
+//      and pᵀq;
 //   B (i ascending): y += α p (last row), r −= α q, forward substitution of z = Q⁻¹ r, rᵀz;
-//   C (i descending): back substitution of z (rᵀz comes from B's forward substitution).
+//   C (i descending): back substitution of z and the next direction p = z + β p (β is known:
+//      rᵀz comes from B's forward substitution).
 // Values are GCC vectors of kLanes doubles: every operation is lane-wise IEEE arithmetic, the
 // same bits on every ISA.
 class Chunk {
@@ -195,15 +196,13 @@ class Chunk {
     }
   }
 
-  // Pass A: q = S p (p updated with beta one row ahead); pq ← pᵀq.
-  [[gnu::always_inline]] inline void apply(const Vec& beta, Vec& pq) {
+  // Pass A: q = S p; pq ← pᵀq.
+  [[gnu::always_inline]] inline void apply(Vec& pq) {
     pq = Vec{};
     const Index i1 = s_.i1, n = n_;
     const double g = s_.g_col;
-    if (i1 > 0) update_p(0, beta);
     for (Index i0 = 0; i0 < i1; i0 += static_cast<Index>(kRowBlock)) {
       const Index count = std::min(static_cast<Index>(kRowBlock), i1 - i0);
-      for (Index i = i0 + 1; i <= std::min(i0 + count, i1 - 1); ++i) update_p(i, beta);
       row_solve(i0, count, p_, false);
       for (Index rr = 0; rr < count; ++rr) {
         const Index i = i0 + rr;
@@ -224,9 +223,9 @@ class Chunk {
     }
   }
 
-  // Passes B and C: y += α p, r −= α q, z = Q⁻¹ r; rz ← rᵀz. The currents need x_C on the last
-  // free row only (currents()), so y is kept there alone: CG's other quantities do not depend
-  // on y, and two of the sweep's streams go.
+  // Pass B: y += α p, r −= α q, forward substitution of z = Q⁻¹ r; rz ← rᵀz. The currents need x_C
+  // on the last free row only (currents()), so y is kept there alone: CG's other quantities do not
+  // depend on y, and two of the sweep's streams go.
   [[gnu::always_inline]] inline void update_and_precondition(const Vec& alpha, Vec& rz) {
     const Index i1 = s_.i1, n = n_;
     const double g = s_.g_col;
@@ -260,11 +259,24 @@ class Chunk {
         }
       }
     }
-    for (Index i = i1 - 2; i >= 0; --i) {
+  }
+
+  // Pass C: back substitution of z, and the next direction p ← z + β p on the way.
+  [[gnu::always_inline]] inline void back_substitute(const Vec& beta) {
+    const Index i1 = s_.i1, n = n_;
+    for (Index i = i1 - 1; i >= 0; --i) {
       Vec* __restrict z = z_ + i * n;
-      const double* __restrict c = s_.col_c.data() + i * n;
-      const Vec* __restrict z_down = z + n;
-      for (Index j = 0; j < n; ++j) z[j] += c[j] * z_down[j];
+      Vec* __restrict p = p_ + i * n;
+      if (i + 1 < i1) {
+        const double* __restrict c = s_.col_c.data() + i * n;
+        const Vec* __restrict z_down = z + n;
+        for (Index j = 0; j < n; ++j) {
+          z[j] += c[j] * z_down[j];
+          p[j] = z[j] + beta * p[j];
+        }
+      } else {
+        for (Index j = 0; j < n; ++j) p[j] = z[j] + beta * p[j];
+      }
     }
   }
 
@@ -301,12 +313,6 @@ class Chunk {
   }
 
  private:
-  [[gnu::always_inline]] inline void update_p(Index i, const Vec& beta) {
-    Vec* __restrict p = p_ + i * n_;
-    const Vec* __restrict z = z_ + i * n_;
-    for (Index j = 0; j < n_; ++j) p[j] = z[j] + beta * p[j];
-  }
-
   const LineIrDropSolver::Impl& s_;
   const Index n_, size_;
   VecBuffer work_;
@@ -330,13 +336,17 @@ KIRCHHOFF_SIMD_CLONES void solve_chunk_kernel(const LineIrDropSolver::Impl& s, c
     active[b] = rz[b] > 0.0;
     iterations[b] = 0;
   }
-  for (std::uint32_t it = 0; std::any_of(active, active + kLanes, [](bool a) { return a; }); ++it) {
+  const auto any_active = [&] {
+    return std::any_of(active, active + kLanes, [](bool a) { return a; });
+  };
+  if (any_active()) chunk.back_substitute(beta);  // p = z
+  for (std::uint32_t it = 0; any_active(); ++it) {
     if (it == s.options.max_iterations) {
       throw NumericalError(fmt::format(
           "IR drop (line relaxation CG): {} x {} array, no convergence to {:.1e} in {} iterations",
           s.r, s.n, tol, it));
     }
-    chunk.apply(beta, pq);
+    chunk.apply(pq);
     Vec alpha{};
     for (Index b = 0; b < kLanes; ++b) alpha[b] = active[b] ? rz[b] / pq[b] : 0.0;
     chunk.update_and_precondition(alpha, rz_new);
@@ -351,6 +361,7 @@ KIRCHHOFF_SIMD_CLONES void solve_chunk_kernel(const LineIrDropSolver::Impl& s, c
       }
       rz[b] = rz_new[b];
     }
+    if (any_active()) chunk.back_substitute(beta);
   }
   chunk.currents(currents);
 }
