@@ -29,7 +29,7 @@ using Vec = double __attribute__((vector_size(kLanes * sizeof(double))));
 // Zeroed storage of n Vecs at their alignment (std::vector<Vec> does not keep the attribute).
 class VecBuffer {
  public:
-  explicit VecBuffer(std::size_t n) : raw_((n + 1) * kLanes, 0.0) {
+  explicit VecBuffer(std::size_t n = 0) : raw_((n + 1) * kLanes, 0.0) {
     void* p = raw_.data();
     std::size_t space = raw_.size() * sizeof(double);
     data_ = static_cast<Vec*>(std::align(kLanes * sizeof(double), n * sizeof(Vec), p, space));
@@ -65,7 +65,9 @@ struct LineIrDropSolver::Impl {
   void factor();
   // Solves one chunk of kLanes input vectors (v: rows × kLanes, lane-major per row), writing
   // the column currents (cols × kLanes) and the iterations of each lane.
-  void solve_chunk(const double* v, double* currents, std::uint32_t* iterations) const;
+  // workspace: a VecBuffer of Chunk::workspace_size (ir_drop_lines.cpp), reused across chunks.
+  void solve_chunk(const double* v, double* currents, std::uint32_t* iterations,
+                   const void* workspace) const;
 };
 
 void LineIrDropSolver::Impl::factor() {
@@ -124,13 +126,17 @@ namespace {
 // same bits on every ISA.
 class Chunk {
  public:
-  Chunk(const LineIrDropSolver::Impl& s, const double* v)
-      : s_(s),
-        n_(s.n),
-        size_(s.r * s.n),
-        work_(static_cast<std::size_t>(4 * size_ + n_) + kRowBlock * static_cast<std::size_t>(n_)),
-        v_(static_cast<std::size_t>(s.r)) {
-    y_ = work_.data();
+  // The node arrays of a chunk (reused from chunk to chunk: every value is written before it is
+  // read, and y is zeroed per chunk).
+  [[nodiscard]] static std::size_t workspace_size(const LineIrDropSolver::Impl& s) {
+    return static_cast<std::size_t>(4 * s.r * s.n + s.n) +
+           kRowBlock * static_cast<std::size_t>(s.n);
+  }
+
+  Chunk(const LineIrDropSolver::Impl& s, const double* v, const VecBuffer& workspace)
+      : s_(s), n_(s.n), size_(s.r * s.n), v_(static_cast<std::size_t>(s.r)) {
+    y_ = workspace.data();
+    std::fill(y_, y_ + n_, Vec{});
     r_ = y_ + n_;  // y: the last free row of x_C only
     z_ = r_ + size_;
     p_ = z_ + size_;
@@ -262,7 +268,7 @@ class Chunk {
   }
 
   // Pass C: back substitution of z, and the next direction p ← z + β p on the way.
-  [[gnu::always_inline]] inline void back_substitute(const Vec& beta) {
+  [[gnu::always_inline]] inline void back_substitute(const Vec& beta, bool first) {
     const Index i1 = s_.i1, n = n_;
     for (Index i = i1 - 1; i >= 0; --i) {
       Vec* __restrict z = z_ + i * n;
@@ -272,10 +278,10 @@ class Chunk {
         const Vec* __restrict z_down = z + n;
         for (Index j = 0; j < n; ++j) {
           z[j] += c[j] * z_down[j];
-          p[j] = z[j] + beta * p[j];
+          p[j] = first ? z[j] : z[j] + beta * p[j];
         }
       } else {
-        for (Index j = 0; j < n; ++j) p[j] = z[j] + beta * p[j];
+        for (Index j = 0; j < n; ++j) p[j] = first ? z[j] : z[j] + beta * p[j];
       }
     }
   }
@@ -315,14 +321,14 @@ class Chunk {
  private:
   const LineIrDropSolver::Impl& s_;
   const Index n_, size_;
-  VecBuffer work_;
   VecBuffer v_;  // the inputs, one per row
   Vec *y_, *r_, *z_, *p_, *q_, *row_;
 };
 
 KIRCHHOFF_SIMD_CLONES void solve_chunk_kernel(const LineIrDropSolver::Impl& s, const double* v,
-                                              double* currents, std::uint32_t* iterations) {
-  Chunk chunk(s, v);
+                                              double* currents, std::uint32_t* iterations,
+                                              const VecBuffer& workspace) {
+  Chunk chunk(s, v, workspace);
   chunk.right_hand_side();
   // CG on S y = b_S from y = 0 (the ideal solution: column wires at 0 V), preconditioned with
   // Q, lane by lane: own step lengths and stopping test, and a converged lane stands still
@@ -339,7 +345,7 @@ KIRCHHOFF_SIMD_CLONES void solve_chunk_kernel(const LineIrDropSolver::Impl& s, c
   const auto any_active = [&] {
     return std::any_of(active, active + kLanes, [](bool a) { return a; });
   };
-  if (any_active()) chunk.back_substitute(beta);  // p = z
+  if (any_active()) chunk.back_substitute(beta, true);  // p = z
   for (std::uint32_t it = 0; any_active(); ++it) {
     if (it == s.options.max_iterations) {
       throw NumericalError(fmt::format(
@@ -361,7 +367,7 @@ KIRCHHOFF_SIMD_CLONES void solve_chunk_kernel(const LineIrDropSolver::Impl& s, c
       }
       rz[b] = rz_new[b];
     }
-    if (any_active()) chunk.back_substitute(beta);
+    if (any_active()) chunk.back_substitute(beta, false);
   }
   chunk.currents(currents);
 }
@@ -369,8 +375,8 @@ KIRCHHOFF_SIMD_CLONES void solve_chunk_kernel(const LineIrDropSolver::Impl& s, c
 }  // namespace
 
 void LineIrDropSolver::Impl::solve_chunk(const double* v, double* currents,
-                                         std::uint32_t* iterations) const {
-  solve_chunk_kernel(*this, v, currents, iterations);
+                                         std::uint32_t* iterations, const void* workspace) const {
+  solve_chunk_kernel(*this, v, currents, iterations, *static_cast<const VecBuffer*>(workspace));
 }
 
 LineIrDropSolver::LineIrDropSolver(const ConductanceMatrix& g_siemens, const WireResistances& wires,
@@ -429,13 +435,14 @@ CurrentBatch LineIrDropSolver::solve(const InputBatch& inputs_v, LineSolverRepor
   std::vector<double> v(static_cast<std::size_t>(s.r * kLanes));
   std::vector<double> currents(static_cast<std::size_t>(s.n * kLanes));
   std::uint32_t iterations[kLanes] = {};
+  const VecBuffer workspace(Chunk::workspace_size(s));
   for (Index start = 0; start < batch; start += kLanes) {
     const Index count = std::min(kLanes, batch - start);
     std::fill(v.begin(), v.end(), 0.0);  // lanes past the batch: zero inputs, no iterations
     for (Index b = 0; b < count; ++b) {
       for (Index i = 0; i < s.r; ++i) v.data()[i * kLanes + b] = inputs_v(start + b, i);
     }
-    s.solve_chunk(v.data(), currents.data(), iterations);
+    s.solve_chunk(v.data(), currents.data(), iterations, &workspace);
     for (Index b = 0; b < count; ++b) {
       for (Index j = 0; j < s.n; ++j) out(start + b, j) = currents.data()[j * kLanes + b];
       if (report) {
