@@ -33,7 +33,8 @@ struct ArrayResponseSettings {
   WireResistances wires;
 
   // Each physical array (G⁺ and G⁻ of every tile) is solved as the array it is; the engine
-  // subtracts. The exact solver is built per array and call, so trials share nothing.
+  // subtracts. The exact solver is built per array and call, so trials share nothing: line
+  // relaxation + CG (LineIrDropSolver) when r_row, r_col > 0, else the sparse Cholesky solver.
   [[nodiscard]] ArrayResponse response() const;
   // For ir_drop = "exact" with r_row, r_col > 0: arrays that solve each block of voltages by
   // line relaxation + CG (LineIrDropSolver) instead of building T, cheaper when a read time
