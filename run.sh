@@ -28,11 +28,12 @@ PACKAGES=(
   cmake make g++ pkg-config git
   libhdf5-dev hdf5-tools libtbb-dev libboost-math-dev libgtest-dev libgmock-dev
   librandom123-dev libeigen3-dev libtomlplusplus-dev libcli11-dev libfmt-dev libbenchmark-dev
-  libsuitesparse-dev ngspice libopenmpi-dev openmpi-bin python3-h5py python3-numpy
+  libsuitesparse-dev libopenblas-dev ngspice libopenmpi-dev openmpi-bin python3-h5py python3-numpy
   python3-matplotlib libonnx-dev libprotobuf-dev zlib1g-dev dataset-fashion-mnist
 )
-# Only for ./run.sh bench: PyTorch, the baseline of bench/nn_bench (and the models' training).
-BENCH_PACKAGES=(python3-torch)
+# Only for ./run.sh bench: PyTorch and its ONNX reader, the baseline of bench/nn_bench (and the
+# models' training).
+BENCH_PACKAGES=(python3-torch python3-onnx)
 # Only for ./run.sh format and format-check: the pinned formatter (Debian 12's).
 FORMAT_PACKAGES=(git clang-format-14)
 # ./run.sh tsan builds and runs only these tests: the code that runs on several threads. It also

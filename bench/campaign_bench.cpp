@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <string>
 
+#include "bench_support.hpp"
 #include "kirchhoff/montecarlo/engine.hpp"
 #include "kirchhoff/workloads/registry.hpp"
 
@@ -121,4 +122,4 @@ BENCHMARK(BM_PeakRss)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK_MAIN();
+KIRCHHOFF_BENCHMARK_MAIN();

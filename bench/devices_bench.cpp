@@ -7,6 +7,7 @@
 #include <chrono>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "kirchhoff/devices/presets.hpp"
 
 namespace {
@@ -81,4 +82,4 @@ BENCHMARK_CAPTURE(BM_ProgramDriftRead, generic_ideal, "generic-ideal")
 
 }  // namespace
 
-BENCHMARK_MAIN();
+KIRCHHOFF_BENCHMARK_MAIN();

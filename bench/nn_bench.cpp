@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "bench_support.hpp"
 #include "kirchhoff/devices/presets.hpp"
 #include "kirchhoff/nn/analog.hpp"
 #include "kirchhoff/nn/dataset.hpp"
@@ -127,4 +128,4 @@ void BM_AnalogTrial(benchmark::State& state) {
 BENCHMARK(BM_FloatInference)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_AnalogTrial)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kMillisecond);
 
-BENCHMARK_MAIN();
+KIRCHHOFF_BENCHMARK_MAIN();

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "bench_support.hpp"
 #include "kirchhoff/core/random.hpp"
 
 namespace {
@@ -57,4 +58,4 @@ BENCHMARK(BM_TruncatedNormal)->Arg(1 << 16);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+KIRCHHOFF_BENCHMARK_MAIN();

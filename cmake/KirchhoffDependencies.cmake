@@ -26,7 +26,7 @@ kirchhoff_require(zlib1g-dev ZLIB)
 kirchhoff_require(libprotobuf-dev Protobuf)
 kirchhoff_require(libonnx-dev ONNX CONFIG)
 
-# Random123 and CHOLMOD come without CMake files: imported targets made by hand.
+# Random123, CHOLMOD and OpenBLAS come without CMake targets: imported targets made by hand.
 include(KirchhoffFindHeaderOnly)
 foreach(package ${KIRCHHOFF_NOT_FOUND})
   list(APPEND KIRCHHOFF_MISSING_PACKAGES ${package})

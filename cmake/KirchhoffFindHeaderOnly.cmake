@@ -1,4 +1,4 @@
-# Imported targets for the dependencies Debian ships without a CMake or pkg-config file.
+# Imported targets for the dependencies Debian ships without a CMake target.
 # Used by the build (KirchhoffDependencies.cmake) and by the installed kirchhoffConfig.cmake.
 # Sets KIRCHHOFF_NOT_FOUND to the Debian packages that are missing.
 set(KIRCHHOFF_NOT_FOUND "")
@@ -23,5 +23,21 @@ if(NOT TARGET SuiteSparse::CHOLMOD)
                           INTERFACE_INCLUDE_DIRECTORIES "${CHOLMOD_INCLUDE_DIR}")
   else()
     list(APPEND KIRCHHOFF_NOT_FOUND libsuitesparse-dev)
+  endif()
+endif()
+
+# OpenBLAS: the dense products (core/blas.hpp). Installing it also makes it the system's
+# libblas.so.3, which CHOLMOD and PyTorch then use instead of the reference BLAS. Its CMake
+# file (Debian's libopenblas-dev) sets variables only.
+if(NOT TARGET OpenBLAS::OpenBLAS)
+  find_package(OpenBLAS CONFIG QUIET)
+  find_path(OPENBLAS_CBLAS_INCLUDE_DIR NAMES cblas.h HINTS ${OpenBLAS_INCLUDE_DIRS} NO_DEFAULT_PATH)
+  if(OpenBLAS_FOUND AND OPENBLAS_CBLAS_INCLUDE_DIR)
+    add_library(OpenBLAS::OpenBLAS INTERFACE IMPORTED)
+    set_target_properties(OpenBLAS::OpenBLAS PROPERTIES
+      INTERFACE_INCLUDE_DIRECTORIES "${OPENBLAS_CBLAS_INCLUDE_DIR}"
+      INTERFACE_LINK_LIBRARIES "${OpenBLAS_LIBRARIES}")
+  else()
+    list(APPEND KIRCHHOFF_NOT_FOUND libopenblas-dev)
   endif()
 endif()

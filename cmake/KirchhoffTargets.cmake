@@ -36,10 +36,6 @@ elseif(_sanitize STREQUAL "thread")
   # on inlined vector code (GCC meta-bug 99098). Off in this build only.
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer -Wno-free-nonheap-object)
   add_link_options(-fsanitize=thread)
-  # The AVX2/baseline clones of hot loops (core/simd.hpp) are chosen by ifunc resolvers that the
-  # dynamic loader runs before ThreadSanitizer's runtime is initialised; instrumented, they crash
-  # every program at startup. TSan checks the threading, which is the same in the baseline code.
-  add_compile_definitions(KIRCHHOFF_BASELINE_ISA_ONLY)
 elseif(NOT _sanitize MATCHES "^(off|no|false|0|)$")
   message(FATAL_ERROR "KIRCHHOFF_SANITIZE='${KIRCHHOFF_SANITIZE}': must be OFF, ON, "
                       "address,undefined or thread")

@@ -1,14 +1,17 @@
 #include "kirchhoff/apps/cli.hpp"
 
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <sstream>
 
 #include "commands.hpp"
+#include "kernels_option.hpp"
 #include "kirchhoff/core/build_info.hpp"
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/kernels.hpp"
 #include "kirchhoff/core/text.hpp"
 #include "kirchhoff/montecarlo/mpi.hpp"
 
@@ -17,9 +20,9 @@ namespace kirchhoff::cli {
 namespace {
 
 std::string version_text() {
-  return fmt::format("kirchhoff {} (commit {}{}, {} build)", build_info::version(),
+  return fmt::format("kirchhoff {} (commit {}{}, {} build; kernels {})", build_info::version(),
                      build_info::git_commit(), build_info::git_dirty() ? ", modified" : "",
-                     build_info::build_type());
+                     build_info::build_type(), kernels_in_use().text());
 }
 
 // For an argument CLI11 did not expect, the nearest option (or subcommand) of the command it
@@ -53,6 +56,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   app.require_subcommand(0, 1);
   bool show_version = false;
   app.add_flag("--version", show_version, "Print the version and the git commit, then exit");
+  std::string kernels;
+  add_kernels_option(app, kernels);
+  app.fallthrough();  // --kernels after a command's name
 
   auto* selfcheck = app.add_subcommand(
       "selfcheck", "Check that this build works here: random streams, statistics, HDF5, TOML");
@@ -84,6 +90,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   }
 
   try {
+    apply_kernels_option(kernels);
     if (show_version) {
       out << version_text() << "\n";
       return kExitOk;
@@ -102,6 +109,12 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 
 int run(int argc, char** argv) {
   try {
+    restart_for_blas_core(argc, argv);
+    // Trials allocate and free matrices of a few MiB each (a 256 x 256 array's conductances,
+    // batches of vectors); above glibc's mmap threshold every one would be mapped and unmapped
+    // again, and its pages faulted in anew: about a tenth of an array trial's time.
+    ::mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    ::mallopt(M_TRIM_THRESHOLD, 512 << 20);
     // MPI starts before anything else when the program was launched by mpirun (mpi.hpp).
     const montecarlo::MpiSession mpi(&argc, &argv);
     std::vector<std::string> args(argv, argv + argc);

@@ -359,15 +359,20 @@ void add_campaign_commands(CLI::App& app, std::ostream& out, Action& action) {
   auto merge_out = std::make_shared<std::string>();
   auto merge_inputs = std::make_shared<std::vector<std::string>>();
   auto merge_force = std::make_shared<bool>(false);
+  auto merge_mixed = std::make_shared<bool>(false);
   auto* merge_cmd =
       app.add_subcommand("merge", "Merge the shard files of a campaign into one results file");
   merge_cmd->add_option("output", *merge_out, "Results file to write")->required();
   merge_cmd->add_option("shards", *merge_inputs, "Shard files")->required();
   merge_cmd->add_flag("--force", *merge_force, "Replace an existing output file");
-  merge_cmd->callback([&, merge_out, merge_inputs, merge_force] {
-    action = [&, merge_out, merge_inputs, merge_force] {
+  merge_cmd->add_flag("--mixed-kernels", *merge_mixed,
+                      "Merge shards computed with different kernel levels (--kernels); the "
+                      "result is then not bitwise reproducible");
+  merge_cmd->callback([&, merge_out, merge_inputs, merge_force, merge_mixed] {
+    action = [&, merge_out, merge_inputs, merge_force, merge_mixed] {
       std::vector<std::filesystem::path> shards(merge_inputs->begin(), merge_inputs->end());
-      mc::merge_shards(*merge_out, shards, *merge_force, workloads::builtin_registry());
+      mc::merge_shards(*merge_out, shards, *merge_force, workloads::builtin_registry(), {},
+                       *merge_mixed);
       out << fmt::format("merged {} shards into {}\n", shards.size(), *merge_out);
       return kExitOk;
     };

@@ -121,34 +121,36 @@ using WordChunk = std::array<std::array<std::uint32_t, kChunkBlocks>, 4>;
 template <class T>
 using ValueChunk = std::array<std::array<T, kChunkBlocks>, 4>;
 
-KIRCHHOFF_SIMD_CLONES void philox_chunk(const r123::Philox4x32::ctr_type& prefix,
-                                        const r123::Philox4x32::key_type& key,
-                                        std::uint32_t first_block, std::size_t count,
-                                        WordChunk& words) {
-  for (std::size_t b = 0; b < count; ++b) {
-    r123::Philox4x32::ctr_type counter = prefix;
-    counter[3] = first_block + static_cast<std::uint32_t>(b);
-    const auto out = r123::Philox4x32()(counter, key);
-    words[0][b] = out[0];
-    words[1][b] = out[1];
-    words[2][b] = out[2];
-    words[3][b] = out[3];
-  }
+void philox_chunk(const r123::Philox4x32::ctr_type& prefix, const r123::Philox4x32::key_type& key,
+                  std::uint32_t first_block, std::size_t count, WordChunk& words) {
+  with_kernel_level([&] {
+    for (std::size_t b = 0; b < count; ++b) {
+      r123::Philox4x32::ctr_type counter = prefix;
+      counter[3] = first_block + static_cast<std::uint32_t>(b);
+      const auto out = r123::Philox4x32()(counter, key);
+      words[0][b] = out[0];
+      words[1][b] = out[1];
+      words[2][b] = out[2];
+      words[3][b] = out[3];
+    }
+  });
 }
 
-KIRCHHOFF_SIMD_CLONES void uniform_chunk(const WordChunk& words, std::size_t count,
-                                         ValueChunk<double>& values) {
-  for (std::size_t j = 0; j < 4; ++j) {
-    for (std::size_t b = 0; b < count; ++b) values[j][b] = uniform_from_word(words[j][b]);
-  }
+void uniform_chunk(const WordChunk& words, std::size_t count, ValueChunk<double>& values) {
+  with_kernel_level([&] {
+    for (std::size_t j = 0; j < 4; ++j) {
+      for (std::size_t b = 0; b < count; ++b) values[j][b] = uniform_from_word(words[j][b]);
+    }
+  });
 }
 
-KIRCHHOFF_SIMD_CLONES void normal_chunk(const WordChunk& words, std::size_t count,
-                                        ValueChunk<double>& values) {
-  for (std::size_t b = 0; b < count; ++b) {
-    box_muller_pair(words[0][b], words[1][b], values[0][b], values[1][b]);
-    box_muller_pair(words[2][b], words[3][b], values[2][b], values[3][b]);
-  }
+void normal_chunk(const WordChunk& words, std::size_t count, ValueChunk<double>& values) {
+  with_kernel_level([&] {
+    for (std::size_t b = 0; b < count; ++b) {
+      box_muller_pair(words[0][b], words[1][b], values[0][b], values[1][b]);
+      box_muller_pair(words[2][b], words[3][b], values[2][b], values[3][b]);
+    }
+  });
 }
 
 // Fills out[i] with element first + i, computing whole chunks of blocks with `transform`

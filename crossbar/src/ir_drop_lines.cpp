@@ -23,7 +23,7 @@ namespace {
 constexpr Index kLanes = 4;
 // Row wires solved side by side (independent recursions; see Chunk::solve_rows).
 constexpr std::size_t kRowBlock = 4;
-// One value per lane: a GCC vector, one AVX2 register (two SSE2 registers on the baseline).
+// One value per lane: a GCC vector, one AVX2 register (two SSE2 registers on the portable level).
 using Vec = double __attribute__((vector_size(kLanes * sizeof(double))));
 
 // Zeroed storage of n Vecs at their alignment (std::vector<Vec> does not keep the attribute).
@@ -325,9 +325,16 @@ class Chunk {
   Vec *y_, *r_, *z_, *p_, *q_, *row_;
 };
 
-KIRCHHOFF_SIMD_CLONES void solve_chunk_kernel(const LineIrDropSolver::Impl& s, const double* v,
-                                              double* currents, std::uint32_t* iterations,
-                                              const VecBuffer& workspace) {
+[[noreturn, gnu::noinline]] void throw_no_convergence(const LineIrDropSolver::Impl& s,
+                                                      std::uint32_t iterations) {
+  throw NumericalError(fmt::format(
+      "IR drop (line relaxation CG): {} x {} array, no convergence to {:.1e} in {} iterations", s.r,
+      s.n, s.options.relative_tolerance, iterations));
+}
+
+// Inlined into solve_chunk's with_kernel_level body: compiled for every kernel level.
+inline void solve_chunk_kernel(const LineIrDropSolver::Impl& s, const double* v, double* currents,
+                               std::uint32_t* iterations, const VecBuffer& workspace) {
   Chunk chunk(s, v, workspace);
   chunk.right_hand_side();
   // CG on S y = b_S from y = 0 (the ideal solution: column wires at 0 V), preconditioned with
@@ -347,11 +354,7 @@ KIRCHHOFF_SIMD_CLONES void solve_chunk_kernel(const LineIrDropSolver::Impl& s, c
   };
   if (any_active()) chunk.back_substitute(beta, true);  // p = z
   for (std::uint32_t it = 0; any_active(); ++it) {
-    if (it == s.options.max_iterations) {
-      throw NumericalError(fmt::format(
-          "IR drop (line relaxation CG): {} x {} array, no convergence to {:.1e} in {} iterations",
-          s.r, s.n, tol, it));
-    }
+    if (it == s.options.max_iterations) throw_no_convergence(s, it);
     chunk.apply(pq);
     Vec alpha{};
     for (Index b = 0; b < kLanes; ++b) alpha[b] = active[b] ? rz[b] / pq[b] : 0.0;
@@ -376,7 +379,8 @@ KIRCHHOFF_SIMD_CLONES void solve_chunk_kernel(const LineIrDropSolver::Impl& s, c
 
 void LineIrDropSolver::Impl::solve_chunk(const double* v, double* currents,
                                          std::uint32_t* iterations, const void* workspace) const {
-  solve_chunk_kernel(*this, v, currents, iterations, *static_cast<const VecBuffer*>(workspace));
+  const auto& ws = *static_cast<const VecBuffer*>(workspace);
+  with_kernel_level([&] { solve_chunk_kernel(*this, v, currents, iterations, ws); });
 }
 
 LineIrDropSolver::LineIrDropSolver(const ConductanceMatrix& g_siemens, const WireResistances& wires,

@@ -8,7 +8,9 @@
 #include <cmath>
 #include <limits>
 #include <span>
+#include <type_traits>
 
+#include "kirchhoff/core/blas_eigen.hpp"
 #include "kirchhoff/core/error.hpp"
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/simd.hpp"
@@ -244,8 +246,8 @@ void AnalogMatrix::read_arrays(
   read_time_set_ = true;
 }
 
-void AnalogMatrix::currents(const Group& group, const Eigen::MatrixXd& v,
-                            Eigen::MatrixXd& i) const {
+void AnalogMatrix::currents(const Group& group, const Eigen::MatrixXd& v, Eigen::MatrixXd& i,
+                            Eigen::MatrixXf& v_f, Eigen::MatrixXf& i_f) const {
   if (!group.solvers.empty()) {  // IR drop: each polarity's array solves the padded voltages
     const Index used_cols = grid_.col_count(group.tile_col);
     Eigen::MatrixXd padded = Eigen::MatrixXd::Zero(options_.tile.rows, v.cols());
@@ -258,11 +260,15 @@ void AnalogMatrix::currents(const Group& group, const Eigen::MatrixXd& v,
     }
     return;
   }
+  i.resize(group.t_eff.rows(), v.cols());
   if (options_.single_precision_signal) {
-    i = (group.t_eff_f * v.cast<float>()).cast<double>();
+    v_f = v.cast<float>();
+    i_f.resize(i.rows(), i.cols());
+    blas::multiply(group.t_eff_f, v_f, i_f);
+    i = i_f.cast<double>();
     return;
   }
-  i.noalias() = group.t_eff * v;
+  blas::multiply(group.t_eff, v, i);
 }
 
 namespace {
@@ -306,16 +312,14 @@ inline void dac_voltages(const DacOptions& dac, const Matrix& x, Index row0, Ind
   }
 }
 
-KIRCHHOFF_SIMD_CLONES void dac_block(const DacOptions& dac, const Eigen::MatrixXd& x, Index row0,
-                                     Index rows, Index col0, Index nb, std::uint32_t p,
-                                     Eigen::MatrixXd& v) {
-  dac_voltages(dac, x, row0, rows, col0, nb, p, v);
+void dac_block(const DacOptions& dac, const Eigen::MatrixXd& x, Index row0, Index rows, Index col0,
+               Index nb, std::uint32_t p, Eigen::MatrixXd& v) {
+  with_kernel_level([&] { dac_voltages(dac, x, row0, rows, col0, nb, p, v); });
 }
 
-KIRCHHOFF_SIMD_CLONES void dac_block(const DacOptions& dac, const Eigen::MatrixXf& x, Index row0,
-                                     Index rows, Index col0, Index nb, std::uint32_t p,
-                                     Eigen::MatrixXd& v) {
-  dac_voltages(dac, x, row0, rows, col0, nb, p, v);
+void dac_block(const DacOptions& dac, const Eigen::MatrixXf& x, Index row0, Index rows, Index col0,
+               Index nb, std::uint32_t p, Eigen::MatrixXd& v) {
+  with_kernel_level([&] { dac_voltages(dac, x, row0, rows, col0, nb, p, v); });
 }
 
 // The ADC of one group's columns: the mismatch, scale and levels shared by every vector.
@@ -332,29 +336,73 @@ struct AdcColumn {
 
 // One vector's column currents through the ADC: out_j += coefficient · (q(g_j I_j + o_j F +
 // σ_out F z_j) − offset_v), z_j = noise[j · noise_stride] (no output noise when noise is null).
-// Returns how many conversions clipped. Compiled for AVX2 as well (rounding vectorises there).
-KIRCHHOFF_SIMD_CLONES std::uint64_t convert_vector(const AdcColumn& c, const double* in,
-                                                   const double* noise, Index noise_stride,
-                                                   Index columns, double offset_v, double* out) {
+// Returns how many conversions clipped. Inlined into the loop of digitise, which runs at the
+// kernel level; the parameters are copied to locals and the pointers marked restrict so that the
+// loop vectorises (rounding needs AVX2 or AVX-512), one loop per kind of converter.
+template <bool kNoise, bool kIdeal>
+inline std::uint64_t convert_vector(const AdcColumn& c, const double* __restrict in,
+                                    const double* __restrict noise, Index noise_stride,
+                                    Index columns, double offset_v, double* __restrict out) {
+  const double* __restrict gain = c.gain;
+  const double* __restrict offset = c.offset;
+  const double noise_a = c.noise_a, range_a = c.range_a, step = c.step, lo = c.lo, hi = c.hi;
+  const double lowest = c.lowest, coefficient = c.coefficient;
   std::uint64_t clipped = 0;
   for (Index j = 0; j < columns; ++j) {
-    double current = c.gain[j] * in[j] + c.offset[j] * c.range_a;
-    if (noise != nullptr) current += c.noise_a * noise[j * noise_stride];
-    if (!c.ideal) {
-      const double normalised = current / c.range_a;
-      clipped += (normalised > 1.0 || normalised < c.lowest) ? 1u : 0u;
-      current = std::clamp(std::round(normalised / c.step), c.lo, c.hi) * c.step * c.range_a;
+    double current = gain[j] * in[j] + offset[j] * range_a;
+    if constexpr (kNoise) current += noise_a * noise[j * noise_stride];
+    if constexpr (!kIdeal) {
+      const double normalised = current / range_a;
+      clipped += (normalised > 1.0 || normalised < lowest) ? 1u : 0u;
+      current = std::clamp(std::round(normalised / step), lo, hi) * step * range_a;
     }
-    out[j] += c.coefficient * (current - offset_v);
+    out[j] += coefficient * (current - offset_v);
   }
   return clipped;
 }
 
+// i += sqrt(var · scale) ∘ z for the currents i and variances var (outs × nb, column-major)
+// and the draws z (row-major: z[j · nb + b]); the same operations as the Eigen expression
+// i += (var.cast<double>() · scale).sqrt() ∘ z it replaces, at the kernel level.
+void add_read_noise(double* __restrict i, const float* __restrict var, double scale,
+                    const double* __restrict z, Index outs, Index nb) {
+  with_kernel_level([&] {
+    for (Index b = 0; b < nb; ++b) {
+      for (Index j = 0; j < outs; ++j) {
+        i[b * outs + j] +=
+            std::sqrt(static_cast<double>(var[b * outs + j]) * scale) * z[j * nb + b];
+      }
+    }
+  });
+}
+
+// out = v ∘ v in single precision (the right-hand side of the variance product).
+void squares_single(const double* __restrict v, float* __restrict out, Index n) {
+  with_kernel_level([&] {
+    for (Index e = 0; e < n; ++e) out[e] = static_cast<float>(v[e] * v[e]);
+  });
+}
+
+// Whether every element is finite (a branch-free reduction, so that it vectorises).
+template <class T>
+bool all_finite(const T* x, Index n) {
+  bool finite = true;
+  with_kernel_level([&] {
+    unsigned bad = 0;
+    for (Index e = 0; e < n; ++e) {
+      bad |= static_cast<unsigned>(!(std::abs(x[e]) <= std::numeric_limits<T>::max()));
+    }
+    finite = bad == 0;
+  });
+  return finite;
+}
+
 // The scratch matrices of one thread of a multiply, reused from block to block: voltages v,
-// currents i, read-noise variance var (var_f in single precision), the block's sums y, the noise
+// currents i, read-noise variance var_f (single precision), the block's sums y, the noise
 // draws z and the voltage sums v_sum of offset_digital.
 struct BlockWorkspace {
-  Eigen::MatrixXd v, i, var, y;
+  Eigen::MatrixXd v, i, y;
+  Eigen::MatrixXf v_f, i_f;  // v (or v∘v) and i in single precision
   // Noise of one block: row j holds ADC j's nb draws, contiguous in the stream.
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z;
   Eigen::MatrixXf var_f;
@@ -368,7 +416,9 @@ void check_input(const Matrix& x, Index inputs, const char* what) {
                                       x.rows(), inputs));
   }
   if (x.cols() == 0) throw InvalidArgument(fmt::format("{}: empty input batch", what));
-  if (!x.allFinite()) throw InvalidArgument(fmt::format("{}: input batch is not finite", what));
+  if (!all_finite(x.data(), x.size())) {
+    throw InvalidArgument(fmt::format("{}: input batch is not finite", what));
+  }
 }
 
 }  // namespace
@@ -390,9 +440,10 @@ void AnalogMatrix::calibrate_adc(const Eigen::MatrixXd& x) {
     std::vector<double> magnitudes;
     magnitudes.reserve(to_size(used_cols * x.cols()) * dac.input_slices());
     Eigen::MatrixXd v, i;
+    Eigen::MatrixXf v_f, i_f;
     for (std::uint32_t p = 0; p < dac.input_slices(); ++p) {
       dac_block(dac, x, grid_.row_begin(group.tile_row), used_rows, 0, x.cols(), p, v);
-      currents(group, v, i);
+      currents(group, v, i, v_f, i_f);
       for (Index b = 0; b < i.cols(); ++b) {
         for (Index j = 0; j < used_cols; ++j) {
           magnitudes.push_back(std::abs(reference ? i(j, b) - i(used_cols, b) : i(j, b)));
@@ -551,13 +602,15 @@ class AnalogMatrix::BatchProduct {
   // variance (S∘S)ᵀ(v∘v), minus the reference column.
   void analog_currents(const Group& group, const Block& blk, std::uint32_t p, std::uint64_t adc0,
                        BlockWorkspace& w) const {
-    m_.currents(group, w.v, w.i);
+    m_.currents(group, w.v, w.i, w.v_f, w.i_f);
     if (group.noisy) {
-      w.var_f.noalias() = group.var_f * w.v.cwiseAbs2().cast<float>();
-      w.var = w.var_f.cast<double>() * group.var_scale;
+      w.v_f.resize(w.v.rows(), w.v.cols());
+      squares_single(w.v.data(), w.v_f.data(), w.v.size());
+      w.var_f.resize(group.var_f.rows(), nb_);
+      blas::multiply(group.var_f, w.v_f, w.var_f);
       w.z.resize(blk.outs, nb_);
       read_stream_.normal({w.z.data(), to_size(w.z.size())}, noise_element(blk, p, adc0));
-      w.i.array() += w.var.array().sqrt() * w.z.array();
+      add_read_noise(w.i.data(), w.var_f.data(), group.var_scale, w.z.data(), blk.outs, nb_);
     }
     if (reference_) {
       for (Index j = 0; j < blk.used_cols; ++j) w.i.row(j) -= w.i.row(blk.used_cols);
@@ -593,13 +646,25 @@ class AnalogMatrix::BatchProduct {
                            quantizer_.ideal(),
                            coefficient};
     std::uint64_t clipped = 0;
-    for (Index b = 0; b < nb_; ++b) {
-      const double offset_v = digital_offset_ ? g_mid_ * w.v_sum(b) : 0.0;
-      const std::uint64_t clipped_b =
-          convert_vector(column, w.i.col(b).data(), output_noise ? &w.z(0, b) : nullptr, nb_,
-                         blk.used_cols, offset_v, w.y.col(b).data());
-      if (b >= blk.live_begin && b < blk.live_end) clipped += clipped_b;
-    }
+    const auto convert = [&](auto noise, auto ideal) {
+      for (Index b = 0; b < nb_; ++b) {
+        const double offset_v = digital_offset_ ? g_mid_ * w.v_sum(b) : 0.0;
+        const std::uint64_t clipped_b =
+            convert_vector<decltype(noise)::value, decltype(ideal)::value>(
+                column, w.i.col(b).data(), noise ? &w.z(0, b) : nullptr, nb_, blk.used_cols,
+                offset_v, w.y.col(b).data());
+        if (b >= blk.live_begin && b < blk.live_end) clipped += clipped_b;
+      }
+    };
+    using yes = std::true_type;
+    using no = std::false_type;
+    with_kernel_level([&] {
+      if (output_noise) {
+        quantizer_.ideal() ? convert(yes{}, yes{}) : convert(yes{}, no{});
+      } else {
+        quantizer_.ideal() ? convert(no{}, yes{}) : convert(no{}, no{});
+      }
+    });
     return clipped;
   }
 

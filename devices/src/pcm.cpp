@@ -109,46 +109,51 @@ void with_fit(PcmFit fit, Body&& body) {
 // The per-cell loops, compiled for AVX2 and for the baseline and chosen at run time (same bits:
 // only correctly rounded operations, no FMA contraction).
 template <PcmFit F>
-KIRCHHOFF_SIMD_CLONES void program_kernel(const double* __restrict target,
-                                          const double* __restrict z, double* __restrict programmed,
-                                          std::size_t n, double inv_g_max, double sigma_scale,
-                                          double g_max_ratio) {
-  for (std::size_t i = 0; i < n; ++i) {
-    const double sigma_siemens =
-        sigma_scale * programming_sigma_us_of<F>(target[i] * inv_g_max) * kMicro * g_max_ratio;
-    programmed[i] = std::max(target[i] + sigma_siemens * z[i], 0.0);
-  }
+void program_kernel(const double* __restrict target, const double* __restrict z,
+                    double* __restrict programmed, std::size_t n, double inv_g_max,
+                    double sigma_scale, double g_max_ratio) {
+  with_kernel_level([&] {
+    for (std::size_t i = 0; i < n; ++i) {
+      const double sigma_siemens =
+          sigma_scale * programming_sigma_us_of<F>(target[i] * inv_g_max) * kMicro * g_max_ratio;
+      programmed[i] = std::max(target[i] + sigma_siemens * z[i], 0.0);
+    }
+  });
 }
 
 template <PcmFit F>
-KIRCHHOFF_SIMD_CLONES void drift_exponent_kernel(const double* __restrict target,
-                                                 const double* __restrict z, double* __restrict nu,
-                                                 std::size_t n, double inv_g_max,
-                                                 double drift_scale) {
-  for (std::size_t i = 0; i < n; ++i) {
-    const double x = target[i] * inv_g_max;
-    const double ln_x = log_of_x(x);
-    nu[i] = drift_scale *
-            std::abs(drift_exponent_mean_of<F>(x, ln_x) + drift_exponent_std_of<F>(x, ln_x) * z[i]);
-  }
+void drift_exponent_kernel(const double* __restrict target, const double* __restrict z,
+                           double* __restrict nu, std::size_t n, double inv_g_max,
+                           double drift_scale) {
+  with_kernel_level([&] {
+    for (std::size_t i = 0; i < n; ++i) {
+      const double x = target[i] * inv_g_max;
+      const double ln_x = log_of_x(x);
+      nu[i] = drift_scale * std::abs(drift_exponent_mean_of<F>(x, ln_x) +
+                                     drift_exponent_std_of<F>(x, ln_x) * z[i]);
+    }
+  });
 }
 
 // sigma[i] = |g[i]| · scale · Q_s(g_ref[i] / g_max) · time_factor
 template <PcmFit F>
-KIRCHHOFF_SIMD_CLONES void read_noise_kernel(const double* __restrict g_ref,
-                                             const double* __restrict g, double* __restrict sigma,
-                                             std::size_t n, double inv_g_max, double scale,
-                                             double time_factor) {
-  for (std::size_t i = 0; i < n; ++i) {
-    const double x = g_ref[i] * inv_g_max;
-    sigma[i] = std::abs(g[i]) * (scale * read_noise_q_of<F>(x, log_of_x(x))) * time_factor;
-  }
+void read_noise_kernel(const double* __restrict g_ref, const double* __restrict g,
+                       double* __restrict sigma, std::size_t n, double inv_g_max, double scale,
+                       double time_factor) {
+  with_kernel_level([&] {
+    for (std::size_t i = 0; i < n; ++i) {
+      const double x = g_ref[i] * inv_g_max;
+      sigma[i] = std::abs(g[i]) * (scale * read_noise_q_of<F>(x, log_of_x(x))) * time_factor;
+    }
+  });
 }
 
 // g[i] = g_P[i] (t/t_0)^(−ν[i]) = g_P[i] exp(−ν[i] ln(t/t_0))
-KIRCHHOFF_SIMD_CLONES void drift_kernel(const double* __restrict g_p, const double* __restrict nu,
-                                        double* __restrict g, std::size_t n, double log_ratio) {
-  for (std::size_t i = 0; i < n; ++i) g[i] = g_p[i] * elementary::exp_clamped(-nu[i] * log_ratio);
+void drift_kernel(const double* __restrict g_p, const double* __restrict nu, double* __restrict g,
+                  std::size_t n, double log_ratio) {
+  with_kernel_level([&] {
+    for (std::size_t i = 0; i < n; ++i) g[i] = g_p[i] * elementary::exp_clamped(-nu[i] * log_ratio);
+  });
 }
 
 }  // namespace

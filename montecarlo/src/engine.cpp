@@ -17,6 +17,7 @@
 
 #include "files.hpp"
 #include "kirchhoff/core/hdf5.hpp"
+#include "kirchhoff/core/kernels.hpp"
 #include "kirchhoff/montecarlo/stopping.hpp"
 #include "results.hpp"
 #include "spool.hpp"
@@ -96,6 +97,12 @@ void check_resumable(const Checkpoint& saved, const Campaign& c, const RunFiles&
     throw Error(fmt::format("cannot resume: checkpoint '{}' is of shard {}/{}, not {}/{}",
                             files.checkpoint.string(), saved.shard_index, saved.shard_count,
                             shard.index, shard.count));
+  }
+  if (const KernelsInUse now = kernels_in_use(); !(saved.kernels == now)) {
+    throw Error(fmt::format(
+        "cannot resume: the blocks in '{}' were computed with kernels {} and this run has {}; "
+        "results are bitwise reproducible on one kernel level only: resume with --kernels {}",
+        files.spool.string(), saved.kernels.text(), now.text(), saved.kernels.level));
   }
 }
 
@@ -179,7 +186,8 @@ StartingPoint prepare_files(const Campaign& c, const RunOptions& options, const 
                             const TaskList& tasks) {
   detail::remove_stale_temporaries(files.output);
   detail::remove_quietly(detail::with_suffix(files.checkpoint, ".tmp"));
-  StartingPoint start{{c.config_hash, tasks.shard.index, tasks.shard.count, 0, 0}, false, ""};
+  StartingPoint start{
+      {c.config_hash, tasks.shard.index, tasks.shard.count, kernels_in_use(), 0, 0}, false, ""};
   if (detail::file_exists(files.output) && !options.force) {
     if (is_finished_output(c, files.output, options.shard)) {
       remove_leftovers_of_finished_run(c, files, tasks);

@@ -10,6 +10,7 @@
 
 #include "files.hpp"
 #include "kirchhoff/core/hdf5.hpp"
+#include "kirchhoff/core/kernels.hpp"
 #include "kirchhoff/montecarlo/engine.hpp"
 #include "results.hpp"
 
@@ -53,7 +54,15 @@ struct ShardSet {
   std::string hash;    // of the campaign, as stored
   std::string config;  // the resolved configuration stored in the first shard
   std::uint32_t count = 0;
+  KernelsInUse kernels;  // of the first shard, or "mixed" levels with allow_mixed_kernels
 };
+
+// The kernels that computed a shard (files of schema 1.1 and older do not say).
+KernelsInUse shard_kernels(const h5::File& file) {
+  if (!file.has_attribute("kernel_level")) return {"unknown", "unknown"};
+  return {file.read_attribute<std::string>("kernel_level"),
+          file.read_attribute<std::string>("blas_core")};
+}
 
 void check_all_shards_present(const std::map<std::uint32_t, std::size_t>& by_index,
                               std::uint32_t count) {
@@ -66,7 +75,7 @@ void check_all_shards_present(const std::map<std::uint32_t, std::size_t>& by_ind
       fmt::format("merge needs all {} shards; missing {}", count, fmt::join(missing, ", ")));
 }
 
-ShardSet open_shards(const std::vector<std::filesystem::path>& shards) {
+ShardSet open_shards(const std::vector<std::filesystem::path>& shards, bool allow_mixed_kernels) {
   ShardSet set;
   std::map<std::uint32_t, std::size_t> by_index;
   for (std::size_t f = 0; f < shards.size(); ++f) {
@@ -79,6 +88,7 @@ ShardSet open_shards(const std::vector<std::filesystem::path>& shards) {
       set.hash = h;
       set.count = n;
       set.config = set.files[f].read_dataset<std::string>("config");
+      set.kernels = shard_kernels(set.files[f]);
     } else if (h != set.hash) {
       throw FormatError(
           fmt::format("'{}' belongs to another campaign (configuration hash {}) "
@@ -87,6 +97,16 @@ ShardSet open_shards(const std::vector<std::filesystem::path>& shards) {
     } else if (n != set.count) {
       throw FormatError(fmt::format("'{}' is one of {} shards, '{}' one of {}", shards[f].string(),
                                     n, shards[0].string(), set.count));
+    }
+    if (const KernelsInUse k = shard_kernels(set.files[f]); f > 0 && !(k == set.kernels)) {
+      if (!allow_mixed_kernels) {
+        throw FormatError(fmt::format(
+            "'{}' was computed with kernels {} and '{}' with {}: results are bitwise "
+            "reproducible on one kernel level only; run the shards again with the same --kernels, "
+            "or merge with --mixed-kernels",
+            shards[f].string(), k.text(), shards[0].string(), set.kernels.text()));
+      }
+      set.kernels = {"mixed", "mixed"};
     }
     if (const auto [it, inserted] = by_index.emplace(i, f); !inserted) {
       throw FormatError(fmt::format("'{}' and '{}' are both shard {}/{}",
@@ -161,7 +181,8 @@ void refuse_overlapping_files(const std::filesystem::path& output,
 
 void merge_shards(const std::filesystem::path& output,
                   const std::vector<std::filesystem::path>& shards, bool force,
-                  const WorkloadRegistry& registry, const ParallelLayout& layout) {
+                  const WorkloadRegistry& registry, const ParallelLayout& layout,
+                  bool allow_mixed_kernels) {
   if (shards.empty()) throw InvalidArgument("merge: give the shard files to merge");
   refuse_overlapping_files(output, shards);
   const detail::OutputLock lock(output);
@@ -169,7 +190,7 @@ void merge_shards(const std::filesystem::path& output,
     throw IoError(
         fmt::format("output file '{}' exists; use --force to replace it", output.string()));
   }
-  const ShardSet set = open_shards(shards);
+  const ShardSet set = open_shards(shards, allow_mixed_kernels);
   const Campaign c = parse_campaign(
       set.config, fmt::format("{} (stored configuration)", shards[0].string()), {}, registry);
   if (format_hash(c.config_hash) != set.hash) {
@@ -178,8 +199,9 @@ void merge_shards(const std::filesystem::path& output,
   }
   const ShardSource source = index_blocks(c, set, shards);
   detail::write_then_rename(output, [&](const std::filesystem::path& temporary) {
-    detail::write_results_file(c, source, temporary,
-                               detail::Provenance{layout.threads, layout.mpi_ranks, set.count, 0});
+    detail::write_results_file(
+        c, source, temporary,
+        detail::Provenance{layout.threads, layout.mpi_ranks, set.count, 0, set.kernels});
   });
 }
 

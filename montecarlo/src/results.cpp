@@ -12,6 +12,7 @@
 #include <ostream>
 
 #include "files.hpp"
+#include "kirchhoff/core/blas.hpp"
 #include "kirchhoff/core/build_info.hpp"
 #include "kirchhoff/core/units.hpp"
 #include "kirchhoff/montecarlo/engine.hpp"
@@ -58,6 +59,9 @@ void write_provenance(h5::Group& root, const Campaign& c, const Provenance& p) {
   root.write_attribute("host", host_name());
   root.write_attribute("threads", std::uint32_t{p.threads});
   root.write_attribute("mpi_ranks", p.mpi_ranks);
+  root.write_attribute("kernel_level", p.kernels.level);
+  root.write_attribute("blas_core", p.kernels.blas_core);
+  root.write_attribute("blas", blas::configuration());
   root.write_attribute("shards", p.shards);
   root.write_attribute("seed", c.seed);
   root.write_attribute("config_hash", format_hash(c.config_hash));

@@ -6,6 +6,7 @@
 #include <span>
 
 #include "kirchhoff/core/hdf5.hpp"
+#include "kirchhoff/core/kernels.hpp"
 #include "kirchhoff/montecarlo/campaign.hpp"
 
 namespace kirchhoff::montecarlo::detail {
@@ -23,6 +24,7 @@ struct Provenance {
   std::uint32_t mpi_ranks = 1;
   std::uint32_t shards = 1;
   std::uint32_t shard_index = 0;
+  KernelsInUse kernels = kernels_in_use();  // what computed the trials (a merge: the shards')
 };
 
 // Root attributes: identity comes from File::create; this writes everything else.

@@ -152,8 +152,10 @@ void write_checkpoint(const std::filesystem::path& path, const Checkpoint& c) {
   auto temporary = path;
   temporary += ".tmp";
   const std::string text = fmt::format(
-      "kirchhoff-checkpoint 1\nconfig_hash {}\nshard {}/{}\ntasks_committed {}\nspool_bytes {}\n",
-      format_hash(c.config_hash), c.shard_index, c.shard_count, c.tasks_committed, c.spool_bytes);
+      "kirchhoff-checkpoint 2\nconfig_hash {}\nshard {}/{}\nkernel_level {}\nblas_core {}\n"
+      "tasks_committed {}\nspool_bytes {}\n",
+      format_hash(c.config_hash), c.shard_index, c.shard_count, c.kernels.level,
+      c.kernels.blas_core, c.tasks_committed, c.spool_bytes);
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail_io("cannot write checkpoint", temporary);
   try {
@@ -216,8 +218,8 @@ Checkpoint read_checkpoint(const std::filesystem::path& path) {
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
   std::string_view rest(text);
-  if (field(rest, "kirchhoff-checkpoint", path) != "1") {
-    damaged_checkpoint(path, "not a Kirchhoff checkpoint of version 1");
+  if (field(rest, "kirchhoff-checkpoint", path) != "2") {
+    damaged_checkpoint(path, "not a Kirchhoff checkpoint of version 2");
   }
   Checkpoint c;
   std::string_view hash = field(rest, "config_hash", path);
@@ -231,6 +233,8 @@ Checkpoint read_checkpoint(const std::filesystem::path& path) {
   if (c.shard_count == 0 || c.shard_index >= c.shard_count) {
     damaged_checkpoint(path, "shard is not i/n with i < n");
   }
+  c.kernels.level = field(rest, "kernel_level", path);
+  c.kernels.blas_core = field(rest, "blas_core", path);
   c.tasks_committed =
       number<std::uint64_t>(field(rest, "tasks_committed", path), 10, "tasks_committed", path);
   c.spool_bytes = number<std::uint64_t>(field(rest, "spool_bytes", path), 10, "spool_bytes", path);

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "kirchhoff/core/kernels.hpp"
+
 namespace kirchhoff::montecarlo::detail {
 
 struct RecordHeader {
@@ -79,6 +81,7 @@ struct Checkpoint {
   std::uint64_t config_hash = 0;
   std::uint32_t shard_index = 0;
   std::uint32_t shard_count = 1;
+  KernelsInUse kernels;               // that computed the spooled blocks
   std::uint64_t tasks_committed = 0;  // position in the run's task list
   std::uint64_t spool_bytes = 0;
 };

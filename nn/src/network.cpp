@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "graph.hpp"
+#include "kirchhoff/core/blas_eigen.hpp"
 #include "kirchhoff/core/error.hpp"
 #include "ops.hpp"
 
@@ -26,8 +27,9 @@ void FloatExecutor::multiply(std::size_t layer, std::size_t group, const Eigen::
                     "weights take {}",
                     layer, group, x.rows(), w.rows()));
   }
-  // One GEMM over every vector of the batch (Eigen, single-threaded: the batches are parallel).
-  y.noalias() = w.transpose() * x;
+  // One GEMM over every vector of the batch (OpenBLAS, one thread: the batches are parallel).
+  y.resize(w.cols(), x.cols());
+  blas::multiply_transposed(w, x, y);
 }
 
 namespace {

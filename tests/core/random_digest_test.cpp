@@ -1,15 +1,17 @@
 // The bits of the random streams are part of Kirchhoff's results: a change of them changes
 // every campaign. This test pins them with digests (FNV-1a over the IEEE bits) of long runs of
-// each transform at fixed coordinates. It is compiled twice: against the library (on this
-// machine the AVX2 kernels run) and with core/src/random.cpp built for the x86-64 baseline only
-// (KIRCHHOFF_BASELINE_ISA_ONLY), so both code paths must give these same bits.
+// each transform at fixed coordinates. It runs at every kernel level this CPU has (kernels.hpp):
+// the portable, AVX2 and AVX-512 code of the transforms must give these same bits.
 // If a change of the streams is intended, update the digests and say so in the commit.
 #include <gtest/gtest.h>
 
 #include <bit>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "kirchhoff/core/kernels.hpp"
 #include "kirchhoff/core/random.hpp"
 
 namespace kirchhoff {
@@ -38,21 +40,43 @@ std::vector<double> draw(void (RandomStream::*fill)(std::span<double>, std::uint
   return v;
 }
 
-TEST(RandomDigest, UniformBitsArePinned) {
+class RandomDigest : public ::testing::TestWithParam<KernelLevel> {
+ protected:
+  void SetUp() override {
+    if (!kernel_level_supported(GetParam())) {
+      GTEST_SKIP() << "this CPU has no " << kernel_level_name(GetParam());
+    }
+    previous_ = kernel_level();
+    set_kernel_level(GetParam());
+  }
+  void TearDown() override {
+    if (previous_) set_kernel_level(*previous_);
+  }
+
+ private:
+  std::optional<KernelLevel> previous_;
+};
+
+TEST_P(RandomDigest, UniformBitsArePinned) {
   EXPECT_EQ(digest(draw(&RandomStream::uniform, 5)), 2420725076544376589ull);
 }
 
-TEST(RandomDigest, NormalBitsArePinned) {
+TEST_P(RandomDigest, NormalBitsArePinned) {
   EXPECT_EQ(digest(draw(&RandomStream::normal, 5)), 1290607852523814213ull);
 }
 
-TEST(RandomDigest, TruncatedAndLognormalBitsArePinned) {
+TEST_P(RandomDigest, TruncatedAndLognormalBitsArePinned) {
   std::vector<double> v(kCount / 16);
   kStream.truncated_normal(v, 1.0, 2.0, -0.5, 4.0, 11);
   const std::uint64_t truncated = digest(v);
   kStream.lognormal(v, -11.0, 0.3, 11);
   EXPECT_EQ(truncated ^ digest(v), 16930129791561322754ull);
 }
+
+INSTANTIATE_TEST_SUITE_P(Levels, RandomDigest, ::testing::ValuesIn(kKernelLevels),
+                         [](const auto& level) {
+                           return std::string(kernel_level_name(level.param));
+                         });
 
 }  // namespace
 }  // namespace kirchhoff

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "kirchhoff/core/error.hpp"
+#include "kirchhoff/core/kernels.hpp"
 #include "kirchhoff/crossbar/mvm.hpp"
 #include "kirchhoff/crossbar/options_config.hpp"
 #include "kirchhoff/devices/generic.hpp"
@@ -118,6 +119,24 @@ TEST(LineIrDrop, EachVectorsCurrentsAreIndependentOfTheBatch) {
   }
   const InputBatch tail = v.bottomRows(6);  // other lanes, other chunk positions
   EXPECT_TRUE((solver.solve(tail).array() == all.bottomRows(6).array()).all());
+}
+
+// The solver is compiled for every kernel level (with_kernel_level) and gives the same bits on
+// each this CPU has: lane-wise IEEE arithmetic, no FMA contraction.
+TEST(LineIrDrop, EveryKernelLevelGivesTheSameBits) {
+  const auto g = random_conductances(40, 36, 13, 0.0, 88e-6);
+  const WireResistances wires{2.5, 2.5, 10.0, 0.0};
+  const LineIrDropSolver solver(g, wires);
+  const auto v = random_inputs(9, 40, 14);
+  const KernelLevel before = kernel_level();
+  set_kernel_level(KernelLevel::portable);
+  const CurrentBatch reference = solver.solve(v);
+  for (const KernelLevel level : kKernelLevels) {
+    if (!kernel_level_supported(level)) continue;
+    set_kernel_level(level);
+    EXPECT_TRUE((solver.solve(v).array() == reference.array()).all()) << kernel_level_name(level);
+  }
+  set_kernel_level(before);
 }
 
 TEST(LineIrDrop, RejectsWiresWithoutLines) {

@@ -16,7 +16,9 @@
 #include <random>
 #include <thread>
 
+#include "kirchhoff/core/kernels.hpp"
 #include "support/campaign.hpp"
+#include "support/expect.hpp"
 #include "support/hdf5_contents.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -180,6 +182,34 @@ TEST(Crash, ResumeRecomputesFromTheFirstDamagedRecordOfTheSpool) {
   }
 }
 
+// Blocks computed at one kernel level are not resumed at another (their bits could differ);
+// the message names the level to resume with, which then works.
+TEST(Crash, ResumeAtAnotherKernelLevelIsRefusedNamingTheLevel) {
+  TempDir dir("resume-kernels");
+  testing::write_text(dir / "c.toml", testing::small_campaign());
+  const auto out = (dir / "r.h5").string();
+  kill_after(dir, out, 5);
+  std::string text = read_if_exists(out + ".checkpoint");
+  const KernelsInUse now = kernels_in_use();
+  const std::string line = "kernel_level " + now.level + "\nblas_core " + now.blas_core + "\n";
+  ASSERT_NE(text.find(line), std::string::npos) << text;
+  // As if written by a run at the portable level.
+  text.replace(
+      text.find(line), line.size(),
+      fmt::format("kernel_level portable\nblas_core {}\n", blas_core_for(KernelLevel::portable)));
+  testing::write_text(out + ".checkpoint", text);
+  if (now.level == "portable") GTEST_SKIP() << "this machine runs the portable level already";
+  const auto refused =
+      run({"run", (dir / "c.toml").string(), "-o", out, "-q", "--resume"}, dir / "r.log");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_CONTAINS(refused.output, "cannot resume: the blocks in '" + out + ".spool'");
+  EXPECT_CONTAINS(refused.output, "resume with --kernels portable");
+  const auto resumed =
+      run({"run", (dir / "c.toml").string(), "-o", out, "-q", "--resume", "--kernels", "portable"},
+          dir / "p.log");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+}
+
 TEST(Crash, ADamagedCheckpointIsRefusedNamingItAndForce) {
   TempDir dir("damaged-checkpoint");
   testing::write_text(dir / "c.toml", testing::small_campaign());
@@ -222,7 +252,7 @@ TEST(Crash, WhatKilledRunsLeftIsRemovedByTheNextRun) {
   const auto out = (dir / "r.h5").string();
   kill_after(dir, out, 7);
   testing::write_text(out + ".tmp-999999", "half an HDF5 file");
-  testing::write_text(out + ".checkpoint.tmp", "kirchhoff-checkpoint 1\n");
+  testing::write_text(out + ".checkpoint.tmp", "kirchhoff-checkpoint 2\n");
   const auto resumed =
       run({"run", (dir / "c.toml").string(), "-o", out, "-q", "--resume"}, dir / "resumed.log");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
@@ -372,7 +402,7 @@ TEST(Crash, DemoRunsAndInfoDescribesIt) {
   EXPECT_NE(r.output.find("relative_rms_error"), std::string::npos) << r.output;
   const auto info = run({"info", out}, dir / "info.log");
   ASSERT_EQ(info.exit_code, 0) << info.output;
-  EXPECT_NE(info.output.find("kirchhoff-campaign (schema 1.1)"), std::string::npos);
+  EXPECT_NE(info.output.find("kirchhoff-campaign (schema 1.2)"), std::string::npos);
   EXPECT_NE(info.output.find("config_hash"), std::string::npos);
   const auto dry = run({"run", "--dry-run"}, dir / "dry.log");
   EXPECT_EQ(dry.exit_code, 0) << dry.output;

@@ -2,11 +2,11 @@
 """Regression harness: run a case's kirchhoff commands, digest their output files at full
 precision and compare with the case's checked-in digest (tests/regression/README.md).
 
-  harness.py [--kirchhoff PROGRAM] [--scratch DIR] [--regenerate] [CASE_DIR ...]
+  harness.py [--kirchhoff PROGRAM] [--scratch DIR] [--kernels LEVEL] [--regenerate] [CASE_DIR ...]
 
 Without CASE_DIR every case under tests/regression/ runs. Exit status 0: every digest matches;
 1: a digest differs (a diff is printed); 2: a case could not run (bad case file, a command failed,
-missing expected digest). --regenerate (or KIRCHHOFF_REGENERATE_DIGESTS=1) writes the digests
+missing expected digest); 77: skipped, this CPU cannot run the --kernels level. --regenerate (or KIRCHHOFF_REGENERATE_DIGESTS=1) writes the digests
 instead, after checking that two runs of the case give the same one.
 """
 
@@ -54,7 +54,19 @@ PROVENANCE_EXCLUDED = {
     "slurm_job_id": "from the SLURM environment of the writer",
     "slurm_array_job_id": "from the SLURM environment of the writer",
     "slurm_array_task_id": "from the SLURM environment of the writer",
+    "blas": "version and build of OpenBLAS (its core is digested with the kernel level)",
 }
+# A case whose results depend on the kernel level (the BLAS products: docs/performance.md) says
+# kernel_dependent = true and keeps one digest per level, results_true.<level>.dat; the others
+# have one digest, results_true.dat, that every level must reproduce. The level and BLAS core
+# attributes are left out of the latter (they name the level that wrote the file).
+KERNEL_ATTRIBUTES = {
+    "kernel_level": "the kernel level (--kernels) that computed the file",
+    "blas_core": "the OpenBLAS core of that level",
+}
+# Exit status of a case skipped because this CPU cannot run the level asked for (ctest's
+# SKIP_RETURN_CODE).
+SKIPPED = 77
 CAMPAIGN_FILETYPES = {"kirchhoff-campaign", "kirchhoff-campaign-shard"}
 
 # Environment variables that change which input files the program reads (presets, datasets): a
@@ -164,12 +176,12 @@ def type_text(dtype):
     return dtype.str
 
 
-def attribute_lines(path, obj, root_is_campaign):
+def attribute_lines(path, obj, root_is_campaign, excluded):
     out = []
     for name in sorted(obj.attrs):
         key = f"{path}@{name}"
-        if path == "/" and root_is_campaign and name in PROVENANCE_EXCLUDED:
-            out.append(f"{key} (value not digested: {PROVENANCE_EXCLUDED[name]})")
+        if path == "/" and root_is_campaign and name in excluded:
+            out.append(f"{key} (value not digested: {excluded[name]})")
             continue
         attr = obj.attrs.get_id(name)
         value = obj.attrs[name]
@@ -197,7 +209,7 @@ def layout_text(d):
             f"filters={','.join(filters) if filters else 'none'}")
 
 
-def hdf5_lines(path):
+def hdf5_lines(path, excluded):
     out = []
     with h5py.File(path, "r") as f:
         filetype = f.attrs.get("filetype")
@@ -207,7 +219,7 @@ def hdf5_lines(path):
 
         def visit(group, prefix):
             out.append(f"{prefix or '/'} group")
-            out.extend(attribute_lines(prefix or "/", group, campaign))
+            out.extend(attribute_lines(prefix or "/", group, campaign, excluded))
             for name in sorted(group):
                 p = f"{prefix}/{name}"
                 link = group.get(name, getlink=True)
@@ -229,7 +241,7 @@ def hdf5_lines(path):
                     out.append(f"{p} {header} empty")
                 else:
                     out.extend(array_lines(p, header, obj[()], info.encoding if info else None))
-                out.extend(attribute_lines(p, obj, False))
+                out.extend(attribute_lines(p, obj, False, excluded))
 
         visit(f, "")
     return out
@@ -298,8 +310,9 @@ def text_file_lines(path, kind):
     return out + tree_lines(tomllib.loads(text), "$") + toml_comments(text)
 
 
-def digest_file(path):
-    """Digest lines of one output file, by its extension."""
+def digest_file(path, kernel_dependent=False):
+    """Digest lines of one output file, by its extension; the kernel level and BLAS core are
+    digested only for a kernel_dependent case (KERNEL_ATTRIBUTES)."""
     path = Path(path)
     kinds = {".h5": "hdf5", ".hdf5": "hdf5", ".json": "json", ".toml": "toml"}
     kind = kinds.get(path.suffix)
@@ -307,7 +320,8 @@ def digest_file(path):
         raise CaseError(f"{path.name}: no digest for files of type '{path.suffix}'")
     if not path.exists():
         raise CaseError(f"{path}: the case's commands did not write it")
-    body = hdf5_lines(path) if kind == "hdf5" else text_file_lines(path, kind)
+    excluded = PROVENANCE_EXCLUDED if kernel_dependent else PROVENANCE_EXCLUDED | KERNEL_ATTRIBUTES
+    body = hdf5_lines(path, excluded) if kind == "hdf5" else text_file_lines(path, kind)
     return [f"== {path.name} ({kind})"] + body
 
 
@@ -319,14 +333,24 @@ def load_case(case_dir):
         spec = tomllib.loads((case_dir / CASE_FILE).read_text())
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise CaseError(f"{case_dir / CASE_FILE}: {e}") from e
-    unknown = set(spec) - {"description", "commands", "outputs", "same"}
+    unknown = set(spec) - {"description", "commands", "outputs", "same", "kernel_dependent"}
     if unknown or not spec.get("commands") or not spec.get("outputs"):
-        raise CaseError(f"{case_dir / CASE_FILE}: needs 'commands' and 'outputs' "
-                        f"(and may have 'description', 'same'); unknown keys {sorted(unknown)}")
+        raise CaseError(f"{case_dir / CASE_FILE}: needs 'commands' and 'outputs' (and may have "
+                        f"'description', 'same', 'kernel_dependent'); unknown keys "
+                        f"{sorted(unknown)}")
     return spec
 
 
-def run_commands(spec, case_dir, kirchhoff, scratch):
+def expected_name(spec, kernels):
+    """The digest file of a case at a kernel level (KERNEL_ATTRIBUTES)."""
+    if not spec.get("kernel_dependent", False):
+        return EXPECTED_NAME
+    if kernels is None:
+        raise CaseError("the case is kernel_dependent: give the level with --kernels")
+    return f"results_true.{kernels}.dat"
+
+
+def run_commands(spec, case_dir, kirchhoff, scratch, kernels):
     """Runs the case's commands from the source root ('{case}' is the case's directory relative
     to it, so paths written into outputs do not depend on the checkout; '{out}' the scratch
     directory)."""
@@ -334,6 +358,8 @@ def run_commands(spec, case_dir, kirchhoff, scratch):
         shutil.rmtree(scratch)
     scratch.mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if k not in HERMETIC_UNSET}
+    if kernels is not None:
+        env["KIRCHHOFF_KERNELS"] = kernels
     case_rel = os.path.relpath(case_dir, SOURCE_ROOT)
     for args in spec["commands"]:
         argv = [str(kirchhoff)] + [
@@ -350,11 +376,12 @@ def run_commands(spec, case_dir, kirchhoff, scratch):
 def check_same(spec, scratch):
     """[[same]]: files that must digest alike (e.g. merged shards and one run), except for the
     listed keys (e.g. the shard count in the provenance)."""
+    dependent = spec.get("kernel_dependent", False)
     for same in spec.get("same", []):
         skip = set(same.get("except", []))
         first, *others = same["files"]
         def body(name):
-            return [line for line in digest_file(scratch / name)[1:]
+            return [line for line in digest_file(scratch / name, dependent)[1:]
                     if line.split(" ", 1)[0] not in skip]
         for other in others:
             diff = list(difflib.unified_diff(body(first), body(other), first, other, lineterm=""))
@@ -363,14 +390,14 @@ def check_same(spec, scratch):
                                 f"(apart from {sorted(skip)}):\n" + "\n".join(diff[:200]))
 
 
-def case_digest(case_dir, kirchhoff, scratch):
+def case_digest(case_dir, kirchhoff, scratch, kernels):
     spec = load_case(case_dir)
-    run_commands(spec, case_dir, kirchhoff, scratch)
+    run_commands(spec, case_dir, kirchhoff, scratch, kernels)
     check_same(spec, scratch)
     lines = [f"# digest of tests/regression/{case_dir.name} by tests/regression/harness.py; "
              "regenerate with --regenerate (README.md)"]
     for name in spec["outputs"]:
-        lines += digest_file(scratch / name)
+        lines += digest_file(scratch / name, spec.get("kernel_dependent", False))
     return "\n".join(lines) + "\n"
 
 
@@ -380,16 +407,16 @@ def compare(expected, actual, label="results_true.dat"):
                                      f"{label} (expected)", "this run", lineterm="", n=2))
 
 
-def check_case(case_dir, kirchhoff, scratch, regenerate):
+def check_case(case_dir, kirchhoff, scratch, regenerate, kernels=None):
     """0 when the digest matches (or was written), 1 when it differs; CaseError otherwise."""
-    expected_file = case_dir / EXPECTED_NAME
+    expected_file = case_dir / expected_name(load_case(case_dir), kernels)
     if not regenerate and not expected_file.exists():
         raise CaseError(f"{expected_file} is missing; write it with --regenerate")
-    actual = case_digest(case_dir, kirchhoff, scratch)
+    actual = case_digest(case_dir, kirchhoff, scratch, kernels)
     if regenerate:
         # A value that changes between two identical runs (time, host, ...) must not get into
         # a digest: it would fail every later run.
-        again = case_digest(case_dir, kirchhoff, scratch)
+        again = case_digest(case_dir, kirchhoff, scratch, kernels)
         if again != actual:
             raise CaseError("two runs gave different digests; exclude the value that differs "
                             "(PROVENANCE_EXCLUDED) or fix the program:\n" +
@@ -397,7 +424,7 @@ def check_case(case_dir, kirchhoff, scratch, regenerate):
         expected_file.write_text(actual)
         print(f"{case_dir.name}: wrote {expected_file}")
         return 0
-    diff = compare(expected_file.read_text(), actual)
+    diff = compare(expected_file.read_text(), actual, expected_file.name)
     if not diff:
         print(f"{case_dir.name}: digest matches")
         return 0
@@ -423,18 +450,27 @@ def main(argv=None):
     p.add_argument("--regenerate", action="store_true",
                    default=os.environ.get("KIRCHHOFF_REGENERATE_DIGESTS") == "1",
                    help="write the expected digests (also KIRCHHOFF_REGENERATE_DIGESTS=1)")
+    p.add_argument("--kernels", help="kernel level to run the commands at (KIRCHHOFF_KERNELS); "
+                   "exits with 77 (skipped) when this CPU cannot run it")
     a = p.parse_args(argv)
     cases = a.cases or sorted(d.parent for d in HERE.glob(f"*/{CASE_FILE}"))
     if not a.kirchhoff.is_file():
         print(f"harness.py: no program at {a.kirchhoff} (--kirchhoff)", file=sys.stderr)
         return 2
+    if a.kernels is not None:
+        probe = subprocess.run([str(a.kirchhoff), "--kernels", a.kernels, "--version"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if probe.returncode != 0:
+            print(f"harness.py: skipped: {probe.stdout.strip()}", file=sys.stderr)
+            return SKIPPED
     scratch_root = a.scratch or Path(tempfile.mkdtemp(prefix="kirchhoff-regression-"))
     status = 0
     for case in cases:
         case = case.resolve()
         try:
             status = max(status, check_case(case, a.kirchhoff.resolve(),
-                                            scratch_root.resolve() / case.name, a.regenerate))
+                                            scratch_root.resolve() / case.name, a.regenerate,
+                                            a.kernels))
         except CaseError as e:
             print(f"{case.name}: {e}", file=sys.stderr)
             status = 2

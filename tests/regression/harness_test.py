@@ -45,7 +45,7 @@ class HarnessTest(unittest.TestCase):
         cls.tmp = Path(tempfile.mkdtemp(prefix="kirchhoff-harness-test-"))
         for case in ("device", "fit_programming"):
             harness.run_commands(harness.load_case(HERE / case), HERE / case, cls.program,
-                                 cls.tmp / case)
+                                 cls.tmp / case, None)
         cls.results = cls.tmp / "device" / "results.h5"
         cls.results_digest = harness.digest_file(cls.results)
 

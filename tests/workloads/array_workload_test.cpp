@@ -94,6 +94,32 @@ bits = 0
   }
 }
 
+// single_precision_signal: the signal product in float costs ~1e-7 of the currents, so with an
+// ideal device and converters the error is ~1e-7 (not the 1e-13 of double), and with 8-bit
+// converters on PCM the metrics agree with the double product's to far below their spread.
+TEST(ArrayWorkload, SinglePrecisionSignalCostsAboutOneEpsilonOfFloat) {
+  const std::string ideal =
+      "rows = 40\ncols = 30\n[workload.dac]\nbits = 0\n[workload.adc]\nbits = 0\n";
+  const Campaign exact = parse(campaign("generic-ideal", R"(["1s"])", ideal));
+  const Campaign single =
+      parse(campaign("generic-ideal", R"(["1s"])", "single_precision_signal = true\n" + ideal));
+  const auto e = testing::run_trial(exact, 0);
+  const auto f = testing::run_trial(single, 0);
+  const std::size_t k = metric_index(exact, "relative_error");
+  EXPECT_LT(e[k], 1e-13);
+  EXPECT_GT(f[k], 1e-9);  // the float product really ran
+  EXPECT_LT(f[k], 1e-6);
+
+  const std::string converters =
+      "rows = 64\ncols = 64\n[workload.dac]\nbits = 8\n[workload.adc]\nbits = 8\n";
+  const Campaign pcm = parse(campaign("pcm-joshi2020", R"(["1h"])", converters));
+  const Campaign pcm_single = parse(
+      campaign("pcm-joshi2020", R"(["1h"])", "single_precision_signal = true\n" + converters));
+  const auto d = testing::run_trial(pcm, 0);
+  const auto s = testing::run_trial(pcm_single, 0);
+  EXPECT_NEAR(s[k], d[k], 1e-3 * d[k]);
+}
+
 // IR drop through the exact solver and its first-order approximation, on an ideal device and
 // ideal converters, so the wires are the only error: the exact solver finds an error of about
 // r·G·N/2 relative (columns and rows of 32 cells), the approximation agrees with it to second

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <utility>
 
+#include "kirchhoff/core/blas_eigen.hpp"
 #include "kirchhoff/core/config_checks.hpp"
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/units.hpp"
@@ -184,7 +185,8 @@ class ArrayWorkload final : public Workload {
     const Eigen::MatrixXd x_calibration =
         calibrated ? draw_inputs(address.stream(StreamId::input_vectors, 1), s_.calibration_vectors)
                    : Eigen::MatrixXd();
-    const Eigen::MatrixXd y = w.transpose() * x;  // the ideal product of the target weights
+    Eigen::MatrixXd y(w.cols(), x.cols());  // the ideal product of the target weights
+    blas::multiply_transposed(w, x, y);
     const double signal = y.squaredNorm();
     const double output_range = y.cwiseAbs().maxCoeff();
     const double count = static_cast<double>(y.size());
@@ -306,6 +308,7 @@ std::unique_ptr<Workload> make_array_workload(const Config& config,
   reject_unless(adc, "calibration_vectors", calibrated, "with range_mode = \"calibrated\"");
   if (calibrated) s.calibration_vectors = get_count(adc, "calibration_vectors", 256, 1, 65536);
   s.mvm.read_noise = w.get_or("read_noise", true);
+  s.mvm.single_precision_signal = w.get_or("single_precision_signal", false);
   const crossbar::DacOptions& dac = s.mvm.periphery.dac;
 
   // Input vectors: by default the DAC's input range.

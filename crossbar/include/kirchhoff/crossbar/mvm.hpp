@@ -179,8 +179,10 @@ class AnalogMatrix {
   // The stages of one multiply_batch call (mvm.cpp).
   template <class Matrix>
   class BatchProduct;
-  // Analog column currents of group g for voltages v (used rows × nb), noise-free.
-  void currents(const Group& group, const Eigen::MatrixXd& v, Eigen::MatrixXd& i) const;
+  // Analog column currents of group g for voltages v (used rows × nb), noise-free; v_f and i_f
+  // are the scratch of a single-precision product.
+  void currents(const Group& group, const Eigen::MatrixXd& v, Eigen::MatrixXd& i,
+                Eigen::MatrixXf& v_f, Eigen::MatrixXf& i_f) const;
 
   MvmOptions options_;
   const devices::DeviceModel* model_;

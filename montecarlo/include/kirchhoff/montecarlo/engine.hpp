@@ -34,7 +34,7 @@ namespace kirchhoff::montecarlo {
 inline constexpr const char* kCampaignFiletype = "kirchhoff-campaign";
 inline constexpr const char* kShardFiletype = "kirchhoff-campaign-shard";
 inline constexpr std::int32_t kSchemaMajor = 1;
-inline constexpr std::int32_t kSchemaMinor = 1;
+inline constexpr std::int32_t kSchemaMinor = 2;
 
 // Slice i of n of the tasks: task g belongs to shard g mod n.
 struct Shard {
@@ -124,10 +124,13 @@ RunResult run_campaign(const Campaign& campaign, const RunOptions& options);
 // single run. Checks that they come from the same campaign and cover every task exactly once.
 // The campaign is read again from the configuration stored in the shards, with `registry`.
 // Refuses (InvalidArgument) an output that is one of the shards and a shard given twice.
-// `layout` is recorded in the provenance (a merge by hand: threads 0, one rank).
+// `layout` is recorded in the provenance (a merge by hand: threads 0, one rank). Shards computed
+// with different kernels (level or BLAS core) are refused (FormatError) unless
+// allow_mixed_kernels; the merged file then records the level "mixed".
 void merge_shards(const std::filesystem::path& output,
                   const std::vector<std::filesystem::path>& shards, bool force,
-                  const WorkloadRegistry& registry, const ParallelLayout& layout = {});
+                  const WorkloadRegistry& registry, const ParallelLayout& layout = {},
+                  bool allow_mixed_kernels = false);
 
 // A human-readable description of a results or shard file (`kirchhoff info`).
 void describe_results(const std::filesystem::path& file, std::ostream& out);

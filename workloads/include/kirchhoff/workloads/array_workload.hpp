@@ -8,6 +8,7 @@
 //   rows = 256                   # inputs (word lines) of the weight matrix
 //   cols = 256                   # outputs (bit lines)
 //   read_noise = true
+//   single_precision_signal = false  # the signal product in float (MvmOptions)
 //   ir_drop = "none"             # or "exact" (nodal analysis) / "approx" (first order)
 //   [workload.wires]             # with exact / approx: r_row, r_col, r_driver, r_sense (ohm)
 //   [workload.weights]           # uniform on [min, max] or normal(mean, std)
