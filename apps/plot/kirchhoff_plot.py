@@ -287,6 +287,63 @@ def plot_sweep(results, m, ax, x_name, time_s=None):
     return data
 
 
+def energy_metric(results, name):
+    """The cost metric on the x axis of a tradeoff plot: `name`, else the first energy metric."""
+    if name is not None:
+        return results.metric_index(name)
+    for candidate in ("energy_per_inference", "energy_per_mvm"):
+        if candidate in results.metrics:
+            return results.metrics.index(candidate)
+    raise InputError("a tradeoff plot needs a cost metric (energy_per_inference or "
+                     "energy_per_mvm, from a campaign with [workload.cost]); metrics: "
+                     + ", ".join(results.metrics))
+
+
+def pareto_front(x, y, higher_is_better):
+    """Indices of the points no other point beats in both: less x and better y (docs/cost.md)."""
+    sign = 1.0 if higher_is_better else -1.0
+    order = sorted(range(len(x)), key=lambda i: (x[i], -sign * y[i]))
+    front, best = [], None
+    for i in order:
+        if best is None or sign * y[i] > best:
+            front.append(i)
+            best = sign * y[i]
+    return front
+
+
+def plot_tradeoff(results, m, ax, x_name, time_s=None):
+    """Each sweep point's metric m against its energy at one read time (the last by default),
+    both with their confidence intervals, and the Pareto front: accuracies are better high, other
+    metrics (errors) low."""
+    e = energy_metric(results, x_name)
+    k = read_time_index(results, time_s)
+    points = [p for p in range(len(results.labels))
+              if np.isfinite(results.mean[p, k, e]) and np.isfinite(results.mean[p, k, m])]
+    if not points:
+        raise InputError("no sweep point has finite values of both metrics")
+    x = np.array([results.mean[p, k, e] for p in points])
+    y = np.array([results.mean[p, k, m] for p in points])
+    xerr = np.vstack([x - [results.lower[p, k, e] for p in points],
+                      [results.upper[p, k, e] for p in points] - x])
+    yerr = np.vstack([y - [results.lower[p, k, m] for p in points],
+                      [results.upper[p, k, m] for p in points] - y])
+    ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="o", capsize=3, label="sweep points")
+    for xi, yi, p in zip(x, y, points):
+        ax.annotate(results.point_label(p), (xi, yi), textcoords="offset points", xytext=(4, 4),
+                    fontsize="small")
+    higher = "accuracy" in results.metrics[m]
+    front = pareto_front(list(x), list(y), higher)
+    ax.plot(x[front], y[front], linestyle="--", marker="", label="Pareto front")
+    unit = results.metric_units[e]
+    ax.set_xlabel(results.metrics[e] + unit_suffix(unit))
+    format_axis(ax.xaxis, unit)
+    return {"x_metric": results.metrics[e], "x_unit": unit, "read_time": results.read_times[k],
+            "points": points, "labels": [results.point_label(p) for p in points],
+            "x": x, "y": y, "x_lower": x - xerr[0], "x_upper": x + xerr[1],
+            "y_lower": y - yerr[0], "y_upper": y + yerr[1],
+            "higher_is_better": higher, "pareto": [points[i] for i in front]}
+
+
 def read_time_index(results, time_s):
     """The index of the read time time_s (the last one when None)."""
     if time_s is None:
@@ -499,10 +556,12 @@ def main(argv):
         description="Plot a Kirchhoff campaign results file or fit report.")
     parser.add_argument("file", help="results file (.h5) of `kirchhoff run` or `merge`, or a fit "
                                      "report (.json, .h5) of `kirchhoff fit --report`")
-    parser.add_argument("--kind", choices=["auto", "time", "sweep", "histogram", "fit"],
+    parser.add_argument("--kind", choices=["auto", "time", "sweep", "histogram", "fit",
+                                           "tradeoff"],
                         default="auto")
     parser.add_argument("--metric", help="metric to plot (default: the first relative error)")
-    parser.add_argument("--x", dest="x_key", help="swept key on the x axis (kind sweep)")
+    parser.add_argument("--x", dest="x_key", help="swept key on the x axis (kind sweep); the "
+                                                  "cost metric on it (kind tradeoff)")
     parser.add_argument("--out", required=True, help="image file to write")
     parser.add_argument("--format", help="png, svg or pdf (default: from --out's extension)")
     parser.add_argument("--data-json", help="also write the plotted series to this JSON file")
@@ -539,6 +598,8 @@ def main(argv):
         data = plot_time(results, m, ax)
     elif kind == "sweep":
         data = plot_sweep(results, m, ax, args.x_key, args.read_time)
+    elif kind == "tradeoff":
+        data = plot_tradeoff(results, m, ax, args.x_key, args.read_time)
     else:
         data = plot_histogram(results, m, ax, unit, args.read_time)
     if kind != "histogram":

@@ -71,6 +71,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   add_plot_commands(app, out, action);
   add_fit_commands(app, out, action);
   add_nn_commands(app, out, action);
+  add_cost_commands(app, out, action);
 
   try {
     // CLI11 parses argv without the program name, last argument first.

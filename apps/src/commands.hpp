@@ -32,6 +32,9 @@ void add_plot_commands(CLI::App& app, std::ostream& out, Action& action);
 void add_fit_commands(CLI::App& app, std::ostream& out, Action& action);
 // `kirchhoff nn info | eval` (nn_commands.cpp, docs/nn.md)
 void add_nn_commands(CLI::App& app, std::ostream& out, Action& action);
+// `kirchhoff xbar cost` and `kirchhoff nn cost` (cost_commands.cpp, docs/cost.md); after the
+// xbar and nn groups, whose subcommands they join.
+void add_cost_commands(CLI::App& app, std::ostream& out, Action& action);
 
 struct DeviceSampleOptions {
   std::string preset;              // name or path

@@ -158,10 +158,11 @@ bool is_fit_report(const std::filesystem::path& input, const std::string& kind) 
 }
 
 int plot_command(const PlotOptions& o, std::ostream& out) {
-  if (!o.time.empty() && o.kind != "histogram" && o.kind != "sweep" && o.kind != "auto") {
+  if (!o.time.empty() && o.kind != "histogram" && o.kind != "sweep" && o.kind != "tradeoff" &&
+      o.kind != "auto") {
     throw InvalidArgument(
-        "option --time: it chooses the read time of --kind histogram or sweep (a time plot shows "
-        "every read time)");
+        "option --time: it chooses the read time of --kind histogram, sweep or tradeoff (a time "
+        "plot shows every read time)");
   }
   const std::filesystem::path input(o.file);
   bool fit = false;
@@ -262,19 +263,21 @@ void add_plot_commands(CLI::App& app, std::ostream& out, Action& action) {
       ->required();
   cmd->add_option("--kind", o->kind,
                   "auto (fit for a fit report; time with several read times, else sweep), time, "
-                  "sweep, histogram or fit")
-      ->check(CLI::IsMember({"auto", "time", "sweep", "histogram", "fit"}));
+                  "sweep, histogram, fit, or tradeoff (the metric against the energy of each "
+                  "sweep point, with the Pareto front)")
+      ->check(CLI::IsMember({"auto", "time", "sweep", "histogram", "fit", "tradeoff"}));
   cmd->add_option("--metric", o->metric,
                   "Metric to plot (default: the first relative error metric, else the first)");
   cmd->add_option("--x", o->x,
                   "Swept key on the x axis of a sweep plot (default: the first "
-                  "numeric one)");
+                  "numeric one); the cost metric of a tradeoff plot (default: energy_per_inference "
+                  "or energy_per_mvm)");
   cmd->add_option("--out,-o", o->out, "Image to write: .png, .svg or .pdf (default: FILE.png)");
   cmd->add_flag("--force", o->force, "Replace existing output files");
   cmd->add_option("--data-json", o->data_json, "Also write the plotted series as JSON");
   cmd->add_option("--time", o->time,
-                  "Read time of a histogram (default: the last read time of the file) or of a "
-                  "sweep plot (default: every read time), e.g. 1d");
+                  "Read time of a histogram or tradeoff plot (default: the last read time of the "
+                  "file) or of a sweep plot (default: every read time), e.g. 1d");
   cmd->callback([&, o] { action = [&, o] { return plot_command(*o, out); }; });
 }
 

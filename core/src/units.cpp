@@ -47,7 +47,7 @@ struct Unit {
   bool takes_prefix;
 };
 
-constexpr std::array<Unit, 14> units{{
+constexpr std::array<Unit, 16> units{{
     {"S", Dimension::conductance, 1.0, true},
     {"ohm", Dimension::resistance, 1.0, true},
     {"Ohm", Dimension::resistance, 1.0, true},
@@ -62,6 +62,8 @@ constexpr std::array<Unit, 14> units{{
     {"V", Dimension::voltage, 1.0, true},
     {"A", Dimension::current, 1.0, true},
     {"Hz", Dimension::frequency, 1.0, true},
+    {"J", Dimension::energy, 1.0, true},
+    {"F", Dimension::capacitance, 1.0, true},
 }};
 
 const Unit* find_unit(std::string_view symbol) {
@@ -259,6 +261,10 @@ std::string_view dimension_name(Dimension dimension) noexcept {
       return "current";
     case Dimension::frequency:
       return "frequency";
+    case Dimension::energy:
+      return "energy";
+    case Dimension::capacitance:
+      return "capacitance";
   }
   return "quantity";
 }
@@ -277,6 +283,10 @@ std::string_view dimension_example(Dimension dimension) noexcept {
       return "1uA";
     case Dimension::frequency:
       return "1MHz";
+    case Dimension::energy:
+      return "1pJ";
+    case Dimension::capacitance:
+      return "1fF";
   }
   return "";
 }
@@ -295,6 +305,10 @@ std::string_view dimension_si_unit(Dimension dimension) noexcept {
       return "A";
     case Dimension::frequency:
       return "Hz";
+    case Dimension::energy:
+      return "J";
+    case Dimension::capacitance:
+      return "F";
   }
   return "";
 }
@@ -313,6 +327,10 @@ std::string_view dimension_units_allowed(Dimension dimension) noexcept {
       return "A with prefixes f p n u m k M G T";
     case Dimension::frequency:
       return "Hz with prefixes f p n u m k M G T";
+    case Dimension::energy:
+      return "J with prefixes f p n u m k M G T";
+    case Dimension::capacitance:
+      return "F with prefixes f p n u m k M G T";
   }
   return "";
 }

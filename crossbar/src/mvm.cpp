@@ -293,20 +293,20 @@ inline void dac_voltages(const DacOptions& dac, const Matrix& x, Index row0, Ind
   // All bits at once: DacOptions::slice_voltage's arithmetic (the same bits), inlined so that
   // the loop over a column vectorises.
   const Quantizer q = dac.quantizer();
-  const double range = dac.input_range;
-  const double v_read = dac.v_read_v;
-  const double step = q.step();
+  const double per_input = dac.volts_per_input();
+  const double per_code = dac.volts_per_code();
+  const double inverse_step = q.inverse_step();
   const auto lo = static_cast<double>(q.min_code());
   const auto hi = static_cast<double>(q.max_code());
   for (Index b = b_begin; b < b_end; ++b) {
-    const auto* in = &x(row0, col0 + b);
-    double* out = &v(0, b);
+    const auto* __restrict in = &x(row0, col0 + b);
+    double* __restrict out = &v(0, b);
     if (q.ideal()) {
-      for (Index i = 0; i < rows; ++i) out[i] = static_cast<double>(in[i]) / range * v_read;
+      for (Index i = 0; i < rows; ++i) out[i] = static_cast<double>(in[i]) * per_input;
     } else {
       for (Index i = 0; i < rows; ++i) {
-        out[i] = std::clamp(std::round(static_cast<double>(in[i]) / step), lo, hi) * step / range *
-                 v_read;
+        out[i] =
+            std::clamp(std::round(static_cast<double>(in[i]) * inverse_step), lo, hi) * per_code;
       }
     }
   }
@@ -328,7 +328,10 @@ struct AdcColumn {
   const double* offset;  // o_j (fraction of F)
   double noise_a;        // σ_out · F
   double range_a;        // F
-  double step, lo, hi;   // quantiser on the normalised current (AdcOptions, full scale 1)
+  double inverse_range;  // 1/F
+  double inverse_step;   // 1/Δ of the quantiser on the normalised current (full scale 1)
+  double code_a;         // Δ · F: the current of one code
+  double lo, hi;         // its lowest and highest codes
   double lowest;         // below it a conversion clips: −1 (sign-magnitude) or 0 (unipolar)
   bool ideal;
   double coefficient;  // slice and significance weight of the digitised current
@@ -345,16 +348,17 @@ inline std::uint64_t convert_vector(const AdcColumn& c, const double* __restrict
                                     Index columns, double offset_v, double* __restrict out) {
   const double* __restrict gain = c.gain;
   const double* __restrict offset = c.offset;
-  const double noise_a = c.noise_a, range_a = c.range_a, step = c.step, lo = c.lo, hi = c.hi;
+  const double noise_a = c.noise_a, range_a = c.range_a, inverse_range = c.inverse_range;
+  const double inverse_step = c.inverse_step, code_a = c.code_a, lo = c.lo, hi = c.hi;
   const double lowest = c.lowest, coefficient = c.coefficient;
   std::uint64_t clipped = 0;
   for (Index j = 0; j < columns; ++j) {
     double current = gain[j] * in[j] + offset[j] * range_a;
     if constexpr (kNoise) current += noise_a * noise[j * noise_stride];
     if constexpr (!kIdeal) {
-      const double normalised = current / range_a;
+      const double normalised = current * inverse_range;
       clipped += (normalised > 1.0 || normalised < lowest) ? 1u : 0u;
-      current = std::clamp(std::round(normalised / step), lo, hi) * step * range_a;
+      current = std::clamp(std::round(normalised * inverse_step), lo, hi) * code_a;
     }
     out[j] += coefficient * (current - offset_v);
   }
@@ -632,14 +636,15 @@ class AnalogMatrix::BatchProduct {
     const double* offset = m_.adc_offset_.data() + adc0;
     const bool output_noise = adc_.output_noise_std > 0.0;
     const double noise_a = adc_.output_noise_std * range_a;
-    const double step = quantizer_.step();
     const auto lo = static_cast<double>(quantizer_.min_code());
     const auto hi = static_cast<double>(quantizer_.max_code());
     const AdcColumn column{gain,
                            offset,
                            noise_a,
                            range_a,
-                           step,
+                           1.0 / range_a,
+                           quantizer_.inverse_step(),
+                           quantizer_.step() * range_a,
                            lo,
                            hi,
                            quantizer_.coding == Coding::sign_magnitude ? -1.0 : 0.0,

@@ -55,7 +55,9 @@ double DacOptions::slice_weight(std::uint32_t p) const noexcept {
 
 double DacOptions::slice_voltage(double x, std::uint32_t p) const noexcept {
   const Quantizer q = quantizer();
-  if (slice_bits == 0) return q.quantize(x) / input_range * v_read_v;
+  if (slice_bits == 0) {
+    return q.ideal() ? x * volts_per_input() : static_cast<double>(q.code(x)) * volts_per_code();
+  }
   const std::int64_t k = q.code(x);
   const std::int64_t magnitude = k < 0 ? -k : k;
   const std::int64_t digit =

@@ -206,8 +206,9 @@ TEST(Dimension, HasNameExampleAndUnit) {
   EXPECT_EQ(dimension_si_unit(Dimension::resistance), "ohm");
   EXPECT_EQ(dimension_name(Dimension::frequency), "frequency");
   // Every example is itself a valid quantity of its dimension.
-  for (const Dimension d : {Dimension::conductance, Dimension::resistance, Dimension::time,
-                            Dimension::voltage, Dimension::current, Dimension::frequency}) {
+  for (const Dimension d :
+       {Dimension::conductance, Dimension::resistance, Dimension::time, Dimension::voltage,
+        Dimension::current, Dimension::frequency, Dimension::energy, Dimension::capacitance}) {
     EXPECT_GT(parse_quantity(dimension_example(d), d), 0.0) << dimension_name(d);
   }
 }
@@ -251,10 +252,22 @@ TEST(FormatQuantity, GivesTimesInNaturalUnits) {
   EXPECT_EQ(format_quantity(123456 * seconds_per_year, Dimension::time), "123500 y");
 }
 
+// The cost model's energies and capacitances (cost/technology.hpp): "0.16fJ", "0.2fF".
+TEST(ParseQuantity, ReadsEnergiesAndCapacitances) {
+  EXPECT_DOUBLE_EQ(parse_quantity("0.16fJ", Dimension::energy), 0.16e-15);
+  EXPECT_DOUBLE_EQ(parse_quantity("2.5 pJ", Dimension::energy), 2.5e-12);
+  EXPECT_DOUBLE_EQ(parse_quantity("1J", Dimension::energy), 1.0);
+  EXPECT_DOUBLE_EQ(parse_quantity("0.2fF", Dimension::capacitance), 0.2e-15);
+  EXPECT_DOUBLE_EQ(parse_quantity("3 nF", Dimension::capacitance), 3e-9);
+  EXPECT_THROW(static_cast<void>(parse_quantity("-1pJ", Dimension::energy)), InvalidArgument);
+  EXPECT_THROW(static_cast<void>(parse_quantity("1pF", Dimension::energy)), InvalidArgument);
+  EXPECT_EQ(format_quantity(1.6e-13, Dimension::energy), "160 fJ");
+}
+
 TEST(FormatQuantity, IsReadBackByParseQuantity) {
-  const Dimension dimensions[] = {Dimension::conductance, Dimension::resistance,
-                                  Dimension::time,        Dimension::voltage,
-                                  Dimension::current,     Dimension::frequency};
+  const Dimension dimensions[] = {
+      Dimension::conductance, Dimension::resistance, Dimension::time,   Dimension::voltage,
+      Dimension::current,     Dimension::frequency,  Dimension::energy, Dimension::capacitance};
   for (const Dimension d : dimensions) {
     for (double value = 1.2345678e-14; value < 1e15; value *= 7.3) {
       const std::string text = format_quantity(value, d);

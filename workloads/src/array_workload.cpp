@@ -11,10 +11,12 @@
 #include <string_view>
 #include <utility>
 
+#include "cost_table.hpp"
 #include "kirchhoff/core/blas_eigen.hpp"
 #include "kirchhoff/core/config_checks.hpp"
 #include "kirchhoff/core/random.hpp"
 #include "kirchhoff/core/units.hpp"
+#include "kirchhoff/cost/matrix_cost.hpp"
 #include "kirchhoff/crossbar/ir_drop.hpp"
 #include "kirchhoff/crossbar/mvm.hpp"
 #include "kirchhoff/crossbar/options_config.hpp"
@@ -66,6 +68,7 @@ struct Settings {
   Index calibration_vectors = 256;
   crossbar::ArrayResponseSettings response;
   crossbar::MvmOptions mvm;
+  std::optional<cost::Technology> technology;  // [workload.cost]: the cost metrics
 };
 
 // Sums over the outputs of a batch, column by column, of the error e = analog − ideal.
@@ -142,6 +145,18 @@ class ArrayWorkload final : public Workload {
          "rms over all cells of (conductance at the read time, no read noise - target)"},
         {"g_relative_rms_error", "1", "g_rms_error / g_max of the device"},
     };
+    if (s_.technology) {  // docs/cost.md: with [workload.cost] only, so other files keep theirs
+      metrics_.insert(
+          metrics_.end(),
+          {{"energy_per_mvm", "J",
+            "energy of one MVM of the matrix on all its tiles, with this chip's conductances"},
+           {"cell_energy_per_mvm", "J",
+            "of which the cells' read energy sum V^2 G t (the part that varies by chip)"},
+           {"adc_energy_per_mvm", "J", "of which the ADC conversions"},
+           {"latency_per_mvm", "s", "latency of one MVM (the slowest tile)"},
+           {"tops_per_watt", "TOPS/W", "2 rows cols / energy_per_mvm / 1e12"},
+           {"area", "m2", "area of the matrix's tiles with their periphery"}});
+    }
     if (s_.weights_per_point) {
       point_weights_ = draw_weights(
           RandomStream(context_.seed, {context_.point, 0, StreamId::workload_weights, 1}));
@@ -206,6 +221,10 @@ class ArrayWorkload final : public Workload {
     const bool solve_batches = batch && vectors < s_.mvm.tile.rows;
     const crossbar::ArrayResponse response =
         solve_batches ? crossbar::ideal_response() : s_.response.response();
+    const std::optional<cost::MatrixCostModel> cost_model =
+        s_.technology
+            ? std::optional<cost::MatrixCostModel>(std::in_place, *s_.technology, matrix, x)
+            : std::nullopt;
     const std::size_t width = metrics_.size();
     for (std::size_t k = 0; k < context_.read_times_s.size(); ++k) {
       const auto index = static_cast<std::uint32_t>(k);
@@ -235,6 +254,15 @@ class ArrayWorkload final : public Workload {
       row[9] = programming_rms / model.g_max_siemens();
       row[10] = g_rms;
       row[11] = g_rms / model.g_max_siemens();
+      if (cost_model) {
+        const cost::MatrixCost c = cost_model->at_read_time(matrix);
+        row[12] = c.energy.total_j();
+        row[13] = c.energy.cells_j;
+        row[14] = c.energy.adc_j;
+        row[15] = c.latency_s;
+        row[16] = c.tops_per_watt();
+        row[17] = c.area_m2;
+      }
     }
   }
 
@@ -319,6 +347,7 @@ std::unique_ptr<Workload> make_array_workload(const Config& config,
   s.input_distribution = get_distribution(inputs, x_min, x_max, x_max / std::sqrt(3.0));
 
   check_table(w, [&] { s.mvm.validate(); });
+  s.technology = read_cost_table(w);
   return std::make_unique<ArrayWorkload>(std::move(device), context, std::move(s));
 }
 

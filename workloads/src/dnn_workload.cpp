@@ -2,10 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <utility>
+#include <vector>
 
+#include "cost_table.hpp"
 #include "kirchhoff/core/config_checks.hpp"
+#include "kirchhoff/cost/matrix_cost.hpp"
 #include "kirchhoff/nn/analog.hpp"
 #include "kirchhoff/nn/analog_config.hpp"
 #include "kirchhoff/nn/dataset.hpp"
@@ -29,6 +34,7 @@ struct Settings {
   std::int64_t samples = -1;
   nn::EvaluateOptions evaluate;
   nn::AnalogSettings analog;
+  std::optional<cost::Technology> technology;  // [workload.cost]: the cost metrics
 };
 
 // A network, its data and calibration, shared read-only by all trials of a point.
@@ -60,6 +66,18 @@ class DnnWorkload final : public Workload {
         {"clipped_fraction", "1", "fraction of the ADC conversions outside the ADC range", 0});
     metrics_.push_back({"float_top1_accuracy", "1",
                         "top-1 accuracy of the same network in float (digital reference)", n});
+    if (s_.technology) {  // docs/cost.md: with [workload.cost] only, so other files keep theirs
+      metrics_.insert(
+          metrics_.end(),
+          {{"energy_per_inference", "J",
+            "energy of one inference: every analog tile MVM with this chip's conductances, the "
+            "digital layers' MACs"},
+           {"cell_energy_per_inference", "J",
+            "of which the cells' read energy sum V^2 G t (the part that varies by chip)"},
+           {"latency_per_inference", "s", "layer after layer, each layer's slowest tile"},
+           {"tops_per_watt", "TOPS/W", "2 MACs per inference / energy_per_inference / 1e12"},
+           {"area", "m2", "area of the network's tiles with their periphery"}});
+    }
   }
 
   std::string kind() const override { return "dnn"; }
@@ -89,6 +107,7 @@ class DnnWorkload final : public Workload {
   void run_trial(std::uint32_t trial, std::span<double> out) const override {
     const devices::CellAddress address{context_.seed, context_.point, trial, 0};
     nn::AnalogNetwork chip(d_.network, s_.analog.options, *device_.model, address, d_.calibration);
+    const std::vector<GroupCost> costs = cost_models(chip);
     const std::size_t width = metrics_.size();
     const bool top5 = d_.dataset.classes > 5;
     for (std::size_t k = 0; k < context_.read_times_s.size(); ++k) {
@@ -101,10 +120,62 @@ class DnnWorkload final : public Workload {
       if (top5) row[m++] = accuracy.top5_fraction();
       row[m++] = chip.clipped_fraction();
       row[m++] = d_.float_top1;
+      if (!costs.empty()) write_cost(chip, costs, row + m);
     }
   }
 
  private:
+  // The cost model of every analog layer group of a chip, with the reference-readout inputs of
+  // the calibration as its input activity (the same for every chip).
+  struct GroupCost {
+    std::size_t layer = 0, instance = 0;
+    cost::MatrixCostModel model;
+  };
+  [[nodiscard]] std::vector<GroupCost> cost_models(const nn::AnalogNetwork& chip) const {
+    std::vector<GroupCost> costs;
+    if (!s_.technology) return costs;
+    const auto& layers = d_.network.linear_layers();
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      if (!chip.analog()[l]) continue;
+      for (std::size_t g = 0; g < layers[l].groups(); ++g) {
+        const std::size_t instance = chip.instance(l, g);
+        costs.push_back({l, instance,
+                         cost::MatrixCostModel(*s_.technology, chip.matrix(instance),
+                                               d_.calibration.reference_inputs[l][g])});
+      }
+    }
+    return costs;
+  }
+
+  // energy_per_inference, cell_energy_per_inference, latency_per_inference, tops_per_watt, area.
+  void write_cost(const nn::AnalogNetwork& chip, const std::vector<GroupCost>& costs,
+                  double* out) const {
+    const auto& layers = d_.network.linear_layers();
+    double energy = 0.0, cells = 0.0, area = 0.0, macs = 0.0, latency = 0.0;
+    std::vector<double> layer_latency(layers.size(), 0.0);
+    for (const GroupCost& c : costs) {
+      const cost::MatrixCost m = c.model.at_read_time(chip.matrix(c.instance));
+      const auto vectors = static_cast<double>(layers[c.layer].vectors_per_sample);
+      energy += m.energy.total_j() * vectors;
+      cells += m.energy.cells_j * vectors;
+      area += m.area_m2;
+      layer_latency[c.layer] = std::max(layer_latency[c.layer], m.latency_s * vectors);
+    }
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      double layer_macs = 0.0;
+      for (const auto& w : layers[l].weights) layer_macs += static_cast<double>(w.size());
+      layer_macs *= static_cast<double>(layers[l].vectors_per_sample);
+      if (!chip.analog()[l]) energy += layer_macs * s_.technology->digital.mac_energy_j;
+      macs += layer_macs;
+      latency += layer_latency[l];
+    }
+    out[0] = energy;
+    out[1] = cells;
+    out[2] = latency;
+    out[3] = energy > 0.0 ? 2.0 * macs / energy / 1e12 : 0.0;
+    out[4] = area;
+  }
+
   devices::Device device_;
   WorkloadContext context_;
   Settings s_;
@@ -190,6 +261,7 @@ std::unique_ptr<Workload> make_dnn_workload(const Config& config, const Workload
   if (s.analog.calibration_dataset) {
     s.analog.calibration_dataset = dataset_spec_at(w.table("calibration"), "dataset", "");
   }
+  s.technology = read_cost_table(w);
   Loaded d = load_network_and_data(w, s);
   return std::make_unique<DnnWorkload>(std::move(device), context, std::move(s), std::move(d));
 }

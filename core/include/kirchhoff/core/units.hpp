@@ -1,8 +1,8 @@
 // Physical quantities as users write them in campaign files and on the command line:
 // "25uS", "0.35ohm", "10 kΩ", "1h", "20 s", "2.5e-6 S", "0.2V", "512ns", "1y".
 //
-// Values are handled internally as doubles in SI base units (S, ohm, s, V, A, Hz); this header
-// converts between those and text.
+// Values are handled internally as doubles in SI base units (S, ohm, s, V, A, Hz, J, F); this
+// header converts between those and text.
 //
 // Grammar of a quantity (surrounding blanks are ignored):
 //   [sign] number [blanks] [prefix] unit
@@ -10,9 +10,9 @@
 //   std::from_chars. A leading '+' is always accepted; a '-' only for voltage and current
 //   (a negative conductance, resistance, time or frequency is refused).
 // - prefix: f p n u µ m k M G T (µ as U+00B5 MICRO SIGN or U+03BC GREEK SMALL LETTER MU);
-//   prefixes combine only with S, ohm/Ohm/Ω, s, V, A and Hz.
+//   prefixes combine only with S, ohm/Ohm/Ω, s, V, A, Hz, J and F.
 // - unit: S (siemens); ohm, Ohm, Ω (U+03A9 or U+2126); s, min, h, d (86400 s), y and yr
-//   (Julian year: 365.25 d = 31 557 600 s); V; A; Hz.
+//   (Julian year: 365.25 d = 31 557 600 s); V; A; Hz; J (energy, the cost model's); F (farad).
 // Units are case-sensitive: "mS" is millisiemens, "ms" milliseconds, "MS" megasiemens.
 #pragma once
 
@@ -21,7 +21,16 @@
 
 namespace kirchhoff {
 
-enum class Dimension { conductance, resistance, time, voltage, current, frequency };
+enum class Dimension {
+  conductance,
+  resistance,
+  time,
+  voltage,
+  current,
+  frequency,
+  energy,
+  capacitance
+};
 
 inline constexpr double seconds_per_minute = 60.0;
 inline constexpr double seconds_per_hour = 3600.0;
@@ -31,7 +40,8 @@ inline constexpr double seconds_per_year = 365.25 * seconds_per_day;
 
 // "conductance", "resistance", "time", "voltage", "current", "frequency".
 [[nodiscard]] std::string_view dimension_name(Dimension dimension) noexcept;
-// A typical value as users write it, for messages: "25uS", "10kohm", "1h", "0.2V", "1uA", "1MHz".
+// A typical value as users write it, for messages: "25uS", "10kohm", "1h", "0.2V", "1uA", "1MHz",
+// "1pJ", "1fF".
 [[nodiscard]] std::string_view dimension_example(Dimension dimension) noexcept;
 // The SI base unit in which values of this dimension are expressed: "S", "ohm", "s", ...
 [[nodiscard]] std::string_view dimension_si_unit(Dimension dimension) noexcept;

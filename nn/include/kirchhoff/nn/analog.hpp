@@ -99,6 +99,10 @@ class AnalogNetwork final : public LinearExecutor {
   [[nodiscard]] const std::vector<bool>& analog() const noexcept { return analog_; }
   [[nodiscard]] std::size_t instance_count() const noexcept { return matrices_.size(); }
   [[nodiscard]] const crossbar::AnalogMatrix& matrix(std::size_t instance) const;
+  // The instance of group `group` of analog layer `layer` (for matrix()).
+  [[nodiscard]] std::size_t instance(std::size_t layer, std::size_t group) const {
+    return instance_of_.at(layer).at(group);
+  }
   [[nodiscard]] std::uint64_t cell_count() const noexcept { return cells_; }
   // The compensation factors of a layer at the current read time (1 for digital layers and
   // without compensation; one per output with per_column).

@@ -21,6 +21,9 @@
 //   [workload.tile]              # crossbar::TileShape
 //   [workload.dac]               # crossbar::DacOptions
 //   [workload.adc]               # crossbar::AdcOptions (+ calibration_vectors)
+//   [workload.cost]              # optional: technology = "hermes-pcm-14nm" (or a file) adds
+//                                # energy_per_mvm, cell_energy_per_mvm, adc_energy_per_mvm,
+//                                # latency_per_mvm, tops_per_watt, area (docs/cost.md)
 //
 // Randomness, all with CellAddress{seed, point, trial, 0} unless said otherwise:
 //   weights        StreamId::workload_weights, element = i · cols + j (row-major);
