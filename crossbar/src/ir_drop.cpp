@@ -697,6 +697,17 @@ Eigen::MatrixXd approximate_transfer_matrix(const ConductanceMatrix& g_siemens,
   return t;
 }
 
+ApproximationEstimate estimate_approximation_error(Eigen::Index rows, Eigen::Index cols,
+                                                   double g_siemens, const WireResistances& wires) {
+  wires.validate();
+  const auto r = static_cast<double>(rows), n = static_cast<double>(cols);
+  ApproximationEstimate e;
+  e.first_order_drop = g_siemens * (wires.r_driver_ohm * n + wires.r_row_ohm * n * (n - 1) / 2) +
+                       g_siemens * (wires.r_sense_ohm * r + wires.r_col_ohm * r * (r - 1) / 2);
+  e.relative_error = e.first_order_drop * e.first_order_drop;
+  return e;
+}
+
 ApproximationError approximation_error(const ConductanceMatrix& g_siemens,
                                        const WireResistances& wires, const InputBatch& inputs_v) {
   const IrDropSolver solver(g_siemens, wires);

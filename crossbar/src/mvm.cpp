@@ -174,6 +174,42 @@ double AnalogMatrix::adc_range(std::size_t group) const {
 
 void AnalogMatrix::set_read_time(const devices::ReadTime& time, const ArrayResponse& response) {
   if (!response) throw InvalidArgument("set_read_time: empty array response");
+  const Index rows = options_.tile.rows;
+  const bool reference = options_.mapping.scheme == MappingScheme::offset_reference;
+  read_arrays(time, [&](Group& group, std::uint32_t p, const ConductanceMatrix& g_siemens) {
+    const Eigen::MatrixXd t = response(g_siemens);
+    if (t.rows() != physical_cols_ || t.cols() != rows) {
+      throw InvalidArgument(fmt::format(
+          "array response returned a {} x {} matrix for a {} x {} array; expected {} x {} "
+          "(columns x rows)",
+          t.rows(), t.cols(), rows, physical_cols_, physical_cols_, rows));
+    }
+    const Index used_rows = grid_.row_count(group.tile_row);
+    const Index used_cols = grid_.col_count(group.tile_col);
+    const double sign = p == 0 ? 1.0 : -1.0;
+    group.t_eff.topRows(used_cols) += sign * t.block(0, 0, used_cols, used_rows);
+    if (reference) group.t_eff.row(used_cols) += t.block(physical_cols_ - 1, 0, 1, used_rows);
+  });
+  for (Group& group : groups_) {
+    if (options_.single_precision_signal) group.t_eff_f = group.t_eff.cast<float>();
+  }
+}
+
+// --- IR drop: ArrayBatchResponse (see mvm.hpp) ---
+void AnalogMatrix::set_read_time(const devices::ReadTime& time,
+                                 const ArrayBatchResponse& response) {
+  if (!response) throw InvalidArgument("set_read_time: empty array response");
+  read_arrays(time, [&](Group& group, std::uint32_t, const ConductanceMatrix& g_siemens) {
+    std::shared_ptr<const ArraySolver> solver = response(g_siemens);
+    if (!solver) throw InvalidArgument("array batch response returned no solver");
+    group.solvers.push_back(std::move(solver));
+  });
+}
+// --- end IR drop ---
+
+void AnalogMatrix::read_arrays(
+    const devices::ReadTime& time,
+    const std::function<void(Group&, std::uint32_t, const ConductanceMatrix&)>& respond) {
   const std::uint32_t pol = options_.mapping.polarities();
   const Index rows = options_.tile.rows;
   const bool reference = options_.mapping.scheme == MappingScheme::offset_reference;
@@ -185,6 +221,7 @@ void AnalogMatrix::set_read_time(const devices::ReadTime& time, const ArrayRespo
     const Index outs = used_cols + (reference ? 1 : 0);
     group.t_eff = Eigen::MatrixXd::Zero(outs, used_rows);
     group.var = Eigen::MatrixXd::Zero(outs, used_rows);
+    group.solvers.clear();
     group.noisy = false;
     for (std::uint32_t p = 0; p < pol; ++p) {
       const std::size_t a = g * pol + p;
@@ -194,19 +231,10 @@ void AnalogMatrix::set_read_time(const devices::ReadTime& time, const ArrayRespo
       model_->conductance_at(cells_[a], time, g_span);
       model_->read_noise_std(cells_[a], time, g_span,
                              std::span<double>(sigma.data(), to_size(sigma.size())));
-      const Eigen::MatrixXd t = response(g_siemens);
-      if (t.rows() != physical_cols_ || t.cols() != rows) {
-        throw InvalidArgument(fmt::format(
-            "array response returned a {} x {} matrix for a {} x {} array; expected {} x {} "
-            "(columns x rows)",
-            t.rows(), t.cols(), rows, physical_cols_, physical_cols_, rows));
-      }
-      const double sign = p == 0 ? 1.0 : -1.0;
-      group.t_eff.topRows(used_cols) += sign * t.block(0, 0, used_cols, used_rows);
+      respond(group, p, g_siemens);
       group.var.topRows(used_cols) +=
           sigma.block(0, 0, used_rows, used_cols).transpose().cwiseAbs2();
       if (reference) {
-        group.t_eff.row(used_cols) += t.block(physical_cols_ - 1, 0, 1, used_rows);
         group.var.row(used_cols) +=
             sigma.block(0, physical_cols_ - 1, used_rows, 1).transpose().cwiseAbs2();
       }
@@ -214,13 +242,24 @@ void AnalogMatrix::set_read_time(const devices::ReadTime& time, const ArrayRespo
     group.noisy = options_.read_noise && (group.var.array() > 0.0).any();
     group.var_scale = group.noisy ? group.var.maxCoeff() : 1.0;
     group.var_f = (group.var / group.var_scale).cast<float>();
-    if (options_.single_precision_signal) group.t_eff_f = group.t_eff.cast<float>();
   }
   read_time_set_ = true;
 }
 
 void AnalogMatrix::currents(const Group& group, const Eigen::MatrixXd& v, Eigen::MatrixXd& i,
                             Eigen::MatrixXf& v_f, Eigen::MatrixXf& i_f) const {
+  if (!group.solvers.empty()) {  // IR drop: each polarity's array solves the padded voltages
+    const Index used_cols = grid_.col_count(group.tile_col);
+    Eigen::MatrixXd padded = Eigen::MatrixXd::Zero(options_.tile.rows, v.cols());
+    padded.topRows(v.rows()) = v;
+    i.setZero(group.t_eff.rows(), v.cols());
+    for (std::size_t p = 0; p < group.solvers.size(); ++p) {
+      const Eigen::MatrixXd c = group.solvers[p]->currents(padded);
+      i.topRows(used_cols) += (p == 0 ? 1.0 : -1.0) * c.topRows(used_cols);
+      if (i.rows() > used_cols) i.row(used_cols) += c.row(physical_cols_ - 1);
+    }
+    return;
+  }
   i.resize(group.t_eff.rows(), v.cols());
   if (options_.single_precision_signal) {
     v_f = v.cast<float>();

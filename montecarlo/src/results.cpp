@@ -76,6 +76,11 @@ void write_provenance(h5::Group& root, const Campaign& c, const Provenance& p) {
   root.write_attribute("workload", c.workload_kind);
   root.write_attribute("trials_per_point", c.trials);
   root.write_attribute("block_size", c.block_size);
+  // What the run warned about (Workload::warnings), only when there is something: a file
+  // carries the caveats of its results.
+  if (!c.warnings.empty()) {
+    root.write_attribute("warnings", std::span<const std::string>(c.warnings));
+  }
 }
 
 void write_description(h5::Group& root, const Campaign& c) {

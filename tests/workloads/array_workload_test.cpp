@@ -346,6 +346,89 @@ values = [6, 8]
   EXPECT_EQ(units.size(), c.metrics.size());
 }
 
+// Exact IR drop through both engine paths — the line-relaxation solver on each block of vectors
+// (8 vectors per read time, fewer than the 32 rows of a tile) and its transfer matrix (40
+// vectors) — gives bitwise the same datasets on 1 and 2 threads.
+TEST(ArrayWorkloadEngine, ExactIrDropIsInvariantUnderThreadCount) {
+  TempDir dir("array-ir-threads");
+  const Campaign c = parse(campaign("rram-wan2022", R"(["1s", "1d"])", R"(rows = 48
+cols = 20
+ir_drop = "exact"
+[workload.tile]
+rows = 32
+cols = 16
+[workload.dac]
+bits = 8
+[workload.adc]
+bits = 8
+[workload.wires]
+r_row = "2.5ohm"
+r_col = "2.5ohm"
+r_sense = "5ohm"
+)",
+                                    R"(
+[[sweep]]
+key = "workload.inputs.count"
+values = [8, 40]
+)"));
+  ASSERT_EQ(c.points.size(), 2u);
+  for (unsigned threads : {1u, 2u}) {
+    const auto r = run_campaign(c, options_for(dir / fmt::format("t{}.h5", threads), threads));
+    EXPECT_EQ(r.status, RunStatus::completed);
+  }
+  const auto a = dataset_bytes(dir / "t1.h5"), b = dataset_bytes(dir / "t2.h5");
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [name, bytes] : a) {
+    ASSERT_TRUE(b.contains(name)) << name;
+    EXPECT_TRUE(bytes == b.at(name)) << "dataset " << name << " differs";
+  }
+}
+
+// ir_drop = "approx" estimates its own error (the first-order drop squared, cells at the middle
+// of the mapping range) and warns above 1 %, in the campaign's warnings (printed by run and
+// validate) and in the results file; a small array on thin wires, or exact, does not warn.
+TEST(ArrayWorkload, ApproxWarnsWhenItsErrorEstimateExceedsOnePercent) {
+  const auto body = [](const char* model, int n, const char* r) {
+    return fmt::format(
+        "rows = {0}\ncols = {0}\nir_drop = \"{1}\"\n[workload.tile]\nrows = {0}\ncols = "
+        "{0}\n[workload.wires]\nr_row = \"{2}\"\nr_col = \"{2}\"\n",
+        n, model, r);
+  };
+  const auto approx_warnings = [](const Campaign& c) {
+    std::vector<std::string> w;
+    for (const std::string& s : c.warnings) {
+      if (s.find("ir_drop = \"approx\"") != std::string::npos) w.push_back(s);
+    }
+    return w;
+  };
+  // 128 x 128 of rram-wan2022 (0-40 uS, 20 uS at the middle) on 3 Ohm wires: ε ≈ 2·20 µS·3 Ω·
+  // 128·127/2 ≈ 0.98, error ≈ 95 %.
+  const Campaign loud = parse(campaign("rram-wan2022", R"(["1s"])", body("approx", 128, "3ohm")));
+  const auto w = approx_warnings(loud);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("estimated error is 95 %"), std::string::npos) << w[0];
+  EXPECT_NE(w[0].find("use ir_drop = \"exact\""), std::string::npos) << w[0];
+  // 16 x 16 on 0.1 Ohm: ε = 2·20 µS·0.1 Ω·120 = 4.8e-4, error 2.3e-7.
+  EXPECT_TRUE(
+      approx_warnings(parse(campaign("rram-wan2022", R"(["1s"])", body("approx", 16, "0.1ohm"))))
+          .empty());
+  EXPECT_TRUE(
+      approx_warnings(parse(campaign("rram-wan2022", R"(["1s"])", body("exact", 128, "3ohm"))))
+          .empty());
+
+  TempDir dir("array-approx-warning");
+  Campaign small = parse(campaign("rram-wan2022", R"(["1s"])", body("approx", 64, "3ohm")));
+  ASSERT_EQ(approx_warnings(small).size(), 1u);
+  ASSERT_EQ(run_campaign(small, options_for(dir / "w.h5", 1)).status, RunStatus::completed);
+  const auto file = h5::File::open(dir / "w.h5", h5::OpenMode::read_only, kCampaignFiletype, 1);
+  ASSERT_TRUE(file.has_attribute("warnings"));
+  EXPECT_EQ(file.read_attribute<std::vector<std::string>>("warnings"), small.warnings);
+  Campaign quiet = parse(campaign("rram-wan2022", R"(["1s"])", body("approx", 16, "0.1ohm")));
+  ASSERT_EQ(run_campaign(quiet, options_for(dir / "q.h5", 1)).status, RunStatus::completed);
+  EXPECT_FALSE(h5::File::open(dir / "q.h5", h5::OpenMode::read_only, kCampaignFiletype, 1)
+                   .has_attribute("warnings"));
+}
+
 // The ConfigError that parsing throws for a campaign ("" if none).
 std::string error_of(const std::string& text) {
   try {

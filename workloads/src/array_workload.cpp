@@ -177,7 +177,16 @@ class ArrayWorkload final : public Workload {
   }
 
   std::vector<std::string> warnings() const override {
-    return device_warnings(device_, context_.read_times_s);
+    std::vector<std::string> warnings = device_warnings(device_, context_.read_times_s);
+    const crossbar::MappingOptions& m = s_.mvm.mapping;
+    const bool model_range = m.g_min_siemens == 0.0 && m.g_max_siemens == 0.0;
+    if (auto w = s_.response.approximation_warning(
+            s_.mvm.tile.rows, s_.mvm.tile.cols,
+            model_range ? device_.model->g_min_siemens() : m.g_min_siemens,
+            model_range ? device_.model->g_max_siemens() : m.g_max_siemens)) {
+      warnings.push_back(std::move(*w));
+    }
+    return warnings;
   }
   const std::vector<MetricInfo>& metrics() const override { return metrics_; }
 
@@ -204,7 +213,14 @@ class ArrayWorkload final : public Workload {
       return std::span<const double>(matrix.cells(a).programmed_siemens);
     });
 
-    const crossbar::ArrayResponse response = s_.response.response();
+    // IR drop: an exact solver builds T with one solve per row; fewer vectors per read time
+    // than rows are cheaper solved as they come (ArrayBatchResponse). Either is exact.
+    const auto batch = s_.response.batch_response();
+    const Index vectors = static_cast<Index>(s_.mvm.periphery.dac.input_slices()) *
+                          (s_.inputs + (calibrated ? s_.calibration_vectors : 0));
+    const bool solve_batches = batch && vectors < s_.mvm.tile.rows;
+    const crossbar::ArrayResponse response =
+        solve_batches ? crossbar::ideal_response() : s_.response.response();
     const std::optional<cost::MatrixCostModel> cost_model =
         s_.technology
             ? std::optional<cost::MatrixCostModel>(std::in_place, *s_.technology, matrix, x)
@@ -212,7 +228,11 @@ class ArrayWorkload final : public Workload {
     const std::size_t width = metrics_.size();
     for (std::size_t k = 0; k < context_.read_times_s.size(); ++k) {
       const auto index = static_cast<std::uint32_t>(k);
-      matrix.set_read_time(devices::ReadTime{context_.read_times_s[k], index}, response);
+      if (solve_batches) {
+        matrix.set_read_time(devices::ReadTime{context_.read_times_s[k], index}, *batch);
+      } else {
+        matrix.set_read_time(devices::ReadTime{context_.read_times_s[k], index}, response);
+      }
       if (calibrated) matrix.calibrate_adc(x_calibration);
       const crossbar::MvmResult result = matrix.multiply(x, index);
       const OutputError e = output_error(result.y, y);

@@ -116,6 +116,22 @@ class IrDropSolver {
 [[nodiscard]] Eigen::MatrixXd approximate_transfer_matrix(const ConductanceMatrix& g_siemens,
                                                           const WireResistances& wires);
 
+// What the first-order approximation can be trusted for, before solving anything: a rows × cols
+// array with every cell at g, every row driven. The farthest cell loses to first order the
+// fraction first_order_drop = g (r_driver cols + r_row cols(cols − 1)/2) + g (r_sense rows +
+// r_col rows(rows − 1)/2) of its voltage (the row wire's drop plus the column wire's rise;
+// ε = r G N(N+1)/2 of docs/crossbar.md when every resistance is r), and the approximation, exact
+// to first order, errs by about the second-order term: relative_error = first_order_drop²
+// (docs/crossbar.md, "Approximate model": measured 6 % at ε = 0.27, 2.4 % at 0.16).
+struct ApproximationEstimate {
+  double first_order_drop = 0.0;
+  double relative_error = 0.0;
+};
+[[nodiscard]] ApproximationEstimate estimate_approximation_error(Eigen::Index rows,
+                                                                 Eigen::Index cols,
+                                                                 double g_siemens,
+                                                                 const WireResistances& wires);
+
 // Error of the approximate model against the exact solver on a batch of inputs.
 struct ApproximationError {
   double max_abs_a = 0.0;         // max |I_approx − I_exact| over the batch and columns

@@ -38,6 +38,7 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "kirchhoff/crossbar/array.hpp"
@@ -55,6 +56,23 @@ using ArrayResponse = std::function<Eigen::MatrixXd(const ConductanceMatrix& g_s
 
 // T = Gᵀ.
 [[nodiscard]] ArrayResponse ideal_response();
+
+// --- IR drop: arrays that solve their voltages instead of giving T (docs/crossbar.md) ---
+// For an exact IR-drop solver, building T takes one solve per row; a read time with fewer
+// vectors than rows is cheaper solved vector by vector. An ArraySolver is one physical array at
+// one read time; the engine calls currents() for every block of voltages it multiplies
+// (calibrate_adc and multiply), from several threads at once.
+class ArraySolver {
+ public:
+  virtual ~ArraySolver() = default;
+  // Column currents (cols × n, A) of the voltages v (rows × n, V; one vector per column).
+  [[nodiscard]] virtual Eigen::MatrixXd currents(const Eigen::MatrixXd& v) const = 0;
+};
+// Given an array's conductances at the read time, its solver; called once per array per read
+// time, one array after another.
+using ArrayBatchResponse =
+    std::function<std::shared_ptr<const ArraySolver>(const ConductanceMatrix& g_siemens)>;
+// --- end IR drop ---
 
 struct MvmOptions {
   // The mapping's g_min = g_max = 0 (the default) means the device model's range.
@@ -98,6 +116,9 @@ class AnalogMatrix {
   // the effective response of every array. Must be called before multiply.
   void set_read_time(const devices::ReadTime& time,
                      const ArrayResponse& response = ideal_response());
+  // The same with arrays that solve each block of voltages (ArraySolver) instead of a transfer
+  // matrix; single_precision_signal does not apply to them.
+  void set_read_time(const devices::ReadTime& time, const ArrayBatchResponse& response);
 
   // Sets the ADC ranges (range_mode = calibrated) to the percentile of |I| (noise-free column
   // currents before the ADC) over the inputs x (inputs × n), per tile and weight slice.
@@ -145,7 +166,13 @@ class AnalogMatrix {
     double var_scale = 1.0;
     bool noisy = false;
     double range_a = 0.0;
+    // With an ArrayBatchResponse: one solver per polarity (t_eff is then unused).
+    std::vector<std::shared_ptr<const ArraySolver>> solvers;
   };
+  // set_read_time with respond(group, polarity, conductances) taking the array's response.
+  void read_arrays(
+      const devices::ReadTime& time,
+      const std::function<void(Group&, std::uint32_t, const ConductanceMatrix&)>& respond);
   template <class Matrix>
   [[nodiscard]] MvmResult multiply_batch(const Matrix& x, std::uint32_t read_id,
                                          std::uint64_t first_vector) const;

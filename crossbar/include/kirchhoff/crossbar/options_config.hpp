@@ -9,6 +9,7 @@
 //   const crossbar::ArrayResponseSettings response = crossbar::read_array_response(w);
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "kirchhoff/core/config.hpp"
@@ -32,12 +33,24 @@ struct ArrayResponseSettings {
   WireResistances wires;
 
   // Each physical array (G⁺ and G⁻ of every tile) is solved as the array it is; the engine
-  // subtracts. The exact solver is built per array and call, so trials share nothing.
+  // subtracts. The exact solver is built per array and call, so trials share nothing: line
+  // relaxation + CG (LineIrDropSolver) when r_row, r_col > 0, else the sparse Cholesky solver.
   [[nodiscard]] ArrayResponse response() const;
+  // For ir_drop = "exact" with r_row, r_col > 0: arrays that solve each block of voltages by
+  // line relaxation + CG (LineIrDropSolver) instead of building T, cheaper when a read time
+  // multiplies fewer vectors than the array has rows. Nothing otherwise.
+  [[nodiscard]] std::optional<ArrayBatchResponse> batch_response() const;
   [[nodiscard]] const char* name() const noexcept;
   // For plans and descriptions: "IR drop none", or "IR drop exact (wires r_row 1 Ohm, r_col
   // 1 Ohm, r_driver 0 Ohm, r_sense 0 Ohm)".
   [[nodiscard]] std::string describe() const;
+  // With ir_drop = "approx": a warning when the approximation's own estimate of its relative
+  // error (estimate_approximation_error, cells at the middle of [g_min, g_max] on rows × cols
+  // tiles) exceeds kApproximationWarningError; nothing otherwise.
+  [[nodiscard]] std::optional<std::string> approximation_warning(Eigen::Index rows,
+                                                                 Eigen::Index cols, double g_min,
+                                                                 double g_max) const;
+  static constexpr double kApproximationWarningError = 0.01;
 };
 [[nodiscard]] ArrayResponseSettings read_array_response(const ConfigTable& t);
 
