@@ -220,6 +220,15 @@ std::optional<std::string> ArrayResponseSettings::approximation_warning(Eigen::I
       format_quantity(g, Dimension::conductance), 100 * kApproximationWarningError);
 }
 
+std::optional<std::string> ArrayResponseSettings::approximation_warning(
+    const MvmOptions& mvm, const devices::DeviceModel& model) const {
+  const MappingOptions& m = mvm.mapping;
+  const bool model_range = m.g_min_siemens == 0.0 && m.g_max_siemens == 0.0;
+  return approximation_warning(mvm.tile.rows, mvm.tile.cols,
+                               model_range ? model.g_min_siemens() : m.g_min_siemens,
+                               model_range ? model.g_max_siemens() : m.g_max_siemens);
+}
+
 ArrayResponseSettings read_array_response(const ConfigTable& t) {
   ArrayResponseSettings s;
   s.ir_drop = static_cast<ArrayResponseSettings::IrDrop>(

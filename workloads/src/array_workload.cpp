@@ -178,12 +178,7 @@ class ArrayWorkload final : public Workload {
 
   std::vector<std::string> warnings() const override {
     std::vector<std::string> warnings = device_warnings(device_, context_.read_times_s);
-    const crossbar::MappingOptions& m = s_.mvm.mapping;
-    const bool model_range = m.g_min_siemens == 0.0 && m.g_max_siemens == 0.0;
-    if (auto w = s_.response.approximation_warning(
-            s_.mvm.tile.rows, s_.mvm.tile.cols,
-            model_range ? device_.model->g_min_siemens() : m.g_min_siemens,
-            model_range ? device_.model->g_max_siemens() : m.g_max_siemens)) {
+    if (auto w = s_.response.approximation_warning(s_.mvm, *device_.model)) {
       warnings.push_back(std::move(*w));
     }
     return warnings;

@@ -100,7 +100,11 @@ class DnnWorkload final : public Workload {
   }
 
   std::vector<std::string> warnings() const override {
-    return device_warnings(device_, context_.read_times_s);
+    std::vector<std::string> warnings = device_warnings(device_, context_.read_times_s);
+    if (auto w = s_.analog.response.approximation_warning(s_.analog.options.mvm, *device_.model)) {
+      warnings.push_back(std::move(*w));
+    }
+    return warnings;
   }
   const std::vector<MetricInfo>& metrics() const override { return metrics_; }
 

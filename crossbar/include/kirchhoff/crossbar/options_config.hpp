@@ -50,6 +50,10 @@ struct ArrayResponseSettings {
   [[nodiscard]] std::optional<std::string> approximation_warning(Eigen::Index rows,
                                                                  Eigen::Index cols, double g_min,
                                                                  double g_max) const;
+  // The same for the tiles and mapping range of `mvm` (the model's range where the mapping leaves
+  // it at 0, 0).
+  [[nodiscard]] std::optional<std::string> approximation_warning(
+      const MvmOptions& mvm, const devices::DeviceModel& model) const;
   static constexpr double kApproximationWarningError = 0.01;
 };
 [[nodiscard]] ArrayResponseSettings read_array_response(const ConfigTable& t);
