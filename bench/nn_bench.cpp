@@ -43,18 +43,6 @@ const Fixture& fixture() {
   return f;
 }
 
-template <class F>
-double best_seconds(F&& run, int repeats) {
-  double best = 1e300;
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    run();
-    best = std::min(
-        best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  return best;
-}
-
 // PyTorch's time for the same inference, or a negative number when it cannot be measured.
 double pytorch_seconds(int threads) {
   const std::string command = fmt::format(
@@ -83,7 +71,7 @@ void BM_FloatInference(benchmark::State& state) {
     accuracy = nn::evaluate(f.network, f.dataset, products, f.network.normalization());
   };
   for (auto _ : state) run();
-  const double ours = best_seconds(run, 5);
+  const double ours = bench::best_seconds(run, 5);
   float_baseline_s[threads] = ours;
   const double torch = pytorch_seconds(threads);
   state.counters["seconds"] = ours;
@@ -114,7 +102,7 @@ void BM_AnalogTrial(benchmark::State& state) {
     accuracy = nn::evaluate(f.network, f.dataset, chip, f.network.normalization());
   };
   for (auto _ : state) run();
-  const double analog = best_seconds(run, 3);
+  const double analog = bench::best_seconds(run, 3);
   state.counters["seconds"] = analog;
   state.counters["top1"] = accuracy.top1_fraction();
   if (const auto it = float_baseline_s.find(threads); it != float_baseline_s.end()) {

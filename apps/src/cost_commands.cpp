@@ -8,6 +8,7 @@
 #include <memory>
 #include <ostream>
 
+#include "command_inputs.hpp"
 #include "commands.hpp"
 #include "kirchhoff/apps/cli.hpp"
 #include "kirchhoff/core/config.hpp"
@@ -56,27 +57,12 @@ struct NnCostOptions {
 
 // A CSV of numbers without header, as a matrix; errors name the file, line and column.
 Eigen::MatrixXd read_matrix_csv(const std::string& path, const char* what) {
-  CsvTable csv;
-  try {
-    csv = read_csv_file(path, {.header = false});
-  } catch (const FormatError&) {
-    throw;
-  } catch (const IoError&) {
-    throw IoError(fmt::format("cannot open {} file '{}'", what, path));
-  }
-  if (csv.records.empty()) throw FormatError(fmt::format("{} file '{}' is empty", what, path));
-  Eigen::MatrixXd m(static_cast<Eigen::Index>(csv.records.size()),
-                    static_cast<Eigen::Index>(csv.records.front().fields.size()));
-  for (std::size_t r = 0; r < csv.records.size(); ++r) {
-    const CsvRecord& record = csv.records[r];
-    for (std::size_t c = 0; c < record.fields.size(); ++c) {
-      const auto value = parse_csv_number(record.fields[c]);
-      if (!value) {
-        throw FormatError(
-            fmt::format("{} file '{}', line {}, column {}: '{}' is not a finite number", what, path,
-                        record.line, c + 1, record.fields[c]));
-      }
-      m(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = *value;
+  const NumbersTable table = read_numbers_csv(path, what);
+  Eigen::MatrixXd m(static_cast<Eigen::Index>(table.size()),
+                    static_cast<Eigen::Index>(table.front().values.size()));
+  for (std::size_t r = 0; r < table.size(); ++r) {
+    for (std::size_t c = 0; c < table[r].values.size(); ++c) {
+      m(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = table[r].values[c];
     }
   }
   return m;
@@ -259,31 +245,6 @@ struct LayerCost {
   double area_m2 = 0.0;
 };
 
-std::string toml_path(const std::string& path) {
-  std::string text = std::filesystem::absolute(path).lexically_normal().string();
-  std::string escaped;
-  for (const char c : text) {
-    if (c == '"' || c == '\\') escaped += '\\';
-    escaped += c;
-  }
-  return "\"" + escaped + "\"";
-}
-
-// A dataset spec of the campaign with its directory relative to the campaign (as the dnn
-// workload reads it).
-std::string dataset_spec(const ConfigTable& w) {
-  std::string spec = w.get_or("dataset", "fashion-mnist:test");
-  if (spec.empty() || spec.starts_with("fashion-mnist")) return spec;
-  std::string split;
-  if (const auto colon = spec.rfind(':'); colon != std::string::npos) {
-    split = spec.substr(colon);
-    spec.erase(colon);
-  }
-  const std::filesystem::path dir(spec);
-  if (dir.is_absolute()) return spec + split;
-  return (w.path_base("dataset") / dir).lexically_normal().string() + split;
-}
-
 // One analog group (inputs × outputs) on tiles: the cost per inference.
 void add_analog_group(const Eigen::MatrixXd& weights, const Eigen::MatrixXd& x_units,
                       std::int64_t vectors, const crossbar::MvmOptions& mvm,
@@ -351,7 +312,8 @@ std::vector<LayerCost> network_cost(const NnCostOptions& o, const cost::Technolo
     mvm.mapping.g_max_siemens = device.model->g_max_siemens();
   }
   const nn::Network net = nn::load_onnx(o.model);
-  const nn::Dataset data = nn::load_dataset(dataset_spec(w), o.samples);
+  const nn::Dataset data =
+      nn::load_dataset(workloads::dataset_spec_at(w, "dataset", "fashion-mnist:test"), o.samples);
   const nn::Normalization norm = nn::read_normalization(w, net.normalization(), data.channels);
   const nn::LayerInputs inputs = nn::record_layer_inputs(net, data, norm, o.samples, 256);
   const nn::Calibration calibration = nn::prepare_calibration(inputs, analog.options);

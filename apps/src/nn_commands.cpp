@@ -11,6 +11,7 @@
 #include <memory>
 #include <ostream>
 
+#include "command_inputs.hpp"
 #include "commands.hpp"
 #include "kirchhoff/apps/cli.hpp"
 #include "kirchhoff/core/config.hpp"
@@ -131,18 +132,6 @@ void print_accuracy(const std::string& label, const nn::Accuracy& a, std::int64_
     out << fmt::format(", top-5 {:.2f} % ({}/{})", 100.0 * a.top5_fraction(), a.top5, a.samples);
   }
   out << "\n";
-}
-
-// A path for a TOML string: absolute (the campaign resolves relative paths against its own
-// directory, the command line against the working directory), quotes and backslashes escaped.
-std::string toml_path(const std::string& path) {
-  std::string text = std::filesystem::absolute(path).lexically_normal().string();
-  std::string escaped;
-  for (const char c : text) {
-    if (c == '"' || c == '\\') escaped += '\\';
-    escaped += c;
-  }
-  return "\"" + escaped + "\"";
 }
 
 // The dataset spec for the campaign: a directory (with an optional :test / :train) made

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "command_inputs.hpp"
 #include "commands.hpp"
 #include "kirchhoff/core/csv.hpp"
 #include "kirchhoff/core/error.hpp"
@@ -33,44 +34,6 @@ struct XbarOptions {
   bool force = false;
 };
 
-// The numbers of each line of a CSV file, with the line's number in the file.
-struct NumbersLine {
-  std::uint32_t line = 0;
-  std::vector<double> values;
-};
-using Table = std::vector<NumbersLine>;
-
-// A CSV of numbers without header (core/csv.hpp: blank and '#' lines skipped, every line as
-// wide as the first). Errors name the file, the line and the column (value number), 1-based.
-Table read_numbers_csv(const std::string& path, const char* what) {
-  CsvTable csv;
-  try {
-    csv = read_csv_file(path, {.header = false});
-  } catch (const FormatError&) {
-    throw;
-  } catch (const IoError&) {
-    throw IoError(fmt::format("cannot open {} file '{}'", what, path));
-  }
-  if (csv.records.empty()) throw FormatError(fmt::format("{} file '{}' is empty", what, path));
-  Table table;
-  for (const CsvRecord& record : csv.records) {
-    std::vector<double> values;
-    for (std::size_t column = 0; column < record.fields.size(); ++column) {
-      const std::string& field = record.fields[column];
-      const auto value = parse_csv_number(field);
-      if (!value) {
-        throw FormatError(fmt::format(
-            "{} file '{}', line {}, column {}: {} is not a finite number", what, path, record.line,
-            column + 1,
-            field.empty() ? std::string("an empty value") : fmt::format("'{}'", field)));
-      }
-      values.push_back(*value);
-    }
-    table.push_back({record.line, std::move(values)});
-  }
-  return table;
-}
-
 struct XbarInputs {
   crossbar::ConductanceMatrix g;
   crossbar::InputBatch v;
@@ -91,7 +54,7 @@ XbarInputs read_inputs(const XbarOptions& o) {
       throw InvalidArgument(fmt::format("option {}: resistance must be >= 0 ohm", name));
     }
   }
-  const Table g = read_numbers_csv(o.conductance, "conductance");
+  const NumbersTable g = read_numbers_csv(o.conductance, "conductance");
   in.g.resize(static_cast<Eigen::Index>(g.size()),
               static_cast<Eigen::Index>(g.front().values.size()));
   for (std::size_t i = 0; i < g.size(); ++i) {
@@ -104,7 +67,7 @@ XbarInputs read_inputs(const XbarOptions& o) {
       in.g(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = g[i].values[j];
     }
   }
-  const Table v = read_numbers_csv(o.voltage, "voltage");
+  const NumbersTable v = read_numbers_csv(o.voltage, "voltage");
   if (v.front().values.size() != g.size()) {
     throw InvalidArgument(fmt::format(
         "voltage file '{}': {} values per line, but the conductance file '{}' has {} rows (one "

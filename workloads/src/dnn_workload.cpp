@@ -187,23 +187,6 @@ class DnnWorkload final : public Workload {
   std::vector<MetricInfo> metrics_;
 };
 
-// A dataset spec at `key` (docs/nn-data.md) with its directory, if it names one, relative to
-// the file that names it, like every path in a campaign; "fashion-mnist..." is a name.
-std::string dataset_spec_at(const ConfigTable& table, std::string_view key,
-                            const std::string& fallback) {
-  if (!table.contains(key)) return fallback;
-  std::string spec = table.get<std::string>(key);
-  if (spec.empty() || spec.starts_with("fashion-mnist")) return spec;
-  std::string split;
-  if (const auto colon = spec.rfind(':'); colon != std::string::npos) {
-    split = spec.substr(colon);
-    spec.erase(colon);
-  }
-  const std::filesystem::path dir(spec);
-  if (dir.is_absolute()) return spec + split;
-  return (table.path_base(key) / dir).lexically_normal().string() + split;
-}
-
 // The network, the samples, the input normalisation and the calibration: once per point.
 Loaded load_network_and_data(const ConfigTable& w, const Settings& s) {
   Loaded d;
@@ -249,6 +232,23 @@ Loaded load_network_and_data(const ConfigTable& w, const Settings& s) {
 }
 
 }  // namespace
+
+// A dataset spec at `key` (docs/nn-data.md) with its directory, if it names one, relative to
+// the file that names it, like every path in a campaign; "fashion-mnist..." is a name.
+std::string dataset_spec_at(const ConfigTable& table, std::string_view key,
+                            const std::string& fallback) {
+  if (!table.contains(key)) return fallback;
+  std::string spec = table.get<std::string>(key);
+  if (spec.empty() || spec.starts_with("fashion-mnist")) return spec;
+  std::string split;
+  if (const auto colon = spec.rfind(':'); colon != std::string::npos) {
+    split = spec.substr(colon);
+    spec.erase(colon);
+  }
+  const std::filesystem::path dir(spec);
+  if (dir.is_absolute()) return spec + split;
+  return (table.path_base(key) / dir).lexically_normal().string() + split;
+}
 
 std::unique_ptr<Workload> make_dnn_workload(const Config& config, const WorkloadContext& context) {
   devices::Device device = campaign_device(config, "dnn");

@@ -32,6 +32,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "kirchhoff/core/config.hpp"
 #include "kirchhoff/montecarlo/workload.hpp"
@@ -40,5 +42,11 @@ namespace kirchhoff::workloads {
 
 std::unique_ptr<montecarlo::Workload> make_dnn_workload(const Config& config,
                                                         const montecarlo::WorkloadContext& context);
+
+// A dataset spec at `key` of a table (docs/nn-data.md), `fallback` where the key is absent: a
+// directory it names is relative to the file that names it, like every path in a campaign;
+// "fashion-mnist..." is a name. Shared with `kirchhoff nn cost`, which reads the campaign's.
+[[nodiscard]] std::string dataset_spec_at(const ConfigTable& table, std::string_view key,
+                                          const std::string& fallback);
 
 }  // namespace kirchhoff::workloads
