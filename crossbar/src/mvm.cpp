@@ -348,8 +348,7 @@ struct AdcColumn {
   double code_a;         // Δ · F: the current of one code
   double lo, hi;         // its lowest and highest codes
   double lowest;         // below it a conversion clips: −1 (sign-magnitude) or 0 (unipolar)
-  bool ideal;
-  double coefficient;  // slice and significance weight of the digitised current
+  double coefficient;    // slice and significance weight of the digitised current
 };
 
 // One vector's column currents through the ADC: out_j += coefficient · (q(g_j I_j + o_j F +
@@ -670,7 +669,6 @@ class AnalogMatrix::BatchProduct {
                            lo,
                            hi,
                            quantizer_.coding == Coding::sign_magnitude ? -1.0 : 0.0,
-                           quantizer_.ideal(),
                            coefficient};
     std::uint64_t clipped = 0;
     const auto convert = [&](auto noise, auto ideal) {
